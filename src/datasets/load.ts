@@ -1,0 +1,13 @@
+import { AdgapError } from '../errors.js';
+import { generateGaussian } from './synthetic.js';
+import type { DatasetRef, LoadedDataset } from './types.js';
+
+/** The groups this build can produce. */
+export function isAvailable(ref: DatasetRef): boolean {
+  return ref.group === 'gaussian';
+}
+
+export function loadDataset(ref: DatasetRef): LoadedDataset {
+  if (ref.group === 'gaussian' && ref.synthetic) return generateGaussian({ ...ref, synthetic: ref.synthetic });
+  throw new AdgapError(`dataset group '${ref.group}' is not available yet (available: gaussian)`);
+}

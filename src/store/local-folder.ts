@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile, link } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { assertKey, type ListPage, type ObjectInfo, ObjectExistsError, ObjectNotFoundError, type ObjectStore } from './object-store.js';
+
+const TEMP_SUFFIX = '.partial';
+
+/**
+ * A local folder as an object store. Writes go to a temporary file first and are renamed (or, for write-once
+ * puts, hard-linked, which fails atomically if the name exists) so a crash never leaves half an object.
+ */
+export class LocalFolderStore implements ObjectStore {
+  readonly uri: string;
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.uri = pathToFileURL(this.root).href;
+  }
+
+  private path(key: string): string {
+    assertKey(key);
+    return join(this.root, ...key.split('/'));
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await readFile(this.path(key)));
+    } catch (error) {
+      if (isCode(error, 'ENOENT') || isCode(error, 'EISDIR')) throw new ObjectNotFoundError(this.uri, key);
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const info = await stat(this.path(key));
+      return info.isFile() ? { key, size: info.size } : undefined;
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+  }
+
+  async put(key: string, body: Uint8Array | string, options?: { ifAbsent?: boolean }): Promise<void> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = `${target}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
+    await writeFile(temp, body);
+    try {
+      if (options?.ifAbsent) {
+        try {
+          await link(temp, target);
+        } catch (error) {
+          if (isCode(error, 'EEXIST')) throw new ObjectExistsError(this.uri, key);
+          throw error;
+        }
+        await unlink(temp);
+      } else {
+        await rename(temp, target);
+      }
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async list(prefix: string, options?: { cursor?: string; limit?: number }): Promise<ListPage> {
+    const limit = options?.limit ?? 1000;
+    // List the deepest existing folder that contains the prefix, then filter by the full prefix.
+    const folderKey = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    if (folderKey !== '') assertKey(folderKey);
+    const base = folderKey === '' ? this.root : join(this.root, ...folderKey.split('/'));
+    const keys: ObjectInfo[] = [];
+    await walk(base, folderKey, keys);
+    const matching = keys
+      .filter((o) => o.key.startsWith(prefix) && (options?.cursor === undefined || o.key > options.cursor))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const objects = matching.slice(0, limit);
+    const last = objects.at(-1);
+    return matching.length > limit && last ? { objects, cursor: last.key } : { objects };
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await unlink(this.path(key));
+    } catch (error) {
+      if (!isCode(error, 'ENOENT')) throw error;
+    }
+  }
+}
+
+async function walk(folder: string, keyPrefix: string, into: ObjectInfo[]): Promise<void> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return;
+    throw error;
+  }
+  for (const entry of entries) {
+    const key = keyPrefix === '' ? entry.name : `${keyPrefix}/${entry.name}`;
+    const full = `${folder}${sep}${entry.name}`;
+    if (entry.isDirectory()) await walk(full, key, into);
+    else if (entry.isFile() && !entry.name.endsWith(TEMP_SUFFIX)) into.push({ key, size: (await stat(full)).size });
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}

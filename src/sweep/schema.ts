@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { DATASET_GROUPS, DEFAULT_SPLIT_SIZES, DEFAULT_SYNTHETIC_PARAMS } from '../datasets/types.js';
+import { ValidationError } from '../errors.js';
+
+/** A strict object whose unknown-key error lists the allowed keys. */
+function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  const allowed = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.join(', ')} (allowed: ${allowed})` : undefined,
+  });
+}
+
+const positiveInt = z.number().int().positive();
+const nonEmpty = <T extends z.ZodType>(item: T, what: string) =>
+  z.array(item).min(1, { error: `the grid needs at least one ${what}` });
+
+const datasetEntry = z.union(
+  [
+    z.enum(DATASET_GROUPS),
+    strictObject({
+      group: z.enum(DATASET_GROUPS),
+      dataSeed: z.number().int().nonnegative().default(0),
+      sizes: strictObject({
+        train: positiveInt.default(DEFAULT_SPLIT_SIZES.train),
+        validation: positiveInt.default(DEFAULT_SPLIT_SIZES.validation),
+        test: positiveInt.default(DEFAULT_SPLIT_SIZES.test),
+      }).optional(),
+      synthetic: strictObject({
+        dim: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.dim),
+        meanNonZero: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.meanNonZero),
+        meanValue: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.meanValue),
+        noiseScale: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.noiseScale),
+      }).optional(),
+    }),
+  ],
+  { error: `expected a dataset group (one of ${DATASET_GROUPS.join(', ')}) or an object with 'group'` },
+);
+
+const adversarialMode = strictObject({
+  norm: z.enum(['linf', 'l2'], { error: "required with 'eps' (allowed: linf, l2)" }),
+  eps: nonEmpty(z.number().positive({ error: 'a radius must be > 0' }), 'radius'),
+});
+
+const mode = z.union([z.literal('standard'), adversarialMode], {
+  error: "expected 'standard' or { norm: linf | l2, eps: [radii] }",
+});
+
+export const sweepFileSchema = strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { error: 'lower-case letters, digits and dashes, at most 48 characters' }),
+  datasets: nonEmpty(datasetEntry, 'dataset'),
+  R: nonEmpty(z.number().min(1, { error: 'an imbalance ratio must be >= 1' }), 'imbalance ratio R'),
+  seeds: nonEmpty(z.number().int().nonnegative({ error: 'a seed must be an integer >= 0' }), 'seed'),
+  learningRates: nonEmpty(z.number().positive({ error: 'a learning rate must be > 0' }), 'learning rate'),
+  epochs: positiveInt.max(10_000).default(500),
+  patience: positiveInt.default(50),
+  batchSize: positiveInt.default(64),
+  modes: nonEmpty(mode, 'training mode'),
+});
+
+export type SweepFile = z.output<typeof sweepFileSchema>;
+
+/** Validates a parsed sweep file; the error names the first offending field, its value and what is allowed. */
+export function parseSweepFile(input: unknown): SweepFile {
+  const parsed = sweepFileSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (!issue) throw new ValidationError('sweep', 'invalid sweep file');
+  const field = formatPath(issue.path);
+  const value = valueAt(input, issue.path);
+  const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+  throw new ValidationError(field, `${issue.message}${issue.code === 'unrecognized_keys' ? '' : shown}`);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
+  return out === '' ? 'sweep' : out;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const part of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  return node;
+}
