@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { formatReport } from '../report/format.js';
+import { LocalProcessRunner } from '../runners/local-processes.js';
 import { openStore } from '../store/open-store.js';
 import { parseSweepFile } from '../sweep/schema.js';
 import { positiveInteger, STORE_OPTION } from './options.js';
-import { runSweepLocally } from './run-sweep.js';
+import { runSweep } from './run-sweep.js';
 
 /** The built-in demo (issue 2): small enough for a few minutes on two cores, real enough to show the gaps. */
 export const DEMO_SWEEP = {
@@ -26,12 +26,7 @@ export function demoCommand(): Command {
     .option(...STORE_OPTION)
     .option('--concurrency <n>', 'jobs at once (default: one per core)', positiveInteger('--concurrency'))
     .action(async (options: { store: string; concurrency?: number }) => {
-      const store = openStore(options.store);
-      const { sweepId, report } = await runSweepLocally(
-        store,
-        parseSweepFile(DEMO_SWEEP),
-        options.concurrency,
-      );
-      process.stdout.write(`sweep: ${sweepId}\nstore: ${store.uri}\n\n${formatReport(report, 'table')}\n`);
+      const runner = new LocalProcessRunner(options.concurrency);
+      await runSweep(openStore(options.store), parseSweepFile(DEMO_SWEEP), runner);
     });
 }

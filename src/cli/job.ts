@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { runJob } from '../train/job.js';
@@ -16,12 +16,24 @@ export function jobCommand(): Command {
     .description('train the runs of one planned job that have no result yet; prints one JSON event per line')
     .option(...STORE_OPTION)
     .requiredOption('--sweep <id>', 'sweep id')
-    .option('--job <index>', 'job index (default: $AWS_BATCH_JOB_ARRAY_INDEX)', nonNegativeInteger('--job'))
-    .action(async (options: { store: string; sweep: string; job?: number }) => {
+    .option(
+      '--job <index>',
+      'job index (default: --job-offset + $AWS_BATCH_JOB_ARRAY_INDEX)',
+      nonNegativeInteger('--job'),
+    )
+    // A Batch array has at most 10,000 children, so a larger sweep is several arrays, each told where it starts.
+    .addOption(
+      new Option('--job-offset <n>', 'added to $AWS_BATCH_JOB_ARRAY_INDEX (an array job after the first)')
+        .argParser(nonNegativeInteger('--job-offset'))
+        .default(0)
+        .conflicts('job'),
+    )
+    .action(async (options: { store: string; sweep: string; job?: number; jobOffset: number }) => {
       assertSweepId(options.sweep);
       const index =
         options.job ??
-        nonNegativeInteger('AWS_BATCH_JOB_ARRAY_INDEX')(process.env.AWS_BATCH_JOB_ARRAY_INDEX ?? '');
+        options.jobOffset +
+          nonNegativeInteger('AWS_BATCH_JOB_ARRAY_INDEX')(process.env.AWS_BATCH_JOB_ARRAY_INDEX ?? '');
       const abort = new AbortController();
       const stop = () => abort.abort();
       process.once('SIGTERM', stop);

@@ -1,32 +1,40 @@
-import { availableParallelism } from 'node:os';
 import { AdgapError } from '../errors.js';
+import { formatReport } from '../report/format.js';
 import { reportFromStore } from '../report/from-store.js';
-import type { Report } from '../report/report.js';
-import { LocalProcessRunner } from '../runners/local-processes.js';
+import type { Runner } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { executeSweep } from '../sweep/execute.js';
 import type { SweepFile } from '../sweep/schema.js';
 import { sweepProgress } from './progress.js';
 
-/** Shared by `adgap sweep run` and `adgap demo`: run what is missing on local processes, then aggregate. */
-export async function runSweepLocally(
+/**
+ * Shared by `adgap sweep run` and `adgap demo`: hand what is missing to the runner, then print the report
+ * (runners that finish the jobs) or the queued job ids (Batch, which `adgap sweep status` follows).
+ */
+export async function runSweep(
   store: ObjectStore,
   sweep: SweepFile,
-  concurrency: number = availableParallelism(),
-): Promise<{ sweepId: string; report: Report }> {
+  runner: Runner,
+  chunkSize?: number,
+): Promise<void> {
   const progress = sweepProgress();
-  const { sweepId, jobFailures } = await executeSweep(
-    store,
-    sweep,
-    new LocalProcessRunner(concurrency),
-    progress,
-  ).finally(() => progress.stop());
+  const { sweepId, outcome } = await executeSweep(store, sweep, runner, progress, chunkSize).finally(() =>
+    progress.stop(),
+  );
+  const header = `sweep: ${sweepId}\nstore: ${store.uri}\n`;
+  if (outcome.state === 'submitted') {
+    const jobs = outcome.jobIds.length === 0 ? 'none: every run has a result' : outcome.jobIds.join('\n  ');
+    process.stdout.write(
+      `${header}submitted to AWS Batch:\n  ${jobs}\nfollow with: adgap sweep status ${sweepId} --store ${store.uri}\n`,
+    );
+    return;
+  }
   const report = await reportFromStore(store, sweepId);
-  if (jobFailures.length > 0) {
-    const first = jobFailures[0] as (typeof jobFailures)[number];
+  if (outcome.jobFailures.length > 0) {
+    const first = outcome.jobFailures[0] as (typeof outcome.jobFailures)[number];
     throw new AdgapError(
-      `${jobFailures.length} job(s) of sweep ${sweepId} failed (first: job ${first.jobIndex}: ${first.error}); finished results are kept, run again to resume`,
+      `${outcome.jobFailures.length} job(s) of sweep ${sweepId} failed (first: job ${first.jobIndex}: ${first.error}); finished results are kept, run again to resume`,
     );
   }
-  return { sweepId, report };
+  process.stdout.write(`${header}\n${formatReport(report, 'table')}\n`);
 }

@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../errors.js';
-import { formatReport } from '../report/format.js';
 import { openStore } from '../store/open-store.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
 import { positiveInteger, STORE_OPTION } from './options.js';
-import { runSweepLocally } from './run-sweep.js';
+import { runSweep } from './run-sweep.js';
+import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
+import { sweepCancelCommand } from './sweep-cancel.js';
+import { sweepStatusCommand } from './sweep-status.js';
 
 export async function readSweepFile(path: string): Promise<SweepFile> {
   let text: string;
@@ -31,15 +33,34 @@ export function sweepCommand(): Command {
   const sweep = new Command('sweep').description('validate, run and inspect sweeps');
   sweep
     .command('run')
-    .description('train every run of a sweep file that has no result yet, then print the report')
+    .description(
+      'train every run of a sweep file that has no result yet, then print the report (with --runner batch: submit the jobs and print their ids)',
+    )
     .argument('<sweep.yaml>', 'sweep file (see README: sweep file reference)')
     .option(...STORE_OPTION)
-    .option('--concurrency <n>', 'jobs at once (default: one per core)', positiveInteger('--concurrency'))
-    .action(async (file: string, options: { store: string; concurrency?: number }) => {
+    .addOption(
+      new Option('--runner <runner>', 'where jobs run (see docs/runners.md)')
+        .choices(RUNNERS)
+        .default('local'),
+    )
+    .option(
+      '--concurrency <n>',
+      'local, docker: jobs at once (default: one per core)',
+      positiveInteger('--concurrency'),
+    )
+    .option(
+      '--chunk-size <n>',
+      'runs per job when the sweep is first planned (default: a whole cell; batch: 8)',
+      positiveInteger('--chunk-size'),
+    )
+    .addOption(new Option('--queue <queue>', 'batch: the job queue').choices(['gpu', 'cpu']).default('gpu'))
+    .option('--outputs <file>', 'batch: the stack outputs file of `npx cdk deploy`', 'cdk-outputs.json')
+    .action(async (file: string, options: RunnerOptions & { store: string; chunkSize?: number }) => {
       const definition = await readSweepFile(file);
       const store = openStore(options.store);
-      const { sweepId, report } = await runSweepLocally(store, definition, options.concurrency);
-      process.stdout.write(`sweep: ${sweepId}\nstore: ${store.uri}\n\n${formatReport(report, 'table')}\n`);
+      await runSweep(store, definition, await createRunner(options), options.chunkSize);
     });
+  sweep.addCommand(sweepStatusCommand());
+  sweep.addCommand(sweepCancelCommand());
   return sweep;
 }

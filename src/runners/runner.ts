@@ -1,8 +1,9 @@
+import type { ObjectStore } from '../store/object-store.js';
 import type { JobEvent } from '../train/job.js';
 
 /** Which sweep a runner works on: jobs find everything else (plan, datasets, results) in the store. */
 export interface SweepTarget {
-  storeUri: string;
+  store: ObjectStore;
   sweepId: string;
 }
 
@@ -12,14 +13,29 @@ export interface JobFailure {
 }
 
 /**
+ * What became of the jobs: local processes and docker containers run them to completion ('finished'); AWS
+ * Batch queues them and returns at once ('submitted'), and `adgap sweep status` follows them from there.
+ */
+export type RunnerOutcome =
+  | { state: 'finished'; jobFailures: JobFailure[] }
+  | { state: 'submitted'; jobIds: string[] };
+
+/**
  * Runs planned jobs somewhere: local processes (the embedded default), docker containers, or AWS Batch.
  * Every runner executes the same job contract (src/train/job.ts); only where it runs differs.
+ *
+ * One interface for the synchronous runners and the asynchronous one, rather than a second "submitter"
+ * interface: planning, storing the plan and choosing the pending jobs (executeSweep) are then the same
+ * whichever runner runs the sweep, and only the outcome says whether the jobs are done or merely queued.
  */
 export interface Runner {
   readonly name: string;
+  /** Runs per job when a sweep is first planned for this runner; undefined: a whole cell per job. */
+  readonly defaultChunkSize?: number;
+  /** `onEvent` receives the runs' events as they happen; a runner that only queues the jobs sees none. */
   runJobs(
     target: SweepTarget,
     jobIndexes: readonly number[],
     onEvent: (event: JobEvent) => void,
-  ): Promise<JobFailure[]>;
+  ): Promise<RunnerOutcome>;
 }

@@ -5,6 +5,7 @@
  *   sweeps/<sweepId>/plan.json          its runs, planned into jobs
  *   sweeps/<sweepId>/results/<runId>.json   one result per finished run (write-once)
  *   sweeps/<sweepId>/failures/<runId>.json  the last failure of a run that did not finish
+ *   sweeps/<sweepId>/batch-jobs.json       the AWS Batch jobs submitted for it (for status and cancel)
  */
 export const SWEEPS_PREFIX = 'sweeps/';
 
@@ -13,6 +14,7 @@ export const sweepKey = (sweepId: string) => `sweeps/${sweepId}/sweep.json`;
 export const planKey = (sweepId: string) => `sweeps/${sweepId}/plan.json`;
 export const resultsPrefix = (sweepId: string) => `sweeps/${sweepId}/results/`;
 export const resultKey = (sweepId: string, runId: string) => `sweeps/${sweepId}/results/${runId}.json`;
+export const batchJobsKey = (sweepId: string) => `sweeps/${sweepId}/batch-jobs.json`;
 export const failuresPrefix = (sweepId: string) => `sweeps/${sweepId}/failures/`;
 export const failureKey = (sweepId: string, runId: string) => `sweeps/${sweepId}/failures/${runId}.json`;
 export const datasetPrefix = (datasetId: string) => `datasets/${datasetId}/`;

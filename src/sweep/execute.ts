@@ -1,6 +1,6 @@
 import { isAvailable } from '../datasets/load.js';
-import { AdgapError } from '../errors.js';
-import type { JobFailure, Runner } from '../runners/runner.js';
+import { AdgapError, ValidationError } from '../errors.js';
+import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { JobEvent } from '../train/job.js';
 import { expandRuns } from './expand.js';
@@ -16,21 +16,26 @@ export interface SweepProgress {
 }
 
 /**
- * Stores the sweep and its plan (or finds them from an earlier, interrupted attempt), then runs every job
- * that still has a run without a result. Returns the sweep id and the jobs that failed as a whole.
+ * Stores the sweep and its plan (or finds them from an earlier, interrupted attempt), then hands every job
+ * that still has a run without a result to the runner. Returns the sweep id and what the runner did.
+ *
+ * The first attempt fixes the plan: `chunkSize` (default: the runner's) applies to a sweep not yet stored.
+ * Job indexes must mean the same runs for as long as any job may still be running, so an explicit chunk
+ * size that differs from the stored plan's is refused rather than silently ignored or applied.
  */
 export async function executeSweep(
   store: ObjectStore,
   sweep: SweepFile,
   runner: Runner,
   progress: SweepProgress,
-): Promise<{ sweepId: string; jobFailures: JobFailure[] }> {
+  chunkSize?: number,
+): Promise<{ sweepId: string; outcome: RunnerOutcome }> {
   const sweepId = idOf(sweep);
   const runs = expandRuns(sweep);
   const unavailable = runs.find((r) => !isAvailable(r.dataset));
   if (unavailable)
     throw new AdgapError(`dataset group '${unavailable.dataset.group}' cannot be prepared by this build`);
-  const plan = planJobs(sweepId, runs);
+  const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
   await storeSweep(
     store,
     {
@@ -44,14 +49,18 @@ export async function executeSweep(
     plan,
   );
   const stored = await readPlan(store, sweepId);
+  if (chunkSize !== undefined && stored.chunkSize !== chunkSize) {
+    throw new ValidationError(
+      '--chunk-size',
+      `sweep ${sweepId} is already planned with ${stored.chunkSize ?? 'a whole cell'} runs per job, not ${chunkSize}; omit --chunk-size to go on with that plan`,
+    );
+  }
   const finished = await finishedRunIds(store, sweepId);
   const pendingJobs = stored.jobs
     .filter((job) => job.runs.some((r) => !finished.has(r.runId)))
     .map((j) => j.index);
   const total = planRuns(stored).length;
   progress.start(total, planRuns(stored).filter((r) => finished.has(r.runId)).length);
-  const jobFailures = await runner.runJobs({ storeUri: store.uri, sweepId }, pendingJobs, (e) =>
-    progress.event(e),
-  );
-  return { sweepId, jobFailures };
+  const outcome = await runner.runJobs({ store, sweepId }, pendingJobs, (e) => progress.event(e));
+  return { sweepId, outcome };
 }

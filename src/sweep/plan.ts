@@ -10,6 +10,8 @@ export interface Job {
 
 export interface Plan {
   sweepId: string;
+  /** At most this many runs per job; absent: one job per whole cell. */
+  chunkSize?: number;
   jobs: Job[];
 }
 
@@ -17,11 +19,8 @@ export interface Plan {
  * Groups runs into jobs: one per cell (dataset, R, mode) so a job loads its dataset once and an engine can
  * train the cell's seeds x learning rates together; cells larger than `chunkSize` are cut into chunks.
  */
-export function planJobs(
-  sweepId: string,
-  runs: readonly RunSpec[],
-  chunkSize = Number.POSITIVE_INFINITY,
-): Plan {
+export function planJobs(sweepId: string, runs: readonly RunSpec[], chunkSize?: number): Plan {
+  const size = chunkSize ?? Number.POSITIVE_INFINITY;
   const cells = new Map<string, RunSpec[]>();
   for (const run of runs) {
     const cell = `${datasetId(run.dataset)}|${modeId(run.mode)}`;
@@ -31,12 +30,12 @@ export function planJobs(
   }
   const jobs: Job[] = [];
   for (const members of cells.values()) {
-    for (let start = 0; start < members.length; start += chunkSize) {
-      const chunk = members.slice(start, start + chunkSize);
+    for (let start = 0; start < members.length; start += size) {
+      const chunk = members.slice(start, start + size);
       jobs.push({ index: jobs.length, datasetId: datasetId((chunk[0] as RunSpec).dataset), runs: chunk });
     }
   }
-  return { sweepId, jobs };
+  return chunkSize === undefined ? { sweepId, jobs } : { sweepId, chunkSize, jobs };
 }
 
 export const planRuns = (plan: Plan): RunSpec[] => plan.jobs.flatMap((j) => j.runs);

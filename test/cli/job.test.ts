@@ -38,7 +38,9 @@ async function plannedStore(): Promise<{ root: string; store: LocalFolderStore }
 }
 
 /** Starts `adgap job run` and sends it SIGTERM as soon as it reports its first finished run. */
-function runUntilFirstResultThenTerminate(root: string): Promise<{ code: number | null; events: JobEvent[] }> {
+function runUntilFirstResultThenTerminate(
+  root: string,
+): Promise<{ code: number | null; events: JobEvent[] }> {
   const child = spawn(process.execPath, [CLI, 'job', 'run', '--store', root, '--sweep', id, '--job', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -64,8 +66,7 @@ describe('adgap job run', () => {
     expect(kept.size).toBeGreaterThanOrEqual(1);
     expect(kept.size).toBeLessThan(runs.length);
     const keptFiles = new Map<string, string>();
-    for (const runId of kept)
-      keptFiles.set(runId, await readFile(join(root, resultKey(id, runId)), 'utf8'));
+    for (const runId of kept) keptFiles.set(runId, await readFile(join(root, resultKey(id, runId)), 'utf8'));
 
     const rerun = await adgap(['job', 'run', '--store', root, '--sweep', id, '--job', '0']);
     expect(rerun.code, rerun.stderr).toBe(0);
@@ -74,9 +75,41 @@ describe('adgap job run', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as JobEvent)
       .map((e) => (e.event === 'run-finished' ? e.runId : e.event));
-    expect(retrained.sort()).toEqual(runs.map((r) => r.runId).filter((r) => !kept.has(r)).sort());
+    expect(retrained.sort()).toEqual(
+      runs
+        .map((r) => r.runId)
+        .filter((r) => !kept.has(r))
+        .sort(),
+    );
     expect((await finishedRunIds(store, id)).size).toBe(runs.length);
     for (const [runId, content] of keptFiles)
       expect(await readFile(join(root, resultKey(id, runId)), 'utf8'), runId).toBe(content);
   }, 120_000);
+
+  it('runs job --job-offset + $AWS_BATCH_JOB_ARRAY_INDEX, as an array child after the first 10,000 does', async () => {
+    const { root } = await plannedStore();
+    const child = await adgap(['job', 'run', '--store', root, '--sweep', id, '--job-offset', '10000'], {
+      AWS_BATCH_JOB_ARRAY_INDEX: '7',
+    });
+    expect(child.code).toBe(1);
+    expect(child.stderr).toContain(`job: index 10007 is out of range (sweep ${id} has 1 jobs)`);
+  });
+
+  it('refuses --job together with --job-offset', async () => {
+    const { root } = await plannedStore();
+    const both = await adgap([
+      'job',
+      'run',
+      '--store',
+      root,
+      '--sweep',
+      id,
+      '--job',
+      '0',
+      '--job-offset',
+      '3',
+    ]);
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toMatch(/--job-offset.*cannot be used with.*--job/);
+  });
 });

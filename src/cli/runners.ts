@@ -1,0 +1,26 @@
+import { DockerRunner, hostVariant, trainerImage } from '../runners/docker.js';
+import { LocalProcessRunner } from '../runners/local-processes.js';
+import type { Runner } from '../runners/runner.js';
+
+export const RUNNERS = ['local', 'docker', 'batch'] as const;
+
+export interface RunnerOptions {
+  runner: (typeof RUNNERS)[number];
+  concurrency?: number;
+  queue: 'gpu' | 'cpu';
+  outputs: string;
+}
+
+/** The runner `adgap sweep run --runner` names, with what it needs (an image, a queue) made ready. */
+export async function createRunner(options: RunnerOptions): Promise<Runner> {
+  switch (options.runner) {
+    case 'local':
+      return new LocalProcessRunner(options.concurrency);
+    case 'docker': {
+      const variant = await hostVariant();
+      return new DockerRunner(await trainerImage(variant), variant, options.concurrency);
+    }
+    case 'batch':
+      throw new Error('TODO batch');
+  }
+}

@@ -1,0 +1,48 @@
+import { BatchClient } from '@aws-sdk/client-batch';
+import { Command } from 'commander';
+import {
+  BATCH_STATES,
+  type BatchJobState,
+  describeSubmissions,
+  readBatchSubmissions,
+} from '../runners/batch-jobs.js';
+import { openStore } from '../store/open-store.js';
+import { readPlan, runCounts } from '../sweep/stored.js';
+import { assertSweepId } from '../sweep/sweep-id.js';
+import { STORE_OPTION } from './options.js';
+
+export function sweepStatusCommand(): Command {
+  return new Command('status')
+    .description('how far a sweep has got: runs finished, failed and pending, and its AWS Batch jobs if any')
+    .argument('<sweep>', 'sweep id, as printed by `adgap sweep run`')
+    .option(...STORE_OPTION)
+    .action(async (sweepId: string, options: { store: string }) => {
+      assertSweepId(sweepId);
+      const store = openStore(options.store);
+      // Read first so that an unknown sweep is reported as such, not as a sweep with no Batch jobs.
+      await readPlan(store, sweepId);
+      const [counts, submissions] = await Promise.all([
+        runCounts(store, sweepId),
+        readBatchSubmissions(store, sweepId),
+      ]);
+      const lines = [
+        `sweep: ${sweepId}`,
+        `store: ${store.uri}`,
+        `runs: ${counts.planned} planned, ${counts.finished} finished, ${counts.failed} failed, ${counts.pending} pending`,
+      ];
+      if (submissions.length > 0) {
+        const states = await describeSubmissions(submissions, (region) => new BatchClient({ region }));
+        lines.push('AWS Batch jobs (planned jobs by state):', ...states.map(formatState));
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}
+
+function formatState(state: BatchJobState): string {
+  const { jobId, firstJob, jobCount } = state.submission;
+  const jobs = jobCount > 1 ? `jobs ${firstJob}-${firstJob + jobCount - 1}` : `job ${firstJob}`;
+  const counts = BATCH_STATES.filter((s) => state.children[s] !== undefined)
+    .map((s) => `${s} ${state.children[s]}`)
+    .join(', ');
+  return `  ${jobId}  ${jobs}  ${state.status}${counts === '' ? '' : `: ${counts}`}`;
+}

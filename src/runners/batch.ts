@@ -1,0 +1,104 @@
+import { type BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
+import { AdgapError, ValidationError } from '../errors.js';
+import {
+  type BatchSubmission,
+  describeSubmissions,
+  isUnfinished,
+  readBatchSubmissions,
+  recordBatchSubmissions,
+} from './batch-jobs.js';
+import type { Runner, RunnerOutcome, SweepTarget } from './runner.js';
+
+/** Batch's limit on the children of one array job (and arrays need at least 2). */
+export const MAX_ARRAY_SIZE = 10_000;
+
+/**
+ * Runs per job on Batch when the sweep file is first planned there: one seed's share of the protocol's
+ * 8-rate learning-rate grid. A job's fixed cost (placing it, pulling the image, loading the dataset) is a
+ * minute or two, which 8 runs amortise, while a 5-seed cell still spreads over 5 GPUs at once. A Spot
+ * reclaim costs at most the run in progress: finished runs are stored as they end.
+ */
+export const BATCH_CHUNK_SIZE = 8;
+
+/** Where jobs go: one queue and the job definition that runs the trainer image on it (from the stack outputs). */
+export interface BatchQueue {
+  region: string;
+  jobQueue: string;
+  jobDefinition: string;
+}
+
+/**
+ * Submits the jobs to AWS Batch and returns once they are queued. Each contiguous range of job indexes becomes
+ * one array job per 10,000 (a first submission is one range; a re-submission after failures may be several),
+ * and a range of one becomes a plain job, since Batch refuses arrays of size 1. The submissions are recorded
+ * in the store for `adgap sweep status` and `adgap sweep cancel`.
+ */
+export class BatchRunner implements Runner {
+  readonly name = 'batch';
+  readonly defaultChunkSize = BATCH_CHUNK_SIZE;
+
+  constructor(
+    private readonly queue: BatchQueue,
+    private readonly clientFor: (region: string) => BatchClient,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async runJobs(target: SweepTarget, jobIndexes: readonly number[]): Promise<RunnerOutcome> {
+    const { store, sweepId } = target;
+    if (!store.uri.startsWith('s3://')) {
+      throw new ValidationError(
+        '--store',
+        `Batch jobs can only reach an s3:// store, not '${store.uri}' (the stack's bucket is in cdk-outputs.json)`,
+      );
+    }
+    // A second submission while the first is queued or running would train the same runs twice.
+    const inFlight = (
+      await describeSubmissions(await readBatchSubmissions(store, sweepId), this.clientFor)
+    ).filter(isUnfinished);
+    if (inFlight.length > 0) {
+      const ids = inFlight.map((s) => s.submission.jobId).join(', ');
+      throw new AdgapError(
+        `sweep ${sweepId} still has Batch jobs queued or running (${ids}); follow them with \`adgap sweep status\`, or stop them with \`adgap sweep cancel\``,
+      );
+    }
+    const client = this.clientFor(this.queue.region);
+    const submissions: BatchSubmission[] = [];
+    for (const { firstJob, jobCount } of arrayRanges(jobIndexes)) {
+      const jobName = `${sweepId}-jobs-${firstJob}-${firstJob + jobCount - 1}`;
+      const index = jobCount > 1 ? ['--job-offset', String(firstJob)] : ['--job', String(firstJob)];
+      const { jobId } = await client.send(
+        new SubmitJobCommand({
+          jobName,
+          jobQueue: this.queue.jobQueue,
+          jobDefinition: this.queue.jobDefinition,
+          ...(jobCount > 1 ? { arrayProperties: { size: jobCount } } : {}),
+          containerOverrides: {
+            command: ['job', 'run', '--store', store.uri, '--sweep', sweepId, ...index],
+          },
+        }),
+      );
+      if (jobId === undefined) throw new AdgapError(`AWS Batch accepted ${jobName} but returned no job id`);
+      submissions.push({
+        jobId,
+        jobName,
+        firstJob,
+        jobCount,
+        ...this.queue,
+        submittedAt: this.now().toISOString(),
+      });
+    }
+    if (submissions.length > 0) await recordBatchSubmissions(store, sweepId, submissions);
+    return { state: 'submitted', jobIds: submissions.map((s) => s.jobId) };
+  }
+}
+
+/** Sorted job indexes as runs of consecutive indexes, none longer than an array job may be. */
+export function arrayRanges(jobIndexes: readonly number[]): { firstJob: number; jobCount: number }[] {
+  const ranges: { firstJob: number; jobCount: number }[] = [];
+  for (const index of [...jobIndexes].sort((a, b) => a - b)) {
+    const last = ranges.at(-1);
+    if (last && index === last.firstJob + last.jobCount && last.jobCount < MAX_ARRAY_SIZE) last.jobCount += 1;
+    else ranges.push({ firstJob: index, jobCount: 1 });
+  }
+  return ranges;
+}

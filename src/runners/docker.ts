@@ -1,0 +1,164 @@
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pLimit from 'p-limit';
+import { AdgapError } from '../errors.js';
+import type { JobEvent } from '../train/job.js';
+import { runJobProcess } from './job-process.js';
+import type { JobFailure, Runner, RunnerOutcome, SweepTarget } from './runner.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DOCKERFILE = 'containers/trainer/Dockerfile';
+/** What the image is built from: the files .dockerignore lets into the build context. */
+const IMAGE_SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'src', DOCKERFILE];
+/** The folder a local store is mounted at inside a container. */
+const STORE_MOUNT = '/store';
+/**
+ * What a container needs to reach an S3 store: the endpoint of an S3-compatible server and the standard AWS
+ * variables. Passed as `-e NAME`, so docker copies the values from its own environment and no secret appears
+ * on a command line.
+ */
+const S3_ENVIRONMENT = [
+  'ADGAP_S3_ENDPOINT',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+];
+
+export type TrainerVariant = 'cpu' | 'gpu';
+
+/**
+ * Each job is a container of the trainer image running `adgap job run`, `concurrency` at a time. A local store
+ * folder is mounted (no network at all); an S3 store is reached over the host's network, which is also how a
+ * container reaches an S3-compatible server on 127.0.0.1. No bridge network is ever created or used. The
+ * container runs as the calling user, so what it writes into a mounted folder belongs to that user.
+ */
+export class DockerRunner implements Runner {
+  readonly name = 'docker';
+
+  constructor(
+    private readonly image: string,
+    private readonly variant: TrainerVariant,
+    private readonly concurrency: number = availableParallelism(),
+  ) {}
+
+  async runJobs(
+    target: SweepTarget,
+    jobIndexes: readonly number[],
+    onEvent: (event: JobEvent) => void,
+  ): Promise<RunnerOutcome> {
+    const where = storeAccess(target.store.uri);
+    const limit = pLimit(this.concurrency);
+    const outcomes = await Promise.all(
+      jobIndexes.map((index) =>
+        limit(() =>
+          runJobProcess(
+            index,
+            'docker',
+            [
+              ...this.runArguments(where.dockerArgs),
+              ...['job', 'run', '--store', where.storeUri, '--sweep', target.sweepId, '--job', String(index)],
+            ],
+            onEvent,
+          ),
+        ),
+      ),
+    );
+    return { state: 'finished', jobFailures: outcomes.filter((f): f is JobFailure => f !== undefined) };
+  }
+
+  private runArguments(storeArgs: readonly string[]): string[] {
+    const user =
+      process.getuid && process.getgid ? ['--user', `${process.getuid()}:${process.getgid()}`] : [];
+    const gpus = this.variant === 'gpu' ? ['--gpus', 'all'] : [];
+    return ['run', '--rm', ...user, ...gpus, ...storeArgs, this.image];
+  }
+}
+
+function storeAccess(storeUri: string): { storeUri: string; dockerArgs: string[] } {
+  if (storeUri.startsWith('file://')) {
+    return {
+      storeUri: STORE_MOUNT,
+      dockerArgs: ['--network', 'none', '--volume', `${fileURLToPath(storeUri)}:${STORE_MOUNT}`],
+    };
+  }
+  const env = S3_ENVIRONMENT.filter((name) => process.env[name] !== undefined).flatMap((name) => [
+    '-e',
+    name,
+  ]);
+  return { storeUri, dockerArgs: ['--network', 'host', ...env] };
+}
+
+const exec = promisify(execFile);
+
+/** GPU when the host has one that answers `nvidia-smi` (the NVIDIA driver, which `--gpus all` needs). */
+export async function hostVariant(): Promise<TrainerVariant> {
+  try {
+    await exec('nvidia-smi', ['-L']);
+    return 'gpu';
+  } catch {
+    return 'cpu';
+  }
+}
+
+/**
+ * The trainer image for the current sources, built unless an image with their hash in its tag exists:
+ * `adgap-trainer:<variant>-<hash>`. Build output goes to stderr; stdout stays the command's own.
+ */
+export async function trainerImage(variant: TrainerVariant): Promise<string> {
+  const tag = `adgap-trainer:${variant}-${await sourceHash()}`;
+  if (await imageExists(tag)) return tag;
+  const args = ['build', '--network', 'host', '--target', variant, '-f', DOCKERFILE, '-t', tag, '.'];
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const build = spawn('docker', args, {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', process.stderr, process.stderr],
+    });
+    build.on('error', reject);
+    build.on('close', resolve);
+  }).catch((error: Error) => {
+    throw new AdgapError(`cannot run docker to build the trainer image: ${error.message}`);
+  });
+  if (code !== 0) throw new AdgapError(`building the trainer image failed (docker ${args.join(' ')})`);
+  return tag;
+}
+
+async function imageExists(tag: string): Promise<boolean> {
+  try {
+    await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', tag]);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new AdgapError('docker is not installed (or not on PATH); --runner docker needs it');
+    return false;
+  }
+}
+
+/** A hash of every file the image is built from, by path and content; 12 hex digits name it in a tag. */
+async function sourceHash(): Promise<string> {
+  const hash = createHash('sha256');
+  const files = (await Promise.all(IMAGE_SOURCES.map((p) => filesUnder(join(REPO_ROOT, p))))).flat().sort();
+  for (const file of files) {
+    hash.update(`${relative(REPO_ROOT, file)}\0`);
+    hash.update(await readFile(file));
+    hash.update('\0');
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+async function filesUnder(path: string): Promise<string[]> {
+  try {
+    const entries = await readdir(path, { withFileTypes: true });
+    const nested = await Promise.all(entries.map((e) => filesUnder(join(path, e.name))));
+    return nested.flat();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return [path];
+    throw error;
+  }
+}
