@@ -20,7 +20,7 @@ import {
   terminateSubmissions,
 } from '../../src/runners/batch-jobs.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import type { ObjectStore } from '../../src/store/object-store.js';
+import { s3UriStore } from '../helpers/s3-uri-store.js';
 
 const SWEEP = 'paper-0123abcd';
 const QUEUE = {
@@ -32,19 +32,6 @@ const SUBMITTED_AT = new Date('2026-01-02T03:04:05.000Z');
 
 const batch = mockClient(BatchClient);
 beforeEach(() => batch.reset());
-
-/** A folder store that answers to an s3:// URI: the runner only passes the URI on to the jobs it submits. */
-async function s3LikeStore(): Promise<ObjectStore> {
-  const folder = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-batch-')));
-  return {
-    uri: 's3://adgap-bucket/store',
-    get: (key) => folder.get(key),
-    head: (key) => folder.head(key),
-    put: (key, body, options) => folder.put(key, body, options),
-    list: (prefix, options) => folder.list(prefix, options),
-    delete: (key) => folder.delete(key),
-  };
-}
 
 function runner() {
   let next = 0;
@@ -61,7 +48,7 @@ const submits = () => batch.commandCalls(SubmitJobCommand).map((call) => call.ar
 
 describe('the Batch runner', () => {
   it('submits the pending jobs as one array job on the queue and definition, each child told the store, sweep and offset', async () => {
-    const store = await s3LikeStore();
+    const store = await s3UriStore();
     const outcome = await runner().runJobs({ store, sweepId: SWEEP }, range(0, 3));
     expect(outcome).toEqual({ state: 'submitted', jobIds: ['job-0'] });
     expect(submits()).toEqual([
@@ -87,7 +74,7 @@ describe('the Batch runner', () => {
   });
 
   it('splits 12,345 jobs into arrays of 10,000 and 2,345, the second starting at job 10,000', async () => {
-    const store = await s3LikeStore();
+    const store = await s3UriStore();
     const outcome = await runner().runJobs({ store, sweepId: SWEEP }, range(0, 12_345));
     expect(outcome).toEqual({ state: 'submitted', jobIds: ['job-0', 'job-1'] });
     expect(submits().map((s) => [s.arrayProperties?.size, s.containerOverrides?.command?.slice(-2)])).toEqual(
@@ -99,7 +86,7 @@ describe('the Batch runner', () => {
   });
 
   it('submits a single job without array properties, naming its index, since Batch refuses arrays of one', async () => {
-    const store = await s3LikeStore();
+    const store = await s3UriStore();
     await runner().runJobs({ store, sweepId: SWEEP }, [0]);
     expect(submits()).toHaveLength(1);
     expect(submits()[0]?.arrayProperties).toBeUndefined();
@@ -107,7 +94,7 @@ describe('the Batch runner', () => {
   });
 
   it('submits the one job left over after 10,000 as a single job', async () => {
-    const store = await s3LikeStore();
+    const store = await s3UriStore();
     await runner().runJobs({ store, sweepId: SWEEP }, range(0, 10_001));
     expect(submits().map((s) => [s.arrayProperties?.size, s.containerOverrides?.command?.slice(-2)])).toEqual(
       [
@@ -118,7 +105,7 @@ describe('the Batch runner', () => {
   });
 
   it('submits each run of consecutive pending jobs on its own, so no child runs a finished job', async () => {
-    const store = await s3LikeStore();
+    const store = await s3UriStore();
     await runner().runJobs({ store, sweepId: SWEEP }, [8, 2, 3, 4, 6, 7]);
     expect(
       submits().map((s) => [s.jobName, s.arrayProperties?.size, s.containerOverrides?.command?.slice(-2)]),
@@ -129,7 +116,7 @@ describe('the Batch runner', () => {
   });
 
   it('records every submission in the store with its queue, region and range', async () => {
-    const store = await s3LikeStore();
+    const store = await s3UriStore();
     await runner().runJobs({ store, sweepId: SWEEP }, range(0, 10_001));
     expect(await readBatchSubmissions(store, SWEEP)).toEqual([
       {
@@ -152,7 +139,7 @@ describe('the Batch runner', () => {
   });
 
   it('refuses to submit while an earlier submission of the sweep is still running', async () => {
-    const store = await s3LikeStore();
+    const store = await s3UriStore();
     await recordBatchSubmissions(store, SWEEP, [submission('old-job', 0, 4)]);
     batch.on(DescribeJobsCommand).resolves({ jobs: [detail('old-job', 'RUNNING', { RUNNING: 4 })] });
     await expect(runner().runJobs({ store, sweepId: SWEEP }, [0, 1])).rejects.toThrow(
@@ -162,7 +149,7 @@ describe('the Batch runner', () => {
   });
 
   it('submits again once the earlier submission has ended', async () => {
-    const store = await s3LikeStore();
+    const store = await s3UriStore();
     await recordBatchSubmissions(store, SWEEP, [submission('old-job', 0, 4)]);
     batch
       .on(DescribeJobsCommand)

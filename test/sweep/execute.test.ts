@@ -1,0 +1,89 @@
+import { BatchClient, DescribeJobsCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/errors.js';
+import { BatchRunner } from '../../src/runners/batch.js';
+import type { ObjectStore } from '../../src/store/object-store.js';
+import { executeSweep } from '../../src/sweep/execute.js';
+import { parseSweepFile } from '../../src/sweep/schema.js';
+import { readPlan, writeResult } from '../../src/sweep/stored.js';
+import type { RunResult } from '../../src/train/result.js';
+import { s3UriStore } from '../helpers/s3-uri-store.js';
+
+// One cell (gaussian, R 2, standard) of 5 seeds x 4 learning rates = 20 runs.
+const sweep = parseSweepFile({
+  name: 'chunks',
+  datasets: ['gaussian'],
+  R: [2],
+  seeds: [2, 22, 42, 62, 82],
+  learningRates: [0.1, 0.01, 0.001, 0.0001],
+  modes: ['standard'],
+});
+const quiet = { start: () => undefined, event: () => undefined };
+
+const batch = mockClient(BatchClient);
+beforeEach(() => {
+  batch.reset();
+  batch.on(SubmitJobCommand).resolves({ jobId: 'job-id', jobName: 'x', jobArn: 'arn' });
+  // Earlier submissions have ended, so a second executeSweep may submit again.
+  batch.on(DescribeJobsCommand).resolves({
+    jobs: [
+      { jobId: 'job-id', jobName: 'x', jobQueue: 'q', jobDefinition: 'd', status: 'SUCCEEDED', startedAt: 0 },
+    ],
+  });
+});
+const batchRunner = () =>
+  new BatchRunner(
+    { region: 'eu-west-1', jobQueue: 'queue', jobDefinition: 'definition' },
+    (region) => new BatchClient({ region }),
+  );
+const arraySizes = () =>
+  batch.commandCalls(SubmitJobCommand).map((c) => c.args[0].input.arrayProperties?.size ?? 1);
+
+async function finish(store: ObjectStore, sweepId: string, jobIndex: number): Promise<void> {
+  const plan = await readPlan(store, sweepId);
+  for (const run of plan.jobs[jobIndex]?.runs ?? [])
+    await writeResult(store, { sweepId, run } as unknown as RunResult);
+}
+
+describe('executeSweep', () => {
+  it('plans a sweep first run on Batch into jobs of 8 runs and submits them all', async () => {
+    const store = await s3UriStore();
+    const { sweepId } = await executeSweep(store, sweep, batchRunner(), quiet);
+    const plan = await readPlan(store, sweepId);
+    expect(plan.chunkSize).toBe(8);
+    expect(plan.jobs.map((j) => j.runs.length)).toEqual([8, 8, 4]);
+    expect(arraySizes()).toEqual([3]);
+  });
+
+  it('plans with an explicit chunk size, and goes on with the stored plan when none is given', async () => {
+    const store = await s3UriStore();
+    const { sweepId } = await executeSweep(store, sweep, batchRunner(), quiet, 5);
+    await executeSweep(store, sweep, batchRunner(), quiet);
+    expect((await readPlan(store, sweepId)).jobs.map((j) => j.runs.length)).toEqual([5, 5, 5, 5]);
+    expect(arraySizes()).toEqual([4, 4]);
+  });
+
+  it('refuses a chunk size that differs from the stored plan’s', async () => {
+    const store = await s3UriStore();
+    await executeSweep(store, sweep, batchRunner(), quiet, 5);
+    await expect(executeSweep(store, sweep, batchRunner(), quiet, 4)).rejects.toThrow(ValidationError);
+    await expect(executeSweep(store, sweep, batchRunner(), quiet, 4)).rejects.toThrow(
+      /already planned with 5 runs per job, not 4/,
+    );
+  });
+
+  it('hands the runner only the jobs that still have a run without a result', async () => {
+    const store = await s3UriStore();
+    const { sweepId } = await executeSweep(store, sweep, batchRunner(), quiet, 5);
+    await finish(store, sweepId, 1);
+    batch.resetHistory();
+    await executeSweep(store, sweep, batchRunner(), quiet);
+    expect(
+      batch.commandCalls(SubmitJobCommand).map((c) => c.args[0].input.containerOverrides?.command?.slice(-2)),
+    ).toEqual([
+      ['--job', '0'],
+      ['--job-offset', '2'],
+    ]);
+  });
+});
