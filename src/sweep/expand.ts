@@ -7,29 +7,26 @@ import {
   isSyntheticGroup,
 } from '../datasets/types.js';
 import { AdgapError } from '../errors.js';
-import { shortHash } from '../hash.js';
 import { modeId, type RunSpec, type TrainingMode } from '../train/run-spec.js';
-import type { SweepFile } from './schema.js';
+import type { DatasetEntry, SweepFile } from './schema.js';
 
-/** A sweep's id: its name and a hash of its whole definition, so the same file resumes the same sweep. */
-export function sweepId(sweep: SweepFile): string {
-  return `${sweep.name}-${shortHash(sweep)}`;
+/** The datasets of one sweep entry, one per R, with every default made explicit (so dataset ids are stable). */
+export function entryRefs(entry: DatasetEntry, ratios: readonly number[]): DatasetRef[] {
+  return ratios.map((R) => {
+    const ref: DatasetRef = {
+      group: entry.group,
+      R,
+      dataSeed: entry.dataSeed,
+      sizes: entry.sizes ?? DEFAULT_SPLIT_SIZES,
+    };
+    if (isSyntheticGroup(entry.group)) ref.synthetic = entry.synthetic ?? DEFAULT_SYNTHETIC_PARAMS;
+    return ref;
+  });
 }
 
-/** The datasets of a sweep entry, one per R, with every default made explicit (so dataset ids are stable). */
+/** The datasets of a sweep: every entry at every R. */
 export function datasetRefs(sweep: SweepFile): DatasetRef[] {
-  return sweep.datasets.flatMap((spec) =>
-    sweep.R.map((R) => {
-      const ref: DatasetRef = {
-        group: spec.group,
-        R,
-        dataSeed: spec.dataSeed,
-        sizes: spec.sizes ?? DEFAULT_SPLIT_SIZES,
-      };
-      if (isSyntheticGroup(spec.group)) ref.synthetic = spec.synthetic ?? DEFAULT_SYNTHETIC_PARAMS;
-      return ref;
-    }),
-  );
+  return sweep.datasets.flatMap((entry) => entryRefs(entry, sweep.R));
 }
 
 /** protocol.md: the reference's three radii per norm are {1, 3/4, 1/2} x eps_max. */
