@@ -91,12 +91,23 @@ export type SweepFile = z.output<typeof sweepFileSchema>;
 export function parseSweepFile(input: unknown): SweepFile {
   const parsed = sweepFileSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  if (!issue) throw new ValidationError('sweep', 'invalid sweep file');
+  const first = parsed.error.issues[0];
+  if (!first) throw new ValidationError('sweep', 'invalid sweep file');
+  const issue = innermost(first);
   const field = formatPath(issue.path);
   const value = valueAt(input, issue.path);
   const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
   throw new ValidationError(field, `${issue.message}${issue.code === 'unrecognized_keys' ? '' : shown}`);
+}
+
+/**
+ * A union (a dataset or a mode) fails as a whole; when one of its branches got past the input's type (an object
+ * with a bad field), that branch's issue names the field, so report it instead of the union's summary.
+ */
+function innermost(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  const deeper = issue.errors.flat().find((inner) => inner.path.length > 0);
+  return deeper ? innermost({ ...deeper, path: [...issue.path, ...deeper.path] }) : issue;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
