@@ -12,14 +12,16 @@ import type { DatasetEntry, SweepFile } from './schema.js';
 
 /** The datasets of one sweep entry, one per R, with every default made explicit (so dataset ids are stable). */
 export function entryRefs(entry: DatasetEntry, ratios: readonly number[]): DatasetRef[] {
+  const spec = typeof entry === 'string' ? { group: entry, dataSeed: 0 } : entry;
   return ratios.map((R) => {
     const ref: DatasetRef = {
-      group: entry.group,
+      group: spec.group,
       R,
-      dataSeed: entry.dataSeed,
-      sizes: entry.sizes ?? DEFAULT_SPLIT_SIZES,
+      dataSeed: spec.dataSeed,
+      sizes: ('sizes' in spec && spec.sizes) || DEFAULT_SPLIT_SIZES,
     };
-    if (isSyntheticGroup(entry.group)) ref.synthetic = entry.synthetic ?? DEFAULT_SYNTHETIC_PARAMS;
+    if (isSyntheticGroup(spec.group))
+      ref.synthetic = ('synthetic' in spec && spec.synthetic) || DEFAULT_SYNTHETIC_PARAMS;
     return ref;
   });
 }

@@ -48,11 +48,10 @@ const datasetObject = strictObject({
   }
 });
 
-/** A group name alone means that group with every default; parsing it as an object keeps errors precise. */
-export const datasetEntrySchema = z.preprocess(
-  (entry) => (typeof entry === 'string' ? { group: entry } : entry),
-  datasetObject,
-);
+/** A group name alone means that group with every default. */
+export const datasetEntrySchema = z.union([z.enum(DATASET_GROUPS), datasetObject], {
+  error: `expected a dataset group (one of ${DATASET_GROUPS.join(', ')}) or an object with 'group'`,
+});
 
 export type DatasetEntry = z.output<typeof datasetEntrySchema>;
 

@@ -37,7 +37,7 @@ describe('eps: auto', () => {
 
   it("rejects any other word, saying 'auto' is allowed", () => {
     expect(() => sweep([{ norm: 'l2', eps: 'max' }])).toThrow(
-      /modes\[0\]: expected 'standard' or \{ norm: linf \| l2, eps: \[radii\] \| auto \}/,
+      /modes\[0\]\.eps: expected a list of radii or 'auto' \(got "max"\)/,
     );
   });
 
