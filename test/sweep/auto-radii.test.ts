@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { datasetId } from '../../src/datasets/dataset-id.js';
 import { readManifest } from '../../src/datasets/load.js';
@@ -54,6 +55,19 @@ describe('eps: auto', () => {
       })),
     );
     expect(runs[1]?.runId).toBe(`${r1}-linf-auto0.75-s2-lr0.1`);
+  });
+
+  it('a run spec with eps: auto fits the published results JSON Schema', async () => {
+    const schema = JSON.parse(
+      await readFile(new URL('../../schemas/run-result.schema.json', import.meta.url), 'utf8'),
+    ) as { $id: string };
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    ajv.addSchema(schema);
+    const validate = ajv.getSchema(`${schema.$id}#/$defs/runSpec`);
+    const parsed = sweep([{ norm: 'l2', eps: 'auto' }]);
+    const radii = Object.fromEntries(datasetRefs(parsed).map((ref) => [datasetId(ref), { l2: 3, linf: 1 }]));
+    for (const run of expandRuns(parsed, radii))
+      expect(validate?.(run), JSON.stringify(validate?.errors)).toBe(true);
   });
 
   it('cannot expand without the radii', () => {
