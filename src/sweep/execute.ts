@@ -1,9 +1,10 @@
-import { isAvailable } from '../datasets/load.js';
-import { AdgapError, ValidationError } from '../errors.js';
+import { prepareDatasets } from '../datasets/prepare.js';
+import { ValidationError } from '../errors.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { JobEvent } from '../train/job.js';
-import { expandRuns } from './expand.js';
+import { resolveAutoRadii } from './auto-radii.js';
+import { datasetRefs, expandRuns } from './expand.js';
 import { planJobs, planRuns } from './plan.js';
 import type { SweepFile } from './schema.js';
 import { finishedRunIds, readPlan, storeSweep } from './stored.js';
@@ -16,8 +17,9 @@ export interface SweepProgress {
 }
 
 /**
- * Stores the sweep and its plan (or finds them from an earlier, interrupted attempt), then hands every job
- * that still has a run without a result to the runner. Returns the sweep id and what the runner did.
+ * Prepares the sweep's missing datasets (once each, before any job starts, so jobs only load them), stores the
+ * sweep and its plan (or finds them from an earlier, interrupted attempt), then hands every job that still has
+ * a run without a result to the runner. Returns the sweep id and what the runner did.
  *
  * The first attempt fixes the plan: `chunkSize` (default: the runner's) applies to a sweep not yet stored.
  * Job indexes must mean the same runs for as long as any job may still be running, so an explicit chunk
@@ -31,10 +33,8 @@ export async function executeSweep(
   chunkSize?: number,
 ): Promise<{ sweepId: string; outcome: RunnerOutcome }> {
   const sweepId = idOf(sweep);
-  const runs = expandRuns(sweep);
-  const unavailable = runs.find((r) => !isAvailable(r.dataset));
-  if (unavailable)
-    throw new AdgapError(`dataset group '${unavailable.dataset.group}' cannot be prepared by this build`);
+  await prepareDatasets(store, datasetRefs(sweep));
+  const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep));
   const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
   await storeSweep(
     store,

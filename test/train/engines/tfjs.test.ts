@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { generateGaussian } from '../../../src/datasets/synthetic.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDataset } from '../../../src/datasets/load.js';
 import { DEFAULT_SYNTHETIC_PARAMS } from '../../../src/datasets/types.js';
+import { LocalFolderStore } from '../../../src/store/local-folder.js';
 import { trainRun } from '../../../src/train/engines/tfjs.js';
 import type { RunSpec } from '../../../src/train/run-spec.js';
 import { useFastestBackend } from '../../../src/train/tf.js';
@@ -12,7 +16,9 @@ const dataset = {
   sizes: { train: 300, validation: 100, test: 100 },
   synthetic: DEFAULT_SYNTHETIC_PARAMS,
 };
-const data = generateGaussian(dataset);
+const storeDir = await mkdtemp(join(tmpdir(), 'adgap-tfjs-'));
+afterAll(() => rm(storeDir, { recursive: true, force: true }));
+const data = await openDataset(new LocalFolderStore(storeDir), dataset);
 
 const run: RunSpec = {
   runId: 'determinism',
