@@ -5,10 +5,11 @@
  * paginated listing answers 500).
  *
  * Usage: node --openssl-legacy-provider --import tsx s3-server-process.ts <data folder> <bucket>
- * Prints one JSON line {"port": N} once it listens on 127.0.0.1; stops on SIGTERM.
+ * Prints one JSON line {"port": N, "rawPort": M} once it listens on 127.0.0.1; stops on SIGTERM. `rawPort` serves
+ * the same data through s3rver as shipped, which overwrites despite If-None-Match (for the write-once check).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import S3rver from 's3rver';
 
 const [directory, bucket] = process.argv.slice(2);
@@ -77,14 +78,21 @@ async function putIfAbsent(
   await finished;
 }
 
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
-  process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
-});
+const rawServer = createServer(handle);
 
-process.on('SIGTERM', () => {
-  server.close();
-  server.closeAllConnections();
-  process.exit(0);
-});
+function listen(s: Server): Promise<number> {
+  return new Promise((resolve) => {
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+      resolve(address.port);
+    });
+  });
+}
+
+const ports = { port: await listen(server), rawPort: await listen(rawServer) };
+process.stdout.write(`${JSON.stringify(ports)}\n`);
+
+process.on('SIGTERM', () => process.exit(0));
+// The IPC channel closes when the test process dies without stopping the server: do not outlive it.
+process.on('disconnect', () => process.exit(0));

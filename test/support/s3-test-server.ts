@@ -15,6 +15,8 @@ const REGION = 'us-east-1';
 export interface S3TestServer {
   /** http://127.0.0.1:<port> */
   endpoint: string;
+  /** The same data through s3rver as shipped, which overwrites despite If-None-Match: *. */
+  rawEndpoint: string;
   /** A bucket that exists. */
   bucket: string;
   /** The environment a child process (the CLI) needs to use this server. */
@@ -39,11 +41,11 @@ export async function startS3TestServer(bucket = 'adgap-test'): Promise<S3TestSe
     ['--openssl-legacy-provider', '--import', 'tsx', script, directory, bucket],
     {
       cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     },
   );
-  const port = await readPort(child);
-  const endpoint = `http://127.0.0.1:${port}`;
+  const ports = await readPorts(child);
+  const endpoint = `http://127.0.0.1:${ports.port}`;
   const client = (config: ConstructorParameters<typeof S3Client>[0] = {}) =>
     new S3Client({
       ...s3ClientConfig({ s3Endpoint: endpoint }),
@@ -53,6 +55,7 @@ export async function startS3TestServer(bucket = 'adgap-test'): Promise<S3TestSe
     });
   return {
     endpoint,
+    rawEndpoint: `http://127.0.0.1:${ports.rawPort}`,
     bucket,
     env: {
       ADGAP_S3_ENDPOINT: endpoint,
@@ -72,12 +75,14 @@ export async function startS3TestServer(bucket = 'adgap-test'): Promise<S3TestSe
   };
 }
 
-async function readPort(child: ChildProcess): Promise<number> {
+async function readPorts(child: ChildProcess): Promise<{ port: number; rawPort: number }> {
   if (!child.stdout) throw new Error('s3rver child has no stdout');
   const lines = createInterface({ input: child.stdout });
   const exited = once(child, 'exit').then(([code]) => {
     throw new Error(`s3rver exited with code ${code} before listening`);
   });
-  const first = once(lines, 'line').then(([line]) => (JSON.parse(String(line)) as { port: number }).port);
+  const first = once(lines, 'line').then(
+    ([line]) => JSON.parse(String(line)) as { port: number; rawPort: number },
+  );
   return Promise.race([first, exited]);
 }
