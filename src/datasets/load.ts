@@ -10,6 +10,7 @@ export function isAvailable(ref: DatasetRef): boolean {
 
 /** The dataset of a run, as every engine sees it. */
 export async function openDataset(_store: ObjectStore, ref: DatasetRef): Promise<LoadedDataset> {
-  if (ref.group === 'gaussian' && ref.synthetic) return generateGaussian({ ...ref, synthetic: ref.synthetic });
+  if (ref.group === 'gaussian' && ref.synthetic)
+    return generateGaussian({ ...ref, synthetic: ref.synthetic });
   throw new AdgapError(`dataset group '${ref.group}' is not available yet (available: gaussian)`);
 }

@@ -16,7 +16,8 @@ function pool(params: SyntheticParams, count: number, sign: 1 | -1, noise: () =>
   const mu = classMean(params);
   const x = new Float32Array(count * params.dim);
   for (let i = 0; i < count; i++) {
-    for (let j = 0; j < params.dim; j++) x[i * params.dim + j] = sign * (mu[j] as number) + params.noiseScale * noise();
+    for (let j = 0; j < params.dim; j++)
+      x[i * params.dim + j] = sign * (mu[j] as number) + params.noiseScale * noise();
   }
   return { x, featureCount: params.dim };
 }

@@ -26,7 +26,12 @@ export interface SyntheticParams {
   noiseScale: number;
 }
 
-export const DEFAULT_SYNTHETIC_PARAMS: SyntheticParams = { dim: 100, meanNonZero: 25, meanValue: 1, noiseScale: 2 };
+export const DEFAULT_SYNTHETIC_PARAMS: SyntheticParams = {
+  dim: 100,
+  meanNonZero: 25,
+  meanValue: 1,
+  noiseScale: 2,
+};
 
 /** Everything that determines a dataset's bytes: generation is a pure function of this. */
 export interface DatasetRef {

@@ -1,27 +1,9 @@
-import { createHash } from 'node:crypto';
-import { DEFAULT_SPLIT_SIZES, DEFAULT_SYNTHETIC_PARAMS, type DatasetRef } from '../datasets/types.js';
+import { type DatasetRef, DEFAULT_SPLIT_SIZES, DEFAULT_SYNTHETIC_PARAMS } from '../datasets/types.js';
+import { shortHash } from '../hash.js';
 import { modeId, type RunSpec, type TrainingMode } from '../train/run-spec.js';
 import type { SweepFile } from './schema.js';
 
 const SYNTHETIC_GROUPS = new Set(['gaussian', 'cauchy', 'holtsmark']);
-
-/** JSON with sorted keys, so equal values hash equally whatever order the YAML had. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
-export function shortHash(value: unknown, length = 8): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, length);
-}
-
-/** A sweep's id: its name and a hash of its whole definition, so the same file resumes the same sweep. */
-export function sweepId(sweep: SweepFile): string {
-  return `${sweep.name}-${shortHash(sweep)}`;
-}
 
 /** The datasets of a sweep entry, one per R, with every default made explicit. */
 export function datasetRefs(sweep: SweepFile): DatasetRef[] {
@@ -49,7 +31,9 @@ export function datasetId(ref: DatasetRef): string {
 
 export function trainingModes(sweep: SweepFile): TrainingMode[] {
   return sweep.modes.flatMap((m): TrainingMode[] =>
-    m === 'standard' ? [{ kind: 'standard' }] : m.eps.map((eps) => ({ kind: 'adversarial', norm: m.norm, eps })),
+    m === 'standard'
+      ? [{ kind: 'standard' }]
+      : m.eps.map((eps) => ({ kind: 'adversarial', norm: m.norm, eps })),
   );
 }
 

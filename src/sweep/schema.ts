@@ -7,7 +7,9 @@ function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
   const allowed = Object.keys(shape).join(', ');
   return z.strictObject(shape, {
     error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.join(', ')} (allowed: ${allowed})` : undefined,
+      issue.code === 'unrecognized_keys'
+        ? `unknown key ${issue.keys.join(', ')} (allowed: ${allowed})`
+        : undefined,
   });
 }
 
@@ -47,9 +49,9 @@ const mode = z.union([z.literal('standard'), adversarialMode], {
 });
 
 export const sweepFileSchema = strictObject({
-  name: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { error: 'lower-case letters, digits and dashes, at most 48 characters' }),
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, {
+    error: 'lower-case letters, digits and dashes, at most 48 characters',
+  }),
   datasets: nonEmpty(datasetEntry, 'dataset'),
   R: nonEmpty(z.number().min(1, { error: 'an imbalance ratio must be >= 1' }), 'imbalance ratio R'),
   seeds: nonEmpty(z.number().int().nonnegative({ error: 'a seed must be an integer >= 0' }), 'seed'),
@@ -76,7 +78,8 @@ export function parseSweepFile(input: unknown): SweepFile {
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
+  for (const part of path)
+    out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
   return out === '' ? 'sweep' : out;
 }
 
