@@ -192,7 +192,7 @@ export class S3Store implements ObjectStore {
   }
 
   /**
-   * Several S3-compatible servers (s3rver, older MinIO) ignore `If-None-Match: *` and overwrite silently, so a
+   * Some S3-compatible servers (s3rver among them) ignore `If-None-Match: *` and overwrite silently, so a
    * duplicated job could replace a result. Before its first write-once put, the store makes two conditional
    * puts of one probe key: a server that honours the condition refuses at least the second.
    */
