@@ -35,6 +35,7 @@ export type S3StoreFailure =
   | 'access-denied'
   | 'unreachable'
   | 'no-credentials'
+  | 'no-region'
   | 'write-once-unsupported'
   | 'request-failed';
 
@@ -246,6 +247,13 @@ export class S3Store implements ObjectStore {
       return new S3StoreError(
         'no-credentials',
         `no AWS credentials for ${this.uri}: configure the standard AWS chain (environment, ~/.aws, role)`,
+      );
+    }
+    // The SDK's region resolver throws a plain Error with only this message.
+    if (messageOf(error) === 'Region is missing') {
+      return new S3StoreError(
+        'no-region',
+        `no AWS region for ${this.uri}: set AWS_REGION or a region in ~/.aws/config`,
       );
     }
     if (NETWORK_CODES.has(code) || code === 'TimeoutError') {
