@@ -121,7 +121,7 @@ export function describeStoreContract(name: string, newStore: () => Promise<Obje
       const all: string[] = [];
       for await (const o of listAll(store, 'sweeps/s/results/')) all.push(o.key);
       expect(all).toEqual(keys);
-    });
+    }, 180_000);
 
     test('getMany returns the bodies in the order of the keys', async () => {
       const store = await newStore();

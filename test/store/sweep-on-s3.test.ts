@@ -59,4 +59,4 @@ test('a sweep run on s3:// gives the same report as on a local folder', async ()
   const localReport = JSON.parse(await adgap('report', sweepId, '--store', localUri, '--format', 'json'));
   expect(s3Report.runs).toEqual({ expected: 4, finished: 4, failed: 0 });
   expect(s3Report).toEqual(localReport);
-});
+}, 180_000);
