@@ -120,7 +120,7 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async head(key: string): Promise<{ key: string; size: number } | undefined> {
+  async head(key: string): Promise<ObjectInfo | undefined> {
     assertKey(key);
     try {
       const out = await this.client.send(
