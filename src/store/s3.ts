@@ -15,6 +15,7 @@ import {
   assertKey,
   type ListPage,
   ObjectExistsError,
+  type ObjectInfo,
   ObjectNotFoundError,
   type ObjectStore,
 } from './object-store.js';
