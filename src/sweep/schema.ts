@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DATASET_GROUPS, DEFAULT_SPLIT_SIZES, DEFAULT_SYNTHETIC_PARAMS } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES } from '../train/run-spec.js';
 
 /** A strict object whose unknown-key error lists the allowed keys. */
 function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
@@ -39,9 +40,33 @@ const datasetEntry = z.union(
   { error: `expected a dataset group (one of ${DATASET_GROUPS.join(', ')}) or an object with 'group'` },
 );
 
+const learningRates = nonEmpty(
+  z.number().positive({ error: 'a learning rate must be > 0' }),
+  'learning rate',
+);
+
 const adversarialMode = strictObject({
   norm: z.enum(['linf', 'l2'], { error: "required with 'eps' (allowed: linf, l2)" }),
   eps: nonEmpty(z.number().positive({ error: 'a radius must be > 0' }), 'radius'),
+  /** Default: the dataset's (protocol.md: pgd for cifar10, one-step FGSM/FGM for the others). */
+  attack: z.enum(['one-step', 'pgd']).optional(),
+  /** PGD only; defaults per norm in src/train/protocol.ts (linf 40, l2 50). */
+  steps: positiveInt.optional(),
+  /** PGD only: step size = eps / stepDivisor; defaults per norm (linf 30, l2 20). */
+  stepDivisor: z.number().positive({ error: 'must be > 0' }).optional(),
+  /** This mode's learning-rate grid instead of the sweep's (protocol.md: CIFAR's robust runs use 5). */
+  learningRates: learningRates.optional(),
+}).check((ctx) => {
+  for (const key of ['steps', 'stepDivisor'] as const) {
+    if (ctx.value[key] !== undefined && ctx.value.attack !== 'pgd') {
+      ctx.issues.push({
+        code: 'custom',
+        path: [key],
+        input: ctx.value[key],
+        message: "only with 'attack: pgd'",
+      });
+    }
+  }
 });
 
 const mode = z.union([z.literal('standard'), adversarialMode], {
@@ -55,11 +80,26 @@ export const sweepFileSchema = strictObject({
   datasets: nonEmpty(datasetEntry, 'dataset'),
   R: nonEmpty(z.number().min(1, { error: 'an imbalance ratio must be >= 1' }), 'imbalance ratio R'),
   seeds: nonEmpty(z.number().int().nonnegative({ error: 'a seed must be an integer >= 0' }), 'seed'),
-  learningRates: nonEmpty(z.number().positive({ error: 'a learning rate must be > 0' }), 'learning rate'),
+  learningRates,
+  /** Default: each dataset's model and optimiser (protocol.md, src/train/protocol.ts). */
+  model: z.enum(MODEL_NAMES).optional(),
+  optimizer: z.enum(OPTIMIZER_NAMES).optional(),
+  objective: z.enum(OBJECTIVES).default('clean'),
   epochs: positiveInt.max(10_000).default(500),
   patience: positiveInt.default(50),
   batchSize: positiveInt.default(64),
   modes: nonEmpty(mode, 'training mode'),
+}).check((ctx) => {
+  const groups = ctx.value.datasets.map((entry) => (typeof entry === 'string' ? entry : entry.group));
+  const notImages = groups.filter((group) => group !== 'cifar10');
+  if (ctx.value.model === 'vgg11' && notImages.length > 0) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['model'],
+      input: ctx.value.model,
+      message: `vgg11 takes 3x32x32 images, which only cifar10 has (not ${notImages.join(', ')})`,
+    });
+  }
 });
 
 export type SweepFile = z.output<typeof sweepFileSchema>;
