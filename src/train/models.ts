@@ -1,7 +1,7 @@
 import { featureCount } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import type { Random } from '../random.js';
-import { initConv3x3, initLinear } from './init.js';
+import { initConv3x3, initLinear, KERNEL } from './init.js';
 import { BATCH_NORM, MLP_HIDDEN } from './protocol.js';
 import type { ModelName } from './run-spec.js';
 import { tf } from './tf.js';
@@ -88,7 +88,7 @@ function vgg11(random: Random): Model {
       continue;
     }
     const conv = initConv3x3(channels, item, random);
-    const weight = tf.variable(tf.tensor4d(conv.weight, [3, 3, channels, item]));
+    const weight = tf.variable(tf.tensor2d(conv.weight, [KERNEL * KERNEL * channels, item]));
     const bias = tf.variable(tf.tensor1d(conv.bias));
     const gamma = tf.variable(tf.ones([item]));
     const beta = tf.variable(tf.zeros([item]));
@@ -97,8 +97,7 @@ function vgg11(random: Random): Model {
     parameters.push(weight, bias, gamma, beta);
     buffers.push(runningMean, runningVariance);
     stages.push((x, mode) => {
-      // PyTorch's padding=1 on a 3x3 kernel with stride 1 is 'same'.
-      const z = tf.add(tf.conv2d(x, weight, 1, 'same'), bias) as tf.Tensor4D;
+      const z = tf.add(conv3x3(x, weight), bias) as tf.Tensor4D;
       const normalised =
         mode === 'train'
           ? batchNormTrain(z, runningMean, runningVariance)
@@ -121,6 +120,28 @@ function vgg11(random: Random): Model {
       return classifier.apply(tf.reshape(h, [x.shape[0], channels]));
     },
   };
+}
+
+/**
+ * A 3x3 convolution with stride 1 and padding 1 (PyTorch's Conv2d(kernel_size=3, padding=1)) as one matrix
+ * product: the nine shifted copies of the zero-padded input, concatenated along channels in the filter's
+ * (kh, kw, in) order, times the [9 * in, out] weight. tfjs's wasm backend has no Conv2DBackpropFilter kernel,
+ * so tf.conv2d could not be trained there; pad, slice, concat and matMul differentiate on every backend.
+ */
+function conv3x3(x: tf.Tensor4D, weight: tf.Tensor2D): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const padded = tf.pad(x, [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ]);
+  const shifted: tf.Tensor4D[] = [];
+  for (let dh = 0; dh < KERNEL; dh++) {
+    for (let dw = 0; dw < KERNEL; dw++) shifted.push(tf.slice(padded, [0, dh, dw, 0], [n, h, w, c]));
+  }
+  const patches = tf.reshape(tf.concat(shifted, 3), [n * h * w, KERNEL * KERNEL * c]);
+  return tf.reshape(tf.matMul(patches, weight), [n, h, w, weight.shape[1]]);
 }
 
 /**

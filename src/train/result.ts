@@ -19,7 +19,7 @@ export interface RunMetrics {
   testBalanced: SplitMetrics;
   /**
    * Adversarial runs only (a standard run has no radius to attack at): the balanced test set under the
-   * training attack and under PGD at the same norm and radius with the protocol's steps (protocol.ts).
+   * training attack and under evaluation PGD at the same norm and radius (evaluationPgd, protocol.ts).
    */
   robust?: { trainingAttack: RobustEvaluation; pgd: RobustEvaluation };
 }

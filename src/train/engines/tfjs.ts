@@ -149,9 +149,9 @@ export async function trainRun(
 }
 
 /**
- * The balanced test set under the training attack and under the protocol's PGD at the same norm and radius.
- * Their random starts come from the evaluation stream; when training already used that PGD, one evaluation
- * serves both.
+ * The balanced test set under the training attack and under evaluation PGD (protocol.ts) at the same norm
+ * and radius. Their random starts come from the evaluation stream; when training already used that PGD, one
+ * evaluation serves both.
  */
 function robustMetrics(
   logits: Logits,
