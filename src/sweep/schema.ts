@@ -108,12 +108,26 @@ export type SweepFile = z.output<typeof sweepFileSchema>;
 export function parseSweepFile(input: unknown): SweepFile {
   const parsed = sweepFileSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  if (!issue) throw new ValidationError('sweep', 'invalid sweep file');
+  const first = parsed.error.issues[0];
+  if (!first) throw new ValidationError('sweep', 'invalid sweep file');
+  const issue = innermost(first);
   const field = formatPath(issue.path);
   const value = valueAt(input, issue.path);
   const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
   throw new ValidationError(field, `${issue.message}${issue.code === 'unrecognized_keys' ? '' : shown}`);
+}
+
+/**
+ * A union (a mode is 'standard' or an object) reports only that no branch matched. When exactly one branch got
+ * past its type check (an object that is a valid mode but for one field), its own issue is the useful one.
+ */
+function innermost(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  const matched = issue.errors.filter((branch) =>
+    branch.some((i) => i.path.length > 0 || i.code === 'custom'),
+  );
+  const inner = matched.length === 1 ? matched[0]?.[0] : undefined;
+  return inner ? innermost({ ...inner, path: [...issue.path, ...inner.path] }) : issue;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -41,7 +41,8 @@ function linearGradients(x: number[][]) {
     const p = e.map((v) => v / ((e[0] as number) + (e[1] as number)));
     const dz = p.map((v, k) => (v - (k === Y[s] ? 1 : 0)) / n);
     row.forEach((v, i) => {
-      for (const k of [0, 1]) (gW[i] as number[])[k] += v * (dz[k] as number);
+      const gi = gW[i] as number[];
+      for (const k of [0, 1]) gi[k] = (gi[k] as number) + v * (dz[k] as number);
     });
     for (const k of [0, 1]) gB[k] = (gB[k] as number) + (dz[k] as number);
     gX.push(W.map((w) => (w[0] as number) * (dz[0] as number) + (w[1] as number) * (dz[1] as number)));
