@@ -15,7 +15,13 @@ export interface AttackSpec {
   method: AttackMethod;
 }
 
-export type TrainingMode = { kind: 'standard' } | ({ kind: 'adversarial' } & AttackSpec);
+export type TrainingMode =
+  | { kind: 'standard' }
+  | ({
+      kind: 'adversarial';
+      /** Present when the sweep said `eps: auto`: eps = factor x epsMax, epsMax from the dataset's manifest. */
+      auto?: { epsMax: number; factor: number };
+    } & AttackSpec);
 
 export const MODEL_NAMES = ['linear', 'mlp', 'vgg11'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -54,11 +60,12 @@ export function trainingAttack(mode: TrainingMode): AttackSpec | undefined {
 }
 
 /**
- * A stable, readable id of a training mode: `standard`, `linf-0.5`, `l2-2.5` (one-step), `linf-0.0305-pgd40`.
+ * A stable, readable id of a training mode: `standard`, `linf-0.5`, `l2-2.5` (one-step), `linf-auto0.75`,
+ * `linf-0.0305-pgd40`.
  * Two modes of one sweep must not share an id (expandRuns checks).
  */
 export function modeId(mode: TrainingMode): string {
   if (mode.kind === 'standard') return 'standard';
   const method = mode.method.name === 'pgd' ? `-pgd${mode.method.steps}` : '';
-  return `${mode.norm}-${mode.eps}${method}`;
+  return `${mode.norm}-${mode.auto ? `auto${mode.auto.factor}` : mode.eps}${method}`;
 }
