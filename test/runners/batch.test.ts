@@ -9,7 +9,7 @@ import {
   TerminateJobCommand,
 } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { BatchRunner } from '../../src/runners/batch.js';
 import {
@@ -20,7 +20,8 @@ import {
   terminateSubmissions,
 } from '../../src/runners/batch-jobs.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import { s3UriStore } from '../helpers/s3-uri-store.js';
+import type { ObjectStore } from '../../src/store/object-store.js';
+import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
 
 const SWEEP = 'paper-0123abcd';
 const QUEUE = {
@@ -32,6 +33,15 @@ const SUBMITTED_AT = new Date('2026-01-02T03:04:05.000Z');
 
 const batch = mockClient(BatchClient);
 beforeEach(() => batch.reset());
+
+// A real store on the local S3-compatible server: the runner submits only for s3:// stores.
+let server: S3TestServer;
+let stores = 0;
+beforeAll(async () => {
+  server = await startS3TestServer();
+});
+afterAll(() => server?.stop());
+const s3Store = async (): Promise<ObjectStore> => server.store(`store-${stores++}`);
 
 function runner() {
   let next = 0;
@@ -48,7 +58,7 @@ const submits = () => batch.commandCalls(SubmitJobCommand).map((call) => call.ar
 
 describe('the Batch runner', () => {
   it('submits the pending jobs as one array job on the queue and definition, each child told the store, sweep and offset', async () => {
-    const store = await s3UriStore();
+    const store = await s3Store();
     const outcome = await runner().runJobs({ store, sweepId: SWEEP }, range(0, 3));
     expect(outcome).toEqual({ state: 'submitted', jobIds: ['job-0'] });
     expect(submits()).toEqual([
@@ -58,23 +68,14 @@ describe('the Batch runner', () => {
         jobDefinition: QUEUE.jobDefinition,
         arrayProperties: { size: 3 },
         containerOverrides: {
-          command: [
-            'job',
-            'run',
-            '--store',
-            's3://adgap-bucket/store',
-            '--sweep',
-            SWEEP,
-            '--job-offset',
-            '0',
-          ],
+          command: ['job', 'run', '--store', store.uri, '--sweep', SWEEP, '--job-offset', '0'],
         },
       },
     ]);
   });
 
   it('splits 12,345 jobs into arrays of 10,000 and 2,345, the second starting at job 10,000', async () => {
-    const store = await s3UriStore();
+    const store = await s3Store();
     const outcome = await runner().runJobs({ store, sweepId: SWEEP }, range(0, 12_345));
     expect(outcome).toEqual({ state: 'submitted', jobIds: ['job-0', 'job-1'] });
     expect(submits().map((s) => [s.arrayProperties?.size, s.containerOverrides?.command?.slice(-2)])).toEqual(
@@ -86,7 +87,7 @@ describe('the Batch runner', () => {
   });
 
   it('submits a single job without array properties, naming its index, since Batch refuses arrays of one', async () => {
-    const store = await s3UriStore();
+    const store = await s3Store();
     await runner().runJobs({ store, sweepId: SWEEP }, [0]);
     expect(submits()).toHaveLength(1);
     expect(submits()[0]?.arrayProperties).toBeUndefined();
@@ -94,7 +95,7 @@ describe('the Batch runner', () => {
   });
 
   it('submits the one job left over after 10,000 as a single job', async () => {
-    const store = await s3UriStore();
+    const store = await s3Store();
     await runner().runJobs({ store, sweepId: SWEEP }, range(0, 10_001));
     expect(submits().map((s) => [s.arrayProperties?.size, s.containerOverrides?.command?.slice(-2)])).toEqual(
       [
@@ -105,7 +106,7 @@ describe('the Batch runner', () => {
   });
 
   it('submits each run of consecutive pending jobs on its own, so no child runs a finished job', async () => {
-    const store = await s3UriStore();
+    const store = await s3Store();
     await runner().runJobs({ store, sweepId: SWEEP }, [8, 2, 3, 4, 6, 7]);
     expect(
       submits().map((s) => [s.jobName, s.arrayProperties?.size, s.containerOverrides?.command?.slice(-2)]),
@@ -116,7 +117,7 @@ describe('the Batch runner', () => {
   });
 
   it('records every submission in the store with its queue, region and range', async () => {
-    const store = await s3UriStore();
+    const store = await s3Store();
     await runner().runJobs({ store, sweepId: SWEEP }, range(0, 10_001));
     expect(await readBatchSubmissions(store, SWEEP)).toEqual([
       {
@@ -139,7 +140,7 @@ describe('the Batch runner', () => {
   });
 
   it('refuses to submit while an earlier submission of the sweep is still running', async () => {
-    const store = await s3UriStore();
+    const store = await s3Store();
     await recordBatchSubmissions(store, SWEEP, [submission('old-job', 0, 4)]);
     batch.on(DescribeJobsCommand).resolves({ jobs: [detail('old-job', 'RUNNING', { RUNNING: 4 })] });
     await expect(runner().runJobs({ store, sweepId: SWEEP }, [0, 1])).rejects.toThrow(
@@ -149,7 +150,7 @@ describe('the Batch runner', () => {
   });
 
   it('submits again once the earlier submission has ended', async () => {
-    const store = await s3UriStore();
+    const store = await s3Store();
     await recordBatchSubmissions(store, SWEEP, [submission('old-job', 0, 4)]);
     batch
       .on(DescribeJobsCommand)

@@ -1,6 +1,6 @@
 import { BatchClient, DescribeJobsCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { BatchRunner } from '../../src/runners/batch.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
@@ -8,17 +8,25 @@ import { executeSweep } from '../../src/sweep/execute.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { readPlan, writeResult } from '../../src/sweep/stored.js';
 import type { RunResult } from '../../src/train/result.js';
-import { s3UriStore } from '../helpers/s3-uri-store.js';
+import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
 
 // One cell (gaussian, R 2, standard) of 5 seeds x 4 learning rates = 20 runs.
 const sweep = parseSweepFile({
   name: 'chunks',
-  datasets: ['gaussian'],
+  datasets: [{ group: 'gaussian', sizes: { train: 100, validation: 20, test: 20 } }],
   R: [2],
   seeds: [2, 22, 42, 62, 82],
   learningRates: [0.1, 0.01, 0.001, 0.0001],
   modes: ['standard'],
 });
+// A real store on the local S3-compatible server: the runner submits only for s3:// stores.
+let server: S3TestServer;
+let stores = 0;
+beforeAll(async () => {
+  server = await startS3TestServer();
+});
+afterAll(() => server?.stop());
+const s3Store = async (): Promise<ObjectStore> => server.store(`store-${stores++}`);
 const quiet = { start: () => undefined, event: () => undefined };
 
 const batch = mockClient(BatchClient);
@@ -48,7 +56,7 @@ async function finish(store: ObjectStore, sweepId: string, jobIndex: number): Pr
 
 describe('executeSweep', () => {
   it('plans a sweep first run on Batch into jobs of 8 runs and submits them all', async () => {
-    const store = await s3UriStore();
+    const store = await s3Store();
     const { sweepId } = await executeSweep(store, sweep, batchRunner(), quiet);
     const plan = await readPlan(store, sweepId);
     expect(plan.chunkSize).toBe(8);
@@ -57,7 +65,7 @@ describe('executeSweep', () => {
   });
 
   it('plans with an explicit chunk size, and goes on with the stored plan when none is given', async () => {
-    const store = await s3UriStore();
+    const store = await s3Store();
     const { sweepId } = await executeSweep(store, sweep, batchRunner(), quiet, 5);
     await executeSweep(store, sweep, batchRunner(), quiet);
     expect((await readPlan(store, sweepId)).jobs.map((j) => j.runs.length)).toEqual([5, 5, 5, 5]);
@@ -65,7 +73,7 @@ describe('executeSweep', () => {
   });
 
   it('refuses a chunk size that differs from the stored plan’s', async () => {
-    const store = await s3UriStore();
+    const store = await s3Store();
     await executeSweep(store, sweep, batchRunner(), quiet, 5);
     await expect(executeSweep(store, sweep, batchRunner(), quiet, 4)).rejects.toThrow(ValidationError);
     await expect(executeSweep(store, sweep, batchRunner(), quiet, 4)).rejects.toThrow(
@@ -74,7 +82,7 @@ describe('executeSweep', () => {
   });
 
   it('hands the runner only the jobs that still have a run without a result', async () => {
-    const store = await s3UriStore();
+    const store = await s3Store();
     const { sweepId } = await executeSweep(store, sweep, batchRunner(), quiet, 5);
     await finish(store, sweepId, 1);
     batch.resetHistory();
