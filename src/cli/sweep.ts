@@ -51,7 +51,7 @@ export function sweepCommand(): Command {
     )
     .option(
       '--concurrency <n>',
-      'local, docker: jobs at once (default: one per core)',
+      'local, docker: jobs at once (default: one per core; docker on a GPU host: 1)',
       positiveInteger('--concurrency'),
     )
     .option(

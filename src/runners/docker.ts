@@ -42,11 +42,19 @@ export type TrainerVariant = 'cpu' | 'gpu';
 export class DockerRunner implements Runner {
   readonly name = 'docker';
 
+  private readonly concurrency: number;
+
+  /**
+   * `concurrency` defaults to one container per core on a CPU host, and to one on a GPU host: TensorFlow takes
+   * (nearly) all of a GPU's memory for one process, so a second container on the same GPU would fail.
+   */
   constructor(
     private readonly image: string,
     private readonly variant: TrainerVariant,
-    private readonly concurrency: number = availableParallelism(),
-  ) {}
+    concurrency?: number,
+  ) {
+    this.concurrency = concurrency ?? (variant === 'gpu' ? 1 : availableParallelism());
+  }
 
   async runJobs(
     target: SweepTarget,
