@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
@@ -8,18 +10,27 @@ import { ValidationError } from './errors.js';
 export interface DeploymentEnv {
   /** An S3-compatible server to use instead of AWS S3, e.g. http://127.0.0.1:4568. */
   s3Endpoint?: string;
+  /** Where jobs keep downloaded dataset files by sha256 (ADGAP_CACHE_DIR; default: a folder in the OS temp dir). */
+  datasetCacheDir: string;
 }
 
 const schema = z.object({
   ADGAP_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  ADGAP_CACHE_DIR: z.string().min(1).optional(),
 });
 
 export function deploymentEnv(env: NodeJS.ProcessEnv = process.env): DeploymentEnv {
-  const parsed = schema.safeParse({ ADGAP_S3_ENDPOINT: env.ADGAP_S3_ENDPOINT || undefined });
+  const parsed = schema.safeParse({
+    ADGAP_S3_ENDPOINT: env.ADGAP_S3_ENDPOINT || undefined,
+    ADGAP_CACHE_DIR: env.ADGAP_CACHE_DIR || undefined,
+  });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
     throw new ValidationError(name, `'${env[name]}' is not an http:// or https:// URL`);
   }
-  return parsed.data.ADGAP_S3_ENDPOINT === undefined ? {} : { s3Endpoint: parsed.data.ADGAP_S3_ENDPOINT };
+  const datasetCacheDir = parsed.data.ADGAP_CACHE_DIR ?? join(tmpdir(), 'adgap-dataset-cache');
+  return parsed.data.ADGAP_S3_ENDPOINT === undefined
+    ? { datasetCacheDir }
+    : { s3Endpoint: parsed.data.ADGAP_S3_ENDPOINT, datasetCacheDir };
 }
