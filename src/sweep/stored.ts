@@ -101,8 +101,17 @@ async function keysAsRunIds(store: ObjectStore, prefix: string): Promise<Set<str
 
 /** Every result of a sweep, read with bounded concurrency. */
 export async function readResults(store: ObjectStore, sweepId: string): Promise<Map<string, RunResult>> {
+  return readResultsOf(store, sweepId, await finishedRunIds(store, sweepId));
+}
+
+/** The results of the given finished runs, read with bounded concurrency. */
+export async function readResultsOf(
+  store: ObjectStore,
+  sweepId: string,
+  runIds: Iterable<string>,
+): Promise<Map<string, RunResult>> {
   const limit = pLimit(READ_CONCURRENCY);
-  const ids = [...(await finishedRunIds(store, sweepId))];
+  const ids = [...runIds];
   const results = await Promise.all(
     ids.map((id) => limit(() => getJson<RunResult>(store, resultKey(sweepId, id)))),
   );

@@ -1,0 +1,156 @@
+import { z } from '@hono/zod-openapi';
+import { DATASET_GROUPS } from '../../src/datasets/types.js';
+import { sweepFileSchema } from '../../src/sweep/schema.js';
+import { SWEEP_ID_PATTERN } from '../../src/sweep/sweep-id.js';
+
+/** Request parameters: validated here, so nothing unchecked reaches a store key. */
+export const sweepParams = z.object({
+  id: z
+    .string()
+    .regex(SWEEP_ID_PATTERN, { error: 'not a sweep id (expected <name>-<8 hex digits>)' })
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'demo-1a2b3c4d' }),
+});
+
+export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
+
+export const reportQuery = z.object({
+  format: z
+    .enum(REPORT_FORMATS, { error: `unknown format (allowed: ${REPORT_FORMATS.join(', ')})` })
+    .optional()
+    .openapi({ description: 'overrides the Accept header (application/json, text/csv, text/html)' }),
+});
+
+export const runsQuery = z.object({
+  dataset: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'expected a dataset group or a report dataset id' })
+    .optional()
+    .openapi({
+      description: "a dataset group ('gaussian') or a report row's dataset id",
+      example: 'gaussian',
+    }),
+  R: z.coerce
+    .number({ error: 'expected a number' })
+    .min(1, { error: 'an imbalance ratio is >= 1' })
+    .optional()
+    .openapi({ description: 'imbalance ratio', example: 5 }),
+  mode: z
+    .string()
+    .regex(/^(standard|(linf|l2)-[0-9][0-9.e+-]*)$/, {
+      error: "expected 'standard', 'linf-<eps>' or 'l2-<eps>'",
+    })
+    .optional()
+    .openapi({ description: 'training mode as in the report', example: 'linf-0.5' }),
+  cursor: z
+    .string()
+    .max(1000, { error: 'not a cursor returned by this API' })
+    .optional()
+    .openapi({ description: 'opaque: the `cursor` of the previous page' }),
+});
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.enum(['bad_request', 'not_found', 'internal']),
+      message: z.string(),
+      parameter: z.string().optional().openapi({ description: 'the request parameter at fault (400)' }),
+    }),
+  })
+  .openapi('Error');
+
+const runCounts = z.object({
+  total: z.number().int(),
+  done: z.number().int().openapi({ description: 'runs with a result' }),
+  failed: z.number().int().openapi({ description: 'runs whose last attempt failed and that have no result' }),
+});
+
+export const sweepSummary = z
+  .object({ sweepId: z.string(), name: z.string(), createdAt: z.string(), runs: runCounts })
+  .openapi('SweepSummary');
+
+export const sweepDetail = sweepSummary
+  .extend({ definition: sweepFileSchema, jobCount: z.number().int() })
+  .openapi('Sweep');
+
+const meanStderr = z
+  .object({ mean: z.number(), stderr: z.number(), n: z.number().int() })
+  .nullable()
+  .openapi('MeanStderr', { description: 'mean and standard error (population std / sqrt(n)) over seeds' });
+
+export const reportBody = z
+  .object({
+    sweepId: z.string(),
+    runs: z.object({ expected: z.number().int(), finished: z.number().int(), failed: z.number().int() }),
+    rows: z.array(
+      z.object({
+        dataset: z.string(),
+        group: z.string(),
+        R: z.number(),
+        mode: z.string(),
+        ad: meanStderr,
+        adGap: meanStderr,
+        accuracyGap: meanStderr,
+        seedsMissing: z.array(z.number().int()),
+        selectedLearningRates: z.record(z.string(), z.number()),
+      }),
+    ),
+    missingRunIds: z.array(z.string()),
+  })
+  .openapi('Report');
+
+const splitMetrics = z
+  .object({
+    loss: z.number(),
+    correct: z.tuple([z.number().int(), z.number().int()]),
+    total: z.tuple([z.number().int(), z.number().int()]),
+  })
+  .openapi('SplitMetrics', { description: 'index 0 = majority class, 1 = minority class' });
+
+const runSpec = z
+  .object({
+    runId: z.string(),
+    dataset: z.object({
+      group: z.enum(DATASET_GROUPS),
+      R: z.number(),
+      dataSeed: z.number().int(),
+      sizes: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
+      synthetic: z
+        .object({ dim: z.number(), meanNonZero: z.number(), meanValue: z.number(), noiseScale: z.number() })
+        .optional(),
+    }),
+    model: z.string(),
+    optimizer: z.string(),
+    learningRate: z.number(),
+    seed: z.number().int(),
+    maxEpochs: z.number().int(),
+    patience: z.number().int(),
+    batchSize: z.number().int(),
+    mode: z.union([
+      z.object({ kind: z.literal('standard') }),
+      z.object({ kind: z.literal('adversarial'), norm: z.enum(['linf', 'l2']), eps: z.number() }),
+    ]),
+  })
+  .openapi('RunSpec');
+
+export const runResult = z
+  .object({
+    schemaVersion: z.literal(1),
+    sweepId: z.string(),
+    run: runSpec,
+    engine: z.string(),
+    backend: z.string(),
+    epochsRun: z.number().int(),
+    bestEpoch: z.number().int(),
+    wallSeconds: z.number(),
+    metrics: z.object({ validation: splitMetrics, testImbalanced: splitMetrics, testBalanced: splitMetrics }),
+    finishedAt: z.string(),
+  })
+  .openapi('RunResult');
+
+export const runsPageBody = z.object({
+  runs: z.array(runResult),
+  cursor: z
+    .string()
+    .optional()
+    .openapi({ description: 'pass as ?cursor= for the next page; absent on the last' }),
+});
