@@ -3,6 +3,7 @@ import { AdgapError } from '../errors.js';
 import { demoCommand } from './demo.js';
 import { jobCommand } from './job.js';
 import { reportCommand } from './report.js';
+import { serveCommand } from './serve.js';
 import { sweepCommand } from './sweep.js';
 
 const program = new Command('adgap')
@@ -11,7 +12,8 @@ const program = new Command('adgap')
   .addCommand(demoCommand())
   .addCommand(sweepCommand())
   .addCommand(reportCommand())
-  .addCommand(jobCommand());
+  .addCommand(jobCommand())
+  .addCommand(serveCommand());
 
 try {
   await program.parseAsync(process.argv);

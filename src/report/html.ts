@@ -1,4 +1,3 @@
-import { figurePanels } from './figure.js';
 import type { Report, ReportRow } from './report.js';
 import type { MeanStderr } from './statistics.js';
 
@@ -18,6 +17,8 @@ const cell = (v: MeanStderr | null) =>
  * the table of AD and both gaps. No script and no external resource, so it renders anywhere, offline.
  */
 export async function reportHtml(report: Report): Promise<string> {
+  // vega takes a good part of a second to load: only HTML requests pay for it, not a cold start serving JSON.
+  const { figurePanels } = await import('./figure.js');
   const panels = await figurePanels(report);
   const datasets = [...new Set(report.rows.map((r) => r.dataset))];
   const sections = datasets.map((dataset) => {
