@@ -59,7 +59,7 @@ function panelSpec(title: string, modes: string[], points: Point[]): TopLevelSpe
   const color = { field: 'mode', type: 'nominal', title: 'radius', scale: { domain: modes } } as const;
   return {
     title,
-    width: 360,
+    width: 320,
     height: 240,
     data: { values: points },
     layer: [
@@ -74,7 +74,7 @@ function panelSpec(title: string, modes: string[], points: Point[]): TopLevelSpe
         mark: { type: 'line', point: true },
         encoding: {
           x,
-          y: { field: 'mean', type: 'quantitative', title: `${title} (mean ± stderr over seeds)` },
+          y: { field: 'mean', type: 'quantitative', title: 'mean ± stderr over seeds' },
           color,
           description: { field: 'mode' },
         },
