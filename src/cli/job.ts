@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
-import { createTfjsEngine } from '../train/engines/tfjs.js';
 import { runJob } from '../train/job.js';
 import { nonNegativeInteger, STORE_OPTION } from './options.js';
 
@@ -27,6 +26,8 @@ export function jobCommand(): Command {
       const stop = () => abort.abort();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+      // Loaded here, not at the top: tfjs takes a second to load and no other command needs it.
+      const { createTfjsEngine } = await import('../train/engines/tfjs.js');
       const engine = await createTfjsEngine();
       await runJob(
         openStore(options.store),
