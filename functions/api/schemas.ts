@@ -1,7 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { DATASET_GROUPS } from '../../src/datasets/types.js';
+import type { SchemaObject } from 'openapi3-ts/oas31';
+import runResultJsonSchema from '../../schemas/run-result.schema.json' with { type: 'json' };
 import { sweepFileSchema } from '../../src/sweep/schema.js';
 import { SWEEP_ID_PATTERN } from '../../src/sweep/sweep-id.js';
+import type { RunResult } from '../../src/train/result.js';
 
 /** Request parameters: validated here, so nothing unchecked reaches a store key. */
 export const sweepParams = z.object({
@@ -36,8 +38,8 @@ export const runsQuery = z.object({
     .openapi({ description: 'imbalance ratio', example: 5 }),
   mode: z
     .string()
-    .regex(/^(standard|(linf|l2)-[0-9][0-9.e+-]*)$/, {
-      error: "expected 'standard', 'linf-<eps>' or 'l2-<eps>'",
+    .regex(/^(standard|(linf|l2)-(auto)?[0-9][0-9.e+-]*)$/, {
+      error: "expected 'standard', '<linf|l2>-<eps>' or '<linf|l2>-auto<factor>'",
     })
     .optional()
     .openapi({ description: 'training mode as in the report', example: 'linf-0.5' }),
@@ -98,54 +100,12 @@ export const reportBody = z
   })
   .openapi('Report');
 
-const splitMetrics = z
-  .object({
-    loss: z.number(),
-    correct: z.tuple([z.number().int(), z.number().int()]),
-    total: z.tuple([z.number().int(), z.number().int()]),
-  })
-  .openapi('SplitMetrics', { description: 'index 0 = majority class, 1 = minority class' });
-
-const runSpec = z
-  .object({
-    runId: z.string(),
-    dataset: z.object({
-      group: z.enum(DATASET_GROUPS),
-      R: z.number(),
-      dataSeed: z.number().int(),
-      sizes: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
-      synthetic: z
-        .object({ dim: z.number(), meanNonZero: z.number(), meanValue: z.number(), noiseScale: z.number() })
-        .optional(),
-    }),
-    model: z.string(),
-    optimizer: z.string(),
-    learningRate: z.number(),
-    seed: z.number().int(),
-    maxEpochs: z.number().int(),
-    patience: z.number().int(),
-    batchSize: z.number().int(),
-    mode: z.union([
-      z.object({ kind: z.literal('standard') }),
-      z.object({ kind: z.literal('adversarial'), norm: z.enum(['linf', 'l2']), eps: z.number() }),
-    ]),
-  })
-  .openapi('RunSpec');
-
-export const runResult = z
-  .object({
-    schemaVersion: z.literal(1),
-    sweepId: z.string(),
-    run: runSpec,
-    engine: z.string(),
-    backend: z.string(),
-    epochsRun: z.number().int(),
-    bestEpoch: z.number().int(),
-    wallSeconds: z.number(),
-    metrics: z.object({ validation: splitMetrics, testImbalanced: splitMetrics, testBalanced: splitMetrics }),
-    finishedAt: z.string(),
-  })
-  .openapi('RunResult');
+/**
+ * Run results are documented by the project's JSON Schema (JSON Schema 2020-12, which OpenAPI 3.1 embeds
+ * as is; its `$id` keeps its internal `$defs` references resolvable), so the API and the trainer share one
+ * definition.
+ */
+const runResult = z.custom<RunResult>().openapi('RunResult', runResultJsonSchema as SchemaObject);
 
 export const runsPageBody = z.object({
   runs: z.array(runResult),
