@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createApp } from '../functions/api/app.js';
 import { reportFromStore } from '../src/report/from-store.js';
 import { LocalFolderStore } from '../src/store/local-folder.js';
-import { writeSyntheticSweep } from '../test/fixtures/synthetic-sweep.js';
+import { writeSyntheticSweep } from '../test/helpers/synthetic-sweep.js';
 
 /** 10 datasets x 5 R x 5 modes x 5 seeds x 8 learning rates = 10,000 runs. */
 const SWEEP = {

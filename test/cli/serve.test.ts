@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import { writeSyntheticSweep } from '../fixtures/synthetic-sweep.js';
+import { CLI } from '../helpers/cli.js';
+import { writeSyntheticSweep } from '../helpers/synthetic-sweep.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(import.meta.dirname, '../..');
@@ -29,7 +30,7 @@ beforeAll(async () => {
     learningRates: [0.01],
     modes: ['standard', { norm: 'linf', eps: [0.5, 1] }, { norm: 'l2', eps: [2.5, 5] }],
   }));
-  server = spawn(process.execPath, [join(ROOT, 'bin/adgap.js'), 'serve', '--port', '0', '--store', folder]);
+  server = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--store', folder]);
   baseUrl = await listeningUrl(server);
 });
 

@@ -12,7 +12,7 @@ import { getJson, listAll, putJson } from '../../../src/store/object-store.js';
 import { writeResult } from '../../../src/sweep/stored.js';
 import type { RunResult } from '../../../src/train/result.js';
 import type { RunSpec } from '../../../src/train/run-spec.js';
-import { type SyntheticSweep, writeSyntheticSweep } from '../../fixtures/synthetic-sweep.js';
+import { type SyntheticSweep, writeSyntheticSweep } from '../../helpers/synthetic-sweep.js';
 
 /** 4 R x 5 modes x 3 seeds x 2 learning rates = 120 runs: more than one page of /runs. */
 const FIXTURE = {

@@ -1,15 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../../functions/api/app.js';
 import { LocalFolderStore } from '../../../src/store/local-folder.js';
-import { writeSyntheticSweep } from '../../fixtures/synthetic-sweep.js';
-
-const run = promisify(execFile);
-const ADGAP = join(import.meta.dirname, '../../../bin/adgap.js');
+import { adgap } from '../../helpers/cli.js';
+import { writeSyntheticSweep } from '../../helpers/synthetic-sweep.js';
 
 let folder: string;
 let sweepId: string;
@@ -34,8 +30,12 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-const cli = async (format: string) =>
-  (await run(process.execPath, [ADGAP, 'report', sweepId, '--store', folder, '--format', format])).stdout;
+async function cli(format: string): Promise<string> {
+  const { code, stdout, stderr } = await adgap(['report', sweepId, '--store', folder, '--format', format]);
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  return stdout;
+}
 
 it('gives the same JSON report as `adgap report --format json`', async () => {
   const response = await createApp(new LocalFolderStore(folder)).request(`/sweeps/${sweepId}/report`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { reportFromStore } from '../../../src/report/from-store.js';
 import { LocalFolderStore } from '../../../src/store/local-folder.js';
-import { writeSyntheticSweep } from '../../fixtures/synthetic-sweep.js';
+import { writeSyntheticSweep } from '../../helpers/synthetic-sweep.js';
 
 const FIXTURE = {
   name: 'lambda',
