@@ -98,6 +98,8 @@ export function createApp(store: ObjectStore): OpenAPIHono {
     const { id } = c.req.valid('param');
     const format = c.req.valid('query').format ?? negotiatedFormat(c);
     const report = await cachedReport(store, id);
+    // One URL, three representations: caches in front of the API must key on Accept too.
+    c.header('Vary', 'Accept');
     if (format === 'csv')
       return c.body(reportCsv(report), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
     if (format === 'html') return c.html(await reportHtml(report), 200);

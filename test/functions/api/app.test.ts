@@ -79,6 +79,7 @@ describe('GET /sweeps/{id}/report', () => {
         headers: init.headers ?? {},
       });
       expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
+      expect(response.headers.get('vary')).toBe('Accept');
       const [header, ...lines] = (await response.text()).trimEnd().split('\n');
       expect(header?.split(',')).toEqual([...CSV_HEADER]);
       const rows = lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [CSV_HEADER[i], v])));
