@@ -2,25 +2,34 @@ import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
 /**
- * Deployment facts from environment variables, read here and nowhere else (house style: configuration comes
- * from sweep files and arguments; the environment only says where things are).
+ * Deployment facts from the environment, read here and nowhere else. Everything else that AWS needs (region,
+ * credentials, AWS_ENDPOINT_URL_S3) the SDK reads itself through the standard AWS chain.
  */
-const deploymentEnvSchema = z.object({
-  /** The store the results API serves: `s3://bucket/prefix` in the cloud, a folder path locally. */
-  ADGAP_STORE: z.string({ error: 'is not set (the store URI the API reads, e.g. s3://bucket)' }).min(1, {
-    error: 'is empty (the store URI the API reads, e.g. s3://bucket)',
-  }),
-});
-
 export interface DeploymentEnv {
-  storeUri: string;
+  /** An S3-compatible server to use instead of AWS S3, e.g. http://127.0.0.1:4568. */
+  s3Endpoint?: string;
+  /** The store the results API serves on Lambda, e.g. s3://my-bucket (ADGAP_STORE). */
+  storeUri?: string;
 }
 
+const schema = z.object({
+  ADGAP_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  ADGAP_STORE: z.string().optional(),
+});
+
 export function deploymentEnv(env: NodeJS.ProcessEnv = process.env): DeploymentEnv {
-  const parsed = deploymentEnvSchema.safeParse(env);
+  const parsed = schema.safeParse({
+    ADGAP_S3_ENDPOINT: env.ADGAP_S3_ENDPOINT || undefined,
+    ADGAP_STORE: env.ADGAP_STORE || undefined,
+  });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ValidationError(String(issue?.path[0] ?? 'environment'), issue?.message ?? 'invalid');
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new ValidationError(name, `'${env[name]}' is not an http:// or https:// URL`);
   }
-  return { storeUri: parsed.data.ADGAP_STORE };
+  const { ADGAP_S3_ENDPOINT: s3Endpoint, ADGAP_STORE: storeUri } = parsed.data;
+  return {
+    ...(s3Endpoint === undefined ? {} : { s3Endpoint }),
+    ...(storeUri === undefined ? {} : { storeUri }),
+  };
 }

@@ -38,8 +38,8 @@ export const runsQuery = z.object({
     .openapi({ description: 'imbalance ratio', example: 5 }),
   mode: z
     .string()
-    .regex(/^(standard|(linf|l2)-(auto)?[0-9][0-9.e+-]*)$/, {
-      error: "expected 'standard', '<linf|l2>-<eps>' or '<linf|l2>-auto<factor>'",
+    .regex(/^(standard|(linf|l2)-(auto)?[0-9][0-9.e+-]*(-pgd[0-9]+)?)$/, {
+      error: "expected 'standard' or '<linf|l2>-<eps or auto<factor>>[-pgd<steps>]', as in the report",
     })
     .optional()
     .openapi({ description: 'training mode as in the report', example: 'linf-0.5' }),
@@ -90,6 +90,10 @@ export const reportBody = z
         R: z.number(),
         mode: z.string(),
         ad: meanStderr,
+        robustAd: meanStderr.openapi({
+          description: 'AD on the balanced test set under the training attack',
+        }),
+        robustAdPgd: meanStderr.openapi({ description: 'AD on the balanced test set under evaluation PGD' }),
         adGap: meanStderr,
         accuracyGap: meanStderr,
         seedsMissing: z.array(z.number().int()),

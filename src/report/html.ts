@@ -34,7 +34,7 @@ export async function reportHtml(report: Report): Promise<string> {
 <h2>${escapeHtml(dataset)}</h2>
 <div class="panels">${figures}</div>
 <table>
-<thead><tr><th>R</th><th>mode</th><th>AD</th><th>AD gap</th><th>accuracy gap</th><th>seeds</th></tr></thead>
+<thead><tr><th>R</th><th>mode</th><th>AD</th><th>AD gap</th><th>accuracy gap</th><th>robust AD</th><th>robust AD (PGD)</th><th>seeds</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
@@ -60,7 +60,8 @@ th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.75rem; text-align: ri
 <h1>Disparity-gap report: ${escapeHtml(report.sweepId)}</h1>
 <p>Runs: ${finished}/${expected} finished, ${failed} failed, ${expected - finished} without a result.
 AD = acc(majority) − acc(minority) on the balanced test set; AD gap = AD(robust) − AD(standard);
-accuracy gap = acc(standard) − acc(robust) on the imbalanced test set; mean ± standard error over seeds.</p>
+accuracy gap = acc(standard) − acc(robust) on the imbalanced test set; robust AD = AD on the balanced test set
+attacked with the training attack, or with evaluation PGD; mean ± standard error over seeds.</p>
 ${sections.join('\n')}
 </body>
 </html>
@@ -70,5 +71,5 @@ ${sections.join('\n')}
 function tableRow(row: ReportRow): string {
   const n = row.ad?.n ?? 0;
   const seeds = row.seedsMissing.length === 0 ? String(n) : `${n} (missing ${row.seedsMissing.join(', ')})`;
-  return `<tr><td>${row.R}</td><td>${escapeHtml(row.mode)}</td>${cell(row.ad)}${cell(row.adGap)}${cell(row.accuracyGap)}<td>${seeds}</td></tr>`;
+  return `<tr><td>${row.R}</td><td>${escapeHtml(row.mode)}</td>${cell(row.ad)}${cell(row.adGap)}${cell(row.accuracyGap)}${cell(row.robustAd)}${cell(row.robustAdPgd)}<td>${seeds}</td></tr>`;
 }

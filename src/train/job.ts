@@ -53,7 +53,7 @@ export async function runJob(
         return;
       }
       await writeResult(store, {
-        schemaVersion: 1,
+        schemaVersion: 2,
         sweepId,
         run: outcome.run,
         engine: engine.name,

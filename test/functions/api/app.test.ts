@@ -11,7 +11,7 @@ import { LocalFolderStore } from '../../../src/store/local-folder.js';
 import { getJson, listAll, putJson } from '../../../src/store/object-store.js';
 import { writeResult } from '../../../src/sweep/stored.js';
 import type { RunResult } from '../../../src/train/result.js';
-import type { RunSpec } from '../../../src/train/run-spec.js';
+import { modeId, type RunSpec } from '../../../src/train/run-spec.js';
 import { type SyntheticSweep, writeSyntheticSweep } from '../../helpers/synthetic-sweep.js';
 
 /** 4 R x 5 modes x 3 seeds x 2 learning rates = 120 runs: more than one page of /runs. */
@@ -70,6 +70,7 @@ describe('GET /sweeps/{id}/report', () => {
     // The fixture is partial and has failures, so the comparison covers more than the happy path.
     expect(expected.runs).toEqual({ expected: 120, finished: 113, failed: 5 });
     expect(expected.rows.some((r) => r.adGap !== null && r.adGap.n === 3)).toBe(true);
+    expect(expected.rows.some((r) => r.robustAdPgd !== null)).toBe(true);
   });
 
   it('returns CSV that parses back to the same numbers, via ?format=csv or Accept: text/csv', async () => {
@@ -94,6 +95,8 @@ describe('GET /sweeps/{id}/report', () => {
         expect(number(csv.ad_gap_stderr)).toBe(row.adGap?.stderr);
         expect(number(csv.accuracy_gap_mean)).toBe(row.accuracyGap?.mean);
         expect(number(csv.accuracy_gap_stderr)).toBe(row.accuracyGap?.stderr);
+        expect(number(csv.robust_ad_mean)).toBe(row.robustAd?.mean);
+        expect(number(csv.robust_ad_pgd_stderr)).toBe(row.robustAdPgd?.stderr);
       });
     }
   });
@@ -189,15 +192,13 @@ describe('GET /sweeps/{id}/runs', () => {
     const { body } = await getJsonBody(`/sweeps/${sweep.sweepId}/runs?dataset=gaussian&R=10&mode=linf-0.5`);
     const runs = (body as { runs: RunResult[] }).runs;
     // R 10, linf-0.5: 3 seeds x 2 learning rates, less seed 42 at lr 0.001, which failed.
-    expect(runs.map((r) => [r.run.dataset.R, r.run.mode, r.run.seed]).sort()).toEqual(
-      [
-        [10, { kind: 'adversarial', norm: 'linf', eps: 0.5 }, 2],
-        [10, { kind: 'adversarial', norm: 'linf', eps: 0.5 }, 2],
-        [10, { kind: 'adversarial', norm: 'linf', eps: 0.5 }, 22],
-        [10, { kind: 'adversarial', norm: 'linf', eps: 0.5 }, 22],
-        [10, { kind: 'adversarial', norm: 'linf', eps: 0.5 }, 42],
-      ].sort(),
-    );
+    expect(runs.map((r) => [r.run.dataset.R, modeId(r.run.mode), r.run.seed])).toEqual([
+      [10, 'linf-0.5', 2],
+      [10, 'linf-0.5', 2],
+      [10, 'linf-0.5', 22],
+      [10, 'linf-0.5', 22],
+      [10, 'linf-0.5', 42],
+    ]);
   });
 });
 
@@ -274,6 +275,17 @@ describe('GET /openapi.json and /health', () => {
     );
     expect(doc.paths['/sweeps/{id}/runs']?.get.parameters?.map((p) => p.name).sort()).toEqual(
       ['R', 'cursor', 'dataset', 'id', 'mode'].sort(),
+    );
+  });
+
+  it('documents every field of the report rows it returns', async () => {
+    type Doc = {
+      components: { schemas: { Report: { properties: { rows: { items: { properties: object } } } } } };
+    };
+    const doc = (await getJsonBody('/openapi.json')).body as Doc;
+    const report = (await getJsonBody(`/sweeps/${sweep.sweepId}/report`)).body as Report;
+    expect(Object.keys(doc.components.schemas.Report.properties.rows.items.properties).sort()).toEqual(
+      Object.keys(report.rows[0] as object).sort(),
     );
   });
 

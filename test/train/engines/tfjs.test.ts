@@ -25,12 +25,13 @@ const run: RunSpec = {
   dataset,
   model: 'linear',
   optimizer: 'adam',
+  objective: 'clean',
   learningRate: 0.01,
   seed: 2,
   maxEpochs: 4,
   patience: 2,
   batchSize: 64,
-  mode: { kind: 'adversarial', norm: 'linf', eps: 0.5 },
+  mode: { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
 };
 
 describe('the tfjs engine', () => {
