@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
@@ -10,26 +12,31 @@ export interface DeploymentEnv {
   s3Endpoint?: string;
   /** The store the results API serves on Lambda, e.g. s3://my-bucket (ADGAP_STORE). */
   storeUri?: string;
+  /** Where jobs keep downloaded dataset files by sha256 (ADGAP_CACHE_DIR; default: a folder in the OS temp dir). */
+  datasetCacheDir: string;
 }
 
 const schema = z.object({
   ADGAP_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   ADGAP_STORE: z.string().optional(),
+  ADGAP_CACHE_DIR: z.string().min(1).optional(),
 });
 
 export function deploymentEnv(env: NodeJS.ProcessEnv = process.env): DeploymentEnv {
   const parsed = schema.safeParse({
     ADGAP_S3_ENDPOINT: env.ADGAP_S3_ENDPOINT || undefined,
     ADGAP_STORE: env.ADGAP_STORE || undefined,
+    ADGAP_CACHE_DIR: env.ADGAP_CACHE_DIR || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
     throw new ValidationError(name, `'${env[name]}' is not an http:// or https:// URL`);
   }
-  const { ADGAP_S3_ENDPOINT: s3Endpoint, ADGAP_STORE: storeUri } = parsed.data;
+  const { ADGAP_S3_ENDPOINT: s3Endpoint, ADGAP_STORE: storeUri, ADGAP_CACHE_DIR: cacheDir } = parsed.data;
   return {
     ...(s3Endpoint === undefined ? {} : { s3Endpoint }),
     ...(storeUri === undefined ? {} : { storeUri }),
+    datasetCacheDir: cacheDir ?? join(tmpdir(), 'adgap-dataset-cache'),
   };
 }

@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { deploymentEnv } from '../env.js';
+import { ContentCache } from '../store/content-cache.js';
+import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { runJob } from '../train/job.js';
@@ -29,13 +32,18 @@ export function jobCommand(): Command {
       // Loaded here, not at the top: tfjs takes a second to load and no other command needs it.
       const { createTfjsEngine } = await import('../train/engines/tfjs.js');
       const engine = await createTfjsEngine();
+      const store = openStore(options.store);
+      // A remote store's dataset files are kept on local disk, so every job on a machine downloads them once.
+      const cache =
+        store instanceof LocalFolderStore ? undefined : new ContentCache(deploymentEnv().datasetCacheDir);
       await runJob(
-        openStore(options.store),
+        store,
         options.sweep,
         index,
         engine,
         (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
         abort.signal,
+        cache,
       );
       if (abort.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
     });

@@ -73,7 +73,7 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
  * Client settings for an S3-compatible server at `s3Endpoint`; AWS S3 itself needs none beyond the standard
  * AWS chain. Retries are the SDK's standard strategy (3 attempts, AWS_MAX_ATTEMPTS and AWS_RETRY_MODE apply).
  */
-export function s3ClientConfig(env: DeploymentEnv): S3ClientConfig {
+export function s3ClientConfig(env: Pick<DeploymentEnv, 's3Endpoint'>): S3ClientConfig {
   if (env.s3Endpoint === undefined) return {};
   return {
     endpoint: env.s3Endpoint,
@@ -86,7 +86,7 @@ export function s3ClientConfig(env: DeploymentEnv): S3ClientConfig {
   };
 }
 
-export function openS3Store(uri: string, env: DeploymentEnv): S3Store {
+export function openS3Store(uri: string, env: Pick<DeploymentEnv, 's3Endpoint'>): S3Store {
   return new S3Store(uri, new S3Client(s3ClientConfig(env)));
 }
 

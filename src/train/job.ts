@@ -1,5 +1,6 @@
 import { openDataset } from '../datasets/load.js';
 import { ValidationError } from '../errors.js';
+import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { finishedRunIds, readPlan, writeFailure, writeResult } from '../sweep/stored.js';
 import type { Engine } from './engine.js';
@@ -21,6 +22,7 @@ export async function runJob(
   engine: Engine,
   onEvent: (event: JobEvent) => void,
   signal?: AbortSignal,
+  datasetCache?: ContentCache,
 ): Promise<void> {
   const plan = await readPlan(store, sweepId);
   const job = plan.jobs[jobIndex];
@@ -36,7 +38,9 @@ export async function runJob(
     onEvent({ event: 'job-skipped', reason: 'every run has a result' });
     return;
   }
-  const data = await openDataset(store, (pending[0] as (typeof pending)[number]).dataset);
+  const data = await openDataset(store, (pending[0] as (typeof pending)[number]).dataset, {
+    cache: datasetCache,
+  });
   await engine.train(
     pending,
     data,
