@@ -25,11 +25,9 @@ export const STACK_OUTPUT_KEYS = {
 export type StackOutputs = { readonly [K in keyof typeof STACK_OUTPUT_KEYS]: string };
 
 const arn = (service: string) =>
-  z
-    .string()
-    .regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), {
-      error: `expected an ARN starting arn:aws:${service}:`,
-    });
+  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), {
+    error: `expected an ARN starting arn:aws:${service}:`,
+  });
 
 const outputSchemas: Record<keyof StackOutputs, z.ZodType<string>> = {
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS region' }),
