@@ -2,6 +2,7 @@
  * Where things live in a store. Every writer and reader goes through these functions.
  *   datasets/<datasetId>/...            prepared datasets (manifest.json and array files)
  *   sweeps/<sweepId>/sweep.json         the validated sweep definition
+ *   sweeps/<sweepId>/plan.json          its runs, planned into jobs
  *   sweeps/<sweepId>/results/<runId>.json   one result per finished run (write-once)
  *   sweeps/<sweepId>/failures/<runId>.json  the last failure of a run that did not finish
  */
@@ -9,6 +10,7 @@ export const SWEEPS_PREFIX = 'sweeps/';
 
 export const sweepPrefix = (sweepId: string) => `sweeps/${sweepId}/`;
 export const sweepKey = (sweepId: string) => `sweeps/${sweepId}/sweep.json`;
+export const planKey = (sweepId: string) => `sweeps/${sweepId}/plan.json`;
 export const resultsPrefix = (sweepId: string) => `sweeps/${sweepId}/results/`;
 export const resultKey = (sweepId: string, runId: string) => `sweeps/${sweepId}/results/${runId}.json`;
 export const failuresPrefix = (sweepId: string) => `sweeps/${sweepId}/failures/`;

@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile, link } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { assertKey, type ListPage, type ObjectInfo, ObjectExistsError, ObjectNotFoundError, type ObjectStore } from './object-store.js';
+import {
+  assertKey,
+  type ListPage,
+  ObjectExistsError,
+  type ObjectInfo,
+  ObjectNotFoundError,
+  type ObjectStore,
+} from './object-store.js';
 
 const TEMP_SUFFIX = '.partial';
 
@@ -103,7 +110,8 @@ async function walk(folder: string, keyPrefix: string, into: ObjectInfo[]): Prom
     const key = keyPrefix === '' ? entry.name : `${keyPrefix}/${entry.name}`;
     const full = `${folder}${sep}${entry.name}`;
     if (entry.isDirectory()) await walk(full, key, into);
-    else if (entry.isFile() && !entry.name.endsWith(TEMP_SUFFIX)) into.push({ key, size: (await stat(full)).size });
+    else if (entry.isFile() && !entry.name.endsWith(TEMP_SUFFIX))
+      into.push({ key, size: (await stat(full)).size });
   }
 }
 

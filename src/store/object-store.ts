@@ -58,7 +58,10 @@ const KEY_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._=-]*$/;
 export function assertKey(key: string): void {
   const segments = key.split('/');
   if (key.length > 900 || segments.some((s) => !KEY_SEGMENT.test(s) || s.includes('..'))) {
-    throw new ValidationError('key', `'${key}' is not a valid object key (segments of [A-Za-z0-9._=-], no '..')`);
+    throw new ValidationError(
+      'key',
+      `'${key}' is not a valid object key (segments of [A-Za-z0-9._=-], no '..')`,
+    );
   }
 }
 

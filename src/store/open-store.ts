@@ -10,7 +10,10 @@ export const DEFAULT_STORE_URI = '.adgap/store';
 export function openStore(uri: string = DEFAULT_STORE_URI): ObjectStore {
   if (uri.startsWith('file://')) return new LocalFolderStore(fileURLToPath(uri));
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
-    throw new ValidationError('--store', `'${uri}' has an unsupported scheme (allowed: file://, a plain path)`);
+    throw new ValidationError(
+      '--store',
+      `'${uri}' has an unsupported scheme (allowed: file://, a plain path)`,
+    );
   }
   return new LocalFolderStore(uri);
 }

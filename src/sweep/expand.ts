@@ -1,70 +1,110 @@
-import { createHash } from 'node:crypto';
-import { DEFAULT_SPLIT_SIZES, DEFAULT_SYNTHETIC_PARAMS, type DatasetRef } from '../datasets/types.js';
+import { datasetId } from '../datasets/dataset-id.js';
+import type { EpsMax } from '../datasets/radii.js';
+import {
+  type DatasetGroup,
+  type DatasetRef,
+  DEFAULT_SPLIT_SIZES,
+  DEFAULT_SYNTHETIC_PARAMS,
+  isSyntheticGroup,
+} from '../datasets/types.js';
+import { AdgapError, ValidationError } from '../errors.js';
+import { DATASET_DEFAULTS, pgdMethod } from '../train/protocol.js';
 import { modeId, type RunSpec, type TrainingMode } from '../train/run-spec.js';
-import type { SweepFile } from './schema.js';
+import type { DatasetEntry, SweepFile } from './schema.js';
 
-const SYNTHETIC_GROUPS = new Set(['gaussian', 'cauchy', 'holtsmark']);
-
-/** JSON with sorted keys, so equal values hash equally whatever order the YAML had. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
-export function shortHash(value: unknown, length = 8): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, length);
-}
-
-/** A sweep's id: its name and a hash of its whole definition, so the same file resumes the same sweep. */
-export function sweepId(sweep: SweepFile): string {
-  return `${sweep.name}-${shortHash(sweep)}`;
-}
-
-/** The datasets of a sweep entry, one per R, with every default made explicit. */
-export function datasetRefs(sweep: SweepFile): DatasetRef[] {
-  return sweep.datasets.flatMap((entry) => {
-    const spec = typeof entry === 'string' ? { group: entry, dataSeed: 0 } : entry;
-    return sweep.R.map((R) => {
-      const ref: DatasetRef = {
-        group: spec.group,
-        R,
-        dataSeed: spec.dataSeed,
-        sizes: ('sizes' in spec && spec.sizes) || DEFAULT_SPLIT_SIZES,
-      };
-      if (SYNTHETIC_GROUPS.has(spec.group)) {
-        ref.synthetic = ('synthetic' in spec && spec.synthetic) || DEFAULT_SYNTHETIC_PARAMS;
-      }
-      return ref;
-    });
+/** The datasets of one sweep entry, one per R, with every default made explicit (so dataset ids are stable). */
+export function entryRefs(entry: DatasetEntry, ratios: readonly number[]): DatasetRef[] {
+  const spec = typeof entry === 'string' ? { group: entry, dataSeed: 0 } : entry;
+  return ratios.map((R) => {
+    const ref: DatasetRef = {
+      group: spec.group,
+      R,
+      dataSeed: spec.dataSeed,
+      sizes: ('sizes' in spec && spec.sizes) || DEFAULT_SPLIT_SIZES,
+    };
+    if (isSyntheticGroup(spec.group))
+      ref.synthetic = ('synthetic' in spec && spec.synthetic) || DEFAULT_SYNTHETIC_PARAMS;
+    return ref;
   });
 }
 
-/** A readable, unique, store-safe id for a dataset: group, R, data seed and a hash of the rest. */
-export function datasetId(ref: DatasetRef): string {
-  return `${ref.group}-R${ref.R}-d${ref.dataSeed}-${shortHash(ref, 6)}`;
+/** The datasets of a sweep: every entry at every R. */
+export function datasetRefs(sweep: SweepFile): DatasetRef[] {
+  return sweep.datasets.flatMap((entry) => entryRefs(entry, sweep.R));
 }
 
-export function trainingModes(sweep: SweepFile): TrainingMode[] {
-  return sweep.modes.flatMap((m): TrainingMode[] =>
-    m === 'standard' ? [{ kind: 'standard' }] : m.eps.map((eps) => ({ kind: 'adversarial', norm: m.norm, eps })),
-  );
+/** protocol.md: the reference's three radii per norm are {1, 3/4, 1/2} x eps_max. */
+export const AUTO_EPS_FACTORS = [1, 0.75, 0.5] as const;
+
+/** eps_max per dataset id, for sweeps with `eps: auto` (resolveAutoRadii reads it from the prepared data). */
+export type AutoRadii = Record<string, EpsMax>;
+
+export function usesAutoRadii(sweep: SweepFile): boolean {
+  return sweep.modes.some((m) => m !== 'standard' && m.eps === 'auto');
 }
 
-/** The full grid: datasets x R x modes x seeds x learning rates, in that nesting order. */
-export function expandRuns(sweep: SweepFile): RunSpec[] {
+/** A training mode with the learning rates it is trained at. */
+export interface ModeGrid {
+  mode: TrainingMode;
+  learningRates: number[];
+}
+
+/**
+ * The training modes of a sweep for one dataset, each with its learning-rate grid: an adversarial mode without
+ * `attack` uses the group's default (protocol.md: PGD for cifar10), PGD without steps the protocol's.
+ * `epsMax` is the dataset's, needed only for `eps: auto`.
+ */
+export function trainingModes(sweep: SweepFile, group: DatasetGroup, epsMax?: EpsMax): ModeGrid[] {
+  return sweep.modes.flatMap((m): ModeGrid[] => {
+    if (m === 'standard') return [{ mode: { kind: 'standard' }, learningRates: sweep.learningRates }];
+    const attack = m.attack ?? DATASET_DEFAULTS[group].attack;
+    const adversarial = (eps: number, auto?: { epsMax: number; factor: number }): ModeGrid => ({
+      mode: {
+        kind: 'adversarial',
+        norm: m.norm,
+        eps,
+        ...(auto && { auto }),
+        method: attack === 'pgd' ? pgdMethod(m.norm, eps, m.steps, m.stepDivisor) : { name: 'one-step' },
+      },
+      learningRates: m.learningRates ?? sweep.learningRates,
+    });
+    if (m.eps !== 'auto') return m.eps.map((eps) => adversarial(eps));
+    if (!epsMax)
+      throw new AdgapError(
+        "the sweep uses 'eps: auto', which needs the radii of its datasets (resolveAutoRadii)",
+      );
+    const max = epsMax[m.norm];
+    return AUTO_EPS_FACTORS.map((factor) => adversarial(factor * max, { epsMax: max, factor }));
+  });
+}
+
+/**
+ * The full grid: datasets x R x modes x seeds x learning rates, in that nesting order. Model and optimiser
+ * are the sweep's or, when it names none, each dataset's (protocol.md).
+ */
+export function expandRuns(sweep: SweepFile, autoRadii: AutoRadii = {}): RunSpec[] {
   const runs: RunSpec[] = [];
   for (const dataset of datasetRefs(sweep)) {
-    for (const mode of trainingModes(sweep)) {
+    const id = datasetId(dataset);
+    const defaults = DATASET_DEFAULTS[dataset.group];
+    const modeIds = new Set<string>();
+    for (const { mode, learningRates } of trainingModes(sweep, dataset.group, autoRadii[id])) {
+      const mid = modeId(mode);
+      if (modeIds.has(mid)) {
+        throw new ValidationError(
+          'modes',
+          `two modes give the same runs (${mid}); give them different radii, attacks or step counts`,
+        );
+      }
+      modeIds.add(mid);
       for (const seed of sweep.seeds) {
-        for (const learningRate of sweep.learningRates) {
+        for (const learningRate of learningRates) {
           runs.push({
-            runId: `${datasetId(dataset)}-${modeId(mode)}-s${seed}-lr${learningRate}`,
+            runId: `${id}-${mid}-s${seed}-lr${learningRate}`,
             dataset,
-            model: 'linear',
-            optimizer: 'adam',
+            model: sweep.model ?? defaults.model,
+            optimizer: sweep.optimizer ?? defaults.optimizer,
+            objective: sweep.objective,
             learningRate,
             seed,
             maxEpochs: sweep.epochs,

@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { formatReport } from '../report/format.js';
+import { openStore } from '../store/open-store.js';
+import { parseSweepFile } from '../sweep/schema.js';
+import { positiveInteger, STORE_OPTION } from './options.js';
+import { runSweepLocally } from './run-sweep.js';
+
+/** The built-in demo (issue 2): small enough for a few minutes on two cores, real enough to show the gaps. */
+export const DEMO_SWEEP = {
+  name: 'demo',
+  datasets: ['gaussian'],
+  R: [1, 5],
+  seeds: [2, 22],
+  learningRates: [0.01, 0.001],
+  epochs: 60,
+  patience: 10,
+  batchSize: 64,
+  modes: ['standard', { norm: 'linf', eps: [0.5] }, { norm: 'l2', eps: [2.5] }],
+};
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description(
+      'run the built-in demo sweep (gaussian, R 1 and 5, 2 seeds, 2 learning rates, 3 modes) and print its report',
+    )
+    .option(...STORE_OPTION)
+    .option('--concurrency <n>', 'jobs at once (default: one per core)', positiveInteger('--concurrency'))
+    .action(async (options: { store: string; concurrency?: number }) => {
+      const store = openStore(options.store);
+      const { sweepId, report } = await runSweepLocally(
+        store,
+        parseSweepFile(DEMO_SWEEP),
+        options.concurrency,
+      );
+      process.stdout.write(`sweep: ${sweepId}\nstore: ${store.uri}\n\n${formatReport(report, 'table')}\n`);
+    });
+}

@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import { openStore } from '../store/open-store.js';
+import { assertSweepId } from '../sweep/sweep-id.js';
+import { runJob } from '../train/job.js';
+import { nonNegativeInteger, STORE_OPTION } from './options.js';
+
+/** Exit status after SIGTERM/SIGINT (128 + 15): the job stopped early and a retry will finish it. */
+const EXIT_INTERRUPTED = 143;
+
+export function jobCommand(): Command {
+  const job = new Command('job').description(
+    'the trainer entry point that every runner starts (local, docker, Batch)',
+  );
+  job
+    .command('run')
+    .description('train the runs of one planned job that have no result yet; prints one JSON event per line')
+    .option(...STORE_OPTION)
+    .requiredOption('--sweep <id>', 'sweep id')
+    .option('--job <index>', 'job index (default: $AWS_BATCH_JOB_ARRAY_INDEX)', nonNegativeInteger('--job'))
+    .action(async (options: { store: string; sweep: string; job?: number }) => {
+      assertSweepId(options.sweep);
+      const index =
+        options.job ??
+        nonNegativeInteger('AWS_BATCH_JOB_ARRAY_INDEX')(process.env.AWS_BATCH_JOB_ARRAY_INDEX ?? '');
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      // Loaded here, not at the top: tfjs takes a second to load and no other command needs it.
+      const { createTfjsEngine } = await import('../train/engines/tfjs.js');
+      const engine = await createTfjsEngine();
+      await runJob(
+        openStore(options.store),
+        options.sweep,
+        index,
+        engine,
+        (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
+        abort.signal,
+      );
+      if (abort.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
+    });
+  return job;
+}

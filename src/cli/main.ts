@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { AdgapError } from '../errors.js';
+import { dataCommand } from './data.js';
+import { demoCommand } from './demo.js';
+import { jobCommand } from './job.js';
+import { reportCommand } from './report.js';
+import { sweepCommand } from './sweep.js';
+
+const program = new Command('adgap')
+  .description('adversarial training vs accuracy disparity: sweeps, training and disparity-gap reports')
+  .showHelpAfterError('(run with --help for usage)')
+  .addCommand(demoCommand())
+  .addCommand(sweepCommand())
+  .addCommand(dataCommand())
+  .addCommand(reportCommand())
+  .addCommand(jobCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Users get one line; an error that is not an AdgapError is a bug, and ADGAP_DEBUG=1 shows its stack.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`adgap: ${error instanceof AdgapError ? '' : 'internal error: '}${message}\n`);
+  if (process.env.ADGAP_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = error instanceof AdgapError ? 1 : 2;
+}

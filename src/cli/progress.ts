@@ -1,0 +1,46 @@
+import cliProgress from 'cli-progress';
+import type { SweepProgress } from '../sweep/execute.js';
+
+/** A bar (runs done / total, elapsed, estimate) on a terminal; one plain line per finished run otherwise. */
+export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): SweepProgress & { stop(): void } {
+  let total = 0;
+  let done = 0;
+  let startedAt = 0;
+  let startDone = 0;
+  const bar = stream.isTTY
+    ? new cliProgress.SingleBar(
+        {
+          stream,
+          format: 'runs {bar} {value}/{total} | elapsed {duration_formatted} | eta {eta_formatted} {last}',
+          etaBuffer: 20,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  const line = (text: string) => {
+    const elapsed = (Date.now() - startedAt) / 1000;
+    const rate = (done - startDone) / Math.max(elapsed, 1e-9);
+    const eta = rate > 0 ? ` eta ${Math.round((total - done) / rate)}s` : '';
+    stream.write(`[${done}/${total}] ${text} (elapsed ${Math.round(elapsed)}s${eta})\n`);
+  };
+  return {
+    start(runCount, alreadyFinished) {
+      total = runCount;
+      done = alreadyFinished;
+      startDone = alreadyFinished;
+      startedAt = Date.now();
+      if (bar) bar.start(total, done, { last: '' });
+      else line(alreadyFinished > 0 ? `resuming: ${alreadyFinished} runs already have results` : 'starting');
+    },
+    event(e) {
+      if (e.event === 'job-skipped') return;
+      done += 1;
+      const text = e.event === 'run-finished' ? `finished ${e.runId}` : `FAILED ${e.runId}: ${e.error}`;
+      if (bar) bar.update(done, { last: e.event === 'run-failed' ? `(failed: ${e.runId})` : '' });
+      else line(text);
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}

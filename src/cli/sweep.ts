@@ -1,0 +1,116 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
+import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
+import { ValidationError } from '../errors.js';
+import { formatReport } from '../report/format.js';
+import { openStore } from '../store/open-store.js';
+import { expandRuns } from '../sweep/expand.js';
+import { type PlanSummary, summarisePlan } from '../sweep/plan-summary.js';
+import { PRESETS, paperPreset } from '../sweep/presets.js';
+import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
+import { sweepId } from '../sweep/sweep-id.js';
+import { modeId } from '../train/run-spec.js';
+import { positiveInteger, STORE_OPTION } from './options.js';
+import { runSweepLocally } from './run-sweep.js';
+
+export async function readSweepFile(path: string): Promise<SweepFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new ValidationError('sweep file', `cannot read '${path}'`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ValidationError(
+      'sweep file',
+      `'${path}' is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+    );
+  }
+  return parseSweepFile(parsed);
+}
+
+export function sweepCommand(): Command {
+  const sweep = new Command('sweep').description('validate, run and inspect sweeps');
+  sweep
+    .command('run')
+    .description('train every run of a sweep file that has no result yet, then print the report')
+    .argument('<sweep.yaml>', 'sweep file (see README: sweep file reference)')
+    .option(...STORE_OPTION)
+    .option('--concurrency <n>', 'jobs at once (default: one per core)', positiveInteger('--concurrency'))
+    .action(async (file: string, options: { store: string; concurrency?: number }) => {
+      const definition = await readSweepFile(file);
+      const store = openStore(options.store);
+      const { sweepId, report } = await runSweepLocally(store, definition, options.concurrency);
+      process.stdout.write(`sweep: ${sweepId}\nstore: ${store.uri}\n\n${formatReport(report, 'table')}\n`);
+    });
+  sweep
+    .command('init')
+    .description("write a preset's sweep file (paper: the reference's grid for one dataset group)")
+    .addOption(new Option('--preset <name>', 'preset').choices(PRESETS).makeOptionMandatory())
+    .addOption(new Option('--dataset <group>', 'dataset group').choices(DATASET_GROUPS).makeOptionMandatory())
+    .option('-o, --output <file>', 'write here instead of stdout (never overwrites)')
+    .action(async (options: { dataset: DatasetGroup; output?: string }) => {
+      const text = `${presetHeader(options.dataset)}${presetYaml(paperPreset(options.dataset))}`;
+      if (!options.output) {
+        process.stdout.write(text);
+        return;
+      }
+      try {
+        await writeFile(options.output, text, { flag: 'wx' });
+      } catch {
+        throw new ValidationError(
+          '--output',
+          `cannot create '${options.output}' (it exists or its folder does not)`,
+        );
+      }
+      process.stderr.write(`wrote ${options.output}\n`);
+    });
+
+  sweep
+    .command('plan')
+    .description('print how many runs a sweep file has, what it costs in model-epochs, and its first runs')
+    .argument('<sweep.yaml>', 'sweep file')
+    .action(async (file: string) => {
+      const definition = await readSweepFile(file);
+      const id = sweepId(definition);
+      process.stdout.write(`${formatPlan(id, summarisePlan(id, expandRuns(definition)), definition)}\n`);
+    });
+  return sweep;
+}
+
+/** Lists of numbers on one line (`R: [1, 2, 5, 10]`), shared lists written out rather than as YAML aliases. */
+function presetYaml(preset: Record<string, unknown>): string {
+  const document = new Document(preset, { aliasDuplicateObjects: false });
+  visit(document, {
+    Seq(_, node) {
+      if (node.items.every(isScalar)) node.flow = true;
+    },
+  });
+  return document.toString({ flowCollectionPadding: false });
+}
+
+function presetHeader(group: DatasetGroup): string {
+  const appendix = group === 'cifar10' ? '# model: vgg11 gives the appendix runs.\n' : '';
+  return `# The reference's grid for ${group} (Hu et al., ICML 2023; see protocol.md). Every value is a parameter.\n${appendix}`;
+}
+
+function formatPlan(id: string, plan: PlanSummary, definition: SweepFile): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const lines = [
+    `sweep: ${id}`,
+    `runs: ${n(plan.runCount)} in ${n(plan.jobCount)} jobs`,
+    `cost: at most ${n(plan.maxModelEpochs)} model-epochs (runs x max epochs); ${n(plan.maxGradientPassEpochs)} counting an attack's gradient passes`,
+    `  early stopping (patience ${definition.patience}) ends most runs well before ${definition.epochs} epochs, so expect a fraction of this`,
+    `first ${plan.firstRuns.length} runs:`,
+  ];
+  for (const r of plan.firstRuns) {
+    lines.push(
+      `  ${r.runId}  model ${r.model}, ${r.optimizer}, lr ${r.learningRate}, seed ${r.seed}, ${modeId(r.mode)}, objective ${r.objective}`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,14 @@
+import { createHash } from 'node:crypto';
+
+/** JSON with sorted keys, so equal values hash equally whatever order their source had. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+export function shortHash(value: unknown, length = 8): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, length);
+}

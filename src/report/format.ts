@@ -1,0 +1,97 @@
+import type { Report, ReportRow } from './report.js';
+import type { MeanStderr } from './statistics.js';
+
+export const REPORT_FORMATS = ['table', 'json', 'csv'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
+const cell = (v: MeanStderr | null) => (v === null ? '-' : `${signed(v.mean)} ± ${v.stderr.toFixed(4)}`);
+
+/** A fixed-width table: one row per (dataset, R, mode), AD and both gaps as mean ± stderr over seeds. */
+export function reportTable(report: Report): string {
+  const header = ['dataset', 'R', 'mode', 'AD', 'AD gap', 'acc gap', 'rob AD', 'rob AD (PGD)', 'seeds'];
+  const lines = report.rows.map((r) => [
+    r.group,
+    String(r.R),
+    r.mode,
+    cell(r.ad),
+    cell(r.adGap),
+    cell(r.accuracyGap),
+    cell(r.robustAd),
+    cell(r.robustAdPgd),
+    seedsCell(r),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
+  const format = (cols: string[]) =>
+    cols
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
+  const out = [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)];
+  const { expected, finished, failed } = report.runs;
+  out.push(
+    '',
+    `runs: ${finished}/${expected} finished, ${failed} failed, ${expected - finished} without a result`,
+  );
+  out.push(
+    'AD = acc(majority) - acc(minority), balanced test; AD gap = AD(robust) - AD(standard); acc gap = acc(standard) - acc(robust), imbalanced test; mean ± stderr over seeds.',
+    'rob AD = AD on the balanced test set attacked with the training attack; rob AD (PGD) = the same under evaluation PGD (docs/protocol-notes.md).',
+  );
+  return out.join('\n');
+}
+
+function seedsCell(row: ReportRow): string {
+  const n = row.ad?.n ?? 0;
+  return row.seedsMissing.length === 0 ? String(n) : `${n} (missing ${row.seedsMissing.join(',')})`;
+}
+
+export const CSV_HEADER = [
+  'dataset',
+  'group',
+  'R',
+  'mode',
+  'ad_mean',
+  'ad_stderr',
+  'ad_gap_mean',
+  'ad_gap_stderr',
+  'accuracy_gap_mean',
+  'accuracy_gap_stderr',
+  'robust_ad_mean',
+  'robust_ad_stderr',
+  'robust_ad_pgd_mean',
+  'robust_ad_pgd_stderr',
+  'seeds',
+  'seeds_missing',
+] as const;
+
+/** CSV with full-precision numbers; empty cells where a value does not apply or is missing. */
+export function reportCsv(report: Report): string {
+  const num = (x: number | undefined) => (x === undefined ? '' : String(x));
+  const rows = report.rows.map((r) =>
+    [
+      r.dataset,
+      r.group,
+      String(r.R),
+      r.mode,
+      num(r.ad?.mean),
+      num(r.ad?.stderr),
+      num(r.adGap?.mean),
+      num(r.adGap?.stderr),
+      num(r.accuracyGap?.mean),
+      num(r.accuracyGap?.stderr),
+      num(r.robustAd?.mean),
+      num(r.robustAd?.stderr),
+      num(r.robustAdPgd?.mean),
+      num(r.robustAdPgd?.stderr),
+      String(r.ad?.n ?? 0),
+      r.seedsMissing.join(' '),
+    ].join(','),
+  );
+  return `${[CSV_HEADER.join(','), ...rows].join('\n')}\n`;
+}
+
+export function formatReport(report: Report, format: ReportFormat): string {
+  if (format === 'json') return JSON.stringify(report, null, 2);
+  if (format === 'csv') return reportCsv(report).trimEnd();
+  return reportTable(report);
+}

@@ -1,0 +1,14 @@
+import type { ObjectStore } from '../store/object-store.js';
+import { planRuns } from '../sweep/plan.js';
+import { failedRunIds, readPlan, readResults } from '../sweep/stored.js';
+import { buildReport, type Report } from './report.js';
+
+/** The report of a sweep as the store holds it now (finished or not). */
+export async function reportFromStore(store: ObjectStore, sweepId: string): Promise<Report> {
+  const [plan, results, failed] = await Promise.all([
+    readPlan(store, sweepId),
+    readResults(store, sweepId),
+    failedRunIds(store, sweepId),
+  ]);
+  return buildReport(sweepId, planRuns(plan), results, failed);
+}

@@ -1,0 +1,121 @@
+import type { RunResult } from '../train/result.js';
+import { modeId, type RunSpec } from '../train/run-spec.js';
+import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
+import { datasetFamilyId } from './groups.js';
+import { type Selection, selectModels } from './selection.js';
+import { type MeanStderr, meanStderr } from './statistics.js';
+
+/** One (dataset, R, mode) line of the report. Gaps are absent on the standard row, which is their baseline. */
+export interface ReportRow {
+  dataset: string;
+  group: string;
+  R: number;
+  mode: string;
+  /** AD of the selected models, over seeds. */
+  ad: MeanStderr | null;
+  /** AD on the attacked balanced test set (robust rows only): under the training attack, and under PGD. */
+  robustAd: MeanStderr | null;
+  robustAdPgd: MeanStderr | null;
+  /** AD(robust) - AD(standard), paired by (R, seed). */
+  adGap: MeanStderr | null;
+  /** accuracy(standard) - accuracy(robust) on the imbalanced test set, paired by seed. */
+  accuracyGap: MeanStderr | null;
+  /** Seeds whose selection is missing in this row or in its standard baseline. */
+  seedsMissing: number[];
+  /** The selected learning rate of each seed, for reading the selection back. */
+  selectedLearningRates: Record<string, number>;
+}
+
+export interface Report {
+  sweepId: string;
+  runs: { expected: number; finished: number; failed: number };
+  rows: ReportRow[];
+  /** Every expected run without a result, so a partial report says what it lacks. */
+  missingRunIds: string[];
+}
+
+/**
+ * The disparity-gap report of a sweep (protocol.md): model selection, then per (dataset, R, mode) the mean and
+ * standard error over seeds of AD, gap of AD and gap of standard accuracy. Rows follow the sweep's order.
+ */
+export function buildReport(
+  sweepId: string,
+  expected: readonly RunSpec[],
+  results: ReadonlyMap<string, RunResult>,
+  failedRunIds: ReadonlySet<string> = new Set(),
+): Report {
+  const selections = selectModels(expected, results);
+  const rowKeys = new Map<string, { family: string; group: string; R: number; mode: string }>();
+  for (const run of expected) {
+    const family = datasetFamilyId(run.dataset);
+    const mode = modeId(run.mode);
+    rowKeys.set(`${family}|${run.dataset.R}|${mode}`, {
+      family,
+      group: run.dataset.group,
+      R: run.dataset.R,
+      mode,
+    });
+  }
+  const selected = new Map<string, RunResult>();
+  for (const s of selections) {
+    if ('selected' in s) selected.set(`${s.key.family}|${s.key.R}|${s.key.mode}|${s.key.seed}`, s.selected);
+  }
+  const seeds = [...new Set(expected.map((r) => r.seed))];
+  // Without standard runs in the sweep there is no baseline: gaps are absent rather than all "missing".
+  const hasBaseline = expected.some((r) => r.mode.kind === 'standard');
+
+  const rows = [...rowKeys.values()].map(({ family, group, R, mode }): ReportRow => {
+    const pick = (m: string, seed: number) => selected.get(`${family}|${R}|${m}|${seed}`);
+    const ads: number[] = [];
+    const robustAds: number[] = [];
+    const robustAdsPgd: number[] = [];
+    const adGaps: number[] = [];
+    const accuracyGaps: number[] = [];
+    const seedsMissing: number[] = [];
+    const selectedLearningRates: Record<string, number> = {};
+    for (const seed of seeds) {
+      const row = pick(mode, seed);
+      const standard = pick('standard', seed);
+      if (!row || (hasBaseline && mode !== 'standard' && !standard)) {
+        seedsMissing.push(seed);
+        continue;
+      }
+      selectedLearningRates[String(seed)] = row.run.learningRate;
+      ads.push(accuracyDisparity(row));
+      const underTraining = robustAccuracyDisparity(row, 'trainingAttack');
+      const underPgd = robustAccuracyDisparity(row, 'pgd');
+      if (underTraining !== undefined) robustAds.push(underTraining);
+      if (underPgd !== undefined) robustAdsPgd.push(underPgd);
+      if (mode !== 'standard' && standard) {
+        adGaps.push(adGap(row, standard));
+        accuracyGaps.push(accuracyGap(row, standard));
+      }
+    }
+    const withGaps = mode !== 'standard' && hasBaseline;
+    return {
+      dataset: family,
+      group,
+      R,
+      mode,
+      ad: meanStderr(ads),
+      robustAd: meanStderr(robustAds),
+      robustAdPgd: meanStderr(robustAdsPgd),
+      adGap: withGaps ? meanStderr(adGaps) : null,
+      accuracyGap: withGaps ? meanStderr(accuracyGaps) : null,
+      seedsMissing,
+      selectedLearningRates,
+    };
+  });
+
+  const missingRunIds = selections.flatMap((s: Selection) => ('missingRunIds' in s ? s.missingRunIds : []));
+  return {
+    sweepId,
+    runs: {
+      expected: expected.length,
+      finished: expected.filter((r) => results.has(r.runId)).length,
+      failed: expected.filter((r) => !results.has(r.runId) && failedRunIds.has(r.runId)).length,
+    },
+    rows,
+    missingRunIds,
+  };
+}

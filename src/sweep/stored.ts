@@ -1,0 +1,110 @@
+import pLimit from 'p-limit';
+import { NotFoundError } from '../errors.js';
+import {
+  failureKey,
+  failuresPrefix,
+  planKey,
+  resultKey,
+  resultsPrefix,
+  runIdOfKey,
+  sweepKey,
+} from '../store/layout.js';
+import {
+  getJson,
+  listAll,
+  ObjectExistsError,
+  ObjectNotFoundError,
+  type ObjectStore,
+  putJson,
+} from '../store/object-store.js';
+import type { RunResult } from '../train/result.js';
+import type { Plan } from './plan.js';
+import type { SweepFile } from './schema.js';
+
+/** The sweep document kept next to its results. */
+export interface StoredSweep {
+  sweepId: string;
+  name: string;
+  createdAt: string;
+  definition: SweepFile;
+  runCount: number;
+  jobCount: number;
+}
+
+/** A run that ended in an error; a later success leaves its result next to this record. */
+export interface RunFailure {
+  sweepId: string;
+  runId: string;
+  error: string;
+  failedAt: string;
+}
+
+const READ_CONCURRENCY = 16;
+
+/**
+ * Stores the sweep and its plan. Both are derived from the sweep file alone, so an existing copy is kept:
+ * re-running the same file resumes the same sweep.
+ */
+export async function storeSweep(store: ObjectStore, sweep: StoredSweep, plan: Plan): Promise<void> {
+  if ((await store.head(planKey(sweep.sweepId))) === undefined)
+    await putJson(store, planKey(sweep.sweepId), plan);
+  if ((await store.head(sweepKey(sweep.sweepId))) === undefined)
+    await putJson(store, sweepKey(sweep.sweepId), sweep);
+}
+
+export async function readSweep(store: ObjectStore, sweepId: string): Promise<StoredSweep> {
+  return notFoundAsSweep(sweepId, store, () => getJson<StoredSweep>(store, sweepKey(sweepId)));
+}
+
+export async function readPlan(store: ObjectStore, sweepId: string): Promise<Plan> {
+  return notFoundAsSweep(sweepId, store, () => getJson<Plan>(store, planKey(sweepId)));
+}
+
+async function notFoundAsSweep<T>(sweepId: string, store: ObjectStore, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError)
+      throw new NotFoundError(`no sweep '${sweepId}' in store ${store.uri}`);
+    throw error;
+  }
+}
+
+/** Write-once: a second writer of the same run (a duplicated or retried job) keeps the first result. */
+export async function writeResult(store: ObjectStore, result: RunResult): Promise<void> {
+  try {
+    await putJson(store, resultKey(result.sweepId, result.run.runId), result, { ifAbsent: true });
+  } catch (error) {
+    if (!(error instanceof ObjectExistsError)) throw error;
+  }
+}
+
+export async function writeFailure(store: ObjectStore, failure: RunFailure): Promise<void> {
+  await putJson(store, failureKey(failure.sweepId, failure.runId), failure);
+}
+
+export async function finishedRunIds(store: ObjectStore, sweepId: string): Promise<Set<string>> {
+  return keysAsRunIds(store, resultsPrefix(sweepId));
+}
+
+export async function failedRunIds(store: ObjectStore, sweepId: string): Promise<Set<string>> {
+  return keysAsRunIds(store, failuresPrefix(sweepId));
+}
+
+async function keysAsRunIds(store: ObjectStore, prefix: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const object of listAll(store, prefix)) {
+    if (object.key.endsWith('.json')) ids.add(runIdOfKey(object.key));
+  }
+  return ids;
+}
+
+/** Every result of a sweep, read with bounded concurrency. */
+export async function readResults(store: ObjectStore, sweepId: string): Promise<Map<string, RunResult>> {
+  const limit = pLimit(READ_CONCURRENCY);
+  const ids = [...(await finishedRunIds(store, sweepId))];
+  const results = await Promise.all(
+    ids.map((id) => limit(() => getJson<RunResult>(store, resultKey(sweepId, id)))),
+  );
+  return new Map(results.map((r) => [r.run.runId, r]));
+}

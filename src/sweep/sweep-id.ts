@@ -1,0 +1,16 @@
+import { ValidationError } from '../errors.js';
+import { shortHash } from '../hash.js';
+import type { SweepFile } from './schema.js';
+
+const SWEEP_ID = /^[a-z0-9][a-z0-9-]{0,47}-[0-9a-f]{8}$/;
+
+/** A sweep's id: its name and a hash of its whole definition, so the same file resumes the same sweep. */
+export function sweepId(sweep: SweepFile): string {
+  return `${sweep.name}-${shortHash(sweep)}`;
+}
+
+/** Sweep ids from users become store keys: only the exact shape `sweepId` produces is accepted. */
+export function assertSweepId(id: string): void {
+  if (!SWEEP_ID.test(id))
+    throw new ValidationError('sweep', `'${id}' is not a sweep id (expected <name>-<8 hex digits>)`);
+}

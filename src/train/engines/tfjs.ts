@@ -1,0 +1,175 @@
+import { featureCount, type LoadedDataset } from '../../datasets/types.js';
+import { Random, TrainingStream } from '../../random.js';
+import { type AttackContext, attack, type InputGradient } from '../attacks.js';
+import { epochBatches } from '../batches.js';
+import { initialEarlyStopping, observeEpoch } from '../early-stopping.js';
+import type { Engine, TrainedRun } from '../engine.js';
+import { evaluateRobust, evaluateSplit, type Logits } from '../evaluate.js';
+import { createModel, disposeModel, type Model, modelState, restoreModelState } from '../models.js';
+import { createOptimizer } from '../optimizers.js';
+import { evaluationPgd } from '../protocol.js';
+import type { RobustEvaluation, RunMetrics } from '../result.js';
+import {
+  type AttackSpec,
+  type Objective,
+  type RunSpec,
+  type TrainingMode,
+  trainingAttack,
+} from '../run-spec.js';
+import { crossEntropy, type TfBackend, tf, useFastestBackend } from '../tf.js';
+
+export async function createTfjsEngine(forcedBackend?: TfBackend): Promise<Engine> {
+  const backend = await useFastestBackend(forcedBackend);
+  return {
+    name: 'tfjs',
+    backend,
+    async train(runs, data, onOutcome, signal) {
+      for (const run of runs) {
+        if (signal?.aborted) return;
+        const started = performance.now();
+        let trained: TrainedRun | undefined;
+        try {
+          trained = await trainRun(run, data, signal);
+        } catch (error) {
+          await onOutcome({ run, error: error instanceof Error ? error : new Error(String(error)) });
+          continue;
+        }
+        if (trained === undefined) return;
+        await onOutcome({ run, trained, wallSeconds: (performance.now() - started) / 1000 });
+      }
+    },
+  };
+}
+
+/**
+ * One optimiser step on a batch. Attacks see the model in eval mode (batch norm on running statistics, no
+ * update); the update's forward runs in train mode. With the `reference` objective every gradient the attack
+ * takes also yields the parameter gradient of the same loss, and their sum is added to the update's gradient:
+ * the reference zeroes gradients before attacking, so its attack's backward passes accumulate into the step.
+ */
+export function trainStep(
+  model: Model,
+  optimizer: tf.Optimizer,
+  x: tf.Tensor2D,
+  y: tf.Tensor1D,
+  mode: TrainingMode,
+  objective: Objective,
+  context: AttackContext,
+): void {
+  const spec = trainingAttack(mode);
+  const parameters = [...model.parameters];
+  const leaked: tf.Tensor[] | undefined =
+    spec && objective === 'reference' ? parameters.map((p) => tf.zerosLike(p)) : undefined;
+  try {
+    tf.tidy(() => {
+      const evalLoss = (input: tf.Tensor) => crossEntropy(model.logits(input as tf.Tensor2D, 'eval'), y);
+      const gradient: InputGradient = (input) => {
+        if (!leaked) return tf.grad(evalLoss)(input) as tf.Tensor2D;
+        const [inputGradient, ...parameterGradients] = tf.grads((v: tf.Tensor) => evalLoss(v))([
+          input,
+          ...parameters,
+        ]);
+        parameterGradients.forEach((g, i) => {
+          const sum = tf.keep(tf.add(leaked[i] as tf.Tensor, g));
+          (leaked[i] as tf.Tensor).dispose();
+          leaked[i] = sum;
+        });
+        return inputGradient as tf.Tensor2D;
+      };
+      const input = spec ? attack(x, spec, gradient, context) : x;
+      const { grads } = tf.variableGrads(() => crossEntropy(model.logits(input, 'train'), y), parameters);
+      const update: tf.NamedTensorMap = {};
+      parameters.forEach((p, i) => {
+        const g = grads[p.name] as tf.Tensor;
+        update[p.name] = leaked ? tf.add(g, leaked[i] as tf.Tensor) : g;
+      });
+      optimizer.applyGradients(update);
+    });
+  } finally {
+    if (leaked) tf.dispose(leaked);
+  }
+}
+
+/** One run, one model at a time. Returns undefined when `signal` aborted it. */
+export async function trainRun(
+  run: RunSpec,
+  data: LoadedDataset,
+  signal?: AbortSignal,
+): Promise<TrainedRun | undefined> {
+  const d = featureCount(data.featureShape);
+  const train = data.splits.train;
+  const model = createModel(run.model, data.featureShape, Random.stream(run.seed, TrainingStream.init));
+  const batchRandom = Random.stream(run.seed, TrainingStream.batches);
+  const context: AttackContext = {
+    clipToUnitBox: data.pixelRange,
+    random: Random.stream(run.seed, TrainingStream.attack),
+  };
+  const trainX = tf.tensor2d(train.x, [train.count, d]);
+  const trainY = tf.tensor1d(Int32Array.from(train.y), 'int32');
+  const optimizer = createOptimizer(run.optimizer, run.learningRate);
+  const logits: Logits = (x) => model.logits(x, 'eval');
+
+  try {
+    let best = modelState(model);
+    let stopping = initialEarlyStopping;
+    let epochsRun = 0;
+    for (let epoch = 1; epoch <= run.maxEpochs; epoch++) {
+      for (const batch of epochBatches(train.count, run.batchSize, batchRandom)) {
+        tf.tidy(() => {
+          const indices = tf.tensor1d(Int32Array.from(batch), 'int32');
+          const x = tf.gather(trainX, indices) as tf.Tensor2D;
+          const y = tf.gather(trainY, indices) as tf.Tensor1D;
+          trainStep(model, optimizer, x, y, run.mode, run.objective, context);
+        });
+      }
+      epochsRun = epoch;
+      const validationLoss = evaluateSplit(logits, data.splits.validation, d).loss;
+      const observed = observeEpoch(stopping, epoch, validationLoss, run.patience);
+      stopping = observed.state;
+      if (observed.improved) best = modelState(model);
+      // Yield once an epoch so signals (SIGTERM on a Spot reclaim) are handled between epochs.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal?.aborted) return undefined;
+      if (observed.stop) break;
+    }
+    restoreModelState(model, best);
+    const metrics: RunMetrics = {
+      validation: evaluateSplit(logits, data.splits.validation, d),
+      testImbalanced: evaluateSplit(logits, data.splits.testImbalanced, d),
+      testBalanced: evaluateSplit(logits, data.splits.testBalanced, d),
+    };
+    const spec = trainingAttack(run.mode);
+    if (spec) metrics.robust = robustMetrics(logits, data, spec, run.seed);
+    return { epochsRun, bestEpoch: stopping.bestEpoch, metrics };
+  } finally {
+    optimizer.dispose();
+    disposeModel(model);
+    tf.dispose([trainX, trainY]);
+  }
+}
+
+/**
+ * The balanced test set under the training attack and under evaluation PGD (protocol.ts) at the same norm
+ * and radius. Their random starts come from the evaluation stream; when training already used that PGD, one
+ * evaluation serves both.
+ */
+function robustMetrics(
+  logits: Logits,
+  data: LoadedDataset,
+  trainingSpec: AttackSpec,
+  seed: number,
+): NonNullable<RunMetrics['robust']> {
+  const d = featureCount(data.featureShape);
+  const context: AttackContext = {
+    clipToUnitBox: data.pixelRange,
+    random: Random.stream(seed, TrainingStream.evaluation),
+  };
+  const evaluate = (spec: AttackSpec): RobustEvaluation => ({
+    attack: spec,
+    testBalanced: evaluateRobust(logits, data.splits.testBalanced, d, spec, context),
+  });
+  const trainingAttackResult = evaluate(trainingSpec);
+  const pgdSpec = evaluationPgd(trainingSpec.norm, trainingSpec.eps);
+  const samePgd = JSON.stringify(pgdSpec) === JSON.stringify(trainingSpec);
+  return { trainingAttack: trainingAttackResult, pgd: samePgd ? trainingAttackResult : evaluate(pgdSpec) };
+}

@@ -1,0 +1,68 @@
+import type { Split } from '../datasets/types.js';
+import { type AttackContext, attack } from './attacks.js';
+import type { SplitMetrics } from './result.js';
+import type { AttackSpec } from './run-spec.js';
+import { crossEntropy, tf } from './tf.js';
+
+/** A model in evaluation mode: features in, logits out. */
+export type Logits = (x: tf.Tensor2D) => tf.Tensor2D;
+
+/** Small enough that a VGG11 chunk's activations and PGD's backward passes fit in memory. */
+const EVALUATION_CHUNK = 256;
+
+/** Mean clean cross-entropy and per-class correct counts of a model on a split (ties go to class 0). */
+export function evaluateSplit(logits: Logits, split: Split, featureCount: number): SplitMetrics {
+  return evaluateChunks(logits, split, featureCount, (x) => x);
+}
+
+/**
+ * The same metrics on adversarial examples: each chunk is attacked with `spec` (against the model in
+ * evaluation mode) and the loss and per-class correct counts are those of the attacked samples.
+ */
+export function evaluateRobust(
+  logits: Logits,
+  split: Split,
+  featureCount: number,
+  spec: AttackSpec,
+  context: AttackContext,
+): SplitMetrics {
+  return evaluateChunks(logits, split, featureCount, (x, y) =>
+    attack(
+      x,
+      spec,
+      (input) => tf.grad((v: tf.Tensor) => crossEntropy(logits(v as tf.Tensor2D), y))(input) as tf.Tensor2D,
+      context,
+    ),
+  );
+}
+
+function evaluateChunks(
+  logits: Logits,
+  split: Split,
+  featureCount: number,
+  inputs: (x: tf.Tensor2D, y: tf.Tensor1D) => tf.Tensor2D,
+): SplitMetrics {
+  let lossSum = 0;
+  const correct: [number, number] = [0, 0];
+  const total: [number, number] = [0, 0];
+  for (let start = 0; start < split.count; start += EVALUATION_CHUNK) {
+    const end = Math.min(start + EVALUATION_CHUNK, split.count);
+    const labels = split.y.subarray(start, end);
+    const [chunkLoss, predictions] = tf.tidy(() => {
+      const x = tf.tensor2d(split.x.subarray(start * featureCount, end * featureCount), [
+        end - start,
+        featureCount,
+      ]);
+      const y = tf.tensor1d(Int32Array.from(labels), 'int32');
+      const output = logits(inputs(x, y));
+      return [crossEntropy(output, y).dataSync()[0] as number, tf.argMax(output, 1).dataSync()];
+    });
+    lossSum += chunkLoss * (end - start);
+    for (let i = 0; i < labels.length; i++) {
+      const label = labels[i] as 0 | 1;
+      total[label] += 1;
+      if (predictions[i] === label) correct[label] += 1;
+    }
+  }
+  return { loss: lossSum / split.count, correct, total };
+}
