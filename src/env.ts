@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+
+/**
+ * Deployment facts from the environment, read here and nowhere else. Everything else that AWS needs (region,
+ * credentials, AWS_ENDPOINT_URL_S3) the SDK reads itself through the standard AWS chain.
+ */
+export interface DeploymentEnv {
+  /** An S3-compatible server to use instead of AWS S3, e.g. http://127.0.0.1:4568. */
+  s3Endpoint?: string;
+}
+
+const schema = z.object({
+  ADGAP_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+});
+
+export function deploymentEnv(env: NodeJS.ProcessEnv = process.env): DeploymentEnv {
+  const parsed = schema.safeParse({ ADGAP_S3_ENDPOINT: env.ADGAP_S3_ENDPOINT || undefined });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new ValidationError(name, `'${env[name]}' is not an http:// or https:// URL`);
+  }
+  return parsed.data.ADGAP_S3_ENDPOINT === undefined ? {} : { s3Endpoint: parsed.data.ADGAP_S3_ENDPOINT };
+}
