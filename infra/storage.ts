@@ -53,11 +53,15 @@ export class Storage extends Construct {
     );
   }
 
-  /** Lets `grantee` create and overwrite objects under the key patterns; never delete. */
+  /**
+   * Lets `grantee` create and overwrite objects under the key patterns; never delete. AbortMultipartUpload only
+   * discards the parts of an upload that has not completed: the S3 store's multipart upload (lib-storage) aborts
+   * when a part fails, and if the abort were denied its AccessDenied would replace the real error.
+   */
   grantPutUnder(grantee: iam.IGrantable, keyPatterns: string[]): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['s3:PutObject'],
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
         resources: keyPatterns.map((pattern) => this.bucket.arnForObjects(pattern)),
       }),
     );

@@ -64,22 +64,35 @@ describe('IAM', () => {
 
   it('lets trainer jobs write only datasets, results and failures', () => {
     const job = statementsOfRole(template, 'TrainerJobsJobRole');
-    expect(keysAllowed(job, 's3:PutObject').sort()).toEqual([
-      '/datasets/*/*',
-      '/sweeps/*/failures/*',
-      '/sweeps/*/results/*',
-    ]);
+    for (const action of ['s3:PutObject', 's3:AbortMultipartUpload']) {
+      expect(keysAllowed(job, action).sort()).toEqual([
+        '/datasets/*/*',
+        '/sweeps/*/failures/*',
+        '/sweeps/*/results/*',
+      ]);
+    }
   });
 
   it('never lets trainer jobs delete', () => {
     const actions = statementsOfRole(template, 'TrainerJobsJobRole').flatMap(actionsOf);
     expect(actions.filter((action) => DELETES.test(action))).toEqual([]);
-    expect(actions.sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(actions.sort()).toEqual([
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
   });
 
   it('lets the API write only its report cache, never results or datasets, and never delete', () => {
     const api = statementsOfRole(template, 'ResultsApiFunctionServiceRole');
     expect(keysAllowed(api, 's3:PutObject')).toEqual(['/sweeps/*/report-cache/*']);
-    expect(api.flatMap(actionsOf).sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(keysAllowed(api, 's3:AbortMultipartUpload')).toEqual(['/sweeps/*/report-cache/*']);
+    expect(api.flatMap(actionsOf).sort()).toEqual([
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
   });
 });
