@@ -1,11 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  failuresPrefix,
-  reportCacheKey,
-  reportCachePrefix,
-  resultsPrefix,
-  runIdOfKey,
-} from '../store/layout.js';
+import { failuresPrefix, reportCacheKey, resultsPrefix, runIdOfKey } from '../store/layout.js';
 import {
   getJson,
   listAll,
@@ -24,20 +18,29 @@ import { buildReport, type Report } from './report.js';
  */
 const REPORT_CACHE_VERSION = 1;
 
+/** The cached report and the listing it was computed from. */
+interface CachedReport {
+  listingHash: string;
+  report: Report;
+}
+
 /**
- * The report of a sweep, as `reportFromStore` computes it, cached in the store under a hash of the result and
- * failure objects it was computed from (one listing of each). Results are write-once, so the same listing
- * means the same report: it is recomputed only when a result or a failure record arrives. The report is
- * built from exactly the listed results, never from ones that arrived while it was being read.
+ * The report of a sweep, as `reportFromStore` computes it, cached in the store next to the sweep with a hash
+ * of the result and failure objects it was computed from (one listing of each). Results are write-once, so
+ * the same listing means the same report: it is recomputed only when a result or a failure record arrives,
+ * from exactly the listed results, never from ones that arrived while it was being read. One object per
+ * sweep, overwritten, so the cache does not grow as a sweep runs and the API needs no delete permission.
  */
 export async function cachedReport(store: ObjectStore, sweepId: string): Promise<Report> {
   const [results, failures] = await Promise.all([
     listJson(store, resultsPrefix(sweepId)),
     listJson(store, failuresPrefix(sweepId)),
   ]);
-  const key = reportCacheKey(sweepId, listingHash(results, failures));
+  const listingHash = hashOf(results, failures);
+  const key = reportCacheKey(sweepId);
   try {
-    return await getJson<Report>(store, key);
+    const cached = await getJson<CachedReport>(store, key);
+    if (cached.listingHash === listingHash) return cached.report;
   } catch (error) {
     if (!(error instanceof ObjectNotFoundError)) throw error;
   }
@@ -52,8 +55,9 @@ export async function cachedReport(store: ObjectStore, sweepId: string): Promise
     ),
     new Set(failures.map((o) => runIdOfKey(o.key))),
   );
-  await putJson(store, key, report);
-  await dropOtherCachedReports(store, sweepId, key);
+  // Concurrent requests that saw different listings may overwrite each other; each still answers with its
+  // own report, and the next request recomputes if the stored one is stale.
+  await putJson(store, key, { listingHash, report } satisfies CachedReport);
   return report;
 }
 
@@ -63,16 +67,10 @@ async function listJson(store: ObjectStore, prefix: string): Promise<ObjectInfo[
   return objects;
 }
 
-function listingHash(results: readonly ObjectInfo[], failures: readonly ObjectInfo[]): string {
+function hashOf(results: readonly ObjectInfo[], failures: readonly ObjectInfo[]): string {
   const hash = createHash('sha256').update(`v${REPORT_CACHE_VERSION}\n`);
   // Listings come in key order; sorting again keeps the hash independent of any adapter's ordering.
   for (const o of [...results, ...failures].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)))
     hash.update(`${o.key} ${o.size}\n`);
-  return hash.digest('hex').slice(0, 32);
-}
-
-/** A running sweep gets a new report per poll that saw new results; only the newest is worth keeping. */
-async function dropOtherCachedReports(store: ObjectStore, sweepId: string, keep: string): Promise<void> {
-  for await (const object of listAll(store, reportCachePrefix(sweepId)))
-    if (object.key !== keep) await store.delete(object.key);
+  return hash.digest('hex');
 }

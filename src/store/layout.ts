@@ -5,7 +5,7 @@
  *   sweeps/<sweepId>/plan.json          its runs, planned into jobs
  *   sweeps/<sweepId>/results/<runId>.json   one result per finished run (write-once)
  *   sweeps/<sweepId>/failures/<runId>.json  the last failure of a run that did not finish
- *   sweeps/<sweepId>/report-cache/<hash>.json  the report of one set of results (the API's cache)
+ *   sweeps/<sweepId>/report-cache/report.json  the API's cached report, with the listing it was computed from
  */
 export const SWEEPS_PREFIX = 'sweeps/';
 
@@ -16,9 +16,7 @@ export const resultsPrefix = (sweepId: string) => `sweeps/${sweepId}/results/`;
 export const resultKey = (sweepId: string, runId: string) => `sweeps/${sweepId}/results/${runId}.json`;
 export const failuresPrefix = (sweepId: string) => `sweeps/${sweepId}/failures/`;
 export const failureKey = (sweepId: string, runId: string) => `sweeps/${sweepId}/failures/${runId}.json`;
-export const reportCachePrefix = (sweepId: string) => `sweeps/${sweepId}/report-cache/`;
-export const reportCacheKey = (sweepId: string, hash: string) =>
-  `sweeps/${sweepId}/report-cache/${hash}.json`;
+export const reportCacheKey = (sweepId: string) => `sweeps/${sweepId}/report-cache/report.json`;
 export const datasetPrefix = (datasetId: string) => `datasets/${datasetId}/`;
 
 /** The run id of a result or failure key. */
