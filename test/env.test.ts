@@ -28,3 +28,9 @@ test('an ADGAP_S3_ENDPOINT that is not an http(s) URL is refused, naming the var
     /^ADGAP_S3_ENDPOINT: 'ftp:\/\/host'/,
   );
 });
+
+test('ADGAP_STORE is the store the results API serves; unset or empty, there is none', () => {
+  expect(deploymentEnv({ ADGAP_STORE: 's3://my-bucket/adgap' }).storeUri).toBe('s3://my-bucket/adgap');
+  expect(deploymentEnv({}).storeUri).toBeUndefined();
+  expect(deploymentEnv({ ADGAP_STORE: '' }).storeUri).toBeUndefined();
+});

@@ -4,6 +4,7 @@ import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { jobCommand } from './job.js';
 import { reportCommand } from './report.js';
+import { serveCommand } from './serve.js';
 import { sweepCommand } from './sweep.js';
 
 const program = new Command('adgap')
@@ -13,7 +14,8 @@ const program = new Command('adgap')
   .addCommand(sweepCommand())
   .addCommand(dataCommand())
   .addCommand(reportCommand())
-  .addCommand(jobCommand());
+  .addCommand(jobCommand())
+  .addCommand(serveCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -6,6 +6,7 @@
  *   sweeps/<sweepId>/results/<runId>.json   one result per finished run (write-once)
  *   sweeps/<sweepId>/failures/<runId>.json  the last failure of a run that did not finish
  *   sweeps/<sweepId>/batch-jobs.json       the AWS Batch jobs submitted for it (for status and cancel)
+ *   sweeps/<sweepId>/report-cache/report.json  the API's cached report, with the listing it was computed from
  */
 export const SWEEPS_PREFIX = 'sweeps/';
 
@@ -17,6 +18,7 @@ export const resultKey = (sweepId: string, runId: string) => `sweeps/${sweepId}/
 export const batchJobsKey = (sweepId: string) => `sweeps/${sweepId}/batch-jobs.json`;
 export const failuresPrefix = (sweepId: string) => `sweeps/${sweepId}/failures/`;
 export const failureKey = (sweepId: string, runId: string) => `sweeps/${sweepId}/failures/${runId}.json`;
+export const reportCacheKey = (sweepId: string) => `sweeps/${sweepId}/report-cache/report.json`;
 export const datasetPrefix = (datasetId: string) => `datasets/${datasetId}/`;
 
 /** The run id of a result or failure key. */

@@ -99,10 +99,18 @@ async function keysAsRunIds(store: ObjectStore, prefix: string): Promise<Set<str
 
 /** Every result of a sweep: one listing, then GETs with bounded concurrency. */
 export async function readResults(store: ObjectStore, sweepId: string): Promise<Map<string, RunResult>> {
-  const ids = [...(await finishedRunIds(store, sweepId))];
+  return readResultsOf(store, sweepId, await finishedRunIds(store, sweepId));
+}
+
+/** The results of the given finished runs, read with bounded concurrency. */
+export async function readResultsOf(
+  store: ObjectStore,
+  sweepId: string,
+  runIds: Iterable<string>,
+): Promise<Map<string, RunResult>> {
   const bodies = await getMany(
     store,
-    ids.map((id) => resultKey(sweepId, id)),
+    [...runIds].map((id) => resultKey(sweepId, id)),
   );
   const decoder = new TextDecoder();
   const results = bodies.map((body) => JSON.parse(decoder.decode(body)) as RunResult);

@@ -2,7 +2,8 @@ import { ValidationError } from '../errors.js';
 import { shortHash } from '../hash.js';
 import type { SweepFile } from './schema.js';
 
-const SWEEP_ID = /^[a-z0-9][a-z0-9-]{0,47}-[0-9a-f]{8}$/;
+/** The exact shape `sweepId` produces; the API's path schema uses it too. */
+export const SWEEP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,47}-[0-9a-f]{8}$/;
 
 /** A sweep's id: its name and a hash of its whole definition, so the same file resumes the same sweep. */
 export function sweepId(sweep: SweepFile): string {
@@ -11,6 +12,6 @@ export function sweepId(sweep: SweepFile): string {
 
 /** Sweep ids from users become store keys: only the exact shape `sweepId` produces is accepted. */
 export function assertSweepId(id: string): void {
-  if (!SWEEP_ID.test(id))
+  if (!SWEEP_ID_PATTERN.test(id))
     throw new ValidationError('sweep', `'${id}' is not a sweep id (expected <name>-<8 hex digits>)`);
 }

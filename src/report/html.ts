@@ -1,0 +1,75 @@
+import type { Report, ReportRow } from './report.js';
+import type { MeanStderr } from './statistics.js';
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+
+const cell = (v: MeanStderr | null) =>
+  v === null
+    ? '<td>-</td>'
+    : `<td>${v.mean >= 0 ? '+' : ''}${v.mean.toFixed(4)} ± ${v.stderr.toFixed(4)}</td>`;
+
+/**
+ * A self-contained page: per dataset, the two figure-1 panels (inline SVG in `<figure data-panel=...>`) and
+ * the table of AD and both gaps. No script and no external resource, so it renders anywhere, offline.
+ */
+export async function reportHtml(report: Report): Promise<string> {
+  // vega takes a good part of a second to load: only HTML requests pay for it, not a cold start serving JSON.
+  const { figurePanels } = await import('./figure.js');
+  const panels = await figurePanels(report);
+  const datasets = [...new Set(report.rows.map((r) => r.dataset))];
+  const sections = datasets.map((dataset) => {
+    const figures = panels
+      .filter((p) => p.dataset === dataset)
+      .map(
+        (p) =>
+          `<figure data-panel="${p.panel}" data-dataset="${escapeHtml(dataset)}">${p.svg}<figcaption>${escapeHtml(p.title)} against R, one line per radius; error bars: one standard error over seeds.</figcaption></figure>`,
+      )
+      .join('\n');
+    const rows = report.rows.filter((r) => r.dataset === dataset).map(tableRow);
+    return `<section data-dataset="${escapeHtml(dataset)}">
+<h2>${escapeHtml(dataset)}</h2>
+<div class="panels">${figures}</div>
+<table>
+<thead><tr><th>R</th><th>mode</th><th>AD</th><th>AD gap</th><th>accuracy gap</th><th>robust AD</th><th>robust AD (PGD)</th><th>seeds</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+</section>`;
+  });
+  const { expected, finished, failed } = report.runs;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>adgap report: ${escapeHtml(report.sweepId)}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+.panels { display: flex; flex-wrap: wrap; gap: 1.5rem; }
+figure { margin: 0; }
+figcaption { font-size: 0.85rem; color: #555; max-width: 460px; }
+table { border-collapse: collapse; margin: 1rem 0 2rem; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.75rem; text-align: right; }
+</style>
+</head>
+<body>
+<h1>Disparity-gap report: ${escapeHtml(report.sweepId)}</h1>
+<p>Runs: ${finished}/${expected} finished, ${failed} failed, ${expected - finished} without a result.
+AD = acc(majority) − acc(minority) on the balanced test set; AD gap = AD(robust) − AD(standard);
+accuracy gap = acc(standard) − acc(robust) on the imbalanced test set; robust AD = AD on the balanced test set
+attacked with the training attack, or with evaluation PGD; mean ± standard error over seeds.</p>
+${sections.join('\n')}
+</body>
+</html>
+`;
+}
+
+function tableRow(row: ReportRow): string {
+  const n = row.ad?.n ?? 0;
+  const seeds = row.seedsMissing.length === 0 ? String(n) : `${n} (missing ${row.seedsMissing.join(', ')})`;
+  return `<tr><td>${row.R}</td><td>${escapeHtml(row.mode)}</td>${cell(row.ad)}${cell(row.adGap)}${cell(row.accuracyGap)}${cell(row.robustAd)}${cell(row.robustAdPgd)}<td>${seeds}</td></tr>`;
+}
