@@ -1,6 +1,9 @@
+import { BatchClient } from '@aws-sdk/client-batch';
+import { BatchRunner } from '../runners/batch.js';
 import { DockerRunner, hostVariant, trainerImage } from '../runners/docker.js';
 import { LocalProcessRunner } from '../runners/local-processes.js';
 import type { Runner } from '../runners/runner.js';
+import { readStackOutputs } from '../runners/stack-outputs.js';
 
 export const RUNNERS = ['local', 'docker', 'batch'] as const;
 
@@ -20,7 +23,17 @@ export async function createRunner(options: RunnerOptions): Promise<Runner> {
       const variant = await hostVariant();
       return new DockerRunner(await trainerImage(variant), variant, options.concurrency);
     }
-    case 'batch':
-      throw new Error('TODO batch');
+    case 'batch': {
+      const stack = await readStackOutputs(options.outputs);
+      const queue =
+        options.queue === 'gpu'
+          ? { jobQueue: stack.gpuJobQueueArn, jobDefinition: stack.gpuJobDefinitionArn }
+          : { jobQueue: stack.cpuJobQueueArn, jobDefinition: stack.cpuJobDefinitionArn };
+      return new BatchRunner(
+        { region: stack.region, ...queue },
+        `s3://${stack.bucketName}`,
+        (region) => new BatchClient({ region }),
+      );
+    }
   }
 }

@@ -37,18 +37,23 @@ export class BatchRunner implements Runner {
   readonly name = 'batch';
   readonly defaultChunkSize = BATCH_CHUNK_SIZE;
 
+  /**
+   * `storeUri` is the one store the jobs can reach: the stack's bucket, whose keys the job role may read and
+   * write (`s3://<BucketName>`, no prefix).
+   */
   constructor(
     private readonly queue: BatchQueue,
+    private readonly storeUri: string,
     private readonly clientFor: (region: string) => BatchClient,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   async runJobs(target: SweepTarget, jobIndexes: readonly number[]): Promise<RunnerOutcome> {
     const { store, sweepId } = target;
-    if (!store.uri.startsWith('s3://')) {
+    if (store.uri !== this.storeUri) {
       throw new ValidationError(
         '--store',
-        `Batch jobs can only reach an s3:// store, not '${store.uri}' (the stack's bucket is in cdk-outputs.json)`,
+        `Batch jobs can reach only the stack's bucket: use --store ${this.storeUri} (not '${store.uri}')`,
       );
     }
     // A second submission while the first is queued or running would train the same runs twice.

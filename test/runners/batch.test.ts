@@ -43,11 +43,12 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 const s3Store = async (): Promise<ObjectStore> => server.store(`store-${stores++}`);
 
-function runner() {
+function runner(store: ObjectStore) {
   let next = 0;
   batch.on(SubmitJobCommand).callsFake(() => ({ jobId: `job-${next++}`, jobName: 'x', jobArn: 'arn' }));
   return new BatchRunner(
     QUEUE,
+    store.uri,
     (region) => new BatchClient({ region }),
     () => SUBMITTED_AT,
   );
@@ -59,7 +60,7 @@ const submits = () => batch.commandCalls(SubmitJobCommand).map((call) => call.ar
 describe('the Batch runner', () => {
   it('submits the pending jobs as one array job on the queue and definition, each child told the store, sweep and offset', async () => {
     const store = await s3Store();
-    const outcome = await runner().runJobs({ store, sweepId: SWEEP }, range(0, 3));
+    const outcome = await runner(store).runJobs({ store, sweepId: SWEEP }, range(0, 3));
     expect(outcome).toEqual({ state: 'submitted', jobIds: ['job-0'] });
     expect(submits()).toEqual([
       {
@@ -76,7 +77,7 @@ describe('the Batch runner', () => {
 
   it('splits 12,345 jobs into arrays of 10,000 and 2,345, the second starting at job 10,000', async () => {
     const store = await s3Store();
-    const outcome = await runner().runJobs({ store, sweepId: SWEEP }, range(0, 12_345));
+    const outcome = await runner(store).runJobs({ store, sweepId: SWEEP }, range(0, 12_345));
     expect(outcome).toEqual({ state: 'submitted', jobIds: ['job-0', 'job-1'] });
     expect(submits().map((s) => [s.arrayProperties?.size, s.containerOverrides?.command?.slice(-2)])).toEqual(
       [
@@ -88,7 +89,7 @@ describe('the Batch runner', () => {
 
   it('submits a single job without array properties, naming its index, since Batch refuses arrays of one', async () => {
     const store = await s3Store();
-    await runner().runJobs({ store, sweepId: SWEEP }, [0]);
+    await runner(store).runJobs({ store, sweepId: SWEEP }, [0]);
     expect(submits()).toHaveLength(1);
     expect(submits()[0]?.arrayProperties).toBeUndefined();
     expect(submits()[0]?.containerOverrides?.command?.slice(-2)).toEqual(['--job', '0']);
@@ -96,7 +97,7 @@ describe('the Batch runner', () => {
 
   it('submits the one job left over after 10,000 as a single job', async () => {
     const store = await s3Store();
-    await runner().runJobs({ store, sweepId: SWEEP }, range(0, 10_001));
+    await runner(store).runJobs({ store, sweepId: SWEEP }, range(0, 10_001));
     expect(submits().map((s) => [s.arrayProperties?.size, s.containerOverrides?.command?.slice(-2)])).toEqual(
       [
         [10_000, ['--job-offset', '0']],
@@ -107,7 +108,7 @@ describe('the Batch runner', () => {
 
   it('submits each run of consecutive pending jobs on its own, so no child runs a finished job', async () => {
     const store = await s3Store();
-    await runner().runJobs({ store, sweepId: SWEEP }, [8, 2, 3, 4, 6, 7]);
+    await runner(store).runJobs({ store, sweepId: SWEEP }, [8, 2, 3, 4, 6, 7]);
     expect(
       submits().map((s) => [s.jobName, s.arrayProperties?.size, s.containerOverrides?.command?.slice(-2)]),
     ).toEqual([
@@ -118,7 +119,7 @@ describe('the Batch runner', () => {
 
   it('records every submission in the store with its queue, region and range', async () => {
     const store = await s3Store();
-    await runner().runJobs({ store, sweepId: SWEEP }, range(0, 10_001));
+    await runner(store).runJobs({ store, sweepId: SWEEP }, range(0, 10_001));
     expect(await readBatchSubmissions(store, SWEEP)).toEqual([
       {
         jobId: 'job-0',
@@ -143,7 +144,7 @@ describe('the Batch runner', () => {
     const store = await s3Store();
     await recordBatchSubmissions(store, SWEEP, [submission('old-job', 0, 4)]);
     batch.on(DescribeJobsCommand).resolves({ jobs: [detail('old-job', 'RUNNING', { RUNNING: 4 })] });
-    await expect(runner().runJobs({ store, sweepId: SWEEP }, [0, 1])).rejects.toThrow(
+    await expect(runner(store).runJobs({ store, sweepId: SWEEP }, [0, 1])).rejects.toThrow(
       /still has Batch jobs queued or running \(old-job\)/,
     );
     expect(submits()).toEqual([]);
@@ -155,14 +156,23 @@ describe('the Batch runner', () => {
     batch
       .on(DescribeJobsCommand)
       .resolves({ jobs: [detail('old-job', 'FAILED', { SUCCEEDED: 3, FAILED: 1 })] });
-    await runner().runJobs({ store, sweepId: SWEEP }, [2]);
+    await runner(store).runJobs({ store, sweepId: SWEEP }, [2]);
     expect(submits()).toHaveLength(1);
     expect((await readBatchSubmissions(store, SWEEP)).map((s) => s.jobId)).toEqual(['old-job', 'job-0']);
   });
 
-  it('refuses a store the jobs cannot reach, before submitting anything', async () => {
-    const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-batch-')));
-    await expect(runner().runJobs({ store, sweepId: SWEEP }, [0, 1])).rejects.toThrow(ValidationError);
+  it('refuses a store other than the stack’s bucket, which is all the jobs can reach, before submitting', async () => {
+    const bucket = await s3Store();
+    const folder = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-batch-')));
+    const elsewhere = await s3Store();
+    for (const store of [folder, elsewhere]) {
+      await expect(runner(bucket).runJobs({ store, sweepId: SWEEP }, [0, 1])).rejects.toThrow(
+        ValidationError,
+      );
+      await expect(runner(bucket).runJobs({ store, sweepId: SWEEP }, [0, 1])).rejects.toThrow(
+        `use --store ${bucket.uri} (not '${store.uri}')`,
+      );
+    }
     expect(submits()).toEqual([]);
   });
 });

@@ -40,9 +40,10 @@ beforeEach(() => {
     ],
   });
 });
-const batchRunner = () =>
+const batchRunner = (store: ObjectStore) =>
   new BatchRunner(
     { region: 'eu-west-1', jobQueue: 'queue', jobDefinition: 'definition' },
+    store.uri,
     (region) => new BatchClient({ region }),
   );
 const arraySizes = () =>
@@ -57,7 +58,7 @@ async function finish(store: ObjectStore, sweepId: string, jobIndex: number): Pr
 describe('executeSweep', () => {
   it('plans a sweep first run on Batch into jobs of 8 runs and submits them all', async () => {
     const store = await s3Store();
-    const { sweepId } = await executeSweep(store, sweep, batchRunner(), quiet);
+    const { sweepId } = await executeSweep(store, sweep, batchRunner(store), quiet);
     const plan = await readPlan(store, sweepId);
     expect(plan.chunkSize).toBe(8);
     expect(plan.jobs.map((j) => j.runs.length)).toEqual([8, 8, 4]);
@@ -66,27 +67,27 @@ describe('executeSweep', () => {
 
   it('plans with an explicit chunk size, and goes on with the stored plan when none is given', async () => {
     const store = await s3Store();
-    const { sweepId } = await executeSweep(store, sweep, batchRunner(), quiet, 5);
-    await executeSweep(store, sweep, batchRunner(), quiet);
+    const { sweepId } = await executeSweep(store, sweep, batchRunner(store), quiet, 5);
+    await executeSweep(store, sweep, batchRunner(store), quiet);
     expect((await readPlan(store, sweepId)).jobs.map((j) => j.runs.length)).toEqual([5, 5, 5, 5]);
     expect(arraySizes()).toEqual([4, 4]);
   });
 
   it('refuses a chunk size that differs from the stored plan’s', async () => {
     const store = await s3Store();
-    await executeSweep(store, sweep, batchRunner(), quiet, 5);
-    await expect(executeSweep(store, sweep, batchRunner(), quiet, 4)).rejects.toThrow(ValidationError);
-    await expect(executeSweep(store, sweep, batchRunner(), quiet, 4)).rejects.toThrow(
+    await executeSweep(store, sweep, batchRunner(store), quiet, 5);
+    await expect(executeSweep(store, sweep, batchRunner(store), quiet, 4)).rejects.toThrow(ValidationError);
+    await expect(executeSweep(store, sweep, batchRunner(store), quiet, 4)).rejects.toThrow(
       /already planned with 5 runs per job, not 4/,
     );
   });
 
   it('hands the runner only the jobs that still have a run without a result', async () => {
     const store = await s3Store();
-    const { sweepId } = await executeSweep(store, sweep, batchRunner(), quiet, 5);
+    const { sweepId } = await executeSweep(store, sweep, batchRunner(store), quiet, 5);
     await finish(store, sweepId, 1);
     batch.resetHistory();
-    await executeSweep(store, sweep, batchRunner(), quiet);
+    await executeSweep(store, sweep, batchRunner(store), quiet);
     expect(
       batch.commandCalls(SubmitJobCommand).map((c) => c.args[0].input.containerOverrides?.command?.slice(-2)),
     ).toEqual([
