@@ -1,7 +1,5 @@
 import { once } from 'node:events';
-import { serve } from '@hono/node-server';
 import { Command, InvalidArgumentError } from 'commander';
-import { createApp } from '../../functions/api/app.js';
 import { openStore } from '../store/open-store.js';
 import { STORE_OPTION } from './options.js';
 
@@ -24,6 +22,12 @@ export function serveCommand(): Command {
     .option('--port <n>', 'port to listen on; 0 picks a free one', port, DEFAULT_PORT)
     .option('--host <address>', 'address to bind (anything but loopback exposes the store)', '127.0.0.1')
     .action(async (options: { store: string; port: number; host: string }) => {
+      // Loaded here, not at the top: the trainer image ships src/ without functions/, and every command of
+      // the CLI (its `job run` above all) must load without the API's files.
+      const [{ serve }, { createApp }] = await Promise.all([
+        import('@hono/node-server'),
+        import('../../functions/api/app.js'),
+      ]);
       const store = openStore(options.store);
       const server = serve({ fetch: createApp(store).fetch, port: options.port, hostname: options.host });
       await Promise.race([
