@@ -144,7 +144,10 @@ async function imageExists(tag: string): Promise<boolean> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       throw new AdgapError('docker is not installed (or not on PATH); --runner docker needs it');
-    return false;
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '');
+    if (/no such image/i.test(stderr)) return false;
+    // Anything else (most often: no daemon) would fail the build too, with a less direct message.
+    throw new AdgapError(`docker cannot inspect images: ${stderr.trim().split('\n').at(-1) ?? 'no answer'}`);
   }
 }
 
