@@ -10,7 +10,7 @@ import {
 import type { Runner, RunnerOutcome, SweepTarget } from './runner.js';
 
 /** Batch's limit on the children of one array job (and arrays need at least 2). */
-export const MAX_ARRAY_SIZE = 10_000;
+const MAX_ARRAY_SIZE = 10_000;
 
 /**
  * Runs per job on Batch when the sweep file is first planned there: one seed's share of the protocol's
@@ -18,7 +18,7 @@ export const MAX_ARRAY_SIZE = 10_000;
  * minute or two, which 8 runs amortise, while a 5-seed cell still spreads over 5 GPUs at once. A Spot
  * reclaim costs at most the run in progress: finished runs are stored as they end.
  */
-export const BATCH_CHUNK_SIZE = 8;
+const BATCH_CHUNK_SIZE = 8;
 
 /** Where jobs go: one queue and the job definition that runs the trainer image on it (from the stack outputs). */
 export interface BatchQueue {
@@ -83,22 +83,24 @@ export class BatchRunner implements Runner {
         }),
       );
       if (jobId === undefined) throw new AdgapError(`AWS Batch accepted ${jobName} but returned no job id`);
-      submissions.push({
+      const submission = {
         jobId,
         jobName,
         firstJob,
         jobCount,
         ...this.queue,
         submittedAt: this.now().toISOString(),
-      });
+      };
+      // Recorded one by one, so that if a later SubmitJob fails, status and cancel still see the earlier ones.
+      await recordBatchSubmissions(store, sweepId, [submission]);
+      submissions.push(submission);
     }
-    if (submissions.length > 0) await recordBatchSubmissions(store, sweepId, submissions);
     return { state: 'submitted', jobIds: submissions.map((s) => s.jobId) };
   }
 }
 
 /** Sorted job indexes as runs of consecutive indexes, none longer than an array job may be. */
-export function arrayRanges(jobIndexes: readonly number[]): { firstJob: number; jobCount: number }[] {
+function arrayRanges(jobIndexes: readonly number[]): { firstJob: number; jobCount: number }[] {
   const ranges: { firstJob: number; jobCount: number }[] = [];
   for (const index of [...jobIndexes].sort((a, b) => a - b)) {
     const last = ranges.at(-1);

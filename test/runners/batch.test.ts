@@ -140,6 +140,17 @@ describe('the Batch runner', () => {
     ]);
   });
 
+  it('keeps the record of the arrays submitted before a SubmitJob fails, so status and cancel still see them', async () => {
+    const store = await s3Store();
+    const failing = new BatchRunner(QUEUE, store.uri, (region) => new BatchClient({ region }));
+    batch
+      .on(SubmitJobCommand)
+      .resolvesOnce({ jobId: 'first', jobName: 'x', jobArn: 'arn' })
+      .rejectsOnce(new Error('throttled'));
+    await expect(failing.runJobs({ store, sweepId: SWEEP }, range(0, 10_002))).rejects.toThrow('throttled');
+    expect((await readBatchSubmissions(store, SWEEP)).map((s) => s.jobId)).toEqual(['first']);
+  });
+
   it('refuses to submit while an earlier submission of the sweep is still running', async () => {
     const store = await s3Store();
     await recordBatchSubmissions(store, SWEEP, [submission('old-job', 0, 4)]);
