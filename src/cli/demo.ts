@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { formatReport } from '../report/format.js';
 import { openStore } from '../store/open-store.js';
 import { parseSweepFile } from '../sweep/schema.js';
-import { positiveInteger, STORE_OPTION } from './options.js';
+import type { EngineName } from '../train/result.js';
+import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweepLocally } from './run-sweep.js';
 
 /** The built-in demo (issue 2): small enough for a few minutes on two cores, real enough to show the gaps. */
@@ -25,11 +26,12 @@ export function demoCommand(): Command {
     )
     .option(...STORE_OPTION)
     .option('--concurrency <n>', 'jobs at once (default: one per core)', positiveInteger('--concurrency'))
-    .action(async (options: { store: string; concurrency?: number }) => {
+    .option(...ENGINE_OPTION)
+    .action(async (options: { store: string; concurrency?: number; engine?: EngineName }) => {
       const store = openStore(options.store);
       const { sweepId, report } = await runSweepLocally(
         store,
-        parseSweepFile(DEMO_SWEEP),
+        parseSweepFile(options.engine ? { ...DEMO_SWEEP, engine: options.engine } : DEMO_SWEEP),
         options.concurrency,
       );
       process.stdout.write(`sweep: ${sweepId}\nstore: ${store.uri}\n\n${formatReport(report, 'table')}\n`);

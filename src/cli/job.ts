@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
-import { createTfjsEngine } from '../train/engines/tfjs.js';
+import { createEngine } from '../train/engines/choose.js';
 import { runJob } from '../train/job.js';
 import { nonNegativeInteger, STORE_OPTION } from './options.js';
 
@@ -27,12 +27,11 @@ export function jobCommand(): Command {
       const stop = () => abort.abort();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
-      const engine = await createTfjsEngine();
       await runJob(
         openStore(options.store),
         options.sweep,
         index,
-        engine,
+        createEngine,
         (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
         abort.signal,
       );

@@ -5,7 +5,8 @@ import { ValidationError } from '../errors.js';
 import { formatReport } from '../report/format.js';
 import { openStore } from '../store/open-store.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
-import { positiveInteger, STORE_OPTION } from './options.js';
+import type { EngineName } from '../train/result.js';
+import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweepLocally } from './run-sweep.js';
 
 export async function readSweepFile(path: string): Promise<SweepFile> {
@@ -35,10 +36,15 @@ export function sweepCommand(): Command {
     .argument('<sweep.yaml>', 'sweep file (see README: sweep file reference)')
     .option(...STORE_OPTION)
     .option('--concurrency <n>', 'jobs at once (default: one per core)', positiveInteger('--concurrency'))
-    .action(async (file: string, options: { store: string; concurrency?: number }) => {
+    .option(...ENGINE_OPTION)
+    .action(async (file: string, options: { store: string; concurrency?: number; engine?: EngineName }) => {
       const definition = await readSweepFile(file);
       const store = openStore(options.store);
-      const { sweepId, report } = await runSweepLocally(store, definition, options.concurrency);
+      const { sweepId, report } = await runSweepLocally(
+        store,
+        options.engine ? { ...definition, engine: options.engine } : definition,
+        options.concurrency,
+      );
       process.stdout.write(`sweep: ${sweepId}\nstore: ${store.uri}\n\n${formatReport(report, 'table')}\n`);
     });
   return sweep;

@@ -2,6 +2,7 @@ import { isAvailable } from '../datasets/load.js';
 import { AdgapError } from '../errors.js';
 import type { JobFailure, Runner } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { assertLinearCpuRuns } from '../train/engines/linear-cpu/engine.js';
 import type { JobEvent } from '../train/job.js';
 import { expandRuns } from './expand.js';
 import { planJobs, planRuns } from './plan.js';
@@ -30,6 +31,7 @@ export async function executeSweep(
   const unavailable = runs.find((r) => !isAvailable(r.dataset));
   if (unavailable)
     throw new AdgapError(`dataset group '${unavailable.dataset.group}' cannot be prepared by this build`);
+  if (sweep.engine === 'linear-cpu') assertLinearCpuRuns(runs);
   const plan = planJobs(sweepId, runs);
   await storeSweep(
     store,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DATASET_GROUPS, DEFAULT_SPLIT_SIZES, DEFAULT_SYNTHETIC_PARAMS } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { ENGINE_NAMES } from '../train/result.js';
 
 /** A strict object whose unknown-key error lists the allowed keys. */
 function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
@@ -60,6 +61,11 @@ export const sweepFileSchema = strictObject({
   patience: positiveInt.default(50),
   batchSize: positiveInt.default(64),
   modes: nonEmpty(mode, 'training mode'),
+  /**
+   * Optional: without it each job picks (linear-cpu for linear models unless a GPU backend loads, else tfjs).
+   * Set, it is part of the definition and so of the sweep id: results of different engines never mix.
+   */
+  engine: z.enum(ENGINE_NAMES, { error: `allowed: ${ENGINE_NAMES.join(', ')}` }).optional(),
 });
 
 export type SweepFile = z.output<typeof sweepFileSchema>;

@@ -16,15 +16,7 @@ export function useFastestBackend(forced?: TfBackend): Promise<TfBackend> {
   chosen ??= (async () => {
     const order: TfBackend[] = forced ? [forced] : ['tensorflow', 'wasm', 'cpu'];
     for (const backend of order) {
-      if (backend === 'tensorflow') {
-        // A computed specifier keeps bundlers and the type checker from requiring the optional package.
-        const gpuPackage = '@tensorflow/tfjs-node-gpu';
-        const loaded = await import(gpuPackage).then(
-          () => true,
-          () => false,
-        );
-        if (!loaded) continue;
-      }
+      if (backend === 'tensorflow' && !(await gpuBackendLoads())) continue;
       if (await tf.setBackend(backend)) {
         await tf.ready();
         return backend;
@@ -33,6 +25,16 @@ export function useFastestBackend(forced?: TfBackend): Promise<TfBackend> {
     throw new Error(`no tfjs backend could be loaded (tried ${order.join(', ')})`);
   })();
   return chosen;
+}
+
+/** Whether tfjs-node-gpu (the `tensorflow` backend) loads here; it registers the backend when it does. */
+export function gpuBackendLoads(): Promise<boolean> {
+  // A computed specifier keeps bundlers and the type checker from requiring the optional package.
+  const gpuPackage = '@tensorflow/tfjs-node-gpu';
+  return import(gpuPackage).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** sign(x) with sign(0) = 0, exact for every float: wasm's `sign` returns 0 for |x| < 2^-23, which silently weakens FGSM. */

@@ -1,0 +1,301 @@
+import type { Split } from '../../../datasets/types.js';
+import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
+import type { LinearWeights } from '../../init.js';
+import type { SplitMetrics } from '../../result.js';
+import type { RunSpec } from '../../run-spec.js';
+
+/**
+ * The linear model of one run in plain loops (why loops and not tfjs: see engine.ts).
+ *
+ * Data stay float32 as stored (and adversarial inputs that must be materialised are rounded to float32, as
+ * tfjs does); weights, optimiser state and every sum are float64.
+ *
+ * Two logits only (protocol.md: every task is binary), so the model's output is the logit difference
+ * u = x . v + c with v = w1 - w0, c = b1 - b0, and the gradient of the cross-entropy with respect to class 1's
+ * parameters is (1/B) sum_i r_i [x_i, 1] with r_i = sigmoid(u_i) - y_i; class 0's is exactly its negative.
+ * Adam, SGD and momentum are odd in the gradient, so class 0's update is the negative of class 1's: one
+ * optimiser state of d + 1 entries serves both rows, with the same numbers as updating both.
+ */
+export interface LinearModel {
+  run: RunSpec;
+  featureCount: number;
+  /** Class 0 and class 1 parameters: [w_0 .. w_{d-1}, bias]. */
+  p0: Float64Array;
+  p1: Float64Array;
+  /** Adam's first and second moments of class 1's gradient (class 0's are -m and s). */
+  m: Float64Array;
+  s: Float64Array;
+  steps: number;
+  best: { p0: Float64Array; p1: Float64Array };
+  stopping: EarlyStoppingState;
+  epochsRun: number;
+  finished: boolean;
+}
+
+export function createLinearModel(run: RunSpec, init: LinearWeights): LinearModel {
+  const d = init.featureCount;
+  const p0 = new Float64Array(d + 1);
+  const p1 = new Float64Array(d + 1);
+  for (let j = 0; j < d; j++) {
+    p0[j] = init.weight[j * 2] as number;
+    p1[j] = init.weight[j * 2 + 1] as number;
+  }
+  p0[d] = init.bias[0] as number;
+  p1[d] = init.bias[1] as number;
+  return {
+    run,
+    featureCount: d,
+    p0,
+    p1,
+    m: new Float64Array(d + 1),
+    s: new Float64Array(d + 1),
+    steps: 0,
+    best: { p0: p0.slice(), p1: p1.slice() },
+    stopping: initialEarlyStopping,
+    epochsRun: 0,
+    finished: false,
+  };
+}
+
+/** The model's weights in init.ts's layout (feature-major [d][2], then bias), rounded to float32. */
+export function linearWeights(model: LinearModel): LinearWeights {
+  const d = model.featureCount;
+  const weight = new Float32Array(d * 2);
+  for (let j = 0; j < d; j++) {
+    weight[j * 2] = model.p0[j] as number;
+    weight[j * 2 + 1] = model.p1[j] as number;
+  }
+  return {
+    weight,
+    bias: Float32Array.of(model.p0[d] as number, model.p1[d] as number),
+    featureCount: d,
+    classCount: 2,
+  };
+}
+
+/** Per-worker buffers reused by every step, so a step allocates nothing. */
+export interface Scratch {
+  /** v = p1 - p0, then the attack direction. */
+  v: Float64Array;
+  direction: Float64Array;
+  gradient: Float64Array;
+  /** Row offsets of the batch's inputs in `inputs`. */
+  offsets: Uint32Array;
+  residual: Float64Array;
+  /** Materialised adversarial rows (float32, as tfjs holds them), batch x d. */
+  adversarial: Float32Array;
+}
+
+export function createScratch(featureCount: number, batchSize: number): Scratch {
+  return {
+    v: new Float64Array(featureCount + 1),
+    direction: new Float64Array(featureCount),
+    gradient: new Float64Array(featureCount + 1),
+    offsets: new Uint32Array(batchSize),
+    residual: new Float64Array(batchSize),
+    adversarial: new Float32Array(batchSize * featureCount),
+  };
+}
+
+/**
+ * One optimiser step of `model` on the batch `indices` of the training split, with the run's training mode.
+ * `clipToUnitBox`: pixel data keep adversarial inputs in [0,1] (protocol.md).
+ */
+export function trainStep(
+  model: LinearModel,
+  train: Split,
+  indices: Uint32Array,
+  clipToUnitBox: boolean,
+  scratch: Scratch,
+): void {
+  const d = model.featureCount;
+  const n = indices.length;
+  const { v, gradient, offsets, residual } = scratch;
+  for (let j = 0; j <= d; j++) v[j] = (model.p1[j] as number) - (model.p0[j] as number);
+  for (let i = 0; i < n; i++) offsets[i] = (indices[i] as number) * d;
+  const mode = model.run.mode;
+
+  if (mode.kind === 'standard') {
+    residuals(train.x, offsets, n, v, d, train.y, indices, 0, residual);
+    accumulateGradient(train.x, offsets, n, residual, d, gradient);
+  } else {
+    // dL/dx_i = (softmax(z_i) - onehot(y_i)) W^T = r_i v, and sign(r_i) = 1 - 2 y_i exactly (sigmoid is in
+    // (0,1)), so the attack's direction is the same for every sample up to that sign: no backward pass needed.
+    // Where float32 softmax saturates, tfjs's autodiff gets r_i = 0 (no step) or only the wrong class's term;
+    // this exact form always steps, which is the math the attack defines.
+    const direction = scratch.direction;
+    let dirDotV = 0;
+    if (mode.norm === 'linf') {
+      for (let j = 0; j < d; j++) {
+        const vj = v[j] as number;
+        const sign = vj > 0 ? 1 : vj < 0 ? -1 : 0;
+        direction[j] = sign;
+        dirDotV += sign * vj;
+      }
+    } else {
+      let squared = 0;
+      for (let j = 0; j < d; j++) squared += (v[j] as number) ** 2;
+      const norm = Math.sqrt(squared);
+      // A zero weight vector has a zero input gradient: no step, as attacks.ts does.
+      const scale = norm > 0 ? 1 / norm : 0;
+      for (let j = 0; j < d; j++) direction[j] = (v[j] as number) * scale;
+      dirDotV = norm;
+    }
+    if (!clipToUnitBox) {
+      // Unclipped, x_adv = x + eps s_i direction, so u_adv = u + eps s_i (direction . v) and
+      // sum_i r_i x_adv_i = sum_i r_i x_i + eps direction sum_i r_i s_i: the adversarial batch is never built.
+      const shift = mode.eps * dirDotV;
+      residuals(train.x, offsets, n, v, d, train.y, indices, shift, residual);
+      accumulateGradient(train.x, offsets, n, residual, d, gradient);
+      let signedResidualSum = 0;
+      for (let i = 0; i < n; i++)
+        signedResidualSum += (train.y[indices[i] as number] === 0 ? 1 : -1) * (residual[i] as number);
+      const scale = (mode.eps * signedResidualSum) / n;
+      for (let j = 0; j < d; j++) gradient[j] = (gradient[j] as number) + scale * (direction[j] as number);
+    } else {
+      const adversarial = scratch.adversarial;
+      for (let i = 0; i < n; i++) {
+        const from = offsets[i] as number;
+        const to = i * d;
+        const step = train.y[indices[i] as number] === 0 ? mode.eps : -mode.eps;
+        for (let j = 0; j < d; j++) {
+          const value = (train.x[from + j] as number) + step * (direction[j] as number);
+          adversarial[to + j] = Math.min(Math.max(value, 0), 1);
+        }
+        offsets[i] = to;
+      }
+      residuals(adversarial, offsets, n, v, d, train.y, indices, 0, residual);
+      accumulateGradient(adversarial, offsets, n, residual, d, gradient);
+    }
+  }
+  optimizerStep(model, gradient);
+}
+
+/**
+ * r_i = sigmoid(u_i + shift s_i) - y_i with u_i = x_i . v + c and s_i = 1 - 2 y_i; returns nothing, fills
+ * `out`. The loss of the batch is the mean of softplus(-(1 - 2 y_i) u_i); its gradient in u_i is r_i / n.
+ */
+function residuals(
+  inputs: Float32Array,
+  offsets: Uint32Array,
+  n: number,
+  v: Float64Array,
+  d: number,
+  labels: Uint8Array,
+  indices: Uint32Array,
+  shift: number,
+  out: Float64Array,
+): void {
+  const c = v[d] as number;
+  for (let i = 0; i < n; i++) {
+    const y = labels[indices[i] as number] as number;
+    const u = dot(inputs, offsets[i] as number, v, d) + c + (y === 0 ? shift : -shift);
+    out[i] = 1 / (1 + Math.exp(-u)) - y;
+  }
+}
+
+/**
+ * gradient = (1/n) sum_i r_i [x_i, 1]: class 1's gradient of the mean batch loss. Four rows per sweep over the
+ * gradient: its loads and stores, not the multiplies, bound this loop, and this halves them per row.
+ */
+function accumulateGradient(
+  inputs: Float32Array,
+  offsets: Uint32Array,
+  n: number,
+  residual: Float64Array,
+  d: number,
+  gradient: Float64Array,
+): void {
+  gradient.fill(0);
+  let biasSum = 0;
+  for (let i = 0; i < n; i++) biasSum += residual[i] as number;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const o0 = offsets[i] as number;
+    const o1 = offsets[i + 1] as number;
+    const o2 = offsets[i + 2] as number;
+    const o3 = offsets[i + 3] as number;
+    const r0 = (residual[i] as number) / n;
+    const r1 = (residual[i + 1] as number) / n;
+    const r2 = (residual[i + 2] as number) / n;
+    const r3 = (residual[i + 3] as number) / n;
+    for (let j = 0; j < d; j++) {
+      gradient[j] =
+        (gradient[j] as number) +
+        (r0 * (inputs[o0 + j] as number) +
+          r1 * (inputs[o1 + j] as number) +
+          (r2 * (inputs[o2 + j] as number) + r3 * (inputs[o3 + j] as number)));
+    }
+  }
+  for (; i < n; i++) {
+    const offset = offsets[i] as number;
+    const r = (residual[i] as number) / n;
+    for (let j = 0; j < d; j++) gradient[j] = (gradient[j] as number) + r * (inputs[offset + j] as number);
+  }
+  gradient[d] = biasSum / n;
+}
+
+/** PyTorch's Adam (betas 0.9, 0.999, eps 1e-8), the protocol's optimiser of the linear models. */
+const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+function optimizerStep(model: LinearModel, gradient: Float64Array): void {
+  const { p0, p1, m, s } = model;
+  const lr = model.run.learningRate;
+  model.steps += 1;
+  const correction1 = 1 - ADAM.beta1 ** model.steps;
+  const correction2 = 1 - ADAM.beta2 ** model.steps;
+  for (let j = 0; j < gradient.length; j++) {
+    const g = gradient[j] as number;
+    const mj = ADAM.beta1 * (m[j] as number) + (1 - ADAM.beta1) * g;
+    const sj = ADAM.beta2 * (s[j] as number) + (1 - ADAM.beta2) * g * g;
+    m[j] = mj;
+    s[j] = sj;
+    const update = (lr * (mj / correction1)) / (Math.sqrt(sj / correction2) + ADAM.eps);
+    p1[j] = (p1[j] as number) - update;
+    p0[j] = (p0[j] as number) + update;
+  }
+}
+
+/** Mean clean cross-entropy and per-class correct counts on a split; ties (u = 0) go to class 0. */
+export function evaluateLinear(p0: Float64Array, p1: Float64Array, split: Split, d: number): SplitMetrics {
+  const c = (p1[d] as number) - (p0[d] as number);
+  const v = new Float64Array(d);
+  for (let j = 0; j < d; j++) v[j] = (p1[j] as number) - (p0[j] as number);
+  let lossSum = 0;
+  const correct: [number, number] = [0, 0];
+  const total: [number, number] = [0, 0];
+  const x = split.x;
+  for (let i = 0; i < split.count; i++) {
+    const u = dot(x, i * d, v, d) + c;
+    const y = split.y[i] as 0 | 1;
+    lossSum += softplus(y === 0 ? u : -u);
+    total[y] += 1;
+    if ((u > 0 ? 1 : 0) === y) correct[y] += 1;
+  }
+  return { loss: lossSum / split.count, correct, total };
+}
+
+/**
+ * x[offset .. offset + d) . v[0 .. d). Four partial sums: a single running sum makes every add wait for the
+ * previous one (float add latency), which made the whole step about twice as slow.
+ */
+function dot(x: Float32Array, offset: number, v: Float64Array, d: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < d; j += 4) {
+    s0 += (x[offset + j] as number) * (v[j] as number);
+    s1 += (x[offset + j + 1] as number) * (v[j + 1] as number);
+    s2 += (x[offset + j + 2] as number) * (v[j + 2] as number);
+    s3 += (x[offset + j + 3] as number) * (v[j + 3] as number);
+  }
+  for (; j < d; j++) s0 += (x[offset + j] as number) * (v[j] as number);
+  return s0 + s1 + (s2 + s3);
+}
+
+/** log(1 + e^t) without overflow. */
+function softplus(t: number): number {
+  return t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t));
+}
