@@ -1,0 +1,94 @@
+import { describe, expect, test } from 'vitest';
+import type { LoadedDataset } from '../../../src/datasets/types.js';
+import { Random, TrainingStream } from '../../../src/random.js';
+import { epochBatches } from '../../../src/train/batches.js';
+import {
+  createLinearModel,
+  createScratch,
+  linearWeights,
+  trainStep,
+} from '../../../src/train/engines/linear-cpu/linear-model.js';
+import { StackedCell } from '../../../src/train/engines/tfjs.js';
+import { initLinear, type LinearWeights } from '../../../src/train/init.js';
+import type { RunSpec, TrainingMode } from '../../../src/train/run-spec.js';
+import { useFastestBackend } from '../../../src/train/tf.js';
+import { gaussian, pixels, runSpec } from './fixtures/datasets.js';
+
+// 160 + 160 training samples: one epoch is exactly 5 batches of 64.
+const FIVE_STEPS = { train: 160, validation: 100, test: 100 };
+
+/** linear-cpu's model after one epoch of 5 steps, through the same per-step function the engine uses. */
+function linearCpuAfterFiveSteps(run: RunSpec, data: LoadedDataset): LinearWeights {
+  const d = data.featureShape[0] as number;
+  const model = createLinearModel(run, initLinear(d, 2, Random.stream(run.seed, TrainingStream.init)));
+  const scratch = createScratch(d, run.batchSize);
+  const batches = epochBatches(
+    data.splits.train.count,
+    run.batchSize,
+    Random.stream(run.seed, TrainingStream.batches),
+  );
+  expect(batches).toHaveLength(5);
+  for (const batch of batches) trainStep(model, data.splits.train, batch, data.pixelRange, scratch);
+  return linearWeights(model);
+}
+
+function tfjsAfterFiveSteps(runs: RunSpec[], data: LoadedDataset): LinearWeights[] {
+  const cell = new StackedCell(runs, data);
+  try {
+    cell.trainEpoch();
+    return runs.map((_, m) => cell.weights(m));
+  } finally {
+    cell.dispose();
+  }
+}
+
+function maxDifference(a: LinearWeights, b: LinearWeights): number {
+  let max = 0;
+  a.weight.forEach((w, i) => {
+    max = Math.max(max, Math.abs(w - (b.weight[i] as number)));
+  });
+  a.bias.forEach((w, i) => {
+    max = Math.max(max, Math.abs(w - (b.bias[i] as number)));
+  });
+  return max;
+}
+
+const MODES: [string, TrainingMode, () => LoadedDataset][] = [
+  ['standard', { kind: 'standard' }, () => gaussian(FIVE_STEPS)],
+  ['FGSM', { kind: 'adversarial', norm: 'linf', eps: 0.5 }, () => gaussian(FIVE_STEPS)],
+  ['FGM', { kind: 'adversarial', norm: 'l2', eps: 2.5 }, () => gaussian(FIVE_STEPS)],
+  ['FGSM with [0,1] clipping', { kind: 'adversarial', norm: 'linf', eps: 0.1 }, () => pixels(FIVE_STEPS)],
+  ['FGM with [0,1] clipping', { kind: 'adversarial', norm: 'l2', eps: 1.5 }, () => pixels(FIVE_STEPS)],
+];
+
+describe('after 5 steps from the same seed', async () => {
+  await useFastestBackend();
+
+  test.each(MODES)('%s: linear-cpu and the tfjs engine give weights within 1e-5', (_, mode, dataset) => {
+    const data = dataset();
+    const runs = [runSpec(data, 2, 0.01, mode), runSpec(data, 22, 0.001, mode)];
+    const tfjs = tfjsAfterFiveSteps(runs, data);
+    runs.forEach((run, m) => {
+      const cpu = linearCpuAfterFiveSteps(run, data);
+      // The initial weights are within 0.1 of each other, and 5 Adam steps of lr 0.01 move them by up to 0.05:
+      // a difference below 1e-5 means the same steps were taken.
+      expect(maxDifference(cpu, tfjs[m] as LinearWeights)).toBeLessThan(1e-5);
+      expect(
+        maxDifference(cpu, initLinear(100, 2, Random.stream(run.seed, TrainingStream.init))),
+      ).toBeGreaterThan(1e-3);
+    });
+  });
+
+  test.each(MODES)(
+    '%s: tfjs one model at a time and a stacked cell give weights within 1e-5',
+    (_, mode, dataset) => {
+      const data = dataset();
+      const runs = [2, 22, 42].flatMap((seed) => [0.05, 0.001].map((lr) => runSpec(data, seed, lr, mode)));
+      const stacked = tfjsAfterFiveSteps(runs, data);
+      runs.forEach((run, m) => {
+        const [alone] = tfjsAfterFiveSteps([run], data);
+        expect(maxDifference(alone as LinearWeights, stacked[m] as LinearWeights)).toBeLessThan(1e-5);
+      });
+    },
+  );
+});
