@@ -1,0 +1,197 @@
+/**
+ * `npm run bench`: model-epochs per second of each engine on the protocol's shapes, with a PyTorch peer timed
+ * in the same run so the ratios hold on a noisy machine. Prints one JSON line per measurement.
+ * A benchmark, not a test: nothing here asserts; docs/performance.md reads the numbers.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { generateGaussian } from '../src/datasets/synthetic.js';
+import { DEFAULT_SPLIT_SIZES, DEFAULT_SYNTHETIC_PARAMS, type LoadedDataset } from '../src/datasets/types.js';
+import { createLinearCpuEngine } from '../src/train/engines/linear-cpu/engine.js';
+import { StackedCell } from '../src/train/engines/tfjs.js';
+import type { RunSpec, TrainingMode } from '../src/train/run-spec.js';
+import { tf, useFastestBackend } from '../src/train/tf.js';
+
+const SEEDS = [2, 22, 42, 62, 82];
+const LEARNING_RATES = [0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 2e-4, 1e-4];
+
+interface Case {
+  name: string;
+  data: LoadedDataset;
+  mode: TrainingMode;
+  /** Epochs timed per engine: enough to dwarf start-up, few enough for 5 minutes on 2 busy cores. */
+  epochs: { linearCpu: number; tfjs: number; torch: number };
+}
+
+/** 4000 + 4000 training samples (R = 1), as every case here. */
+function gaussian(dim: number): LoadedDataset {
+  return generateGaussian({
+    group: 'gaussian',
+    R: 1,
+    dataSeed: 0,
+    sizes: DEFAULT_SPLIT_SIZES,
+    synthetic: { ...DEFAULT_SYNTHETIC_PARAMS, dim },
+  });
+}
+
+/** MNIST's shape and range: 784 features in [0,1], attacks clip. */
+function mnistShaped(): LoadedDataset {
+  const data = gaussian(784);
+  const squash = (x: Float32Array) => x.map((v) => Math.min(Math.max(0.5 + v / 8, 0), 1));
+  const splits = Object.fromEntries(
+    Object.entries(data.splits).map(([name, split]) => [name, { ...split, x: squash(split.x) }]),
+  ) as LoadedDataset['splits'];
+  return { ...data, pixelRange: true, splits };
+}
+
+function cellRuns(data: LoadedDataset, mode: TrainingMode, maxEpochs: number): RunSpec[] {
+  return SEEDS.flatMap((seed) =>
+    LEARNING_RATES.map((learningRate) => ({
+      runId: `s${seed}-lr${learningRate}`,
+      dataset: data.ref,
+      model: 'linear' as const,
+      optimizer: 'adam' as const,
+      learningRate,
+      seed,
+      maxEpochs,
+      // No early stopping: every model trains every epoch.
+      patience: maxEpochs + 1,
+      batchSize: 64,
+      mode,
+    })),
+  );
+}
+
+function line(fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(fields)}\n`);
+}
+
+const rounded = (x: number, digits = 3) => Number(x.toPrecision(digits));
+
+async function linearCpu(c: Case): Promise<number> {
+  const runs = cellRuns(c.data, c.mode, c.epochs.linearCpu);
+  const engine = createLinearCpuEngine();
+  const started = performance.now();
+  await engine.train(runs, c.data, async () => {});
+  const ms = (performance.now() - started) / (runs.length * c.epochs.linearCpu);
+  line({
+    case: c.name,
+    engine: engine.name,
+    backend: engine.backend,
+    models: runs.length,
+    modelEpochsPerSecond: rounded(1000 / ms),
+    msPerModelEpoch: rounded(ms),
+  });
+  return ms;
+}
+
+/** A stacked tfjs cell of `runs`: kernels from one profiled epoch, time from the next. */
+async function tfjsCell(c: Case, runs: RunSpec[]): Promise<{ ms: number; kernels: number }> {
+  const cell = new StackedCell(runs, c.data);
+  try {
+    const profile = await tf.profile(() => {
+      cell.trainEpoch();
+    });
+    const started = performance.now();
+    for (let e = 0; e < c.epochs.tfjs; e++) cell.trainEpoch();
+    return {
+      ms: (performance.now() - started) / (runs.length * c.epochs.tfjs),
+      kernels: profile.kernels.length / runs.length,
+    };
+  } finally {
+    cell.dispose();
+  }
+}
+
+async function tfjs(c: Case, backend: string): Promise<void> {
+  const runs = cellRuns(c.data, c.mode, c.epochs.tfjs + 1);
+  const alone = await tfjsCell(c, runs.slice(0, 1));
+  const stacked = await tfjsCell(c, runs);
+  for (const [how, m, models] of [
+    ['one at a time', alone, 1],
+    ['stacked cell', stacked, runs.length],
+  ] as const) {
+    line({
+      case: c.name,
+      engine: 'tfjs',
+      backend,
+      how,
+      models,
+      modelEpochsPerSecond: rounded(1000 / m.ms),
+      msPerModelEpoch: rounded(m.ms),
+      kernelsPerModelEpoch: rounded(m.kernels),
+      ...(how === 'stacked cell' ? { kernelsOneAtATimeOverStacked: rounded(alone.kernels / m.kernels) } : {}),
+    });
+  }
+}
+
+const PEER = fileURLToPath(new URL('./torch_peer.py', import.meta.url));
+
+/** A python3 that imports torch (Debian's python3-torch installs it for /usr/bin/python3). */
+function torchPython(): string | undefined {
+  return ['python3', '/usr/bin/python3'].find(
+    (python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+  );
+}
+
+function torch(c: Case, python: string | undefined): number | undefined {
+  if (!python) return undefined;
+  const d = c.data.featureShape[0] as number;
+  const args = [
+    PEER,
+    `--features=${d}`,
+    `--train=${c.data.splits.train.count}`,
+    `--validation=${c.data.splits.validation.count}`,
+    `--mode=${c.mode.kind === 'standard' ? 'standard' : 'fgsm'}`,
+    `--eps=${c.mode.kind === 'standard' ? 0 : c.mode.eps}`,
+    `--epochs=${c.epochs.torch}`,
+    ...(c.data.pixelRange ? ['--clip'] : []),
+  ];
+  const run = spawnSync(python, args, { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`the PyTorch peer failed: ${run.stderr.trim().split('\n').at(-1)}`);
+  const peer = JSON.parse(run.stdout) as { msPerModelEpoch: number; torch: string; threads: number };
+  line({
+    case: c.name,
+    engine: 'pytorch',
+    backend: `torch ${peer.torch} cpu, ${peer.threads} thread(s)`,
+    how: 'one at a time, tuned loop',
+    models: 1,
+    modelEpochsPerSecond: rounded(1000 / peer.msPerModelEpoch),
+    msPerModelEpoch: rounded(peer.msPerModelEpoch),
+  });
+  return peer.msPerModelEpoch;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'gaussian-100d-linear-standard',
+    data: gaussian(100),
+    mode: { kind: 'standard' },
+    epochs: { linearCpu: 20, tfjs: 1, torch: 5 },
+  },
+  {
+    name: 'gaussian-100d-linear-fgsm',
+    data: gaussian(100),
+    mode: { kind: 'adversarial', norm: 'linf', eps: 0.5 },
+    epochs: { linearCpu: 20, tfjs: 1, torch: 5 },
+  },
+  {
+    name: 'mnist-784d-linear-fgsm-clip-8000',
+    data: mnistShaped(),
+    mode: { kind: 'adversarial', norm: 'linf', eps: 0.3256 },
+    epochs: { linearCpu: 5, tfjs: 1, torch: 3 },
+  },
+];
+
+const python = torchPython();
+if (!python)
+  line({ note: 'PyTorch peer skipped: no python3 with torch (Debian: apt-get install python3-torch)' });
+const backend = await useFastestBackend();
+for (const c of CASES) {
+  const peerMs = torch(c, python);
+  const cpuMs = await linearCpu(c);
+  if (peerMs !== undefined)
+    line({ case: c.name, ratio: 'linear-cpu ms per model-epoch / pytorch', value: rounded(cpuMs / peerMs) });
+  await tfjs(c, backend);
+}
+line({ case: 'cifar-3072d-mlp-pgd10', skipped: "needs issue 4's MLP and PGD in the tfjs engine" });
