@@ -5,7 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { generateGaussian } from '../src/datasets/synthetic.js';
+import { assembleSplits } from '../src/datasets/splits.js';
+import { syntheticPools } from '../src/datasets/synthetic.js';
 import { DEFAULT_SPLIT_SIZES, DEFAULT_SYNTHETIC_PARAMS, type LoadedDataset } from '../src/datasets/types.js';
 import { createLinearCpuEngine } from '../src/train/engines/linear-cpu/engine.js';
 import { StackedCell } from '../src/train/engines/tfjs.js';
@@ -25,13 +26,14 @@ interface Case {
 
 /** 4000 + 4000 training samples (R = 1), as every case here. */
 function gaussian(dim: number): LoadedDataset {
-  return generateGaussian({
-    group: 'gaussian',
-    R: 1,
-    dataSeed: 0,
-    sizes: DEFAULT_SPLIT_SIZES,
-    synthetic: { ...DEFAULT_SYNTHETIC_PARAMS, dim },
-  });
+  const synthetic = { ...DEFAULT_SYNTHETIC_PARAMS, dim };
+  const sizes = DEFAULT_SPLIT_SIZES;
+  return {
+    ref: { group: 'gaussian', R: 1, dataSeed: 0, sizes, synthetic },
+    featureShape: [dim],
+    pixelRange: false,
+    splits: assembleSplits(syntheticPools('gaussian', synthetic, sizes, 0), sizes, 1),
+  };
 }
 
 /** MNIST's shape and range: 784 features in [0,1], attacks clip. */

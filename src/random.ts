@@ -10,12 +10,12 @@ export class Random {
   private constructor(private readonly generator: RandomGenerator) {}
 
   static fromSeed(seed: number): Random {
-    return new Random(xoroshiro128plus(seed));
+    return new Random(seededGenerator(seed));
   }
 
   /** The k-th independent stream of a seed (k >= 0). */
   static stream(seed: number, k: number): Random {
-    const generator = xoroshiro128plus(seed);
+    const generator = seededGenerator(seed);
     for (let i = 0; i < k; i++) generator.unsafeJump?.();
     return new Random(generator);
   }
@@ -58,6 +58,24 @@ export class Random {
     }
     return p;
   }
+}
+
+/**
+ * pure-rand's xoroshiro128plus(seed) starts from the state (-1, ~seed, seed, 0), whose first outputs are close to
+ * 2^32 - 1 for every seed (the first uniform() of stream 0 is 0.99999999999988 for seed 0, which made a Cauchy draw
+ * of 5e12). As the xoroshiro authors advise, the seed is spread over the 128-bit state by a SplitMix-style
+ * generator (golden-ratio counter, murmur3 finaliser: a bijection, so the four words are distinct, never all zero).
+ */
+function seededGenerator(seed: number): RandomGenerator {
+  let counter = seed | 0;
+  const next = () => {
+    counter = (counter + 0x9e3779b9) | 0;
+    let z = counter;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) | 0;
+  };
+  return xoroshiro128plus.fromState([next(), next(), next(), next()]);
 }
 
 /** Stream numbers of a training seed (protocol.md: one seed fixes all three). */

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { AdgapError } from '../errors.js';
+import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { jobCommand } from './job.js';
 import { reportCommand } from './report.js';
@@ -10,6 +11,7 @@ const program = new Command('adgap')
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(demoCommand())
   .addCommand(sweepCommand())
+  .addCommand(dataCommand())
   .addCommand(reportCommand())
   .addCommand(jobCommand());
 

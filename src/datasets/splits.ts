@@ -1,4 +1,13 @@
-import type { Split, SplitName, SplitSizes } from './types.js';
+import type { SplitName, SplitSizes } from './types.js';
+
+/** Features as stored: pixels as uint8 0-255, synthetic features as float32. */
+export type FeatureArray = Float32Array | Uint8Array;
+
+export interface StoredSplit<X extends FeatureArray = FeatureArray> {
+  x: X;
+  y: Uint8Array;
+  count: number;
+}
 
 /** Per-class sample counts of every split for imbalance R (protocol.md). */
 export function splitCounts(sizes: SplitSizes, R: number): Record<SplitName, [number, number]> {
@@ -16,8 +25,8 @@ export function splitCounts(sizes: SplitSizes, R: number): Record<SplitName, [nu
  * The minority class of ratio R takes the first floor(n/R) of each section, so the data of every R are nested
  * subsets of one pool and the balanced test set is the same for every R.
  */
-export interface ClassPool {
-  x: Float32Array;
+export interface ClassPool<X extends FeatureArray = FeatureArray> {
+  x: X;
   featureCount: number;
 }
 
@@ -26,17 +35,19 @@ export function poolSize(sizes: SplitSizes): number {
 }
 
 /** Builds the four splits from the two class pools. Samples are stored majority first, then minority. */
-export function assembleSplits(
-  pools: [ClassPool, ClassPool],
+export function assembleSplits<X extends FeatureArray>(
+  pools: [ClassPool<X>, ClassPool<X>],
   sizes: SplitSizes,
   R: number,
-): Record<SplitName, Split> {
+): Record<SplitName, StoredSplit<X>> {
   const counts = splitCounts(sizes, R);
   const offsets = { train: 0, validation: sizes.train, test: sizes.train + sizes.validation };
-  const take = (name: SplitName, section: keyof typeof offsets): Split => {
+  // Both pools share one typed-array type; its constructor makes the output of that same type.
+  const ArrayOf = pools[0].x.constructor as new (length: number) => X;
+  const take = (name: SplitName, section: keyof typeof offsets): StoredSplit<X> => {
     const [n0, n1] = counts[name];
     const d = pools[0].featureCount;
-    const x = new Float32Array((n0 + n1) * d);
+    const x = new ArrayOf((n0 + n1) * d);
     const y = new Uint8Array(n0 + n1);
     const start = offsets[section] * d;
     x.set(pools[0].x.subarray(start, start + n0 * d), 0);

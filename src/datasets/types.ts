@@ -1,6 +1,14 @@
 export const DATASET_GROUPS = ['mnist', 'fmnist', 'cifar10', 'gaussian', 'cauchy', 'holtsmark'] as const;
 export type DatasetGroup = (typeof DATASET_GROUPS)[number];
 
+export const SYNTHETIC_GROUPS = ['gaussian', 'cauchy', 'holtsmark'] as const;
+export type SyntheticGroup = (typeof SYNTHETIC_GROUPS)[number];
+export type ImageGroup = Exclude<DatasetGroup, SyntheticGroup>;
+
+export function isSyntheticGroup(group: DatasetGroup): group is SyntheticGroup {
+  return (SYNTHETIC_GROUPS as readonly string[]).includes(group);
+}
+
 export const SPLIT_NAMES = ['train', 'validation', 'testImbalanced', 'testBalanced'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];
 

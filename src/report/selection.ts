@@ -46,8 +46,11 @@ export function selectModels(
     const missingRunIds = runs.filter((r) => !results.has(r.runId)).map((r) => r.runId);
     if (missingRunIds.length > 0) return { key, missingRunIds };
     const candidates = runs.map((r) => results.get(r.runId) as RunResult);
-    const lossOf = (r: RunResult) =>
-      Number.isNaN(r.metrics.validation.loss) ? Infinity : r.metrics.validation.loss;
+    // A diverged run's NaN loss is stored as JSON null; neither may win (null < x would compare as 0).
+    const lossOf = (r: RunResult) => {
+      const loss: unknown = r.metrics.validation.loss;
+      return typeof loss === 'number' && !Number.isNaN(loss) ? loss : Number.POSITIVE_INFINITY;
+    };
     const selected = candidates.reduce((best, r) =>
       lossOf(r) < lossOf(best) || (lossOf(r) === lossOf(best) && r.run.learningRate < best.run.learningRate)
         ? r

@@ -1,10 +1,10 @@
-import { isAvailable } from '../datasets/load.js';
-import { AdgapError } from '../errors.js';
+import { prepareDatasets } from '../datasets/prepare.js';
 import type { JobFailure, Runner } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { assertLinearCpuRuns } from '../train/engines/linear-cpu/engine.js';
 import type { JobEvent } from '../train/job.js';
-import { expandRuns } from './expand.js';
+import { resolveAutoRadii } from './auto-radii.js';
+import { datasetRefs, expandRuns } from './expand.js';
 import { planJobs, planRuns } from './plan.js';
 import type { SweepFile } from './schema.js';
 import { finishedRunIds, readPlan, storeSweep } from './stored.js';
@@ -17,8 +17,9 @@ export interface SweepProgress {
 }
 
 /**
- * Stores the sweep and its plan (or finds them from an earlier, interrupted attempt), then runs every job
- * that still has a run without a result. Returns the sweep id and the jobs that failed as a whole.
+ * Prepares the sweep's missing datasets (once each, before any job starts, so jobs only load them), stores the
+ * sweep and its plan (or finds them from an earlier, interrupted attempt), then runs every job that still has
+ * a run without a result. Returns the sweep id and the jobs that failed as a whole.
  */
 export async function executeSweep(
   store: ObjectStore,
@@ -27,10 +28,8 @@ export async function executeSweep(
   progress: SweepProgress,
 ): Promise<{ sweepId: string; jobFailures: JobFailure[] }> {
   const sweepId = idOf(sweep);
-  const runs = expandRuns(sweep);
-  const unavailable = runs.find((r) => !isAvailable(r.dataset));
-  if (unavailable)
-    throw new AdgapError(`dataset group '${unavailable.dataset.group}' cannot be prepared by this build`);
+  await prepareDatasets(store, datasetRefs(sweep));
+  const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep));
   if (sweep.engine === 'linear-cpu') assertLinearCpuRuns(runs);
   const plan = planJobs(sweepId, runs);
   await storeSweep(

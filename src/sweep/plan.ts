@@ -1,5 +1,5 @@
+import { datasetId } from '../datasets/dataset-id.js';
 import { modeId, type RunSpec } from '../train/run-spec.js';
-import { datasetId } from './expand.js';
 
 /** A unit of work for one process or container: runs that share a dataset (and, within it, a mode). */
 export interface Job {

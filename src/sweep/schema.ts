@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DATASET_GROUPS, DEFAULT_SPLIT_SIZES, DEFAULT_SYNTHETIC_PARAMS } from '../datasets/types.js';
+import {
+  DATASET_GROUPS,
+  DEFAULT_SPLIT_SIZES,
+  DEFAULT_SYNTHETIC_PARAMS,
+  isSyntheticGroup,
+  SYNTHETIC_GROUPS,
+} from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import { ENGINE_NAMES } from '../train/result.js';
 
@@ -18,42 +24,58 @@ const positiveInt = z.number().int().positive();
 const nonEmpty = <T extends z.ZodType>(item: T, what: string) =>
   z.array(item).min(1, { error: `the grid needs at least one ${what}` });
 
-const datasetEntry = z.union(
-  [
-    z.enum(DATASET_GROUPS),
-    strictObject({
-      group: z.enum(DATASET_GROUPS),
-      dataSeed: z.number().int().nonnegative().default(0),
-      sizes: strictObject({
-        train: positiveInt.default(DEFAULT_SPLIT_SIZES.train),
-        validation: positiveInt.default(DEFAULT_SPLIT_SIZES.validation),
-        test: positiveInt.default(DEFAULT_SPLIT_SIZES.test),
-      }).optional(),
-      synthetic: strictObject({
-        dim: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.dim),
-        meanNonZero: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.meanNonZero),
-        meanValue: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.meanValue),
-        noiseScale: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.noiseScale),
-      }).optional(),
-    }),
-  ],
-  { error: `expected a dataset group (one of ${DATASET_GROUPS.join(', ')}) or an object with 'group'` },
-);
+const datasetObject = strictObject({
+  group: z.enum(DATASET_GROUPS),
+  dataSeed: z.number().int().nonnegative().default(0),
+  sizes: strictObject({
+    train: positiveInt.default(DEFAULT_SPLIT_SIZES.train),
+    validation: positiveInt.default(DEFAULT_SPLIT_SIZES.validation),
+    test: positiveInt.default(DEFAULT_SPLIT_SIZES.test),
+  }).optional(),
+  synthetic: strictObject({
+    dim: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.dim),
+    meanNonZero: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.meanNonZero),
+    meanValue: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.meanValue),
+    noiseScale: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.noiseScale),
+  }).optional(),
+}).check((ctx) => {
+  if (ctx.value.synthetic && !isSyntheticGroup(ctx.value.group)) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['synthetic'],
+      input: ctx.value.synthetic,
+      message: `only for the synthetic groups (${SYNTHETIC_GROUPS.join(', ')}), not ${ctx.value.group}`,
+    });
+  }
+});
+
+/** A group name alone means that group with every default. */
+export const datasetEntrySchema = z.union([z.enum(DATASET_GROUPS), datasetObject], {
+  error: `expected a dataset group (one of ${DATASET_GROUPS.join(', ')}) or an object with 'group'`,
+});
+
+export type DatasetEntry = z.output<typeof datasetEntrySchema>;
 
 const adversarialMode = strictObject({
   norm: z.enum(['linf', 'l2'], { error: "required with 'eps' (allowed: linf, l2)" }),
-  eps: nonEmpty(z.number().positive({ error: 'a radius must be > 0' }), 'radius'),
+  // 'auto': {1, 3/4, 1/2} x half the distance between the class means (protocol.md), resolved from the data.
+  eps: z.union(
+    [nonEmpty(z.number().positive({ error: 'a radius must be > 0' }), 'radius'), z.literal('auto')],
+    {
+      error: "expected a list of radii or 'auto'",
+    },
+  ),
 });
 
 const mode = z.union([z.literal('standard'), adversarialMode], {
-  error: "expected 'standard' or { norm: linf | l2, eps: [radii] }",
+  error: "expected 'standard' or { norm: linf | l2, eps: [radii] | auto }",
 });
 
 export const sweepFileSchema = strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, {
     error: 'lower-case letters, digits and dashes, at most 48 characters',
   }),
-  datasets: nonEmpty(datasetEntry, 'dataset'),
+  datasets: nonEmpty(datasetEntrySchema, 'dataset'),
   R: nonEmpty(z.number().min(1, { error: 'an imbalance ratio must be >= 1' }), 'imbalance ratio R'),
   seeds: nonEmpty(z.number().int().nonnegative({ error: 'a seed must be an integer >= 0' }), 'seed'),
   learningRates: nonEmpty(z.number().positive({ error: 'a learning rate must be > 0' }), 'learning rate'),
@@ -74,12 +96,23 @@ export type SweepFile = z.output<typeof sweepFileSchema>;
 export function parseSweepFile(input: unknown): SweepFile {
   const parsed = sweepFileSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  if (!issue) throw new ValidationError('sweep', 'invalid sweep file');
+  const first = parsed.error.issues[0];
+  if (!first) throw new ValidationError('sweep', 'invalid sweep file');
+  const issue = innermost(first);
   const field = formatPath(issue.path);
   const value = valueAt(input, issue.path);
   const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
   throw new ValidationError(field, `${issue.message}${issue.code === 'unrecognized_keys' ? '' : shown}`);
+}
+
+/**
+ * A union (a dataset or a mode) fails as a whole; when one of its branches got past the input's type (an object
+ * with a bad field), that branch's issue names the field, so report it instead of the union's summary.
+ */
+function innermost(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  const deeper = issue.errors.flat().find((inner) => inner.path.length > 0);
+  return deeper ? innermost({ ...deeper, path: [...issue.path, ...deeper.path] }) : issue;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -2,7 +2,15 @@ import type { DatasetRef } from '../datasets/types.js';
 
 export type Norm = 'linf' | 'l2';
 
-export type TrainingMode = { kind: 'standard' } | { kind: 'adversarial'; norm: Norm; eps: number };
+export type TrainingMode =
+  | { kind: 'standard' }
+  | {
+      kind: 'adversarial';
+      norm: Norm;
+      eps: number;
+      /** Present when the sweep said `eps: auto`: eps = factor x epsMax, epsMax from the dataset's manifest. */
+      auto?: { epsMax: number; factor: number };
+    };
 
 export type ModelName = 'linear';
 export type OptimizerName = 'adam';
@@ -22,7 +30,8 @@ export interface RunSpec {
   mode: TrainingMode;
 }
 
-/** A stable, readable id of a training mode: `standard`, `linf-0.5`, `l2-2.5`. */
+/** A stable, readable id of a training mode: `standard`, `linf-0.5`, `l2-2.5`, `linf-auto0.75`. */
 export function modeId(mode: TrainingMode): string {
-  return mode.kind === 'standard' ? 'standard' : `${mode.norm}-${mode.eps}`;
+  if (mode.kind === 'standard') return 'standard';
+  return mode.auto ? `${mode.norm}-auto${mode.auto.factor}` : `${mode.norm}-${mode.eps}`;
 }

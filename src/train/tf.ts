@@ -1,6 +1,7 @@
 // The union package, not tfjs-core alone: only its Node bundle registers the kernels' gradients.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { gpuBackendLoads } from './gpu.js';
 
 export { tf };
 
@@ -25,16 +26,6 @@ export function useFastestBackend(forced?: TfBackend): Promise<TfBackend> {
     throw new Error(`no tfjs backend could be loaded (tried ${order.join(', ')})`);
   })();
   return chosen;
-}
-
-/** Whether tfjs-node-gpu (the `tensorflow` backend) loads here; it registers the backend when it does. */
-export function gpuBackendLoads(): Promise<boolean> {
-  // A computed specifier keeps bundlers and the type checker from requiring the optional package.
-  const gpuPackage = '@tensorflow/tfjs-node-gpu';
-  return import(gpuPackage).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** sign(x) with sign(0) = 0, exact for every float: wasm's `sign` returns 0 for |x| < 2^-23, which silently weakens FGSM. */

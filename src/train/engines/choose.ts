@@ -1,9 +1,8 @@
 import type { Engine } from '../engine.js';
+import { gpuBackendLoads } from '../gpu.js';
 import type { EngineName } from '../result.js';
 import type { RunSpec } from '../run-spec.js';
-import { gpuBackendLoads } from '../tf.js';
 import { assertLinearCpuRuns, createLinearCpuEngine } from './linear-cpu/engine.js';
-import { createTfjsEngine } from './tfjs.js';
 
 /**
  * The engine of a job: the sweep's explicit choice, else `linear-cpu` when every run is linear and no GPU
@@ -20,5 +19,7 @@ export async function createEngine(
     assertLinearCpuRuns(runs);
     return createLinearCpuEngine();
   }
+  // Loaded only here: tfjs takes a second to load and linear-cpu does not need it.
+  const { createTfjsEngine } = await import('./tfjs.js');
   return createTfjsEngine();
 }

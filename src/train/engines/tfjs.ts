@@ -21,6 +21,7 @@ export async function createTfjsEngine(forcedBackend?: TfBackend): Promise<Engin
     backend,
     async train(runs, data, onOutcome, signal) {
       for (const group of stackableGroups(runs)) {
+        if (signal?.aborted) return;
         const started = performance.now();
         let cell: StackedCell | undefined;
         try {

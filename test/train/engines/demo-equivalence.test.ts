@@ -7,8 +7,8 @@ import { modeId, type RunSpec, type TrainingMode } from '../../../src/train/run-
 import { gaussian, runSpec } from './fixtures/datasets.js';
 
 // The demo sweep's shape (R 1 and 5, seeds 2 and 22, learning rates 0.01 and 0.001, standard / linf 0.5 /
-// l2 2.5, patience 10) with 1/8 of its training data and 30 instead of 60 epochs, so tfjs finishes in seconds.
-const SIZES = { train: 500, validation: 250, test: 250 };
+// l2 2.5, patience 10) with 1/16 of its training data and 20 instead of 60 epochs, so tfjs finishes in seconds.
+const SIZES = { train: 250, validation: 250, test: 250 };
 const MODES: TrainingMode[] = [
   { kind: 'standard' },
   { kind: 'adversarial', norm: 'linf', eps: 0.5 },
@@ -33,7 +33,7 @@ test('on the demo sweep shape, both engines select the same learning rates and a
       data,
       runs: [2, 22].flatMap((seed) =>
         [0.01, 0.001].map((lr) => ({
-          ...runSpec(data, seed, lr, mode, { maxEpochs: 30, patience: 10 }),
+          ...runSpec(data, seed, lr, mode, { maxEpochs: 20, patience: 10 }),
           runId: `${modeId(mode)}-s${seed}-lr${lr}`,
         })),
       ),

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/errors.js';
+import { expandRuns } from '../../src/sweep/expand.js';
+import { parseSweepFile } from '../../src/sweep/schema.js';
+
+const valid = {
+  name: 'tiny',
+  datasets: ['gaussian'],
+  R: [1, 5],
+  seeds: [2],
+  learningRates: [0.01],
+  modes: ['standard', { norm: 'linf', eps: [0.5, 1] }],
+};
+
+function errorOf(input: unknown): ValidationError {
+  try {
+    parseSweepFile(input);
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('sweep file validation', () => {
+  it('fills the protocol defaults for epochs, patience and batch size', () => {
+    expect(parseSweepFile(valid)).toMatchObject({ epochs: 500, patience: 50, batchSize: 64 });
+  });
+
+  it('names an unknown key and lists the allowed ones', () => {
+    const error = errorOf({ ...valid, learningrate: [0.1] });
+    expect(error.message).toMatch(
+      /^sweep: unknown key learningrate \(allowed: name, datasets, R, seeds, learningRates/,
+    );
+  });
+
+  it('names a negative R with its value and the allowed range', () => {
+    expect(errorOf({ ...valid, R: [1, -2] }).message).toBe('R[1]: an imbalance ratio must be >= 1 (got -2)');
+  });
+
+  it('names the missing norm of a radius and the allowed norms', () => {
+    const error = errorOf({ ...valid, modes: ['standard', { eps: [0.5] }] });
+    expect(error.field).toBe('modes[1].norm');
+    expect(error.message).toContain('allowed: linf, l2');
+  });
+
+  it('refuses an empty grid, naming the empty field', () => {
+    expect(errorOf({ ...valid, seeds: [] }).message).toBe('seeds: the grid needs at least one seed (got [])');
+  });
+
+  it('names an unknown dataset group and the allowed groups', () => {
+    const error = errorOf({ ...valid, datasets: ['imagenet'] });
+    expect(error.field).toBe('datasets[0]');
+    expect(error.message).toContain('mnist, fmnist, cifar10, gaussian, cauchy, holtsmark');
+  });
+
+  it('expands the grid to datasets x R x modes x seeds x learning rates', () => {
+    const runs = expandRuns(parseSweepFile(valid));
+    expect(runs).toHaveLength(1 * 2 * 3 * 1 * 1);
+    expect(new Set(runs.map((r) => r.runId)).size).toBe(runs.length);
+  });
+});

@@ -1,0 +1,78 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDataset } from '../../../src/datasets/load.js';
+import { DEFAULT_SYNTHETIC_PARAMS } from '../../../src/datasets/types.js';
+import { LocalFolderStore } from '../../../src/store/local-folder.js';
+import type { TrainedRun } from '../../../src/train/engine.js';
+import { createTfjsEngine } from '../../../src/train/engines/tfjs.js';
+import type { RunSpec } from '../../../src/train/run-spec.js';
+import { useFastestBackend } from '../../../src/train/tf.js';
+
+const dataset = {
+  group: 'gaussian' as const,
+  R: 2,
+  dataSeed: 0,
+  sizes: { train: 300, validation: 100, test: 100 },
+  synthetic: DEFAULT_SYNTHETIC_PARAMS,
+};
+const storeDir = await mkdtemp(join(tmpdir(), 'adgap-tfjs-'));
+afterAll(() => rm(storeDir, { recursive: true, force: true }));
+const data = await openDataset(new LocalFolderStore(storeDir), dataset);
+
+const run: RunSpec = {
+  runId: 'determinism',
+  dataset,
+  model: 'linear',
+  optimizer: 'adam',
+  learningRate: 0.01,
+  seed: 2,
+  maxEpochs: 4,
+  patience: 2,
+  batchSize: 64,
+  mode: { kind: 'adversarial', norm: 'linf', eps: 0.5 },
+};
+
+/** One run through the engine: its result, or undefined when it produced none (aborted). */
+async function trainRun(spec: RunSpec, signal?: AbortSignal): Promise<TrainedRun | undefined> {
+  let trained: TrainedRun | undefined;
+  await (await createTfjsEngine()).train(
+    [spec],
+    data,
+    async (outcome) => {
+      if ('error' in outcome) throw outcome.error;
+      trained = outcome.trained;
+    },
+    signal,
+  );
+  return trained;
+}
+
+describe('the tfjs engine', () => {
+  it('gives the same numbers twice for the same run on the same backend', async () => {
+    await useFastestBackend();
+    const a = await trainRun(run);
+    const b = await trainRun(run);
+    expect(a).toEqual(b);
+  });
+
+  it('counts every sample of each split once, per class', async () => {
+    const trained = await trainRun(run);
+    expect(trained?.metrics.testBalanced.total).toEqual([100, 100]);
+    expect(trained?.metrics.testImbalanced.total).toEqual([100, 50]);
+    expect(trained?.metrics.validation.total).toEqual([100, 50]);
+  });
+
+  it('stops after `patience` epochs without improvement and reports the best epoch', async () => {
+    // A learning rate this large diverges after the first epochs, so early stopping must end the run.
+    const trained = await trainRun({ ...run, learningRate: 50, maxEpochs: 40, patience: 3 });
+    expect(trained?.epochsRun).toBe((trained?.bestEpoch as number) + 3);
+  });
+
+  it('stops between epochs when aborted and reports nothing', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    expect(await trainRun(run, abort.signal)).toBeUndefined();
+  });
+});

@@ -1,0 +1,127 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { failureKey, resultKey } from '../../src/store/layout.js';
+import { LocalFolderStore } from '../../src/store/local-folder.js';
+import { getJson } from '../../src/store/object-store.js';
+import { expandRuns } from '../../src/sweep/expand.js';
+import { planJobs } from '../../src/sweep/plan.js';
+import { parseSweepFile } from '../../src/sweep/schema.js';
+import { type RunFailure, storeSweep } from '../../src/sweep/stored.js';
+import { sweepId } from '../../src/sweep/sweep-id.js';
+import type { Engine } from '../../src/train/engine.js';
+import { createTfjsEngine } from '../../src/train/engines/tfjs.js';
+import { type JobEvent, runJob } from '../../src/train/job.js';
+
+const sweep = parseSweepFile({
+  name: 'job-contract',
+  datasets: [{ group: 'gaussian', sizes: { train: 200, validation: 50, test: 50 } }],
+  R: [2],
+  seeds: [2, 22],
+  learningRates: [0.01],
+  epochs: 2,
+  patience: 2,
+  modes: [{ norm: 'l2', eps: [1] }],
+});
+const id = sweepId(sweep);
+const runs = expandRuns(sweep);
+
+async function plannedStore() {
+  const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-job-')));
+  const plan = planJobs(id, runs);
+  await storeSweep(
+    store,
+    {
+      sweepId: id,
+      name: sweep.name,
+      createdAt: 'now',
+      definition: sweep,
+      runCount: runs.length,
+      jobCount: plan.jobs.length,
+    },
+    plan,
+  );
+  return store;
+}
+
+describe('the job contract', () => {
+  it('writes one result per run that validates against the published JSON Schema, then skips a finished job', async () => {
+    const store = await plannedStore();
+    const engine = await createTfjsEngine();
+    const events: JobEvent[] = [];
+    await runJob(
+      store,
+      id,
+      0,
+      async () => engine,
+      (e) => events.push(e),
+    );
+    expect(events.map((e) => e.event)).toEqual(['run-finished', 'run-finished']);
+
+    const schema = JSON.parse(
+      await readFile(new URL('../../schemas/run-result.schema.json', import.meta.url), 'utf8'),
+    );
+    const validate = addFormats.default(new Ajv2020({ allErrors: true })).compile(schema);
+    for (const run of runs) {
+      const result = await getJson(store, resultKey(id, run.runId));
+      expect(validate(result), JSON.stringify(validate.errors)).toBe(true);
+      expect(result).toMatchObject({ run, engine: 'tfjs', backend: engine.backend });
+    }
+
+    const again: JobEvent[] = [];
+    await runJob(
+      store,
+      id,
+      0,
+      async () => engine,
+      (e) => again.push(e),
+    );
+    expect(again).toEqual([{ event: 'job-skipped', reason: 'every run has a result' }]);
+  });
+
+  it('records a failed run with its error and goes on with the others', async () => {
+    const store = await plannedStore();
+    const real = await createTfjsEngine();
+    const failFirst: Engine = {
+      name: real.name,
+      backend: real.backend,
+      train: (pending, data, onOutcome, signal) =>
+        real.train(
+          pending,
+          data,
+          (outcome) =>
+            onOutcome(outcome.run === pending[0] ? { run: outcome.run, error: new Error('boom') } : outcome),
+          signal,
+        ),
+    };
+    const events: JobEvent[] = [];
+    await runJob(
+      store,
+      id,
+      0,
+      async () => failFirst,
+      (e) => events.push(e),
+    );
+    expect(events.map((e) => e.event)).toEqual(['run-failed', 'run-finished']);
+    const failure = await getJson<RunFailure>(store, failureKey(id, runs[0]?.runId as string));
+    expect(failure).toMatchObject({ sweepId: id, runId: runs[0]?.runId, error: 'boom' });
+    expect(await store.head(resultKey(id, runs[0]?.runId as string))).toBeUndefined();
+    expect(await store.head(resultKey(id, runs[1]?.runId as string))).toBeDefined();
+  });
+
+  it('refuses a job index outside the plan, naming the range', async () => {
+    const store = await plannedStore();
+    await expect(
+      runJob(
+        store,
+        id,
+        5,
+        () => createTfjsEngine(),
+        () => undefined,
+      ),
+    ).rejects.toThrow(`job: index 5 is out of range (sweep ${id} has 1 jobs)`);
+  });
+});
