@@ -153,18 +153,26 @@ export function trainStep(
       const scale = (mode.eps * signedResidualSum) / n;
       for (let j = 0; j < d; j++) gradient[j] = (gradient[j] as number) + scale * (direction[j] as number);
     } else {
+      // Clipping makes each sample's step depend on its own pixels: the adversarial rows are built, and
+      // their logits summed in the same sweep.
       const adversarial = scratch.adversarial;
+      const c = v[d] as number;
       for (let i = 0; i < n; i++) {
         const from = offsets[i] as number;
         const to = i * d;
-        const step = train.y[indices[i] as number] === 0 ? mode.eps : -mode.eps;
+        const y = train.y[indices[i] as number] as number;
+        const step = y === 0 ? mode.eps : -mode.eps;
+        let u = c;
         for (let j = 0; j < d; j++) {
-          const value = (train.x[from + j] as number) + step * (direction[j] as number);
-          adversarial[to + j] = Math.min(Math.max(value, 0), 1);
+          const value = Math.fround(
+            Math.min(Math.max((train.x[from + j] as number) + step * (direction[j] as number), 0), 1),
+          );
+          adversarial[to + j] = value;
+          u += value * (v[j] as number);
         }
+        residual[i] = 1 / (1 + Math.exp(-u)) - y;
         offsets[i] = to;
       }
-      residuals(adversarial, offsets, n, v, d, train.y, indices, 0, residual);
       accumulateGradient(adversarial, offsets, n, residual, d, gradient);
     }
   }
