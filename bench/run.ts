@@ -9,7 +9,7 @@ import { assembleSplits } from '../src/datasets/splits.js';
 import { syntheticPools } from '../src/datasets/synthetic.js';
 import { DEFAULT_SPLIT_SIZES, DEFAULT_SYNTHETIC_PARAMS, type LoadedDataset } from '../src/datasets/types.js';
 import { createLinearCpuEngine } from '../src/train/engines/linear-cpu/engine.js';
-import { StackedCell } from '../src/train/engines/tfjs.js';
+import { StackedCell } from '../src/train/engines/stacked-cell.js';
 import type { RunSpec, TrainingMode } from '../src/train/run-spec.js';
 import { tf, useFastestBackend } from '../src/train/tf.js';
 
@@ -53,6 +53,7 @@ function cellRuns(data: LoadedDataset, mode: TrainingMode, maxEpochs: number): R
       dataset: data.ref,
       model: 'linear' as const,
       optimizer: 'adam' as const,
+      objective: 'clean' as const,
       learningRate,
       seed,
       maxEpochs,
@@ -174,13 +175,13 @@ const CASES: Case[] = [
   {
     name: 'gaussian-100d-linear-fgsm',
     data: gaussian(100),
-    mode: { kind: 'adversarial', norm: 'linf', eps: 0.5 },
+    mode: { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
     epochs: { linearCpu: 20, tfjs: 1, torch: 5 },
   },
   {
     name: 'mnist-784d-linear-fgsm-clip-8000',
     data: mnistShaped(),
-    mode: { kind: 'adversarial', norm: 'linf', eps: 0.3256 },
+    mode: { kind: 'adversarial', norm: 'linf', eps: 0.3256, method: { name: 'one-step' } },
     epochs: { linearCpu: 5, tfjs: 1, torch: 3 },
   },
 ];

@@ -78,5 +78,8 @@ function seededGenerator(seed: number): RandomGenerator {
   return xoroshiro128plus.fromState([next(), next(), next(), next()]);
 }
 
-/** Stream numbers of a training seed (protocol.md: one seed fixes all three). */
-export const TrainingStream = { init: 0, batches: 1, attack: 2 } as const;
+/**
+ * Stream numbers of a training seed (protocol.md: one seed fixes all three). Robust evaluation's PGD starts
+ * draw from a fourth stream, so evaluating never shifts what training saw.
+ */
+export const TrainingStream = { init: 0, batches: 1, attack: 2, evaluation: 3 } as const;

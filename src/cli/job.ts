@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { deploymentEnv } from '../env.js';
+import { ContentCache } from '../store/content-cache.js';
+import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { createEngine } from '../train/engines/choose.js';
@@ -27,13 +30,18 @@ export function jobCommand(): Command {
       const stop = () => abort.abort();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+      const store = openStore(options.store);
+      // A remote store's dataset files are kept on local disk, so every job on a machine downloads them once.
+      const cache =
+        store instanceof LocalFolderStore ? undefined : new ContentCache(deploymentEnv().datasetCacheDir);
       await runJob(
-        openStore(options.store),
+        store,
         options.sweep,
         index,
         createEngine,
         (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
         abort.signal,
+        cache,
       );
       if (abort.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
     });

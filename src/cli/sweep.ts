@@ -1,11 +1,17 @@
-import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { readFile, writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
+import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import { formatReport } from '../report/format.js';
 import { openStore } from '../store/open-store.js';
+import { expandRuns } from '../sweep/expand.js';
+import { type PlanSummary, summarisePlan } from '../sweep/plan-summary.js';
+import { PRESETS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
+import { sweepId } from '../sweep/sweep-id.js';
 import type { EngineName } from '../train/result.js';
+import { modeId } from '../train/run-spec.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweepLocally } from './run-sweep.js';
 
@@ -47,5 +53,70 @@ export function sweepCommand(): Command {
       );
       process.stdout.write(`sweep: ${sweepId}\nstore: ${store.uri}\n\n${formatReport(report, 'table')}\n`);
     });
+  sweep
+    .command('init')
+    .description("write a preset's sweep file (paper: the reference's grid for one dataset group)")
+    .addOption(new Option('--preset <name>', 'preset').choices(PRESETS).makeOptionMandatory())
+    .addOption(new Option('--dataset <group>', 'dataset group').choices(DATASET_GROUPS).makeOptionMandatory())
+    .option('-o, --output <file>', 'write here instead of stdout (never overwrites)')
+    .action(async (options: { dataset: DatasetGroup; output?: string }) => {
+      const text = `${presetHeader(options.dataset)}${presetYaml(paperPreset(options.dataset))}`;
+      if (!options.output) {
+        process.stdout.write(text);
+        return;
+      }
+      try {
+        await writeFile(options.output, text, { flag: 'wx' });
+      } catch {
+        throw new ValidationError(
+          '--output',
+          `cannot create '${options.output}' (it exists or its folder does not)`,
+        );
+      }
+      process.stderr.write(`wrote ${options.output}\n`);
+    });
+
+  sweep
+    .command('plan')
+    .description('print how many runs a sweep file has, what it costs in model-epochs, and its first runs')
+    .argument('<sweep.yaml>', 'sweep file')
+    .action(async (file: string) => {
+      const definition = await readSweepFile(file);
+      const id = sweepId(definition);
+      process.stdout.write(`${formatPlan(id, summarisePlan(id, expandRuns(definition)), definition)}\n`);
+    });
   return sweep;
+}
+
+/** Lists of numbers on one line (`R: [1, 2, 5, 10]`), shared lists written out rather than as YAML aliases. */
+function presetYaml(preset: Record<string, unknown>): string {
+  const document = new Document(preset, { aliasDuplicateObjects: false });
+  visit(document, {
+    Seq(_, node) {
+      if (node.items.every(isScalar)) node.flow = true;
+    },
+  });
+  return document.toString({ flowCollectionPadding: false });
+}
+
+function presetHeader(group: DatasetGroup): string {
+  const appendix = group === 'cifar10' ? '# model: vgg11 gives the appendix runs.\n' : '';
+  return `# The reference's grid for ${group} (Hu et al., ICML 2023; see protocol.md). Every value is a parameter.\n${appendix}`;
+}
+
+function formatPlan(id: string, plan: PlanSummary, definition: SweepFile): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const lines = [
+    `sweep: ${id}`,
+    `runs: ${n(plan.runCount)} in ${n(plan.jobCount)} jobs`,
+    `cost: at most ${n(plan.maxModelEpochs)} model-epochs (runs x max epochs); ${n(plan.maxGradientPassEpochs)} counting an attack's gradient passes`,
+    `  early stopping (patience ${definition.patience}) ends most runs well before ${definition.epochs} epochs, so expect a fraction of this`,
+    `first ${plan.firstRuns.length} runs:`,
+  ];
+  for (const r of plan.firstRuns) {
+    lines.push(
+      `  ${r.runId}  model ${r.model}, ${r.optimizer}, lr ${r.learningRate}, seed ${r.seed}, ${modeId(r.mode)}, objective ${r.objective}`,
+    );
+  }
+  return lines.join('\n');
 }

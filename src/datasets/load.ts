@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AdgapError } from '../errors.js';
 import { canonicalJson } from '../hash.js';
+import { ChecksumMismatchError, type ContentCache } from '../store/content-cache.js';
 import { datasetPrefix } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { datasetId } from './dataset-id.js';
@@ -18,10 +19,10 @@ export class DatasetIntegrityError extends AdgapError {
 export async function openDataset(
   store: ObjectStore,
   ref: DatasetRef,
-  options: PrepareOptions = {},
+  options: PrepareOptions & { cache?: ContentCache } = {},
 ): Promise<LoadedDataset> {
   await prepareDatasets(store, [ref], options);
-  return loadDataset(store, ref);
+  return loadDataset(store, ref, options.cache);
 }
 
 /** The manifest of a prepared dataset, validated and checked to describe `ref`. */
@@ -48,22 +49,37 @@ export async function readManifest(store: ObjectStore, ref: DatasetRef): Promise
   return result.data;
 }
 
-/** Loads a prepared dataset, verifying every array file against the sha256 in its manifest. */
-export async function loadDataset(store: ObjectStore, ref: DatasetRef): Promise<LoadedDataset> {
+/**
+ * Loads a prepared dataset, verifying every array file against the sha256 in its manifest. With a cache, array
+ * files come from local disk after the first download (the cache verifies them the same way).
+ */
+export async function loadDataset(
+  store: ObjectStore,
+  ref: DatasetRef,
+  cache?: ContentCache,
+): Promise<LoadedDataset> {
   const manifest = await readManifest(store, ref);
   const id = manifest.datasetId;
   const read = async (file: ArrayFile) => {
     const key = arrayKey(id, file.file);
-    const bytes = await store.get(key);
     const broken = (what: string) =>
       new DatasetIntegrityError(
         `${key} in ${store.uri}: ${what}; delete ${datasetPrefix(id)} and run 'adgap data prepare ${ref.group}' again`,
       );
-    if (bytes.length !== file.bytes) {
-      throw broken(`${bytes.length} bytes, the manifest says ${file.bytes} (truncated or replaced file)`);
+    const mismatch = (actual: string) => broken(`sha256 ${actual}, the manifest says ${file.sha256}`);
+    let bytes: Uint8Array;
+    if (cache) {
+      bytes = await cache.get(store, key, file.sha256).catch((error: unknown) => {
+        throw error instanceof ChecksumMismatchError ? mismatch(error.actualSha256) : error;
+      });
+    } else {
+      bytes = await store.get(key);
+      if (bytes.length !== file.bytes) {
+        throw broken(`${bytes.length} bytes, the manifest says ${file.bytes} (truncated or replaced file)`);
+      }
+      const actual = createHash('sha256').update(bytes).digest('hex');
+      if (actual !== file.sha256) throw mismatch(actual);
     }
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== file.sha256) throw broken(`sha256 ${actual}, the manifest says ${file.sha256}`);
     const array = decodeNpy(bytes, key);
     if (array.dtype !== file.dtype || array.shape.join() !== file.shape.join()) {
       throw broken(

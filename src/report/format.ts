@@ -9,7 +9,7 @@ const cell = (v: MeanStderr | null) => (v === null ? '-' : `${signed(v.mean)} ±
 
 /** A fixed-width table: one row per (dataset, R, mode), AD and both gaps as mean ± stderr over seeds. */
 export function reportTable(report: Report): string {
-  const header = ['dataset', 'R', 'mode', 'AD', 'AD gap', 'acc gap', 'seeds'];
+  const header = ['dataset', 'R', 'mode', 'AD', 'AD gap', 'acc gap', 'rob AD', 'rob AD (PGD)', 'seeds'];
   const lines = report.rows.map((r) => [
     r.group,
     String(r.R),
@@ -17,6 +17,8 @@ export function reportTable(report: Report): string {
     cell(r.ad),
     cell(r.adGap),
     cell(r.accuracyGap),
+    cell(r.robustAd),
+    cell(r.robustAdPgd),
     seedsCell(r),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
@@ -33,6 +35,7 @@ export function reportTable(report: Report): string {
   );
   out.push(
     'AD = acc(majority) - acc(minority), balanced test; AD gap = AD(robust) - AD(standard); acc gap = acc(standard) - acc(robust), imbalanced test; mean ± stderr over seeds.',
+    'rob AD = AD on the balanced test set attacked with the training attack; rob AD (PGD) = the same under evaluation PGD (docs/protocol-notes.md).',
   );
   return out.join('\n');
 }
@@ -53,6 +56,10 @@ export const CSV_HEADER = [
   'ad_gap_stderr',
   'accuracy_gap_mean',
   'accuracy_gap_stderr',
+  'robust_ad_mean',
+  'robust_ad_stderr',
+  'robust_ad_pgd_mean',
+  'robust_ad_pgd_stderr',
   'seeds',
   'seeds_missing',
 ] as const;
@@ -72,6 +79,10 @@ export function reportCsv(report: Report): string {
       num(r.adGap?.stderr),
       num(r.accuracyGap?.mean),
       num(r.accuracyGap?.stderr),
+      num(r.robustAd?.mean),
+      num(r.robustAd?.stderr),
+      num(r.robustAdPgd?.mean),
+      num(r.robustAdPgd?.stderr),
       String(r.ad?.n ?? 0),
       r.seedsMissing.join(' '),
     ].join(','),

@@ -1,6 +1,6 @@
 import type { RunResult } from '../train/result.js';
 import { modeId, type RunSpec } from '../train/run-spec.js';
-import { accuracyDisparity, accuracyGap, adGap } from './disparity.js';
+import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
 import { datasetFamilyId } from './groups.js';
 import { type Selection, selectModels } from './selection.js';
 import { type MeanStderr, meanStderr } from './statistics.js';
@@ -13,6 +13,9 @@ export interface ReportRow {
   mode: string;
   /** AD of the selected models, over seeds. */
   ad: MeanStderr | null;
+  /** AD on the attacked balanced test set (robust rows only): under the training attack, and under PGD. */
+  robustAd: MeanStderr | null;
+  robustAdPgd: MeanStderr | null;
   /** AD(robust) - AD(standard), paired by (R, seed). */
   adGap: MeanStderr | null;
   /** accuracy(standard) - accuracy(robust) on the imbalanced test set, paired by seed. */
@@ -64,6 +67,8 @@ export function buildReport(
   const rows = [...rowKeys.values()].map(({ family, group, R, mode }): ReportRow => {
     const pick = (m: string, seed: number) => selected.get(`${family}|${R}|${m}|${seed}`);
     const ads: number[] = [];
+    const robustAds: number[] = [];
+    const robustAdsPgd: number[] = [];
     const adGaps: number[] = [];
     const accuracyGaps: number[] = [];
     const seedsMissing: number[] = [];
@@ -77,6 +82,10 @@ export function buildReport(
       }
       selectedLearningRates[String(seed)] = row.run.learningRate;
       ads.push(accuracyDisparity(row));
+      const underTraining = robustAccuracyDisparity(row, 'trainingAttack');
+      const underPgd = robustAccuracyDisparity(row, 'pgd');
+      if (underTraining !== undefined) robustAds.push(underTraining);
+      if (underPgd !== undefined) robustAdsPgd.push(underPgd);
       if (mode !== 'standard' && standard) {
         adGaps.push(adGap(row, standard));
         accuracyGaps.push(accuracyGap(row, standard));
@@ -89,6 +98,8 @@ export function buildReport(
       R,
       mode,
       ad: meanStderr(ads),
+      robustAd: meanStderr(robustAds),
+      robustAdPgd: meanStderr(robustAdsPgd),
       adGap: withGaps ? meanStderr(adGaps) : null,
       accuracyGap: withGaps ? meanStderr(accuracyGaps) : null,
       seedsMissing,

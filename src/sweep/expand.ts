@@ -1,12 +1,14 @@
 import { datasetId } from '../datasets/dataset-id.js';
 import type { EpsMax } from '../datasets/radii.js';
 import {
+  type DatasetGroup,
   type DatasetRef,
   DEFAULT_SPLIT_SIZES,
   DEFAULT_SYNTHETIC_PARAMS,
   isSyntheticGroup,
 } from '../datasets/types.js';
-import { AdgapError } from '../errors.js';
+import { AdgapError, ValidationError } from '../errors.js';
+import { DATASET_DEFAULTS, pgdMethod } from '../train/protocol.js';
 import { modeId, type RunSpec, type TrainingMode } from '../train/run-spec.js';
 import type { DatasetEntry, SweepFile } from './schema.js';
 
@@ -41,38 +43,68 @@ export function usesAutoRadii(sweep: SweepFile): boolean {
   return sweep.modes.some((m) => m !== 'standard' && m.eps === 'auto');
 }
 
-/** The training modes of a sweep for one dataset; `epsMax` is that dataset's, needed only for `eps: auto`. */
-export function trainingModes(sweep: SweepFile, epsMax?: EpsMax): TrainingMode[] {
-  return sweep.modes.flatMap((m): TrainingMode[] => {
-    if (m === 'standard') return [{ kind: 'standard' }];
-    if (m.eps !== 'auto') return m.eps.map((eps) => ({ kind: 'adversarial', norm: m.norm, eps }));
+/** A training mode with the learning rates it is trained at. */
+export interface ModeGrid {
+  mode: TrainingMode;
+  learningRates: number[];
+}
+
+/**
+ * The training modes of a sweep for one dataset, each with its learning-rate grid: an adversarial mode without
+ * `attack` uses the group's default (protocol.md: PGD for cifar10), PGD without steps the protocol's.
+ * `epsMax` is the dataset's, needed only for `eps: auto`.
+ */
+export function trainingModes(sweep: SweepFile, group: DatasetGroup, epsMax?: EpsMax): ModeGrid[] {
+  return sweep.modes.flatMap((m): ModeGrid[] => {
+    if (m === 'standard') return [{ mode: { kind: 'standard' }, learningRates: sweep.learningRates }];
+    const attack = m.attack ?? DATASET_DEFAULTS[group].attack;
+    const adversarial = (eps: number, auto?: { epsMax: number; factor: number }): ModeGrid => ({
+      mode: {
+        kind: 'adversarial',
+        norm: m.norm,
+        eps,
+        ...(auto && { auto }),
+        method: attack === 'pgd' ? pgdMethod(m.norm, eps, m.steps, m.stepDivisor) : { name: 'one-step' },
+      },
+      learningRates: m.learningRates ?? sweep.learningRates,
+    });
+    if (m.eps !== 'auto') return m.eps.map((eps) => adversarial(eps));
     if (!epsMax)
       throw new AdgapError(
         "the sweep uses 'eps: auto', which needs the radii of its datasets (resolveAutoRadii)",
       );
     const max = epsMax[m.norm];
-    return AUTO_EPS_FACTORS.map((factor) => ({
-      kind: 'adversarial',
-      norm: m.norm,
-      eps: factor * max,
-      auto: { epsMax: max, factor },
-    }));
+    return AUTO_EPS_FACTORS.map((factor) => adversarial(factor * max, { epsMax: max, factor }));
   });
 }
 
-/** The full grid: datasets x R x modes x seeds x learning rates, in that nesting order. */
+/**
+ * The full grid: datasets x R x modes x seeds x learning rates, in that nesting order. Model and optimiser
+ * are the sweep's or, when it names none, each dataset's (protocol.md).
+ */
 export function expandRuns(sweep: SweepFile, autoRadii: AutoRadii = {}): RunSpec[] {
   const runs: RunSpec[] = [];
   for (const dataset of datasetRefs(sweep)) {
     const id = datasetId(dataset);
-    for (const mode of trainingModes(sweep, autoRadii[id])) {
+    const defaults = DATASET_DEFAULTS[dataset.group];
+    const modeIds = new Set<string>();
+    for (const { mode, learningRates } of trainingModes(sweep, dataset.group, autoRadii[id])) {
+      const mid = modeId(mode);
+      if (modeIds.has(mid)) {
+        throw new ValidationError(
+          'modes',
+          `two modes give the same runs (${mid}); give them different radii, attacks or step counts`,
+        );
+      }
+      modeIds.add(mid);
       for (const seed of sweep.seeds) {
-        for (const learningRate of sweep.learningRates) {
+        for (const learningRate of learningRates) {
           runs.push({
-            runId: `${id}-${modeId(mode)}-s${seed}-lr${learningRate}`,
+            runId: `${id}-${mid}-s${seed}-lr${learningRate}`,
             dataset,
-            model: 'linear',
-            optimizer: 'adam',
+            model: sweep.model ?? defaults.model,
+            optimizer: sweep.optimizer ?? defaults.optimizer,
+            objective: sweep.objective,
             learningRate,
             seed,
             maxEpochs: sweep.epochs,

@@ -8,6 +8,7 @@ import {
 } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import { ENGINE_NAMES } from '../train/result.js';
+import { MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES } from '../train/run-spec.js';
 
 /** A strict object whose unknown-key error lists the allowed keys. */
 function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
@@ -56,6 +57,11 @@ export const datasetEntrySchema = z.union([z.enum(DATASET_GROUPS), datasetObject
 
 export type DatasetEntry = z.output<typeof datasetEntrySchema>;
 
+const learningRates = nonEmpty(
+  z.number().positive({ error: 'a learning rate must be > 0' }),
+  'learning rate',
+);
+
 const adversarialMode = strictObject({
   norm: z.enum(['linf', 'l2'], { error: "required with 'eps' (allowed: linf, l2)" }),
   // 'auto': {1, 3/4, 1/2} x half the distance between the class means (protocol.md), resolved from the data.
@@ -65,6 +71,25 @@ const adversarialMode = strictObject({
       error: "expected a list of radii or 'auto'",
     },
   ),
+  /** Default: the dataset's (protocol.md: pgd for cifar10, one-step FGSM/FGM for the others). */
+  attack: z.enum(['one-step', 'pgd']).optional(),
+  /** PGD only; defaults per norm in src/train/protocol.ts (linf 40, l2 50). */
+  steps: positiveInt.optional(),
+  /** PGD only: step size = eps / stepDivisor; defaults per norm (linf 30, l2 20). */
+  stepDivisor: z.number().positive({ error: 'must be > 0' }).optional(),
+  /** This mode's learning-rate grid instead of the sweep's (protocol.md: CIFAR's robust runs use 5). */
+  learningRates: learningRates.optional(),
+}).check((ctx) => {
+  for (const key of ['steps', 'stepDivisor'] as const) {
+    if (ctx.value[key] !== undefined && ctx.value.attack !== 'pgd') {
+      ctx.issues.push({
+        code: 'custom',
+        path: [key],
+        input: ctx.value[key],
+        message: "only with 'attack: pgd'",
+      });
+    }
+  }
 });
 
 const mode = z.union([z.literal('standard'), adversarialMode], {
@@ -78,7 +103,11 @@ export const sweepFileSchema = strictObject({
   datasets: nonEmpty(datasetEntrySchema, 'dataset'),
   R: nonEmpty(z.number().min(1, { error: 'an imbalance ratio must be >= 1' }), 'imbalance ratio R'),
   seeds: nonEmpty(z.number().int().nonnegative({ error: 'a seed must be an integer >= 0' }), 'seed'),
-  learningRates: nonEmpty(z.number().positive({ error: 'a learning rate must be > 0' }), 'learning rate'),
+  learningRates,
+  /** Default: each dataset's model and optimiser (protocol.md, src/train/protocol.ts). */
+  model: z.enum(MODEL_NAMES).optional(),
+  optimizer: z.enum(OPTIMIZER_NAMES).optional(),
+  objective: z.enum(OBJECTIVES).default('clean'),
   epochs: positiveInt.max(10_000).default(500),
   patience: positiveInt.default(50),
   batchSize: positiveInt.default(64),
@@ -88,6 +117,17 @@ export const sweepFileSchema = strictObject({
    * Set, it is part of the definition and so of the sweep id: results of different engines never mix.
    */
   engine: z.enum(ENGINE_NAMES, { error: `allowed: ${ENGINE_NAMES.join(', ')}` }).optional(),
+}).check((ctx) => {
+  const groups = ctx.value.datasets.map((entry) => (typeof entry === 'string' ? entry : entry.group));
+  const notImages = groups.filter((group) => group !== 'cifar10');
+  if (ctx.value.model === 'vgg11' && notImages.length > 0) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['model'],
+      input: ctx.value.model,
+      message: `vgg11 takes 3x32x32 images, which only cifar10 has (not ${notImages.join(', ')})`,
+    });
+  }
 });
 
 export type SweepFile = z.output<typeof sweepFileSchema>;

@@ -1,5 +1,5 @@
-import pLimit from 'p-limit';
 import { NotFoundError } from '../errors.js';
+import { getMany } from '../store/bulk.js';
 import {
   failureKey,
   failuresPrefix,
@@ -38,8 +38,6 @@ export interface RunFailure {
   error: string;
   failedAt: string;
 }
-
-const READ_CONCURRENCY = 16;
 
 /**
  * Stores the sweep and its plan. Both are derived from the sweep file alone, so an existing copy is kept:
@@ -99,12 +97,14 @@ async function keysAsRunIds(store: ObjectStore, prefix: string): Promise<Set<str
   return ids;
 }
 
-/** Every result of a sweep, read with bounded concurrency. */
+/** Every result of a sweep: one listing, then GETs with bounded concurrency. */
 export async function readResults(store: ObjectStore, sweepId: string): Promise<Map<string, RunResult>> {
-  const limit = pLimit(READ_CONCURRENCY);
   const ids = [...(await finishedRunIds(store, sweepId))];
-  const results = await Promise.all(
-    ids.map((id) => limit(() => getJson<RunResult>(store, resultKey(sweepId, id)))),
+  const bodies = await getMany(
+    store,
+    ids.map((id) => resultKey(sweepId, id)),
   );
+  const decoder = new TextDecoder();
+  const results = bodies.map((body) => JSON.parse(decoder.decode(body)) as RunResult);
   return new Map(results.map((r) => [r.run.runId, r]));
 }

@@ -1,12 +1,47 @@
 import type { Split } from '../datasets/types.js';
-import type { Logits } from './attacks.js';
+import { type AttackContext, attack } from './attacks.js';
 import type { SplitMetrics } from './result.js';
+import type { AttackSpec } from './run-spec.js';
 import { crossEntropy, tf } from './tf.js';
 
-const EVALUATION_CHUNK = 4096;
+/** A model in evaluation mode: features in, logits out. */
+export type Logits = (x: tf.Tensor2D) => tf.Tensor2D;
+
+/** Small enough that a VGG11 chunk's activations and PGD's backward passes fit in memory. */
+const EVALUATION_CHUNK = 256;
 
 /** Mean clean cross-entropy and per-class correct counts of a model on a split (ties go to class 0). */
-export function evaluateSplit(model: Logits, split: Split, featureCount: number): SplitMetrics {
+export function evaluateSplit(logits: Logits, split: Split, featureCount: number): SplitMetrics {
+  return evaluateChunks(logits, split, featureCount, (x) => x);
+}
+
+/**
+ * The same metrics on adversarial examples: each chunk is attacked with `spec` (against the model in
+ * evaluation mode) and the loss and per-class correct counts are those of the attacked samples.
+ */
+export function evaluateRobust(
+  logits: Logits,
+  split: Split,
+  featureCount: number,
+  spec: AttackSpec,
+  context: AttackContext,
+): SplitMetrics {
+  return evaluateChunks(logits, split, featureCount, (x, y) =>
+    attack(
+      x,
+      spec,
+      (input) => tf.grad((v: tf.Tensor) => crossEntropy(logits(v as tf.Tensor2D), y))(input) as tf.Tensor2D,
+      context,
+    ),
+  );
+}
+
+function evaluateChunks(
+  logits: Logits,
+  split: Split,
+  featureCount: number,
+  inputs: (x: tf.Tensor2D, y: tf.Tensor1D) => tf.Tensor2D,
+): SplitMetrics {
   let lossSum = 0;
   const correct: [number, number] = [0, 0];
   const total: [number, number] = [0, 0];
@@ -19,8 +54,8 @@ export function evaluateSplit(model: Logits, split: Split, featureCount: number)
         featureCount,
       ]);
       const y = tf.tensor1d(Int32Array.from(labels), 'int32');
-      const logits = model(x);
-      return [crossEntropy(logits, y).dataSync()[0] as number, tf.argMax(logits, 1).dataSync()];
+      const output = logits(inputs(x, y));
+      return [crossEntropy(output, y).dataSync()[0] as number, tf.argMax(output, 1).dataSync()];
     });
     lossSum += chunkLoss * (end - start);
     for (let i = 0; i < labels.length; i++) {

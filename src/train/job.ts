@@ -1,5 +1,6 @@
 import { openDataset } from '../datasets/load.js';
 import { ValidationError } from '../errors.js';
+import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../sweep/stored.js';
 import type { Engine } from './engine.js';
@@ -24,6 +25,7 @@ export async function runJob(
   createEngine: (runs: readonly RunSpec[], requested: EngineName | undefined) => Promise<Engine>,
   onEvent: (event: JobEvent) => void,
   signal?: AbortSignal,
+  datasetCache?: ContentCache,
 ): Promise<void> {
   const plan = await readPlan(store, sweepId);
   const job = plan.jobs[jobIndex];
@@ -40,7 +42,9 @@ export async function runJob(
     return;
   }
   const engine = await createEngine(pending, (await readSweep(store, sweepId)).definition.engine);
-  const data = await openDataset(store, (pending[0] as (typeof pending)[number]).dataset);
+  const data = await openDataset(store, (pending[0] as (typeof pending)[number]).dataset, {
+    cache: datasetCache,
+  });
   await engine.train(
     pending,
     data,
@@ -57,7 +61,7 @@ export async function runJob(
         return;
       }
       await writeResult(store, {
-        schemaVersion: 1,
+        schemaVersion: 2,
         sweepId,
         run: outcome.run,
         engine: engine.name,

@@ -1,4 +1,4 @@
-import type { RunSpec } from './run-spec.js';
+import type { AttackSpec, RunSpec } from './run-spec.js';
 
 /** Per split: mean cross-entropy and per-class counts, index 0 = majority, 1 = minority. */
 export interface SplitMetrics {
@@ -7,10 +7,21 @@ export interface SplitMetrics {
   total: [number, number];
 }
 
+/** Metrics of the attacked balanced test set, with the attack that produced them. */
+export interface RobustEvaluation {
+  attack: AttackSpec;
+  testBalanced: SplitMetrics;
+}
+
 export interface RunMetrics {
   validation: SplitMetrics;
   testImbalanced: SplitMetrics;
   testBalanced: SplitMetrics;
+  /**
+   * Adversarial runs only (a standard run has no radius to attack at): the balanced test set under the
+   * training attack and under evaluation PGD at the same norm and radius (evaluationPgd, protocol.ts).
+   */
+  robust?: { trainingAttack: RobustEvaluation; pgd: RobustEvaluation };
 }
 
 export const ENGINE_NAMES = ['tfjs', 'linear-cpu'] as const;
@@ -18,7 +29,8 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** The result document of one finished run (schemas/run-result.schema.json). */
 export interface RunResult {
-  schemaVersion: 1;
+  /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. */
+  schemaVersion: 2;
   sweepId: string;
   run: RunSpec;
   engine: EngineName;

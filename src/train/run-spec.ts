@@ -2,18 +2,41 @@ import type { DatasetRef } from '../datasets/types.js';
 
 export type Norm = 'linf' | 'l2';
 
+/**
+ * How an adversarial example is found. `one-step`: FGSM for linf, FGM for l2 (protocol.md). `pgd`: `steps`
+ * steps of `stepSize` from a random start in the eps-ball, projected back onto the ball after every step.
+ */
+export type AttackMethod = { name: 'one-step' } | { name: 'pgd'; steps: number; stepSize: number };
+
+/** An attack with its threat model: what training uses and what robust evaluation measures. */
+export interface AttackSpec {
+  norm: Norm;
+  eps: number;
+  method: AttackMethod;
+}
+
 export type TrainingMode =
   | { kind: 'standard' }
-  | {
+  | ({
       kind: 'adversarial';
-      norm: Norm;
-      eps: number;
       /** Present when the sweep said `eps: auto`: eps = factor x epsMax, epsMax from the dataset's manifest. */
       auto?: { epsMax: number; factor: number };
-    };
+    } & AttackSpec);
 
-export type ModelName = 'linear';
-export type OptimizerName = 'adam';
+export const MODEL_NAMES = ['linear', 'mlp', 'vgg11'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+/** `sgd-momentum` is PyTorch's SGD with momentum 0.9, no dampening, no Nesterov (optimizers.ts). */
+export const OPTIMIZER_NAMES = ['adam', 'sgd', 'sgd-momentum'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+/**
+ * What an adversarial training step differentiates. `clean`: the loss on the adversarial batch only (adgap's
+ * default). `reference`: the reference code's behaviour, where the attack's own backward passes leak into the
+ * parameter gradients (docs/protocol-notes.md says exactly what is summed).
+ */
+export const OBJECTIVES = ['clean', 'reference'] as const;
+export type Objective = (typeof OBJECTIVES)[number];
 
 /** Everything that defines one training run; a result records it whole. */
 export interface RunSpec {
@@ -22,6 +45,7 @@ export interface RunSpec {
   dataset: DatasetRef;
   model: ModelName;
   optimizer: OptimizerName;
+  objective: Objective;
   learningRate: number;
   seed: number;
   maxEpochs: number;
@@ -30,8 +54,18 @@ export interface RunSpec {
   mode: TrainingMode;
 }
 
-/** A stable, readable id of a training mode: `standard`, `linf-0.5`, `l2-2.5`, `linf-auto0.75`. */
+/** The attack an adversarial mode trains against; undefined for standard training. */
+export function trainingAttack(mode: TrainingMode): AttackSpec | undefined {
+  return mode.kind === 'standard' ? undefined : { norm: mode.norm, eps: mode.eps, method: mode.method };
+}
+
+/**
+ * A stable, readable id of a training mode: `standard`, `linf-0.5`, `l2-2.5` (one-step), `linf-auto0.75`,
+ * `linf-0.0305-pgd40`.
+ * Two modes of one sweep must not share an id (expandRuns checks).
+ */
 export function modeId(mode: TrainingMode): string {
   if (mode.kind === 'standard') return 'standard';
-  return mode.auto ? `${mode.norm}-auto${mode.auto.factor}` : `${mode.norm}-${mode.eps}`;
+  const method = mode.method.name === 'pgd' ? `-pgd${mode.method.steps}` : '';
+  return `${mode.norm}-${mode.auto ? `auto${mode.auto.factor}` : mode.eps}${method}`;
 }

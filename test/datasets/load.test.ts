@@ -3,6 +3,7 @@ import { datasetId } from '../../src/datasets/dataset-id.js';
 import { openDataset, readManifest } from '../../src/datasets/load.js';
 import { decodeNpy } from '../../src/datasets/npy.js';
 import { type DatasetRef, SPLIT_NAMES } from '../../src/datasets/types.js';
+import { ContentCache } from '../../src/store/content-cache.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { useTempDirs } from './fixtures.js';
 
@@ -49,6 +50,33 @@ describe('openDataset', () => {
       );
     const all = [...rows('train'), ...rows('validation'), ...rows('testBalanced')];
     expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('with a cache, a second load reads no array file from the store', async () => {
+    const store = new LocalFolderStore(await tempDir());
+    const cache = new ContentCache(await tempDir());
+    const first = await openDataset(store, gaussian, { cache });
+    const arrayGets: string[] = [];
+    const get = store.get.bind(store);
+    store.get = (key) => {
+      if (key.endsWith('.npy')) arrayGets.push(key);
+      return get(key);
+    };
+    const second = await openDataset(store, gaussian, { cache });
+    expect(arrayGets).toEqual([]);
+    expect(second.splits).toEqual(first.splits);
+  });
+
+  it('with a cache, a changed file in the store fails with the same message', async () => {
+    const store = new LocalFolderStore(await tempDir());
+    await openDataset(store, gaussian);
+    const key = `datasets/${datasetId(gaussian)}/validation-x.npy`;
+    const bytes = await store.get(key);
+    bytes[bytes.length - 1] = (bytes.at(-1) ?? 0) ^ 1;
+    await store.put(key, bytes);
+    await expect(openDataset(store, gaussian, { cache: new ContentCache(await tempDir()) })).rejects.toThrow(
+      new RegExp(`${key} in .*: sha256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}; delete datasets/`),
+    );
   });
 
   it('fails on a changed byte, naming the file and the checksums', async () => {

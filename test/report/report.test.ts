@@ -101,7 +101,7 @@ function resultOf(run: RunSpec): RunResult {
         [50, 5],
       ] as [Counts, Counts]);
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     sweepId: 'hand-00000000',
     run,
     engine: 'tfjs',

@@ -52,6 +52,7 @@ describe('eps: auto', () => {
         norm: 'linf',
         eps: 2 * factor,
         auto: { epsMax: 2, factor },
+        method: { name: 'one-step' },
       })),
     );
     expect(runs[1]?.runId).toBe(`${r1}-linf-auto0.75-s2-lr0.1`);

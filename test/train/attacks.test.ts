@@ -1,114 +1,140 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random.js';
-import { type Logits, oneStepAttack } from '../../src/train/attacks.js';
+import { attack, type InputGradient } from '../../src/train/attacks.js';
+import { evaluateRobust, evaluateSplit } from '../../src/train/evaluate.js';
+import { createModel, type Model } from '../../src/train/models.js';
+import { evaluationPgd, pgdMethod } from '../../src/train/protocol.js';
+import type { AttackSpec, Norm } from '../../src/train/run-spec.js';
 import { crossEntropy, tf, useFastestBackend } from '../../src/train/tf.js';
+import { linearModel, uniformRows } from './helpers.js';
 
-const d = 6;
-const n = 5;
+beforeAll(async () => {
+  await useFastestBackend();
+});
 
-// A linear model whose weight difference has coordinates below 2^-23, where wasm's own `sign` returns 0.
-const weight = [
-  [0.5, -0.2],
-  [-0.3, 0.4],
-  [1e-9, -1e-9],
-  [0.0, 0.0],
-  [2.0, 1.0],
-  [-1e-8, 0.7],
-];
-const bias = [0.1, -0.2];
+const gradientOf =
+  (model: Model, y: tf.Tensor1D): InputGradient =>
+  (x) =>
+    tf.grad((v: tf.Tensor) => crossEntropy(model.logits(v as tf.Tensor2D, 'eval'), y))(x) as tf.Tensor2D;
 
-function linear(): Logits {
-  const w = tf.tensor2d(weight);
-  const b = tf.tensor1d(bias);
-  return (x) => tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
-}
+const lossAt = (model: Model, x: tf.Tensor2D, y: tf.Tensor1D) =>
+  tf.tidy(() => crossEntropy(model.logits(x, 'eval'), y).dataSync()[0] as number);
 
-function samples(): { x: number[][]; y: number[] } {
-  const random = Random.fromSeed(7);
-  const x = Array.from({ length: n }, () => Array.from({ length: d }, () => random.normal()));
-  return { x, y: [0, 1, 1, 0, 1] };
-}
-
-/** The clean loss of the linear model as a function of its input, the attacks' objective. */
-function cleanLoss(labels: tf.Tensor1D) {
-  const model = linear();
-  return (input: tf.Tensor2D) => crossEntropy(model(input), labels);
-}
-
-/** w_other - w_true of sample i's label, the direction of the input gradient for a 2-logit linear model. */
-function direction(label: number): number[] {
-  return weight.map((row) => (row[1 - label] as number) - (row[label] as number));
-}
-
-function attack(norm: 'linf' | 'l2', eps: number): number[][] {
-  const { x, y } = samples();
+function attackRows(model: Model, x: number[][], labels: number[], spec: AttackSpec, clip: boolean) {
   return tf.tidy(() => {
-    const adversarial = oneStepAttack(cleanLoss(tf.tensor1d(y, 'int32')), tf.tensor2d(x), {
-      norm,
-      eps,
-      clipToUnitBox: false,
+    const y = tf.tensor1d(labels, 'int32');
+    const input = tf.tensor2d(x);
+    const adversarial = attack(input, spec, gradientOf(model, y), {
+      clipToUnitBox: clip,
+      random: Random.fromSeed(7),
     });
-    return adversarial.arraySync();
+    return { rows: adversarial.arraySync(), loss: lossAt(model, adversarial, y) };
   });
 }
 
-describe('one-step attacks on a linear model', () => {
-  beforeAll(async () => {
-    await useFastestBackend();
-  });
-
-  it('FGSM equals the closed-form worst case x + eps * sign(w_other - w_true), even for tiny coordinates', () => {
-    const eps = 0.3;
-    const { x, y } = samples();
-    const adversarial = attack('linf', eps);
-    for (let i = 0; i < n; i++) {
-      const delta = direction(y[i] as number).map((v) => eps * Math.sign(v));
-      adversarial[i]?.forEach((value, j) => {
-        expect(value).toBeCloseTo((x[i]?.[j] as number) + (delta[j] as number), 6);
+describe('PGD on a linear model', () => {
+  const d = 6;
+  const weight = uniformRows(1, d, 2, -1, 1);
+  const x = uniformRows(2, 8, d, -2, 2);
+  const labels = [0, 1, 0, 1, 1, 0, 0, 1];
+  const model = () => linearModel(weight, [0.1, -0.2]);
+  /** The closed-form worst case: every sample moves by eps along (w_other - w_true), in the norm's sense. */
+  function worstCase(norm: Norm, eps: number): number[][] {
+    return x.map((row, n) => {
+      const label = labels[n] as number;
+      const direction = weight.map((w) => (w[1 - label] as number) - (w[label] as number));
+      const length = Math.hypot(...direction);
+      return row.map((v, i) => {
+        const g = direction[i] as number;
+        return v + (norm === 'linf' ? eps * Math.sign(g) : (eps * g) / length);
       });
-    }
-  });
+    });
+  }
 
-  it('FGM equals the closed-form worst case x + eps * (w_other - w_true) / ||w_other - w_true||_2', () => {
-    const eps = 1.5;
-    const { x, y } = samples();
-    const adversarial = attack('l2', eps);
-    for (let i = 0; i < n; i++) {
-      const v = direction(y[i] as number);
-      const norm = Math.hypot(...v);
-      adversarial[i]?.forEach((value, j) => {
-        expect(value).toBeCloseTo((x[i]?.[j] as number) + (eps * (v[j] as number)) / norm, 5);
-      });
-    }
-  });
+  for (const [norm, eps] of [
+    ['linf', 0.3],
+    ['l2', 0.8],
+  ] as const) {
+    it(`evaluation PGD reaches the closed-form ${norm} worst case within 1e-3 relative loss`, () => {
+      const m = model();
+      const { loss } = attackRows(m, x, labels, evaluationPgd(norm, eps), false);
+      const best = tf.tidy(() => lossAt(m, tf.tensor2d(worstCase(norm, eps)), tf.tensor1d(labels, 'int32')));
+      expect(Math.abs(loss - best) / best).toBeLessThan(1e-3);
+      // The clean loss is far below: the test would notice an attack that did nothing.
+      const clean = tf.tidy(() => lossAt(m, tf.tensor2d(x), tf.tensor1d(labels, 'int32')));
+      expect(best - clean).toBeGreaterThan(0.1);
+    });
+  }
 
-  it('no random perturbation in the linf ball raises the loss above FGSM', () => {
-    const eps = 0.3;
-    const { x, y } = samples();
-    const model = linear();
-    const labels = tf.tensor1d(y, 'int32');
-    const loss = (input: number[][]) =>
-      tf.tidy(() => crossEntropy(model(tf.tensor2d(input)), labels).dataSync()[0] as number);
-    const worst = loss(attack('linf', eps));
-    const random = Random.fromSeed(1);
-    for (let trial = 0; trial < 50; trial++) {
-      const perturbed = x.map((row) => row.map((v) => v + eps * (2 * random.uniform() - 1)));
-      expect(loss(perturbed)).toBeLessThanOrEqual(worst + 1e-6);
-    }
-  });
-
-  it('clips adversarial pixels to [0,1] when asked', () => {
-    const x = [[0.95, 0.02, 0.5, 0.5, 0.5, 0.5]];
-    const clipped = tf.tidy(() =>
-      oneStepAttack(cleanLoss(tf.tensor1d([0], 'int32')), tf.tensor2d(x), {
-        norm: 'linf',
-        eps: 0.3,
-        clipToUnitBox: true,
-      }).arraySync(),
+  it("the reference's training PGD falls short of the linf worst case (why evaluation takes longer steps)", () => {
+    const m = model();
+    const { loss } = attackRows(
+      m,
+      x,
+      labels,
+      { norm: 'linf', eps: 0.3, method: pgdMethod('linf', 0.3) },
+      false,
     );
-    for (const value of clipped[0] ?? []) {
-      expect(value).toBeGreaterThanOrEqual(0);
-      expect(value).toBeLessThanOrEqual(1);
+    const best = tf.tidy(() => lossAt(m, tf.tensor2d(worstCase('linf', 0.3)), tf.tensor1d(labels, 'int32')));
+    expect((best - loss) / best).toBeGreaterThan(1e-3);
+  });
+
+  it('keeps pixel data inside the eps-ball and the [0,1] box', () => {
+    const pixels = uniformRows(3, 8, d, 0, 1).map((row) => row.map((v, i) => (i < 2 ? Math.round(v) : v)));
+    for (const [norm, eps] of [
+      ['linf', 0.3],
+      ['l2', 0.8],
+    ] as const) {
+      const { rows } = attackRows(model(), pixels, labels, evaluationPgd(norm, eps), true);
+      rows.forEach((row, n) => {
+        const delta = row.map((v, i) => v - (pixels[n]?.[i] as number));
+        const size = norm === 'linf' ? Math.max(...delta.map(Math.abs)) : Math.hypot(...delta);
+        expect(size).toBeLessThanOrEqual(eps * (1 + 1e-5));
+        expect(size).toBeGreaterThan(eps / 10);
+        for (const v of row) {
+          expect(v).toBeGreaterThanOrEqual(0);
+          expect(v).toBeLessThanOrEqual(1);
+        }
+      });
     }
   });
+});
+
+describe('on a small MLP', () => {
+  const d = 10;
+  const data = {
+    x: Float32Array.from(uniformRows(4, 64, d, 0, 1).flat()),
+    y: Uint8Array.from({ length: 64 }, (_, i) => i % 2),
+    count: 64,
+  };
+
+  for (const norm of ['linf', 'l2'] as const) {
+    it(`PGD's ${norm} loss is at least FGSM's and its accuracy at most the clean one`, () => {
+      const model = createModel('mlp', [d], Random.fromSeed(5));
+      const eps = norm === 'linf' ? 0.2 : 0.6;
+      const run = (spec: AttackSpec) =>
+        tf.tidy(() => {
+          const x = tf.tensor2d(data.x, [64, d]);
+          const y = tf.tensor1d(Int32Array.from(data.y), 'int32');
+          const adversarial = attack(x, spec, gradientOf(model, y), {
+            clipToUnitBox: true,
+            random: Random.fromSeed(9),
+          });
+          return lossAt(model, adversarial, y);
+        });
+      const oneStep = run({ norm, eps, method: { name: 'one-step' } });
+      const pgd = run(evaluationPgd(norm, eps));
+      const clean = evaluateSplit((x) => model.logits(x, 'eval'), data, d);
+      expect(pgd).toBeGreaterThanOrEqual(oneStep);
+      expect(oneStep).toBeGreaterThan(clean.loss);
+      // Adversarial accuracy, from the same chunked evaluation robust metrics use.
+      const robust = evaluateRobust((x) => model.logits(x, 'eval'), data, d, evaluationPgd(norm, eps), {
+        clipToUnitBox: true,
+        random: Random.fromSeed(9),
+      });
+      const correct = (m: { correct: [number, number] }) => m.correct[0] + m.correct[1];
+      expect(correct(robust)).toBeLessThanOrEqual(correct(clean));
+      expect(robust.loss).toBeGreaterThan(clean.loss);
+    });
+  }
 });

@@ -11,8 +11,8 @@ import { gaussian, runSpec } from './fixtures/datasets.js';
 const SIZES = { train: 250, validation: 250, test: 250 };
 const MODES: TrainingMode[] = [
   { kind: 'standard' },
-  { kind: 'adversarial', norm: 'linf', eps: 0.5 },
-  { kind: 'adversarial', norm: 'l2', eps: 2.5 },
+  { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
+  { kind: 'adversarial', norm: 'l2', eps: 2.5, method: { name: 'one-step' } },
 ];
 
 async function trainAll(engine: Engine, cells: { data: LoadedDataset; runs: RunSpec[] }[]) {
@@ -65,6 +65,24 @@ test('on the demo sweep shape, both engines select the same learning rates and a
             `${split} class ${label}`,
           ).toBeLessThanOrEqual(2);
         }
+      }
+      // Robust metrics come from the same evaluation (robust.ts) on weights that differ by that drift, and an
+      // attacked sample sits eps closer to the boundary, so the same 2-sample bound holds for them.
+      expect(a.t.metrics.robust === undefined).toBe(a.r.mode.kind === 'standard');
+      expect(b.t.metrics.robust === undefined).toBe(b.r.mode.kind === 'standard');
+      for (const attack of ['trainingAttack', 'pgd'] as const) {
+        const cpuRobust = a.t.metrics.robust?.[attack];
+        const tfjsRobust = b.t.metrics.robust?.[attack];
+        if (!cpuRobust || !tfjsRobust) continue;
+        expect(cpuRobust.attack).toEqual(tfjsRobust.attack);
+        for (const label of [0, 1] as const) {
+          expect(
+            Math.abs(cpuRobust.testBalanced.correct[label] - tfjsRobust.testBalanced.correct[label]),
+            `${attack} class ${label}`,
+          ).toBeLessThanOrEqual(2);
+        }
+        // The attack must matter, or agreeing on it would show nothing.
+        expect(cpuRobust.testBalanced.loss).toBeGreaterThan(a.t.metrics.testBalanced.loss);
       }
     }
   }

@@ -8,10 +8,13 @@ import {
   linearWeights,
   trainStep,
 } from '../../../src/train/engines/linear-cpu/linear-model.js';
-import { StackedCell } from '../../../src/train/engines/tfjs.js';
+import { StackedCell } from '../../../src/train/engines/stacked-cell.js';
+import { trainStep as generalStep } from '../../../src/train/engines/tfjs.js';
 import { initLinear, type LinearWeights } from '../../../src/train/init.js';
-import type { RunSpec, TrainingMode } from '../../../src/train/run-spec.js';
-import { useFastestBackend } from '../../../src/train/tf.js';
+import { createModel, disposeModel } from '../../../src/train/models.js';
+import { createOptimizer } from '../../../src/train/optimizers.js';
+import { OPTIMIZER_NAMES, type RunSpec, type TrainingMode } from '../../../src/train/run-spec.js';
+import { tf, useFastestBackend } from '../../../src/train/tf.js';
 import { gaussian, pixels, runSpec } from './fixtures/datasets.js';
 
 // 160 + 160 training samples: one epoch is exactly 5 batches of 64.
@@ -42,6 +45,43 @@ function tfjsAfterFiveSteps(runs: RunSpec[], data: LoadedDataset): LinearWeights
   }
 }
 
+/** tfjs's general path (one model, optimizers.ts, the one-run trainStep) after one epoch of 5 steps. */
+function generalPathAfterFiveSteps(run: RunSpec, data: LoadedDataset): LinearWeights {
+  const d = data.featureShape[0] as number;
+  const model = createModel('linear', data.featureShape, Random.stream(run.seed, TrainingStream.init));
+  const optimizer = createOptimizer(run.optimizer, run.learningRate);
+  const context = { clipToUnitBox: data.pixelRange, random: Random.stream(run.seed, TrainingStream.attack) };
+  const train = data.splits.train;
+  try {
+    for (const batch of epochBatches(
+      train.count,
+      run.batchSize,
+      Random.stream(run.seed, TrainingStream.batches),
+    )) {
+      tf.tidy(() => {
+        const rows = new Float32Array(batch.length * d);
+        batch.forEach((sample, k) => rows.set(train.x.subarray(sample * d, (sample + 1) * d), k * d));
+        const x = tf.tensor2d(rows, [batch.length, d]);
+        const y = tf.tensor1d(
+          Int32Array.from(batch, (i) => train.y[i] as number),
+          'int32',
+        );
+        generalStep(model, optimizer, x, y, run.mode, run.objective, context);
+      });
+    }
+    const [weight, bias] = model.parameters as [tf.Variable, tf.Variable];
+    return {
+      weight: weight.dataSync() as Float32Array,
+      bias: bias.dataSync() as Float32Array,
+      featureCount: d,
+      classCount: 2,
+    };
+  } finally {
+    optimizer.dispose();
+    disposeModel(model);
+  }
+}
+
 function maxDifference(a: LinearWeights, b: LinearWeights): number {
   let max = 0;
   a.weight.forEach((w, i) => {
@@ -55,10 +95,26 @@ function maxDifference(a: LinearWeights, b: LinearWeights): number {
 
 const MODES: [string, TrainingMode, () => LoadedDataset][] = [
   ['standard', { kind: 'standard' }, () => gaussian(FIVE_STEPS)],
-  ['FGSM', { kind: 'adversarial', norm: 'linf', eps: 0.5 }, () => gaussian(FIVE_STEPS)],
-  ['FGM', { kind: 'adversarial', norm: 'l2', eps: 2.5 }, () => gaussian(FIVE_STEPS)],
-  ['FGSM with [0,1] clipping', { kind: 'adversarial', norm: 'linf', eps: 0.1 }, () => pixels(FIVE_STEPS)],
-  ['FGM with [0,1] clipping', { kind: 'adversarial', norm: 'l2', eps: 1.5 }, () => pixels(FIVE_STEPS)],
+  [
+    'FGSM',
+    { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
+    () => gaussian(FIVE_STEPS),
+  ],
+  [
+    'FGM',
+    { kind: 'adversarial', norm: 'l2', eps: 2.5, method: { name: 'one-step' } },
+    () => gaussian(FIVE_STEPS),
+  ],
+  [
+    'FGSM with [0,1] clipping',
+    { kind: 'adversarial', norm: 'linf', eps: 0.1, method: { name: 'one-step' } },
+    () => pixels(FIVE_STEPS),
+  ],
+  [
+    'FGM with [0,1] clipping',
+    { kind: 'adversarial', norm: 'l2', eps: 1.5, method: { name: 'one-step' } },
+    () => pixels(FIVE_STEPS),
+  ],
 ];
 
 describe('after 5 steps from the same seed', async () => {
@@ -78,6 +134,27 @@ describe('after 5 steps from the same seed', async () => {
       ).toBeGreaterThan(1e-3);
     });
   });
+
+  test.each(
+    MODES.flatMap(([name, mode, dataset]) =>
+      OPTIMIZER_NAMES.map((optimizer) => [`${name}, ${optimizer}`, mode, dataset, optimizer] as const),
+    ),
+  )(
+    '%s: the general one-run path and a stacked cell give weights within 1e-5',
+    (_, mode, dataset, optimizer) => {
+      const data = dataset();
+      const runs = [
+        { ...runSpec(data, 2, 0.01, mode), optimizer },
+        { ...runSpec(data, 22, 0.001, mode), optimizer },
+      ];
+      const stacked = tfjsAfterFiveSteps(runs, data);
+      runs.forEach((run, m) => {
+        expect(maxDifference(generalPathAfterFiveSteps(run, data), stacked[m] as LinearWeights)).toBeLessThan(
+          1e-5,
+        );
+      });
+    },
+  );
 
   test.each(MODES)(
     '%s: tfjs one model at a time and a stacked cell give weights within 1e-5',

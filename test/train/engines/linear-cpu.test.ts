@@ -60,7 +60,7 @@ describe('the linear-cpu engine', () => {
           data,
           seed,
           lr,
-          { kind: 'adversarial', norm: 'l2', eps: 2.5 },
+          { kind: 'adversarial', norm: 'l2', eps: 2.5, method: { name: 'one-step' } },
           { maxEpochs: 40, patience: 3 },
         ),
       ),

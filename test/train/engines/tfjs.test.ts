@@ -26,12 +26,13 @@ const run: RunSpec = {
   dataset,
   model: 'linear',
   optimizer: 'adam',
+  objective: 'clean',
   learningRate: 0.01,
   seed: 2,
   maxEpochs: 4,
   patience: 2,
   batchSize: 64,
-  mode: { kind: 'adversarial', norm: 'linf', eps: 0.5 },
+  mode: { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
 };
 
 /** One run through the engine: its result, or undefined when it produced none (aborted). */

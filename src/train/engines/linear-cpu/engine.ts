@@ -2,7 +2,9 @@ import { availableParallelism } from 'node:os';
 import type { LoadedDataset, Split } from '../../../datasets/types.js';
 import { ValidationError } from '../../../errors.js';
 import type { Engine } from '../../engine.js';
-import type { RunSpec } from '../../run-spec.js';
+import type { LinearWeights } from '../../init.js';
+import type { RunMetrics } from '../../result.js';
+import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
 import { type FinishedRun, sameBatchesKey } from './train-group.js';
 import { runOnWorkers } from './worker-pool.js';
 
@@ -18,6 +20,7 @@ const WORKER = new URL('./worker.ts', import.meta.url);
  * tfjs `wasm` with 40 models stacked 0.16, plain loops one model 0.077, plain loops 40 models on 2 worker
  * threads 0.036, and with the linear model's closed-form input gradient 0.019-0.029; PyTorch's tuned CPU loop
  * 0.135 (issue 11). The loops are only worth it for the linear model, whose every gradient has a closed form.
+ * Robust metrics come from tfjs (robustLinear), so `backend` names where the training ran.
  */
 export function createLinearCpuEngine(workerCount: number = availableParallelism()): Engine {
   return {
@@ -33,9 +36,12 @@ export function createLinearCpuEngine(workerCount: number = availableParallelism
         units: trainingUnits(runs, workerCount),
         workerCount,
         signal,
-        onMessage: async (_unit, { runId, trained, wallSeconds }) => {
+        onMessage: async (_unit, { runId, trained, bestWeights, wallSeconds }) => {
           finished.add(runId);
-          await onOutcome({ run: byId.get(runId) as RunSpec, trained, wallSeconds });
+          const run = byId.get(runId) as RunSpec;
+          const spec = trainingAttack(run.mode);
+          if (spec) trained.metrics.robust = await robustLinear(bestWeights, data, spec, run.seed);
+          await onOutcome({ run, trained, wallSeconds });
         },
         onCrash: async (unit, error) => {
           const failure = new Error(`linear-cpu worker crashed: ${error.message}`);
@@ -47,14 +53,48 @@ export function createLinearCpuEngine(workerCount: number = availableParallelism
   };
 }
 
-/** The engine trains the linear model only; asking it for another is a user error, caught before training. */
+/**
+ * Why linear-cpu cannot train `run` exactly as the protocol says, or undefined when it can. It must never train
+ * something else silently: the chooser sends such runs to tfjs, and an explicit request for linear-cpu fails.
+ */
+export function linearCpuUnsupported(run: RunSpec): string | undefined {
+  if (run.model !== 'linear')
+    return `linear-cpu trains the linear model only (run ${run.runId} uses '${run.model}')`;
+  if (run.optimizer !== 'adam')
+    return `linear-cpu does not implement the '${run.optimizer}' optimiser yet (run ${run.runId})`;
+  if (run.mode.kind === 'adversarial' && run.mode.method.name === 'pgd')
+    return `linear-cpu does not implement PGD training yet (run ${run.runId})`;
+  if (run.mode.kind === 'adversarial' && run.objective === 'reference')
+    return `linear-cpu does not implement the 'reference' objective yet (run ${run.runId})`;
+  return undefined;
+}
+
+/** Asking linear-cpu for a run it cannot train is a user error, caught before anything trains. */
 export function assertLinearCpuRuns(runs: readonly RunSpec[]): void {
-  const other = runs.find((r) => r.model !== 'linear');
-  if (other)
-    throw new ValidationError(
-      'engine',
-      `linear-cpu trains the linear model only (run ${other.runId} uses '${other.model}'); use --engine tfjs`,
-    );
+  for (const run of runs) {
+    const reason = linearCpuUnsupported(run);
+    if (reason) throw new ValidationError('engine', `${reason}; use --engine tfjs, or no --engine`);
+  }
+}
+
+/**
+ * Robust metrics of a finished adversarial run: its best weights handed to the one robust evaluation every
+ * engine uses (robust.ts, through tfjs on the main thread while the workers train on), so robust numbers mean
+ * the same whichever engine trained the weights. tfjs is loaded only when a run needs it.
+ */
+async function robustLinear(
+  weights: LinearWeights,
+  data: LoadedDataset,
+  spec: AttackSpec,
+  seed: number,
+): Promise<NonNullable<RunMetrics['robust']>> {
+  const [{ robustMetrics }, { linearLogits }, { useFastestBackend }] = await Promise.all([
+    import('../../robust.js'),
+    import('../../models.js'),
+    import('../../tf.js'),
+  ]);
+  await useFastestBackend();
+  return robustMetrics(linearLogits(weights), data, spec, seed);
 }
 
 /**

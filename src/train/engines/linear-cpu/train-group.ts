@@ -4,20 +4,23 @@ import { Random, TrainingStream } from '../../../random.js';
 import { epochBatches } from '../../batches.js';
 import { observeEpoch } from '../../early-stopping.js';
 import type { TrainedRun } from '../../engine.js';
-import { initLinear } from '../../init.js';
+import { initLinear, type LinearWeights } from '../../init.js';
 import type { RunSpec } from '../../run-spec.js';
 import {
   createLinearModel,
   createScratch,
   evaluateLinear,
   type LinearModel,
+  linearWeights,
   trainStep,
 } from './linear-model.js';
 
 /** A run's result as a worker sends it to the engine. */
 export interface FinishedRun {
   runId: string;
+  /** Clean metrics only: the engine adds robust ones from `bestWeights` (robustLinear in engine.ts). */
   trained: TrainedRun;
+  bestWeights: LinearWeights;
   wallSeconds: number;
 }
 
@@ -62,6 +65,7 @@ export function trainGroup(
         onFinished({
           runId: model.run.runId,
           trained: finish(model, data, d),
+          bestWeights: linearWeights({ ...model, ...model.best }),
           wallSeconds: (performance.now() - started) / 1000,
         });
       }

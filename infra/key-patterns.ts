@@ -1,0 +1,21 @@
+import {
+  datasetPrefix,
+  failuresPrefix,
+  resultsPrefix,
+  SWEEPS_PREFIX,
+  sweepPrefix,
+} from '../src/store/layout.js';
+
+/** In an S3 ARN `*` matches any characters, `/` included; here it stands for any dataset or sweep id. */
+const ANY_ID = '*';
+
+/** IAM key patterns built from the store layout, so policies follow the layout if it changes. */
+export const KEY_PATTERNS = {
+  datasets: `${datasetPrefix(ANY_ID)}*`,
+  sweeps: `${SWEEPS_PREFIX}*`,
+  results: `${resultsPrefix(ANY_ID)}*`,
+  failures: `${failuresPrefix(ANY_ID)}*`,
+  // The API's cache of computed reports (issue 6) lives next to the sweep it summarises.
+  reportCache: `${sweepPrefix(ANY_ID)}report-cache/*`,
+  everything: '*',
+} as const;

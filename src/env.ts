@@ -1,0 +1,36 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+
+/**
+ * Deployment facts from the environment, read here and nowhere else. Everything else that AWS needs (region,
+ * credentials, AWS_ENDPOINT_URL_S3) the SDK reads itself through the standard AWS chain.
+ */
+export interface DeploymentEnv {
+  /** An S3-compatible server to use instead of AWS S3, e.g. http://127.0.0.1:4568. */
+  s3Endpoint?: string;
+  /** Where jobs keep downloaded dataset files by sha256 (ADGAP_CACHE_DIR; default: a folder in the OS temp dir). */
+  datasetCacheDir: string;
+}
+
+const schema = z.object({
+  ADGAP_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  ADGAP_CACHE_DIR: z.string().min(1).optional(),
+});
+
+export function deploymentEnv(env: NodeJS.ProcessEnv = process.env): DeploymentEnv {
+  const parsed = schema.safeParse({
+    ADGAP_S3_ENDPOINT: env.ADGAP_S3_ENDPOINT || undefined,
+    ADGAP_CACHE_DIR: env.ADGAP_CACHE_DIR || undefined,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new ValidationError(name, `'${env[name]}' is not an http:// or https:// URL`);
+  }
+  const datasetCacheDir = parsed.data.ADGAP_CACHE_DIR ?? join(tmpdir(), 'adgap-dataset-cache');
+  return parsed.data.ADGAP_S3_ENDPOINT === undefined
+    ? { datasetCacheDir }
+    : { s3Endpoint: parsed.data.ADGAP_S3_ENDPOINT, datasetCacheDir };
+}

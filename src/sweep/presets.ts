@@ -1,0 +1,53 @@
+import type { DatasetGroup } from '../datasets/types.js';
+import { DATASET_DEFAULTS, PGD_DEFAULTS } from '../train/protocol.js';
+import type { Norm } from '../train/run-spec.js';
+
+export const PRESETS = ['paper'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+/** The reference's radii, three per norm (protocol.md). */
+export const PAPER_RADII: Record<DatasetGroup, Record<Norm, number[]>> = {
+  gaussian: { l2: [5.0, 3.75, 2.5], linf: [1.0, 0.75, 0.5] },
+  cauchy: { l2: [70.0, 52.5, 35.0], linf: [53.0, 39.75, 26.5] },
+  holtsmark: { l2: [2.94, 2.205, 1.47], linf: [0.555, 0.4163, 0.2775] },
+  mnist: { l2: [2.6956, 2.0217, 1.3478], linf: [0.4341, 0.3256, 0.2171] },
+  fmnist: { l2: [3.2306, 2.423, 1.6153], linf: [0.2889, 0.2166, 0.1444] },
+  cifar10: { l2: [0.9778, 0.88, 0.7822], linf: [0.0305, 0.0228, 0.0152] },
+};
+
+export const PAPER_R = [1, 2, 5, 10];
+export const PAPER_SEEDS = [2, 22, 42, 62, 82];
+export const PAPER_LEARNING_RATES = [0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 2e-4, 1e-4];
+/** protocol.md: CIFAR's robust runs search only the five smallest learning rates. */
+export const CIFAR_ROBUST_LEARNING_RATES = [0.005, 0.001, 5e-4, 2e-4, 1e-4];
+
+/**
+ * The reference's grid for one dataset group as a sweep file, every value written out (so the file says what
+ * it runs): R {1, 2, 5, 10}, 5 seeds, 8 learning rates (CIFAR robust: 5), 500 epochs, patience 50, batch 64,
+ * standard training and 3 radii per norm with the group's model, optimiser and attack.
+ * 4 x 5 x 8 = 160 standard + 2 x 3 x 4 x 5 x 8 = 960 robust runs; cifar10 160 + 600.
+ */
+export function paperPreset(group: DatasetGroup): Record<string, unknown> {
+  const defaults = DATASET_DEFAULTS[group];
+  const robustMode = (norm: Norm) => ({
+    norm,
+    eps: PAPER_RADII[group][norm],
+    attack: defaults.attack,
+    ...(defaults.attack === 'pgd' ? PGD_DEFAULTS[norm] : {}),
+    ...(group === 'cifar10' ? { learningRates: CIFAR_ROBUST_LEARNING_RATES } : {}),
+  });
+  return {
+    name: `paper-${group}`,
+    datasets: [group],
+    R: PAPER_R,
+    seeds: PAPER_SEEDS,
+    learningRates: PAPER_LEARNING_RATES,
+    model: defaults.model,
+    optimizer: defaults.optimizer,
+    objective: 'clean',
+    epochs: 500,
+    patience: 50,
+    batchSize: 64,
+    modes: ['standard', robustMode('l2'), robustMode('linf')],
+  };
+}

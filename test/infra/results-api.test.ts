@@ -1,0 +1,54 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { synthesize } from './synthesize.js';
+
+let template: Template;
+beforeAll(() => {
+  ({ template } = synthesize());
+});
+
+describe('the results API', () => {
+  it('runs on Lambda: Node 22 (20 is past end of support), arm64, one function', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+    });
+  });
+
+  it('finds the store in its environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          ADGAP_STORE: { 'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^StorageBucket') }]] },
+        },
+      },
+    });
+  });
+
+  it('is reached through a Function URL that demands IAM-signed requests', () => {
+    template.resourceCountIs('AWS::Lambda::Url', 1);
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+  });
+
+  it('sends no CORS headers unless an origin is configured', () => {
+    template.hasResourceProperties('AWS::Lambda::Url', { Cors: Match.absent() });
+  });
+
+  it('grants no one the right to invoke it', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', 0);
+  });
+
+  it('logs to a log group with a retention', () => {
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const group = template.findResources('AWS::Logs::LogGroup')[fn?.Properties.LoggingConfig.LogGroup.Ref];
+    expect(group?.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('publishes its URL as a stack output', () => {
+    template.hasOutput('ApiUrl', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('FunctionUrl'), 'FunctionUrl'] },
+    });
+  });
+});
