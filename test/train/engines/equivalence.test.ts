@@ -60,7 +60,9 @@ function generalPathAfterFiveSteps(run: RunSpec, data: LoadedDataset): LinearWei
     )) {
       tf.tidy(() => {
         const rows = new Float32Array(batch.length * d);
-        batch.forEach((sample, k) => rows.set(train.x.subarray(sample * d, (sample + 1) * d), k * d));
+        batch.forEach((sample, k) => {
+          rows.set(train.x.subarray(sample * d, (sample + 1) * d), k * d);
+        });
         const x = tf.tensor2d(rows, [batch.length, d]);
         const y = tf.tensor1d(
           Int32Array.from(batch, (i) => train.y[i] as number),
