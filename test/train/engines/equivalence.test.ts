@@ -13,6 +13,7 @@ import { trainStep as generalStep } from '../../../src/train/engines/tfjs.js';
 import { initLinear, type LinearWeights } from '../../../src/train/init.js';
 import { createModel, disposeModel } from '../../../src/train/models.js';
 import { createOptimizer } from '../../../src/train/optimizers.js';
+import { pgdMethod } from '../../../src/train/protocol.js';
 import { OPTIMIZER_NAMES, type RunSpec, type TrainingMode } from '../../../src/train/run-spec.js';
 import { tf, useFastestBackend } from '../../../src/train/tf.js';
 import { gaussian, pixels, runSpec } from './fixtures/datasets.js';
@@ -135,6 +136,64 @@ describe('after 5 steps from the same seed', async () => {
         maxDifference(cpu, initLinear(100, 2, Random.stream(run.seed, TrainingStream.init))),
       ).toBeGreaterThan(1e-3);
     });
+  });
+
+  const PGD: [string, TrainingMode, () => LoadedDataset][] = [
+    [
+      'PGD linf',
+      { kind: 'adversarial', norm: 'linf', eps: 0.5, method: pgdMethod('linf', 0.5) },
+      () => gaussian(FIVE_STEPS),
+    ],
+    [
+      'PGD l2',
+      { kind: 'adversarial', norm: 'l2', eps: 2.5, method: pgdMethod('l2', 2.5) },
+      () => gaussian(FIVE_STEPS),
+    ],
+    [
+      'PGD linf with [0,1] clipping',
+      { kind: 'adversarial', norm: 'linf', eps: 0.1, method: pgdMethod('linf', 0.1) },
+      () => pixels(FIVE_STEPS),
+    ],
+    [
+      'PGD l2 with [0,1] clipping',
+      { kind: 'adversarial', norm: 'l2', eps: 1.5, method: pgdMethod('l2', 1.5) },
+      () => pixels(FIVE_STEPS),
+    ],
+  ];
+  const LINEAR_CPU_CASES = [
+    ...[...MODES, ...PGD].flatMap(([name, mode, dataset]) =>
+      OPTIMIZER_NAMES.map((optimizer) => [`${name}, ${optimizer}`, { mode, optimizer }, dataset] as const),
+    ),
+    ...[...MODES.slice(1), ...PGD].map(
+      ([name, mode, dataset]) =>
+        [`${name}, reference objective`, { mode, objective: 'reference' as const }, dataset] as const,
+    ),
+  ];
+
+  test.each(LINEAR_CPU_CASES)(
+    '%s: linear-cpu and the general one-run tfjs path give weights within 1e-5',
+    (_, change, dataset) => {
+      const data = dataset();
+      for (const [seed, lr] of [
+        [2, 0.01],
+        [22, 0.001],
+      ] as const) {
+        const run = { ...runSpec(data, seed, lr, { kind: 'standard' }), ...change };
+        const cpu = linearCpuAfterFiveSteps(run, data);
+        expect(maxDifference(cpu, generalPathAfterFiveSteps(run, data))).toBeLessThan(1e-5);
+        expect(
+          maxDifference(cpu, initLinear(100, 2, Random.stream(seed, TrainingStream.init))),
+        ).toBeGreaterThan(lr / 10);
+      }
+    },
+  );
+
+  test('the reference objective changes the update, so its equivalence test can fail', () => {
+    const data = gaussian(FIVE_STEPS);
+    const [, mode] = PGD[0] as (typeof PGD)[number];
+    const run = runSpec(data, 2, 0.01, mode);
+    const reference = linearCpuAfterFiveSteps({ ...run, objective: 'reference' }, data);
+    expect(maxDifference(reference, linearCpuAfterFiveSteps(run, data))).toBeGreaterThan(1e-3);
   });
 
   test.each(

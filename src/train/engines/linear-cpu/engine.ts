@@ -56,16 +56,11 @@ export function createLinearCpuEngine(workerCount: number = availableParallelism
 /**
  * Why linear-cpu cannot train `run` exactly as the protocol says, or undefined when it can. It must never train
  * something else silently: the chooser sends such runs to tfjs, and an explicit request for linear-cpu fails.
+ * Every optimiser, attack and objective of the linear model is implemented (linear-model.ts).
  */
 export function linearCpuUnsupported(run: RunSpec): string | undefined {
   if (run.model !== 'linear')
     return `linear-cpu trains the linear model only (run ${run.runId} uses '${run.model}')`;
-  if (run.optimizer !== 'adam')
-    return `linear-cpu does not implement the '${run.optimizer}' optimiser yet (run ${run.runId})`;
-  if (run.mode.kind === 'adversarial' && run.mode.method.name === 'pgd')
-    return `linear-cpu does not implement PGD training yet (run ${run.runId})`;
-  if (run.mode.kind === 'adversarial' && run.objective === 'reference')
-    return `linear-cpu does not implement the 'reference' objective yet (run ${run.runId})`;
   return undefined;
 }
 

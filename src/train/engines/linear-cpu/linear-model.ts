@@ -1,8 +1,10 @@
 import type { Split } from '../../../datasets/types.js';
+import { Random, TrainingStream } from '../../../random.js';
 import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
 import type { LinearWeights } from '../../init.js';
+import { ADAM, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
-import type { RunSpec } from '../../run-spec.js';
+import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
 
 /**
  * The linear model of one run in plain loops (why loops and not tfjs: see engine.ts).
@@ -22,10 +24,12 @@ export interface LinearModel {
   /** Class 0 and class 1 parameters: [w_0 .. w_{d-1}, bias]. */
   p0: Float64Array;
   p1: Float64Array;
-  /** Adam's first and second moments of class 1's gradient (class 0's are -m and s). */
+  /** Adam's first and second moments of class 1's gradient (class 0's are -m and s); momentum's velocity in m. */
   m: Float64Array;
   s: Float64Array;
   steps: number;
+  /** The run's attack stream: PGD's random starts (attacks.ts draws them the same way). */
+  attackRandom: Random;
   best: { p0: Float64Array; p1: Float64Array };
   stopping: EarlyStoppingState;
   epochsRun: number;
@@ -50,6 +54,7 @@ export function createLinearModel(run: RunSpec, init: LinearWeights): LinearMode
     m: new Float64Array(d + 1),
     s: new Float64Array(d + 1),
     steps: 0,
+    attackRandom: Random.stream(run.seed, TrainingStream.attack),
     best: { p0: p0.slice(), p1: p1.slice() },
     stopping: initialEarlyStopping,
     epochsRun: 0,
@@ -79,9 +84,12 @@ export interface Scratch {
   v: Float64Array;
   direction: Float64Array;
   gradient: Float64Array;
-  /** Row offsets of the batch's inputs in `inputs`. */
+  /** Row offsets of the batch's inputs in the training split, and of adversarial rows in `adversarial`. */
   offsets: Uint32Array;
+  rowOffsets: Uint32Array;
   residual: Float64Array;
+  /** PGD's iterates, batch x d, in float64. */
+  current: Float64Array;
   /** Materialised adversarial rows (float32, as tfjs holds them), batch x d. */
   adversarial: Float32Array;
 }
@@ -92,14 +100,17 @@ export function createScratch(featureCount: number, batchSize: number): Scratch 
     direction: new Float64Array(featureCount),
     gradient: new Float64Array(featureCount + 1),
     offsets: new Uint32Array(batchSize),
+    rowOffsets: new Uint32Array(batchSize),
     residual: new Float64Array(batchSize),
+    current: new Float64Array(batchSize * featureCount),
     adversarial: new Float32Array(batchSize * featureCount),
   };
 }
 
 /**
- * One optimiser step of `model` on the batch `indices` of the training split, with the run's training mode.
- * `clipToUnitBox`: pixel data keep adversarial inputs in [0,1] (protocol.md).
+ * One optimiser step of `model` on the batch `indices` of the training split, with the run's training mode,
+ * attack (attacks.ts's semantics) and objective. `clipToUnitBox`: pixel data keep adversarial inputs in [0,1]
+ * (protocol.md).
  */
 export function trainStep(
   model: LinearModel,
@@ -113,72 +124,205 @@ export function trainStep(
   const { v, gradient, offsets, residual } = scratch;
   for (let j = 0; j <= d; j++) v[j] = (model.p1[j] as number) - (model.p0[j] as number);
   for (let i = 0; i < n; i++) offsets[i] = (indices[i] as number) * d;
-  const mode = model.run.mode;
+  gradient.fill(0);
+  const spec = trainingAttack(model.run.mode);
 
-  if (mode.kind === 'standard') {
+  if (!spec) {
     residuals(train.x, offsets, n, v, d, train.y, indices, 0, residual);
     accumulateGradient(train.x, offsets, n, residual, d, gradient);
-  } else {
-    // dL/dx_i = (softmax(z_i) - onehot(y_i)) W^T = r_i v, and sign(r_i) = 1 - 2 y_i exactly (sigmoid is in
-    // (0,1)), so the attack's direction is the same for every sample up to that sign: no backward pass needed.
-    // Where float32 softmax saturates, tfjs's autodiff gets r_i = 0 (no step) or only the wrong class's term;
-    // this exact form always steps, which is the math the attack defines.
-    const direction = scratch.direction;
-    let dirDotV = 0;
-    if (mode.norm === 'linf') {
-      for (let j = 0; j < d; j++) {
-        const vj = v[j] as number;
-        const sign = vj > 0 ? 1 : vj < 0 ? -1 : 0;
-        direction[j] = sign;
-        dirDotV += sign * vj;
-      }
-    } else {
-      let squared = 0;
-      for (let j = 0; j < d; j++) squared += (v[j] as number) ** 2;
-      const norm = Math.sqrt(squared);
-      // A zero weight vector has a zero input gradient: no step, as attacks.ts does.
-      const scale = norm > 0 ? 1 / norm : 0;
-      for (let j = 0; j < d; j++) direction[j] = (v[j] as number) * scale;
-      dirDotV = norm;
-    }
-    if (!clipToUnitBox) {
-      // Unclipped, x_adv = x + eps s_i direction, so u_adv = u + eps s_i (direction . v) and
-      // sum_i r_i x_adv_i = sum_i r_i x_i + eps direction sum_i r_i s_i: the adversarial batch is never built.
-      const shift = mode.eps * dirDotV;
-      residuals(train.x, offsets, n, v, d, train.y, indices, shift, residual);
+    optimizerStep(model, gradient);
+    return;
+  }
+  // dL/dx_i = (softmax(z_i) - onehot(y_i)) W^T = r_i v, and sign(r_i) = 1 - 2 y_i exactly (sigmoid is in
+  // (0,1)), so the attack's direction is the same for every sample up to that sign: no backward pass needed.
+  // Where float32 softmax saturates, tfjs's autodiff gets r_i = 0 (no step) or only the wrong class's term;
+  // this exact form always steps, which is the math the attack defines.
+  const dirDotV = attackDirection(v, d, spec.norm, scratch.direction);
+  // The reference objective (run-spec.ts) adds the parameter gradient of every point the attack takes an input
+  // gradient at: the clean batch for a one-step attack, each iterate before its step for PGD.
+  const leak = model.run.objective === 'reference';
+  if (spec.method.name === 'one-step' && !clipToUnitBox) {
+    if (leak) {
+      residuals(train.x, offsets, n, v, d, train.y, indices, 0, residual);
       accumulateGradient(train.x, offsets, n, residual, d, gradient);
-      let signedResidualSum = 0;
-      for (let i = 0; i < n; i++)
-        signedResidualSum += (train.y[indices[i] as number] === 0 ? 1 : -1) * (residual[i] as number);
-      const scale = (mode.eps * signedResidualSum) / n;
-      for (let j = 0; j < d; j++) gradient[j] = (gradient[j] as number) + scale * (direction[j] as number);
-    } else {
-      // Clipping makes each sample's step depend on its own pixels: the adversarial rows are built, and
-      // their logits summed in the same sweep.
-      const adversarial = scratch.adversarial;
-      const c = v[d] as number;
-      for (let i = 0; i < n; i++) {
-        const from = offsets[i] as number;
-        const to = i * d;
-        const y = train.y[indices[i] as number] as number;
-        const step = y === 0 ? mode.eps : -mode.eps;
-        let u = c;
-        for (let j = 0; j < d; j++) {
-          const value = Math.fround(
-            Math.min(Math.max((train.x[from + j] as number) + step * (direction[j] as number), 0), 1),
-          );
-          adversarial[to + j] = value;
-          u += value * (v[j] as number);
-        }
-        residual[i] = 1 / (1 + Math.exp(-u)) - y;
-        offsets[i] = to;
-      }
-      accumulateGradient(adversarial, offsets, n, residual, d, gradient);
+    }
+    // Unclipped, x_adv = x + eps s_i direction, so u_adv = u + eps s_i (direction . v) and
+    // sum_i r_i x_adv_i = sum_i r_i x_i + eps direction sum_i r_i s_i: the adversarial batch is never built.
+    const shift = spec.eps * dirDotV;
+    residuals(train.x, offsets, n, v, d, train.y, indices, shift, residual);
+    accumulateGradient(train.x, offsets, n, residual, d, gradient);
+    let signedResidualSum = 0;
+    for (let i = 0; i < n; i++)
+      signedResidualSum += (train.y[indices[i] as number] === 0 ? 1 : -1) * (residual[i] as number);
+    const scale = (spec.eps * signedResidualSum) / n;
+    const direction = scratch.direction;
+    for (let j = 0; j < d; j++) gradient[j] = (gradient[j] as number) + scale * (direction[j] as number);
+    optimizerStep(model, gradient);
+    return;
+  }
+  // Clipping or PGD make each sample's path depend on its own pixels: the adversarial rows are built.
+  const current = scratch.current;
+  for (let i = 0; i < n; i++) {
+    const from = offsets[i] as number;
+    for (let j = 0; j < d; j++) current[i * d + j] = train.x[from + j] as number;
+  }
+  const rowOffsets = scratch.rowOffsets;
+  for (let i = 0; i < n; i++) rowOffsets[i] = i * d;
+  const leakAt = (rows: Float64Array) => {
+    const adversarial = roundRows(rows, n * d, scratch.adversarial);
+    residuals(adversarial, rowOffsets, n, v, d, train.y, indices, 0, residual);
+    accumulateGradient(adversarial, rowOffsets, n, residual, d, gradient);
+  };
+  if (spec.method.name === 'one-step') {
+    if (leak) leakAt(current);
+    moveRows(current, train, indices, n, d, spec.eps, scratch.direction, clipToUnitBox);
+  } else {
+    randomStart(current, train, offsets, n, d, spec, clipToUnitBox, model.attackRandom);
+    // linf boxes after the ball (project); l2 boxes the moved point, then projects onto the ball.
+    const boxMoved = clipToUnitBox && spec.norm === 'l2';
+    for (let step = 0; step < spec.method.steps; step++) {
+      if (leak) leakAt(current);
+      moveRows(current, train, indices, n, d, spec.method.stepSize, scratch.direction, boxMoved);
+      project(current, train, offsets, n, d, spec, clipToUnitBox);
     }
   }
+  leakAt(current);
   optimizerStep(model, gradient);
 }
 
+/** The attack's per-sample direction up to the sign s_i: sign(v) (linf) or v / ||v|| (l2); returns it . v. */
+function attackDirection(
+  v: Float64Array,
+  d: number,
+  norm: AttackSpec['norm'],
+  direction: Float64Array,
+): number {
+  let dirDotV = 0;
+  if (norm === 'linf') {
+    for (let j = 0; j < d; j++) {
+      const vj = v[j] as number;
+      const sign = vj > 0 ? 1 : vj < 0 ? -1 : 0;
+      direction[j] = sign;
+      dirDotV += sign * vj;
+    }
+    return dirDotV;
+  }
+  let squared = 0;
+  for (let j = 0; j < d; j++) squared += (v[j] as number) ** 2;
+  const norm2 = Math.sqrt(squared);
+  // A zero weight vector has a zero input gradient: no step, as attacks.ts does.
+  const scale = norm2 > 0 ? 1 / norm2 : 0;
+  for (let j = 0; j < d; j++) direction[j] = (v[j] as number) * scale;
+  return norm2;
+}
+
+/** rows_i += size s_i direction, clipped to [0,1] if `clip` (s_i = 1 - 2 y_i, the gradient's sign). */
+function moveRows(
+  rows: Float64Array,
+  train: Split,
+  indices: Uint32Array,
+  n: number,
+  d: number,
+  size: number,
+  direction: Float64Array,
+  clip: boolean,
+): void {
+  for (let i = 0; i < n; i++) {
+    const step = train.y[indices[i] as number] === 0 ? size : -size;
+    for (let j = 0; j < d; j++) {
+      const moved = (rows[i * d + j] as number) + step * (direction[j] as number);
+      rows[i * d + j] = clip ? unitBox(moved) : moved;
+    }
+  }
+}
+
+const unitBox = (value: number) => Math.min(Math.max(value, 0), 1);
+
+/**
+ * PGD's random start from the run's attack stream, drawn exactly as attacks.ts's randomStart draws it (row by
+ * row, each draw rounded to float32 as tfjs stores it), then added to the clean rows and clipped for pixel data.
+ */
+function randomStart(
+  rows: Float64Array,
+  train: Split,
+  offsets: Uint32Array,
+  n: number,
+  d: number,
+  spec: AttackSpec,
+  clipToUnitBox: boolean,
+  random: Random,
+): void {
+  for (let i = 0; i < n; i++) {
+    const from = offsets[i] as number;
+    const row = i * d;
+    let scale = 1;
+    if (spec.norm === 'linf') {
+      for (let j = 0; j < d; j++) rows[row + j] = Math.fround((2 * random.uniform() - 1) * spec.eps);
+    } else if (clipToUnitBox) {
+      // advertorch's rule: towards a uniform point of the box, scaled down onto the ball.
+      let squared = 0;
+      for (let j = 0; j < d; j++) {
+        const delta = Math.fround(random.uniform()) - (train.x[from + j] as number);
+        rows[row + j] = delta;
+        squared += delta * delta;
+      }
+      scale = Math.min(1, spec.eps / Math.max(Math.sqrt(squared), 1e-30));
+    } else {
+      let squared = 0;
+      for (let j = 0; j < d; j++) {
+        const g = Math.fround(random.normal());
+        rows[row + j] = g;
+        squared += g * g;
+      }
+      scale = spec.eps / Math.max(Math.sqrt(squared), 1e-30);
+    }
+    for (let j = 0; j < d; j++) {
+      const start = (train.x[from + j] as number) + (rows[row + j] as number) * scale;
+      rows[row + j] = clipToUnitBox ? unitBox(start) : start;
+    }
+  }
+}
+
+/**
+ * PGD's projection after a step, in attacks.ts's (advertorch's) order. linf: the ball, then the box. l2: the
+ * rows were already boxed by the step, then the ball (which stays in the box).
+ */
+function project(
+  rows: Float64Array,
+  train: Split,
+  offsets: Uint32Array,
+  n: number,
+  d: number,
+  spec: AttackSpec,
+  clipToUnitBox: boolean,
+): void {
+  for (let i = 0; i < n; i++) {
+    const from = offsets[i] as number;
+    const row = i * d;
+    if (spec.norm === 'linf') {
+      for (let j = 0; j < d; j++) {
+        const x = train.x[from + j] as number;
+        const delta = Math.min(Math.max((rows[row + j] as number) - x, -spec.eps), spec.eps);
+        rows[row + j] = clipToUnitBox ? unitBox(x + delta) : x + delta;
+      }
+      continue;
+    }
+    let squared = 0;
+    for (let j = 0; j < d; j++) squared += ((rows[row + j] as number) - (train.x[from + j] as number)) ** 2;
+    const scale = Math.min(1, spec.eps / Math.max(Math.sqrt(squared), 1e-30));
+    if (scale === 1) continue;
+    for (let j = 0; j < d; j++) {
+      const x = train.x[from + j] as number;
+      rows[row + j] = x + ((rows[row + j] as number) - x) * scale;
+    }
+  }
+}
+
+/** The rows rounded to float32, as tfjs holds an adversarial batch. */
+function roundRows(rows: Float64Array, length: number, out: Float32Array): Float32Array {
+  for (let k = 0; k < length; k++) out[k] = rows[k] as number;
+  return out;
+}
 /**
  * r_i = sigmoid(u_i + shift s_i) - y_i with u_i = x_i . v + c and s_i = 1 - 2 y_i; returns nothing, fills
  * `out`. The loss of the batch is the mean of softplus(-(1 - 2 y_i) u_i); its gradient in u_i is r_i / n.
@@ -203,7 +347,7 @@ function residuals(
 }
 
 /**
- * gradient = (1/n) sum_i r_i [x_i, 1]: class 1's gradient of the mean batch loss. Four rows per sweep over the
+ * gradient += (1/n) sum_i r_i [x_i, 1]: class 1's gradient of the mean batch loss. Four rows per sweep over the
  * gradient: its loads and stores, not the multiplies, bound this loop, and this halves them per row.
  */
 function accumulateGradient(
@@ -214,7 +358,6 @@ function accumulateGradient(
   d: number,
   gradient: Float64Array,
 ): void {
-  gradient.fill(0);
   let biasSum = 0;
   for (let i = 0; i < n; i++) biasSum += residual[i] as number;
   let i = 0;
@@ -240,25 +383,36 @@ function accumulateGradient(
     const r = (residual[i] as number) / n;
     for (let j = 0; j < d; j++) gradient[j] = (gradient[j] as number) + r * (inputs[offset + j] as number);
   }
-  gradient[d] = biasSum / n;
+  gradient[d] = (gradient[d] as number) + biasSum / n;
 }
 
-/** PyTorch's Adam (betas 0.9, 0.999, eps 1e-8), the protocol's optimiser of the linear models. */
-const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-
+/**
+ * The update rules of optimizers.ts (PyTorch's semantics) on class 1's parameters; class 0's update is its
+ * negative (see LinearModel). Momentum keeps its velocity in `m`: v = mu v + g, starting from zero.
+ */
 function optimizerStep(model: LinearModel, gradient: Float64Array): void {
   const { p0, p1, m, s } = model;
   const lr = model.run.learningRate;
+  const optimizer = model.run.optimizer;
   model.steps += 1;
   const correction1 = 1 - ADAM.beta1 ** model.steps;
   const correction2 = 1 - ADAM.beta2 ** model.steps;
   for (let j = 0; j < gradient.length; j++) {
     const g = gradient[j] as number;
-    const mj = ADAM.beta1 * (m[j] as number) + (1 - ADAM.beta1) * g;
-    const sj = ADAM.beta2 * (s[j] as number) + (1 - ADAM.beta2) * g * g;
-    m[j] = mj;
-    s[j] = sj;
-    const update = (lr * (mj / correction1)) / (Math.sqrt(sj / correction2) + ADAM.eps);
+    let update: number;
+    if (optimizer === 'adam') {
+      const mj = ADAM.beta1 * (m[j] as number) + (1 - ADAM.beta1) * g;
+      const sj = ADAM.beta2 * (s[j] as number) + (1 - ADAM.beta2) * g * g;
+      m[j] = mj;
+      s[j] = sj;
+      update = (lr * (mj / correction1)) / (Math.sqrt(sj / correction2) + ADAM.epsilon);
+    } else if (optimizer === 'sgd-momentum') {
+      const velocity = SGD_MOMENTUM * (m[j] as number) + g;
+      m[j] = velocity;
+      update = lr * velocity;
+    } else {
+      update = lr * g;
+    }
     p1[j] = (p1[j] as number) - update;
     p0[j] = (p0[j] as number) + update;
   }
