@@ -4,14 +4,21 @@
  * A benchmark, not a test: nothing here asserts; docs/performance.md reads the numbers.
  */
 import { spawnSync } from 'node:child_process';
+import { rename, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { assembleSplits } from '../src/datasets/splits.js';
 import { syntheticPools } from '../src/datasets/synthetic.js';
-import { DEFAULT_SPLIT_SIZES, DEFAULT_SYNTHETIC_PARAMS, type LoadedDataset } from '../src/datasets/types.js';
+import {
+  DEFAULT_SPLIT_SIZES,
+  DEFAULT_SYNTHETIC_PARAMS,
+  featureCount,
+  type LoadedDataset,
+} from '../src/datasets/types.js';
+import type { MeasuredRate } from '../src/sweep/wall-time.js';
 import { createLinearCpuEngine } from '../src/train/engines/linear-cpu/engine.js';
 import { StackedCell } from '../src/train/engines/stacked-cell.js';
 import { pgdMethod } from '../src/train/protocol.js';
-import type { RunSpec, TrainingMode } from '../src/train/run-spec.js';
+import { type RunSpec, type TrainingMode, trainingAttack } from '../src/train/run-spec.js';
 import { tf, useFastestBackend } from '../src/train/tf.js';
 
 const SEEDS = [2, 22, 42, 62, 82];
@@ -69,6 +76,26 @@ function cellRuns(c: Case, maxEpochs: number): RunSpec[] {
   );
 }
 
+/** What the planner reads (src/sweep/wall-time.ts): the rates of what each engine actually runs. */
+const rates: MeasuredRate[] = [];
+const measuredAt = new Date().toISOString();
+
+function rateOf(c: Case, engine: MeasuredRate['engine'], backend: string, ms: number): MeasuredRate {
+  const spec = trainingAttack(c.mode);
+  return {
+    case: c.name,
+    engine,
+    backend,
+    model: c.model ?? 'linear',
+    features: featureCount(c.data.featureShape),
+    trainSamples: c.data.splits.train.count,
+    attack: spec ? spec.method.name : 'standard',
+    gradientPasses: spec ? (spec.method.name === 'pgd' ? spec.method.steps + 1 : 2) : 1,
+    msPerModelEpoch: rounded(ms),
+    measuredAt,
+  };
+}
+
 function line(fields: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(fields)}\n`);
 }
@@ -89,6 +116,7 @@ async function linearCpu(c: Case): Promise<number> {
     modelEpochsPerSecond: rounded(1000 / ms),
     msPerModelEpoch: rounded(ms),
   });
+  rates.push(rateOf(c, 'linear-cpu', engine.backend, ms));
   return ms;
 }
 
@@ -130,6 +158,8 @@ async function tfjs(c: Case, backend: string): Promise<void> {
       ...(how === 'stacked cell' ? { kernelsOneAtATimeOverStacked: rounded(alone.kernels / m.kernels) } : {}),
     });
   }
+  // The tfjs engine trains every case here as a stacked cell.
+  rates.push(rateOf(c, 'tfjs', backend, stacked.ms));
 }
 
 const PEER = fileURLToPath(new URL('./torch_peer.py', import.meta.url));
@@ -216,3 +246,9 @@ for (const c of CASES) {
   }
   await tfjs(c, backend);
 }
+
+// Written whole then renamed, so a bench that dies midway leaves the previous rates.
+const RATES = fileURLToPath(new URL('./rates.json', import.meta.url));
+await writeFile(`${RATES}.tmp`, `${JSON.stringify(rates, null, 2)}\n`);
+await rename(`${RATES}.tmp`, RATES);
+line({ note: `rates for adgap sweep plan written to ${RATES}` });
