@@ -1,8 +1,7 @@
 import { featureCount } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import type { Random } from '../random.js';
-import type { Logits } from './evaluate.js';
-import { initConv3x3, initLinear, KERNEL, type LinearWeights } from './init.js';
+import { initConv3x3, initLinear, KERNEL } from './init.js';
 import { BATCH_NORM, MLP_HIDDEN } from './protocol.js';
 import type { ModelName } from './run-spec.js';
 import { tf } from './tf.js';
@@ -175,15 +174,3 @@ export function disposeModel(model: Model): void {
 }
 
 export const parameterCount = (model: Model): number => model.parameters.reduce((sum, v) => sum + v.size, 0);
-
-/**
- * A linear model from plain weights, as evaluate.ts and the attacks see models. Its weight tensors are made per
- * call, inside the caller's tf.tidy (evaluate.ts tidies every chunk), so nothing outlives the call.
- */
-export function linearLogits(weights: LinearWeights): Logits {
-  return (x) =>
-    tf.add(
-      tf.matMul(x, tf.tensor2d(weights.weight, [weights.featureCount, weights.classCount])),
-      tf.tensor1d(weights.bias),
-    ) as tf.Tensor2D;
-}

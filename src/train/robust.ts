@@ -1,31 +1,25 @@
-import { featureCount, type LoadedDataset } from '../datasets/types.js';
 import { Random, TrainingStream } from '../random.js';
-import type { AttackContext } from './attacks.js';
-import { evaluateRobust, type Logits } from './evaluate.js';
 import { evaluationPgd } from './protocol.js';
-import type { RobustEvaluation, RunMetrics } from './result.js';
+import type { RobustEvaluation, RunMetrics, SplitMetrics } from './result.js';
 import type { AttackSpec } from './run-spec.js';
 
+/** An engine's robust evaluation of the balanced test set under `spec`, PGD's random starts drawn from `random`. */
+export type EvaluateAttacked = (spec: AttackSpec, random: Random) => SplitMetrics;
+
 /**
- * The balanced test set under the training attack and under evaluation PGD (protocol.ts) at the same norm
- * and radius. Their random starts come from the evaluation stream; when training already used that PGD, one
- * evaluation serves both. Every engine measures robustness here, so robust metrics mean the same whatever
- * trained the weights.
+ * The balanced test set under the training attack and under evaluation PGD (protocol.ts) at the same norm and
+ * radius, for every engine alike. Their random starts come from the run's evaluation stream, in that order;
+ * when training already used that PGD, one evaluation serves both.
  */
 export function robustMetrics(
-  logits: Logits,
-  data: LoadedDataset,
   trainingSpec: AttackSpec,
   seed: number,
+  evaluateAttacked: EvaluateAttacked,
 ): NonNullable<RunMetrics['robust']> {
-  const d = featureCount(data.featureShape);
-  const context: AttackContext = {
-    clipToUnitBox: data.pixelRange,
-    random: Random.stream(seed, TrainingStream.evaluation),
-  };
+  const random = Random.stream(seed, TrainingStream.evaluation);
   const evaluate = (spec: AttackSpec): RobustEvaluation => ({
     attack: spec,
-    testBalanced: evaluateRobust(logits, data.splits.testBalanced, d, spec, context),
+    testBalanced: evaluateAttacked(spec, random),
   });
   const trainingAttackResult = evaluate(trainingSpec);
   const pgdSpec = evaluationPgd(trainingSpec.norm, trainingSpec.eps);

@@ -4,7 +4,7 @@ import { attack, type InputGradient } from '../attacks.js';
 import { epochBatches } from '../batches.js';
 import { type EarlyStoppingState, initialEarlyStopping, observeEpoch } from '../early-stopping.js';
 import type { TrainedRun } from '../engine.js';
-import { evaluateSplit, type Logits } from '../evaluate.js';
+import { evaluateRobust, evaluateSplit, type Logits } from '../evaluate.js';
 import { initLinear, type LinearWeights } from '../init.js';
 import { ADAM, MLP_HIDDEN, SGD_MOMENTUM } from '../protocol.js';
 import type { RunMetrics } from '../result.js';
@@ -291,7 +291,13 @@ export class StackedCell {
         testBalanced: evaluateSplit(logits, this.data.splits.testBalanced, this.d),
       };
       const spec = trainingAttack(run.mode);
-      if (spec) metrics.robust = robustMetrics(logits, this.data, spec, run.seed);
+      if (spec)
+        metrics.robust = robustMetrics(spec, run.seed, (attackSpec, random) =>
+          evaluateRobust(logits, this.data.splits.testBalanced, this.d, attackSpec, {
+            clipToUnitBox: this.data.pixelRange,
+            random,
+          }),
+        );
       return {
         epochsRun: this.epochsRun,
         bestEpoch: (this.stopping[index] as EarlyStoppingState).bestEpoch,

@@ -4,7 +4,7 @@ import { type AttackContext, attack, type InputGradient } from '../attacks.js';
 import { epochBatches } from '../batches.js';
 import { initialEarlyStopping, observeEpoch } from '../early-stopping.js';
 import type { Engine, RunOutcome, TrainedRun } from '../engine.js';
-import { evaluateSplit, type Logits } from '../evaluate.js';
+import { evaluateRobust, evaluateSplit, type Logits } from '../evaluate.js';
 import { createModel, disposeModel, type Model, modelState, restoreModelState } from '../models.js';
 import { createOptimizer } from '../optimizers.js';
 import type { RunMetrics } from '../result.js';
@@ -175,7 +175,13 @@ export async function trainRun(
       testBalanced: evaluateSplit(logits, data.splits.testBalanced, d),
     };
     const spec = trainingAttack(run.mode);
-    if (spec) metrics.robust = robustMetrics(logits, data, spec, run.seed);
+    if (spec)
+      metrics.robust = robustMetrics(spec, run.seed, (attackSpec, random) =>
+        evaluateRobust(logits, data.splits.testBalanced, d, attackSpec, {
+          clipToUnitBox: data.pixelRange,
+          random,
+        }),
+      );
     return { epochsRun, bestEpoch: stopping.bestEpoch, metrics };
   } finally {
     optimizer.dispose();

@@ -5,16 +5,25 @@ import { epochBatches } from '../../../src/train/batches.js';
 import {
   createLinearModel,
   createScratch,
+  evaluateLinear,
+  evaluateRobustLinear,
   linearWeights,
   trainStep,
 } from '../../../src/train/engines/linear-cpu/linear-model.js';
 import { StackedCell } from '../../../src/train/engines/stacked-cell.js';
 import { trainStep as generalStep } from '../../../src/train/engines/tfjs.js';
+import { evaluateRobust } from '../../../src/train/evaluate.js';
 import { initLinear, type LinearWeights } from '../../../src/train/init.js';
 import { createModel, disposeModel } from '../../../src/train/models.js';
 import { createOptimizer } from '../../../src/train/optimizers.js';
-import { pgdMethod } from '../../../src/train/protocol.js';
-import { OPTIMIZER_NAMES, type RunSpec, type TrainingMode } from '../../../src/train/run-spec.js';
+import { evaluationPgd, pgdMethod } from '../../../src/train/protocol.js';
+import {
+  type AttackSpec,
+  OPTIMIZER_NAMES,
+  type RunSpec,
+  type TrainingMode,
+  trainingAttack,
+} from '../../../src/train/run-spec.js';
 import { tf, useFastestBackend } from '../../../src/train/tf.js';
 import { gaussian, pixels, runSpec } from './fixtures/datasets.js';
 
@@ -228,6 +237,39 @@ describe('after 5 steps from the same seed', async () => {
         } finally {
           cell.dispose();
         }
+      }
+    },
+  );
+
+  test.each([...MODES.slice(1), ...PGD])(
+    '%s: robust evaluation in linear-cpu loops and in tfjs agree on the same weights',
+    (_, mode, dataset) => {
+      const data = dataset();
+      const spec = trainingAttack(mode) as AttackSpec;
+      const trained = linearCpuAfterFiveSteps(runSpec(data, 2, 0.05, mode), data);
+      const d = data.featureShape[0] as number;
+      const p = (k: number) =>
+        Float64Array.from(
+          { length: d + 1 },
+          (_, j) => (j < d ? trained.weight[j * 2 + k] : trained.bias[k]) as number,
+        );
+      for (const attackSpec of [spec, evaluationPgd(spec.norm, spec.eps)]) {
+        const split = data.splits.testBalanced;
+        const random = () => Random.stream(2, TrainingStream.evaluation);
+        const cpu = evaluateRobustLinear(p(0), p(1), split, d, attackSpec, data.pixelRange, random());
+        const logits = (x: tf.Tensor2D) =>
+          tf.add(tf.matMul(x, tf.tensor2d(trained.weight, [d, 2])), tf.tensor1d(trained.bias)) as tf.Tensor2D;
+        const tfjs = evaluateRobust(logits, split, d, attackSpec, {
+          clipToUnitBox: data.pixelRange,
+          random: random(),
+        });
+        // Same weights, same draws: only float32 vs float64 arithmetic differs, which can move a sample lying
+        // within ~1e-6 of the boundary; 1 sample per class and 1e-4 relative loss bound that.
+        expect(Math.abs(cpu.loss - tfjs.loss) / tfjs.loss).toBeLessThan(1e-4);
+        for (const label of [0, 1] as const)
+          expect(Math.abs(cpu.correct[label] - tfjs.correct[label])).toBeLessThanOrEqual(1);
+        // The attack must matter, or agreeing on it would show nothing.
+        expect(tfjs.loss).toBeGreaterThan(evaluateLinear(p(0), p(1), split, d).loss * 1.05);
       }
     },
   );

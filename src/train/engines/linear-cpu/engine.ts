@@ -2,9 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { LoadedDataset, Split } from '../../../datasets/types.js';
 import { ValidationError } from '../../../errors.js';
 import type { Engine } from '../../engine.js';
-import type { LinearWeights } from '../../init.js';
-import type { RunMetrics } from '../../result.js';
-import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
+import type { RunSpec } from '../../run-spec.js';
 import { type FinishedRun, sameBatchesKey } from './train-group.js';
 import { runOnWorkers } from './worker-pool.js';
 
@@ -20,7 +18,6 @@ const WORKER = new URL('./worker.ts', import.meta.url);
  * tfjs `wasm` with 40 models stacked 0.16, plain loops one model 0.077, plain loops 40 models on 2 worker
  * threads 0.036, and with the linear model's closed-form input gradient 0.019-0.029; PyTorch's tuned CPU loop
  * 0.135 (issue 11). The loops are only worth it for the linear model, whose every gradient has a closed form.
- * Robust metrics come from tfjs (robustLinear), so `backend` names where the training ran.
  */
 export function createLinearCpuEngine(workerCount: number = availableParallelism()): Engine {
   return {
@@ -36,12 +33,9 @@ export function createLinearCpuEngine(workerCount: number = availableParallelism
         units: trainingUnits(runs, workerCount),
         workerCount,
         signal,
-        onMessage: async (_unit, { runId, trained, bestWeights, wallSeconds }) => {
+        onMessage: async (_unit, { runId, trained, wallSeconds }) => {
           finished.add(runId);
-          const run = byId.get(runId) as RunSpec;
-          const spec = trainingAttack(run.mode);
-          if (spec) trained.metrics.robust = await robustLinear(bestWeights, data, spec, run.seed);
-          await onOutcome({ run, trained, wallSeconds });
+          await onOutcome({ run: byId.get(runId) as RunSpec, trained, wallSeconds });
         },
         onCrash: async (unit, error) => {
           const failure = new Error(`linear-cpu worker crashed: ${error.message}`);
@@ -70,26 +64,6 @@ export function assertLinearCpuRuns(runs: readonly RunSpec[]): void {
     const reason = linearCpuUnsupported(run);
     if (reason) throw new ValidationError('engine', `${reason}; use --engine tfjs, or no --engine`);
   }
-}
-
-/**
- * Robust metrics of a finished adversarial run: its best weights handed to the one robust evaluation every
- * engine uses (robust.ts, through tfjs on the main thread while the workers train on), so robust numbers mean
- * the same whichever engine trained the weights. tfjs is loaded only when a run needs it.
- */
-async function robustLinear(
-  weights: LinearWeights,
-  data: LoadedDataset,
-  spec: AttackSpec,
-  seed: number,
-): Promise<NonNullable<RunMetrics['robust']>> {
-  const [{ robustMetrics }, { linearLogits }, { useFastestBackend }] = await Promise.all([
-    import('../../robust.js'),
-    import('../../models.js'),
-    import('../../tf.js'),
-  ]);
-  await useFastestBackend();
-  return robustMetrics(linearLogits(weights), data, spec, seed);
 }
 
 /**

@@ -461,3 +461,60 @@ function dot(x: Float32Array, offset: number, v: Float64Array, d: number): numbe
 function softplus(t: number): number {
   return t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t));
 }
+
+/** evaluate.ts's chunk: the evaluation stream's draws do not depend on it, but the scratch buffers do. */
+const EVALUATION_CHUNK = 256;
+
+/**
+ * The metrics of a split under `spec`, with attacks.ts's semantics as in evaluate.ts's evaluateRobust: every
+ * sample attacked against the model (PGD's random start from `random`, drawn row by row), then the loss and
+ * per-class correct counts of the attacked samples (rounded to float32, as tfjs holds them).
+ */
+export function evaluateRobustLinear(
+  p0: Float64Array,
+  p1: Float64Array,
+  split: Split,
+  d: number,
+  spec: AttackSpec,
+  clipToUnitBox: boolean,
+  random: Random,
+): SplitMetrics {
+  const v = new Float64Array(d + 1);
+  for (let j = 0; j <= d; j++) v[j] = (p1[j] as number) - (p0[j] as number);
+  const direction = new Float64Array(d);
+  attackDirection(v, d, spec.norm, direction);
+  const rows = new Float64Array(EVALUATION_CHUNK * d);
+  const rounded = new Float32Array(EVALUATION_CHUNK * d);
+  const offsets = new Uint32Array(EVALUATION_CHUNK);
+  const indices = new Uint32Array(EVALUATION_CHUNK);
+  let lossSum = 0;
+  const correct: [number, number] = [0, 0];
+  const total: [number, number] = [0, 0];
+  for (let start = 0; start < split.count; start += EVALUATION_CHUNK) {
+    const n = Math.min(EVALUATION_CHUNK, split.count - start);
+    for (let i = 0; i < n; i++) {
+      indices[i] = start + i;
+      offsets[i] = (start + i) * d;
+      for (let j = 0; j < d; j++) rows[i * d + j] = split.x[(start + i) * d + j] as number;
+    }
+    if (spec.method.name === 'one-step') {
+      moveRows(rows, split, indices, n, d, spec.eps, direction, clipToUnitBox);
+    } else {
+      randomStart(rows, split, offsets, n, d, spec, clipToUnitBox, random);
+      const boxMoved = clipToUnitBox && spec.norm === 'l2';
+      for (let step = 0; step < spec.method.steps; step++) {
+        moveRows(rows, split, indices, n, d, spec.method.stepSize, direction, boxMoved);
+        project(rows, split, offsets, n, d, spec, clipToUnitBox);
+      }
+    }
+    roundRows(rows, n * d, rounded);
+    for (let i = 0; i < n; i++) {
+      const u = dot(rounded, i * d, v, d) + (v[d] as number);
+      const y = split.y[start + i] as 0 | 1;
+      lossSum += softplus(y === 0 ? u : -u);
+      total[y] += 1;
+      if ((u > 0 ? 1 : 0) === y) correct[y] += 1;
+    }
+  }
+  return { loss: lossSum / split.count, correct, total };
+}

@@ -4,23 +4,23 @@ import { Random, TrainingStream } from '../../../random.js';
 import { epochBatches } from '../../batches.js';
 import { observeEpoch } from '../../early-stopping.js';
 import type { TrainedRun } from '../../engine.js';
-import { initLinear, type LinearWeights } from '../../init.js';
-import type { RunSpec } from '../../run-spec.js';
+import { initLinear } from '../../init.js';
+import type { RunMetrics } from '../../result.js';
+import { robustMetrics } from '../../robust.js';
+import { type RunSpec, trainingAttack } from '../../run-spec.js';
 import {
   createLinearModel,
   createScratch,
   evaluateLinear,
+  evaluateRobustLinear,
   type LinearModel,
-  linearWeights,
   trainStep,
 } from './linear-model.js';
 
 /** A run's result as a worker sends it to the engine. */
 export interface FinishedRun {
   runId: string;
-  /** Clean metrics only: the engine adds robust ones from `bestWeights` (robustLinear in engine.ts). */
   trained: TrainedRun;
-  bestWeights: LinearWeights;
   wallSeconds: number;
 }
 
@@ -65,7 +65,6 @@ export function trainGroup(
         onFinished({
           runId: model.run.runId,
           trained: finish(model, data, d),
-          bestWeights: linearWeights({ ...model, ...model.best }),
           wallSeconds: (performance.now() - started) / 1000,
         });
       }
@@ -75,13 +74,17 @@ export function trainGroup(
 
 function finish(model: LinearModel, data: LoadedDataset, d: number): TrainedRun {
   const { p0, p1 } = model.best;
-  return {
-    epochsRun: model.epochsRun,
-    bestEpoch: model.stopping.bestEpoch,
-    metrics: {
-      validation: evaluateLinear(p0, p1, data.splits.validation, d),
-      testImbalanced: evaluateLinear(p0, p1, data.splits.testImbalanced, d),
-      testBalanced: evaluateLinear(p0, p1, data.splits.testBalanced, d),
-    },
+  const metrics: RunMetrics = {
+    validation: evaluateLinear(p0, p1, data.splits.validation, d),
+    testImbalanced: evaluateLinear(p0, p1, data.splits.testImbalanced, d),
+    testBalanced: evaluateLinear(p0, p1, data.splits.testBalanced, d),
   };
+  const spec = trainingAttack(model.run.mode);
+  // In the worker, in loops: handing the weights to tfjs's evaluation cost ~0.35 s of main-thread time per
+  // gaussian run, more than training it.
+  if (spec)
+    metrics.robust = robustMetrics(spec, model.run.seed, (attackSpec, random) =>
+      evaluateRobustLinear(p0, p1, data.splits.testBalanced, d, attackSpec, data.pixelRange, random),
+    );
+  return { epochsRun: model.epochsRun, bestEpoch: model.stopping.bestEpoch, metrics };
 }
