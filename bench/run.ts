@@ -102,6 +102,10 @@ function line(fields: Record<string, unknown>): void {
 
 const rounded = (x: number, digits = 3) => Number(x.toPrecision(digits));
 
+/**
+ * The whole engine.train of a 40-run cell: it includes each run's final clean and robust evaluation, which a
+ * real run amortises over far more epochs than the few timed here.
+ */
 async function linearCpu(c: Case): Promise<number> {
   const runs = cellRuns(c, c.epochs.linearCpu);
   const engine = createLinearCpuEngine();
