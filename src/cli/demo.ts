@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { LocalProcessRunner } from '../runners/local-processes.js';
 import { openStore } from '../store/open-store.js';
 import { parseSweepFile } from '../sweep/schema.js';
-import { positiveInteger, STORE_OPTION } from './options.js';
+import type { EngineName } from '../train/result.js';
+import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
 
 /** The built-in demo (issue 2): small enough for a few minutes on two cores, real enough to show the gaps. */
@@ -25,8 +26,10 @@ export function demoCommand(): Command {
     )
     .option(...STORE_OPTION)
     .option('--concurrency <n>', 'jobs at once (default: one per core)', positiveInteger('--concurrency'))
-    .action(async (options: { store: string; concurrency?: number }) => {
+    .option(...ENGINE_OPTION)
+    .action(async (options: { store: string; concurrency?: number; engine?: EngineName }) => {
       const runner = new LocalProcessRunner(options.concurrency);
-      await runSweep(openStore(options.store), parseSweepFile(DEMO_SWEEP), runner);
+      const sweep = parseSweepFile(options.engine ? { ...DEMO_SWEEP, engine: options.engine } : DEMO_SWEEP);
+      await runSweep(openStore(options.store), sweep, runner);
     });
 }

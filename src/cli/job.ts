@@ -4,6 +4,7 @@ import { ContentCache } from '../store/content-cache.js';
 import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
+import { createEngine } from '../train/engines/choose.js';
 import { runJob } from '../train/job.js';
 import { nonNegativeInteger, STORE_OPTION } from './options.js';
 
@@ -41,9 +42,6 @@ export function jobCommand(): Command {
       const stop = () => abort.abort();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
-      // Loaded here, not at the top: tfjs takes a second to load and no other command needs it.
-      const { createTfjsEngine } = await import('../train/engines/tfjs.js');
-      const engine = await createTfjsEngine();
       const store = openStore(options.store);
       // A remote store's dataset files are kept on local disk, so every job on a machine downloads them once.
       const cache =
@@ -52,7 +50,7 @@ export function jobCommand(): Command {
         store,
         options.sweep,
         index,
-        engine,
+        createEngine,
         (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
         abort.signal,
         cache,

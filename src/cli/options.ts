@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { DEFAULT_STORE_URI } from '../store/open-store.js';
+import { ENGINE_NAMES, type EngineName } from '../train/result.js';
 
 export const STORE_OPTION = [
   '--store <uri>',
@@ -24,3 +25,13 @@ export function nonNegativeInteger(name: string) {
     return n;
   };
 }
+
+export const ENGINE_OPTION = [
+  '--engine <name>',
+  `training engine (${ENGINE_NAMES.join(', ')}; default: linear-cpu for linear models unless a GPU backend loads); part of the sweep id`,
+  (value: string): EngineName => {
+    if (!(ENGINE_NAMES as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`--engine must be one of ${ENGINE_NAMES.join(', ')} (got '${value}')`);
+    return value as EngineName;
+  },
+] as const;

@@ -9,8 +9,16 @@ import { type PlanSummary, summarisePlan } from '../sweep/plan-summary.js';
 import { PRESETS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
 import { sweepId } from '../sweep/sweep-id.js';
-import { modeId } from '../train/run-spec.js';
-import { positiveInteger, STORE_OPTION } from './options.js';
+import {
+  estimateWallTime,
+  type MeasuredRate,
+  ratesFileSchema,
+  type WallTimeEstimate,
+} from '../sweep/wall-time.js';
+import { linearCpuUnsupported } from '../train/engines/linear-cpu/engine.js';
+import type { EngineName } from '../train/result.js';
+import { modeId, type RunSpec } from '../train/run-spec.js';
+import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
 import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
 import { sweepCancelCommand } from './sweep-cancel.js';
@@ -61,11 +69,18 @@ export function sweepCommand(): Command {
     )
     .addOption(new Option('--queue <queue>', 'batch: the job queue').choices(['gpu', 'cpu']).default('gpu'))
     .option('--outputs <file>', 'batch: the stack outputs file of `npx cdk deploy`', 'cdk-outputs.json')
-    .action(async (file: string, options: RunnerOptions & { store: string; chunkSize?: number }) => {
-      const definition = await readSweepFile(file);
-      const store = openStore(options.store);
-      await runSweep(store, definition, await createRunner(options), options.chunkSize);
-    });
+    .option(...ENGINE_OPTION)
+    .action(
+      async (
+        file: string,
+        options: RunnerOptions & { store: string; chunkSize?: number; engine?: EngineName },
+      ) => {
+        const definition = await readSweepFile(file);
+        const store = openStore(options.store);
+        const sweep = options.engine ? { ...definition, engine: options.engine } : definition;
+        await runSweep(store, sweep, await createRunner(options), options.chunkSize);
+      },
+    );
   sweep
     .command('init')
     .description("write a preset's sweep file (paper: the reference's grid for one dataset group)")
@@ -96,7 +111,13 @@ export function sweepCommand(): Command {
     .action(async (file: string) => {
       const definition = await readSweepFile(file);
       const id = sweepId(definition);
-      process.stdout.write(`${formatPlan(id, summarisePlan(id, expandRuns(definition)), definition)}\n`);
+      const runs = expandRuns(definition);
+      // The engine each job would choose on a CPU machine (choose.ts; the plan does not probe for a GPU).
+      const engineOf = (run: RunSpec): EngineName =>
+        definition.engine ?? (linearCpuUnsupported(run) ? 'tfjs' : 'linear-cpu');
+      const rates = await readMeasuredRates();
+      const wallTime = rates && estimateWallTime(runs, rates, engineOf);
+      process.stdout.write(`${formatPlan(id, summarisePlan(id, runs), definition, wallTime)}\n`);
     });
 
   sweep.addCommand(sweepStatusCommand());
@@ -120,13 +141,46 @@ function presetHeader(group: DatasetGroup): string {
   return `# The reference's grid for ${group} (Hu et al., ICML 2023; see protocol.md). Every value is a parameter.\n${appendix}`;
 }
 
-function formatPlan(id: string, plan: PlanSummary, definition: SweepFile): string {
+const RATES_FILE = new URL('../../bench/rates.json', import.meta.url);
+
+/** The rates `npm run bench` measured on this checkout's machine, or undefined when it has not run here. */
+async function readMeasuredRates(): Promise<MeasuredRate[] | undefined> {
+  let text: string;
+  try {
+    text = await readFile(RATES_FILE, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return ratesFileSchema.parse(JSON.parse(text));
+}
+
+function formatWallTime(estimate: WallTimeEstimate | undefined): string {
+  if (!estimate) return 'wall time: no measured rates here (run `npm run bench` to measure this machine)';
+  const hours = Math.floor(estimate.maxSeconds / 3600);
+  const minutes = Math.ceil((estimate.maxSeconds % 3600) / 60);
+  const measured = [
+    ...new Set(estimate.ratesUsed.map((r) => `${r.engine} on ${r.backend}, ${r.measuredAt.slice(0, 10)}`)),
+  ];
+  const unrated =
+    estimate.unratedRuns > 0
+      ? `; ${estimate.unratedRuns} runs have no measured rate and are not counted`
+      : '';
+  return `wall time: at most ${hours} h ${minutes} min on the machine \`npm run bench\` measured (${measured.join('; ')})${unrated}`;
+}
+
+function formatPlan(
+  id: string,
+  plan: PlanSummary,
+  definition: SweepFile,
+  wallTime: WallTimeEstimate | undefined,
+): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const lines = [
     `sweep: ${id}`,
     `runs: ${n(plan.runCount)} in ${n(plan.jobCount)} jobs`,
     `cost: at most ${n(plan.maxModelEpochs)} model-epochs (runs x max epochs); ${n(plan.maxGradientPassEpochs)} counting an attack's gradient passes`,
-    `  early stopping (patience ${definition.patience}) ends most runs well before ${definition.epochs} epochs, so expect a fraction of this`,
+    formatWallTime(wallTime),
+    `  early stopping (patience ${definition.patience}) ends most runs well before ${definition.epochs} epochs, so expect a fraction of these`,
     `first ${plan.firstRuns.length} runs:`,
   ];
   for (const r of plan.firstRuns) {

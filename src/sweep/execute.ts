@@ -2,6 +2,7 @@ import { prepareDatasets } from '../datasets/prepare.js';
 import { ValidationError } from '../errors.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { assertLinearCpuRuns } from '../train/engines/linear-cpu/engine.js';
 import type { JobEvent } from '../train/job.js';
 import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
@@ -35,6 +36,7 @@ export async function executeSweep(
   const sweepId = idOf(sweep);
   await prepareDatasets(store, datasetRefs(sweep));
   const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep));
+  if (sweep.engine === 'linear-cpu') assertLinearCpuRuns(runs);
   const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
   await storeSweep(
     store,

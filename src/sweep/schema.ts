@@ -7,6 +7,7 @@ import {
   SYNTHETIC_GROUPS,
 } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { ENGINE_NAMES } from '../train/result.js';
 import { MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES } from '../train/run-spec.js';
 
 /** A strict object whose unknown-key error lists the allowed keys. */
@@ -111,6 +112,11 @@ export const sweepFileSchema = strictObject({
   patience: positiveInt.default(50),
   batchSize: positiveInt.default(64),
   modes: nonEmpty(mode, 'training mode'),
+  /**
+   * Optional: without it each job picks (linear-cpu for linear models unless a GPU backend loads, else tfjs).
+   * Set, it is part of the definition and so of the sweep id: results of different engines never mix.
+   */
+  engine: z.enum(ENGINE_NAMES, { error: `allowed: ${ENGINE_NAMES.join(', ')}` }).optional(),
 }).check((ctx) => {
   const groups = ctx.value.datasets.map((entry) => (typeof entry === 'string' ? entry : entry.group));
   const notImages = groups.filter((group) => group !== 'cifar10');

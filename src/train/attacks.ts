@@ -12,8 +12,11 @@ export type InputGradient = (x: tf.Tensor2D) => tf.Tensor2D;
 export interface AttackContext {
   /** Pixel data are clipped to [0,1]; synthetic data are not (protocol.md). */
   clipToUnitBox: boolean;
-  /** The run's attack stream. PGD's random start is drawn here, in JS, so every engine starts identically. */
-  random: Random;
+  /**
+   * The run's attack stream. PGD's random start is drawn here, in JS, so every engine starts identically. Only
+   * its draws are used, so a stacked cell can serve each model's rows from that model's own stream.
+   */
+  random: Pick<Random, 'uniform' | 'normal'>;
 }
 
 /**

@@ -2,8 +2,10 @@ import { openDataset } from '../datasets/load.js';
 import { ValidationError } from '../errors.js';
 import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { finishedRunIds, readPlan, writeFailure, writeResult } from '../sweep/stored.js';
+import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../sweep/stored.js';
 import type { Engine } from './engine.js';
+import type { EngineName } from './result.js';
+import type { RunSpec } from './run-spec.js';
 
 export type JobEvent =
   | { event: 'run-finished'; runId: string }
@@ -12,14 +14,15 @@ export type JobEvent =
 
 /**
  * The job contract, the same for a local process, a docker container and an AWS Batch array child: train the
- * runs of job `jobIndex` that have no result yet, writing each result as it finishes. A failed run gets a
+ * runs of job `jobIndex` that have no result yet with the engine the sweep asks for (`createEngine` picks one
+ * when it does not), writing each result as it finishes. A failed run gets a
  * failure record and the others go on. An abort (SIGTERM) stops between epochs; finished results stay.
  */
 export async function runJob(
   store: ObjectStore,
   sweepId: string,
   jobIndex: number,
-  engine: Engine,
+  createEngine: (runs: readonly RunSpec[], requested: EngineName | undefined) => Promise<Engine>,
   onEvent: (event: JobEvent) => void,
   signal?: AbortSignal,
   datasetCache?: ContentCache,
@@ -38,6 +41,7 @@ export async function runJob(
     onEvent({ event: 'job-skipped', reason: 'every run has a result' });
     return;
   }
+  const engine = await createEngine(pending, (await readSweep(store, sweepId)).definition.engine);
   const data = await openDataset(store, (pending[0] as (typeof pending)[number]).dataset, {
     cache: datasetCache,
   });

@@ -24,7 +24,8 @@ export interface RunMetrics {
   robust?: { trainingAttack: RobustEvaluation; pgd: RobustEvaluation };
 }
 
-export type EngineName = 'tfjs';
+export const ENGINE_NAMES = ['tfjs', 'linear-cpu'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** The result document of one finished run (schemas/run-result.schema.json). */
 export interface RunResult {

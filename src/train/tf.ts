@@ -1,6 +1,7 @@
 // The union package, not tfjs-core alone: only its Node bundle registers the kernels' gradients.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { gpuBackendLoads } from './gpu.js';
 
 export { tf };
 
@@ -16,15 +17,7 @@ export function useFastestBackend(forced?: TfBackend): Promise<TfBackend> {
   chosen ??= (async () => {
     const order: TfBackend[] = forced ? [forced] : ['tensorflow', 'wasm', 'cpu'];
     for (const backend of order) {
-      if (backend === 'tensorflow') {
-        // A computed specifier keeps bundlers and the type checker from requiring the optional package.
-        const gpuPackage = '@tensorflow/tfjs-node-gpu';
-        const loaded = await import(gpuPackage).then(
-          () => true,
-          () => false,
-        );
-        if (!loaded) continue;
-      }
+      if (backend === 'tensorflow' && !(await gpuBackendLoads())) continue;
       if (await tf.setBackend(backend)) {
         await tf.ready();
         return backend;

@@ -13,6 +13,7 @@ import { parseSweepFile } from '../../src/sweep/schema.js';
 import { type RunFailure, storeSweep } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 import type { Engine } from '../../src/train/engine.js';
+import { createEngine } from '../../src/train/engines/choose.js';
 import { createTfjsEngine } from '../../src/train/engines/tfjs.js';
 import { type JobEvent, runJob } from '../../src/train/job.js';
 
@@ -47,18 +48,42 @@ async function plannedStore() {
   return store;
 }
 
+async function resultValidator() {
+  const schema = JSON.parse(
+    await readFile(new URL('../../schemas/run-result.schema.json', import.meta.url), 'utf8'),
+  );
+  return addFormats.default(new Ajv2020({ allErrors: true })).compile(schema);
+}
+
 describe('the job contract', () => {
+  it('with no engine asked for, trains the linear cell on linear-cpu and records it in results that validate', async () => {
+    const store = await plannedStore();
+    const events: JobEvent[] = [];
+    await runJob(store, id, 0, createEngine, (e) => events.push(e));
+    expect(events.map((e) => e.event)).toEqual(['run-finished', 'run-finished']);
+    const validate = await resultValidator();
+    for (const run of runs) {
+      const result = await getJson(store, resultKey(id, run.runId));
+      expect(validate(result), JSON.stringify(validate.errors)).toBe(true);
+      expect(result).toMatchObject({ run, engine: 'linear-cpu', backend: 'worker-threads' });
+      expect(result).toHaveProperty('metrics.robust.pgd.testBalanced.total', [50, 50]);
+    }
+  });
+
   it('writes one result per run that validates against the published JSON Schema, then skips a finished job', async () => {
     const store = await plannedStore();
     const engine = await createTfjsEngine();
     const events: JobEvent[] = [];
-    await runJob(store, id, 0, engine, (e) => events.push(e));
+    await runJob(
+      store,
+      id,
+      0,
+      async () => engine,
+      (e) => events.push(e),
+    );
     expect(events.map((e) => e.event)).toEqual(['run-finished', 'run-finished']);
 
-    const schema = JSON.parse(
-      await readFile(new URL('../../schemas/run-result.schema.json', import.meta.url), 'utf8'),
-    );
-    const validate = addFormats.default(new Ajv2020({ allErrors: true })).compile(schema);
+    const validate = await resultValidator();
     for (const run of runs) {
       const result = await getJson(store, resultKey(id, run.runId));
       expect(validate(result), JSON.stringify(validate.errors)).toBe(true);
@@ -66,7 +91,13 @@ describe('the job contract', () => {
     }
 
     const again: JobEvent[] = [];
-    await runJob(store, id, 0, engine, (e) => again.push(e));
+    await runJob(
+      store,
+      id,
+      0,
+      async () => engine,
+      (e) => again.push(e),
+    );
     expect(again).toEqual([{ event: 'job-skipped', reason: 'every run has a result' }]);
   });
 
@@ -86,7 +117,13 @@ describe('the job contract', () => {
         ),
     };
     const events: JobEvent[] = [];
-    await runJob(store, id, 0, failFirst, (e) => events.push(e));
+    await runJob(
+      store,
+      id,
+      0,
+      async () => failFirst,
+      (e) => events.push(e),
+    );
     expect(events.map((e) => e.event)).toEqual(['run-failed', 'run-finished']);
     const failure = await getJson<RunFailure>(store, failureKey(id, runs[0]?.runId as string));
     expect(failure).toMatchObject({ sweepId: id, runId: runs[0]?.runId, error: 'boom' });
@@ -96,8 +133,14 @@ describe('the job contract', () => {
 
   it('refuses a job index outside the plan, naming the range', async () => {
     const store = await plannedStore();
-    await expect(runJob(store, id, 5, await createTfjsEngine(), () => undefined)).rejects.toThrow(
-      `job: index 5 is out of range (sweep ${id} has 1 jobs)`,
-    );
+    await expect(
+      runJob(
+        store,
+        id,
+        5,
+        () => createTfjsEngine(),
+        () => undefined,
+      ),
+    ).rejects.toThrow(`job: index 5 is out of range (sweep ${id} has 1 jobs)`);
   });
 });

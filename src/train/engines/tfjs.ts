@@ -3,28 +3,32 @@ import { Random, TrainingStream } from '../../random.js';
 import { type AttackContext, attack, type InputGradient } from '../attacks.js';
 import { epochBatches } from '../batches.js';
 import { initialEarlyStopping, observeEpoch } from '../early-stopping.js';
-import type { Engine, TrainedRun } from '../engine.js';
+import type { Engine, RunOutcome, TrainedRun } from '../engine.js';
 import { evaluateRobust, evaluateSplit, type Logits } from '../evaluate.js';
 import { createModel, disposeModel, type Model, modelState, restoreModelState } from '../models.js';
 import { createOptimizer } from '../optimizers.js';
-import { evaluationPgd } from '../protocol.js';
-import type { RobustEvaluation, RunMetrics } from '../result.js';
-import {
-  type AttackSpec,
-  type Objective,
-  type RunSpec,
-  type TrainingMode,
-  trainingAttack,
-} from '../run-spec.js';
+import type { RunMetrics } from '../result.js';
+import { robustMetrics } from '../robust.js';
+import { type Objective, type RunSpec, type TrainingMode, trainingAttack } from '../run-spec.js';
 import { crossEntropy, type TfBackend, tf, useFastestBackend } from '../tf.js';
+import { StackedCell, stackable, stackableGroups } from './stacked-cell.js';
 
+/**
+ * The `tfjs` engine: every model, optimiser, attack and objective, on any tfjs backend. Runs that a stacked
+ * cell trains exactly (stackable, stacked-cell.ts) train together as one program per cell; every other run
+ * trains alone through trainRun, the general path.
+ */
 export async function createTfjsEngine(forcedBackend?: TfBackend): Promise<Engine> {
   const backend = await useFastestBackend(forcedBackend);
   return {
     name: 'tfjs',
     backend,
     async train(runs, data, onOutcome, signal) {
-      for (const run of runs) {
+      for (const group of stackableGroups(runs.filter(stackable))) {
+        if (signal?.aborted) return;
+        await trainStacked(group, data, onOutcome, signal);
+      }
+      for (const run of runs.filter((r) => !stackable(r))) {
         if (signal?.aborted) return;
         const started = performance.now();
         let trained: TrainedRun | undefined;
@@ -39,6 +43,38 @@ export async function createTfjsEngine(forcedBackend?: TfBackend): Promise<Engin
       }
     },
   };
+}
+
+/** One stacked cell; each run's outcome is reported as soon as its early stopping ends it. */
+async function trainStacked(
+  group: readonly RunSpec[],
+  data: LoadedDataset,
+  onOutcome: (outcome: RunOutcome) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const started = performance.now();
+  let cell: StackedCell | undefined;
+  try {
+    cell = new StackedCell(group, data);
+    while (!cell.done()) {
+      for (const index of cell.trainEpoch()) {
+        await onOutcome({
+          run: group[index] as RunSpec,
+          trained: cell.result(index),
+          wallSeconds: (performance.now() - started) / 1000,
+        });
+      }
+      // Yield once an epoch so signals (SIGTERM on a Spot reclaim) are handled between epochs.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal?.aborted) return;
+    }
+  } catch (error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    for (const [index, run] of group.entries())
+      if (!cell?.isFinished(index)) await onOutcome({ run, error: failure });
+  } finally {
+    cell?.dispose();
+  }
 }
 
 /**
@@ -139,37 +175,17 @@ export async function trainRun(
       testBalanced: evaluateSplit(logits, data.splits.testBalanced, d),
     };
     const spec = trainingAttack(run.mode);
-    if (spec) metrics.robust = robustMetrics(logits, data, spec, run.seed);
+    if (spec)
+      metrics.robust = robustMetrics(spec, run.seed, (attackSpec, random) =>
+        evaluateRobust(logits, data.splits.testBalanced, d, attackSpec, {
+          clipToUnitBox: data.pixelRange,
+          random,
+        }),
+      );
     return { epochsRun, bestEpoch: stopping.bestEpoch, metrics };
   } finally {
     optimizer.dispose();
     disposeModel(model);
     tf.dispose([trainX, trainY]);
   }
-}
-
-/**
- * The balanced test set under the training attack and under evaluation PGD (protocol.ts) at the same norm
- * and radius. Their random starts come from the evaluation stream; when training already used that PGD, one
- * evaluation serves both.
- */
-function robustMetrics(
-  logits: Logits,
-  data: LoadedDataset,
-  trainingSpec: AttackSpec,
-  seed: number,
-): NonNullable<RunMetrics['robust']> {
-  const d = featureCount(data.featureShape);
-  const context: AttackContext = {
-    clipToUnitBox: data.pixelRange,
-    random: Random.stream(seed, TrainingStream.evaluation),
-  };
-  const evaluate = (spec: AttackSpec): RobustEvaluation => ({
-    attack: spec,
-    testBalanced: evaluateRobust(logits, data.splits.testBalanced, d, spec, context),
-  });
-  const trainingAttackResult = evaluate(trainingSpec);
-  const pgdSpec = evaluationPgd(trainingSpec.norm, trainingSpec.eps);
-  const samePgd = JSON.stringify(pgdSpec) === JSON.stringify(trainingSpec);
-  return { trainingAttack: trainingAttackResult, pgd: samePgd ? trainingAttackResult : evaluate(pgdSpec) };
 }

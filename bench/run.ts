@@ -1,0 +1,258 @@
+/**
+ * `npm run bench`: model-epochs per second of each engine on the protocol's shapes, with a PyTorch peer timed
+ * in the same run so the ratios hold on a noisy machine. Prints one JSON line per measurement.
+ * A benchmark, not a test: nothing here asserts; docs/performance.md reads the numbers.
+ */
+import { spawnSync } from 'node:child_process';
+import { rename, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { assembleSplits } from '../src/datasets/splits.js';
+import { syntheticPools } from '../src/datasets/synthetic.js';
+import {
+  DEFAULT_SPLIT_SIZES,
+  DEFAULT_SYNTHETIC_PARAMS,
+  featureCount,
+  type LoadedDataset,
+} from '../src/datasets/types.js';
+import type { MeasuredRate } from '../src/sweep/wall-time.js';
+import { createLinearCpuEngine } from '../src/train/engines/linear-cpu/engine.js';
+import { StackedCell } from '../src/train/engines/stacked-cell.js';
+import { pgdMethod } from '../src/train/protocol.js';
+import { type RunSpec, type TrainingMode, trainingAttack } from '../src/train/run-spec.js';
+import { tf, useFastestBackend } from '../src/train/tf.js';
+
+const SEEDS = [2, 22, 42, 62, 82];
+const LEARNING_RATES = [0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 2e-4, 1e-4];
+
+interface Case {
+  name: string;
+  data: LoadedDataset;
+  mode: TrainingMode;
+  /** Epochs timed per engine: enough to dwarf start-up, few enough for 5 minutes on 2 busy cores. */
+  /** The linear model unless set; linear-cpu and the PyTorch peer time linear cases only. */
+  model?: 'mlp';
+  epochs: { linearCpu: number; tfjs: number; torch: number };
+}
+
+/** 4000 + 4000 training samples (R = 1) unless `sizes` says otherwise. */
+function gaussian(dim: number, sizes = DEFAULT_SPLIT_SIZES): LoadedDataset {
+  const synthetic = { ...DEFAULT_SYNTHETIC_PARAMS, dim };
+  return {
+    ref: { group: 'gaussian', R: 1, dataSeed: 0, sizes, synthetic },
+    featureShape: [dim],
+    pixelRange: false,
+    splits: assembleSplits(syntheticPools('gaussian', synthetic, sizes, 0), sizes, 1),
+  };
+}
+
+/** MNIST's shape and range: 784 features in [0,1], attacks clip. */
+function pixelShaped(dim: number, sizes = DEFAULT_SPLIT_SIZES): LoadedDataset {
+  const data = gaussian(dim, sizes);
+  const squash = (x: Float32Array) => x.map((v) => Math.min(Math.max(0.5 + v / 8, 0), 1));
+  const splits = Object.fromEntries(
+    Object.entries(data.splits).map(([name, split]) => [name, { ...split, x: squash(split.x) }]),
+  ) as LoadedDataset['splits'];
+  return { ...data, pixelRange: true, splits };
+}
+
+function cellRuns(c: Case, maxEpochs: number): RunSpec[] {
+  const { data, mode } = c;
+  return SEEDS.flatMap((seed) =>
+    LEARNING_RATES.map((learningRate) => ({
+      runId: `s${seed}-lr${learningRate}`,
+      dataset: data.ref,
+      model: c.model ?? ('linear' as const),
+      // The protocol's optimisers: Adam for the linear models, SGD with momentum for CIFAR's MLP.
+      optimizer: c.model === 'mlp' ? ('sgd-momentum' as const) : ('adam' as const),
+      objective: 'clean' as const,
+      learningRate,
+      seed,
+      maxEpochs,
+      // No early stopping: every model trains every epoch.
+      patience: maxEpochs + 1,
+      batchSize: 64,
+      mode,
+    })),
+  );
+}
+
+/** What the planner reads (src/sweep/wall-time.ts): the rates of what each engine actually runs. */
+const rates: MeasuredRate[] = [];
+const measuredAt = new Date().toISOString();
+
+function rateOf(c: Case, engine: MeasuredRate['engine'], backend: string, ms: number): MeasuredRate {
+  const spec = trainingAttack(c.mode);
+  return {
+    case: c.name,
+    engine,
+    backend,
+    model: c.model ?? 'linear',
+    features: featureCount(c.data.featureShape),
+    trainSamples: c.data.splits.train.count,
+    attack: spec ? spec.method.name : 'standard',
+    gradientPasses: spec ? (spec.method.name === 'pgd' ? spec.method.steps + 1 : 2) : 1,
+    msPerModelEpoch: rounded(ms),
+    measuredAt,
+  };
+}
+
+function line(fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(fields)}\n`);
+}
+
+const rounded = (x: number, digits = 3) => Number(x.toPrecision(digits));
+
+/**
+ * The whole engine.train of a 40-run cell: it includes each run's final clean and robust evaluation, which a
+ * real run amortises over far more epochs than the few timed here.
+ */
+async function linearCpu(c: Case): Promise<number> {
+  const runs = cellRuns(c, c.epochs.linearCpu);
+  const engine = createLinearCpuEngine();
+  const started = performance.now();
+  await engine.train(runs, c.data, async () => {});
+  const ms = (performance.now() - started) / (runs.length * c.epochs.linearCpu);
+  line({
+    case: c.name,
+    engine: engine.name,
+    backend: engine.backend,
+    models: runs.length,
+    modelEpochsPerSecond: rounded(1000 / ms),
+    msPerModelEpoch: rounded(ms),
+  });
+  rates.push(rateOf(c, 'linear-cpu', engine.backend, ms));
+  return ms;
+}
+
+/** A stacked tfjs cell of `runs`: kernels from one profiled epoch, time from the next. */
+async function tfjsCell(c: Case, runs: RunSpec[]): Promise<{ ms: number; kernels: number }> {
+  const cell = new StackedCell(runs, c.data);
+  try {
+    const profile = await tf.profile(() => {
+      cell.trainEpoch();
+    });
+    const started = performance.now();
+    for (let e = 0; e < c.epochs.tfjs; e++) cell.trainEpoch();
+    return {
+      ms: (performance.now() - started) / (runs.length * c.epochs.tfjs),
+      kernels: profile.kernels.length / runs.length,
+    };
+  } finally {
+    cell.dispose();
+  }
+}
+
+async function tfjs(c: Case, backend: string): Promise<void> {
+  const runs = cellRuns(c, c.epochs.tfjs + 1);
+  const alone = await tfjsCell(c, runs.slice(0, 1));
+  const stacked = await tfjsCell(c, runs);
+  for (const [how, m, models] of [
+    ['one at a time', alone, 1],
+    ['stacked cell', stacked, runs.length],
+  ] as const) {
+    line({
+      case: c.name,
+      engine: 'tfjs',
+      backend,
+      how,
+      models,
+      modelEpochsPerSecond: rounded(1000 / m.ms),
+      msPerModelEpoch: rounded(m.ms),
+      kernelsPerModelEpoch: rounded(m.kernels),
+      ...(how === 'stacked cell' ? { kernelsOneAtATimeOverStacked: rounded(alone.kernels / m.kernels) } : {}),
+    });
+  }
+  // The tfjs engine trains every case here as a stacked cell.
+  rates.push(rateOf(c, 'tfjs', backend, stacked.ms));
+}
+
+const PEER = fileURLToPath(new URL('./torch_peer.py', import.meta.url));
+
+/** A python3 that imports torch (Debian's python3-torch installs it for /usr/bin/python3). */
+function torchPython(): string | undefined {
+  return ['python3', '/usr/bin/python3'].find(
+    (python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+  );
+}
+
+function torch(c: Case, python: string | undefined): number | undefined {
+  if (!python) return undefined;
+  const d = c.data.featureShape[0] as number;
+  const args = [
+    PEER,
+    `--features=${d}`,
+    `--train=${c.data.splits.train.count}`,
+    `--validation=${c.data.splits.validation.count}`,
+    `--mode=${c.mode.kind === 'standard' ? 'standard' : 'fgsm'}`,
+    `--eps=${c.mode.kind === 'standard' ? 0 : c.mode.eps}`,
+    `--epochs=${c.epochs.torch}`,
+    ...(c.data.pixelRange ? ['--clip'] : []),
+  ];
+  const run = spawnSync(python, args, { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`the PyTorch peer failed: ${run.stderr.trim().split('\n').at(-1)}`);
+  const peer = JSON.parse(run.stdout) as { msPerModelEpoch: number; torch: string; threads: number };
+  line({
+    case: c.name,
+    engine: 'pytorch',
+    backend: `torch ${peer.torch} cpu, ${peer.threads} thread(s)`,
+    how: 'one at a time, tuned loop',
+    models: 1,
+    modelEpochsPerSecond: rounded(1000 / peer.msPerModelEpoch),
+    msPerModelEpoch: rounded(peer.msPerModelEpoch),
+  });
+  return peer.msPerModelEpoch;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'gaussian-100d-linear-standard',
+    data: gaussian(100),
+    mode: { kind: 'standard' },
+    epochs: { linearCpu: 20, tfjs: 1, torch: 5 },
+  },
+  {
+    name: 'gaussian-100d-linear-fgsm',
+    data: gaussian(100),
+    mode: { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
+    epochs: { linearCpu: 20, tfjs: 1, torch: 5 },
+  },
+  {
+    name: 'mnist-784d-linear-fgsm-clip-8000',
+    data: pixelShaped(784),
+    mode: { kind: 'adversarial', norm: 'linf', eps: 0.3256, method: { name: 'one-step' } },
+    epochs: { linearCpu: 5, tfjs: 1, torch: 3 },
+  },
+  {
+    // 64 training samples (one batch): the kernel count of a step does not depend on the data size, and a
+    // 40-model cell of 3072-200-2 MLPs with 11 passes a step takes ~100 GFLOP per batch.
+    name: 'cifar-3072d-mlp-pgd10',
+    data: pixelShaped(3072, { train: 32, validation: 32, test: 32 }),
+    mode: { kind: 'adversarial', norm: 'linf', eps: 0.0305, method: pgdMethod('linf', 0.0305, 10) },
+    model: 'mlp',
+    epochs: { linearCpu: 0, tfjs: 1, torch: 0 },
+  },
+];
+
+const python = torchPython();
+if (!python)
+  line({ note: 'PyTorch peer skipped: no python3 with torch (Debian: apt-get install python3-torch)' });
+const backend = await useFastestBackend();
+for (const c of CASES) {
+  if (c.model === undefined) {
+    const peerMs = torch(c, python);
+    const cpuMs = await linearCpu(c);
+    if (peerMs !== undefined)
+      line({
+        case: c.name,
+        ratio: 'linear-cpu ms per model-epoch / pytorch',
+        value: rounded(cpuMs / peerMs),
+      });
+  }
+  await tfjs(c, backend);
+}
+
+// Written whole then renamed, so a bench that dies midway leaves the previous rates.
+const RATES = fileURLToPath(new URL('./rates.json', import.meta.url));
+await writeFile(`${RATES}.tmp`, `${JSON.stringify(rates, null, 2)}\n`);
+await rename(`${RATES}.tmp`, RATES);
+line({ note: `rates for adgap sweep plan written to ${RATES}` });

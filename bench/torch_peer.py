@@ -1,0 +1,61 @@
+"""PyTorch peer of adgap's linear protocol, for `npm run bench`: one model at a time, the tuned loop.
+
+Tuned = what a careful PyTorch user writes instead of the reference's DataLoader: the data as one tensor,
+a fresh torch.randperm per epoch cut into index slices of 64 (no per-sample collation). Adam (PyTorch
+defaults), cross-entropy, clean adversarial training (FGSM: one step of eps * sign(grad), optional [0,1]
+clipping), and the clean validation loss every epoch as early stopping needs. Prints one JSON object.
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn.functional as F
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--features", type=int, required=True)
+parser.add_argument("--train", type=int, required=True)
+parser.add_argument("--validation", type=int, required=True)
+parser.add_argument("--mode", choices=["standard", "fgsm"], required=True)
+parser.add_argument("--eps", type=float, default=0.0)
+parser.add_argument("--clip", action="store_true")
+parser.add_argument("--epochs", type=int, required=True)
+args = parser.parse_args()
+
+torch.manual_seed(2)
+x = torch.rand(args.train, args.features) if args.clip else torch.randn(args.train, args.features)
+y = torch.randint(0, 2, (args.train,))
+x_val = torch.rand(args.validation, args.features)
+y_val = torch.randint(0, 2, (args.validation,))
+model = torch.nn.Linear(args.features, 2)
+optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
+
+
+def epoch():
+    order = torch.randperm(args.train)
+    for start in range(0, args.train, 64):
+        index = order[start : start + 64]
+        xb, yb = x[index], y[index]
+        if args.mode == "fgsm":
+            xb = xb.clone().requires_grad_(True)
+            (gradient,) = torch.autograd.grad(F.cross_entropy(model(xb), yb), xb)
+            xb = xb.detach() + args.eps * gradient.sign()
+            if args.clip:
+                xb = xb.clamp(0, 1)
+        optimizer.zero_grad()
+        F.cross_entropy(model(xb), yb).backward()
+        optimizer.step()
+    with torch.no_grad():
+        F.cross_entropy(model(x_val), y_val).item()
+
+
+epoch()  # warm-up, not timed
+started = time.perf_counter()
+for _ in range(args.epochs):
+    epoch()
+seconds = time.perf_counter() - started
+print(json.dumps({
+    "msPerModelEpoch": 1000 * seconds / args.epochs,
+    "torch": torch.__version__,
+    "threads": torch.get_num_threads(),
+}))

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { isSyntheticGroup } from '../datasets/types.js';
+import { ENGINE_NAMES, type EngineName } from '../train/result.js';
+import { MODEL_NAMES, type RunSpec } from '../train/run-spec.js';
+
+/**
+ * One measured training rate, as `npm run bench` records it in bench/rates.json: wall milliseconds per
+ * model-epoch of a cell of `models` runs on the machine the bench ran on, with the engine and backend it used.
+ */
+export const measuredRateSchema = z.object({
+  case: z.string(),
+  engine: z.enum(ENGINE_NAMES),
+  backend: z.string(),
+  model: z.enum(MODEL_NAMES),
+  features: z.number().int().positive(),
+  trainSamples: z.number().int().positive(),
+  attack: z.enum(['standard', 'one-step', 'pgd']),
+  /** Gradient passes a training sample takes per step: 1 standard, 2 one-step, steps + 1 for PGD. */
+  gradientPasses: z.number().int().positive(),
+  msPerModelEpoch: z.number().positive(),
+  measuredAt: z.string(),
+});
+export type MeasuredRate = z.infer<typeof measuredRateSchema>;
+export const ratesFileSchema = z.array(measuredRateSchema);
+
+export interface WallTimeEstimate {
+  /** Every run at its max epochs: an upper bound, since early stopping ends most runs well before. */
+  maxSeconds: number;
+  /** Runs with no measured rate for their engine, model and attack: not in maxSeconds. */
+  unratedRuns: number;
+  /** The rates used, so the estimate names the machine, engine and backend it stands for. */
+  ratesUsed: MeasuredRate[];
+}
+
+/** Features a run's model sees (protocol.md): the synthetic dimension, 784 for MNIST-like, 3072 for CIFAR. */
+function featuresOf(run: RunSpec): number {
+  const { group, synthetic } = run.dataset;
+  if (isSyntheticGroup(group)) return synthetic?.dim ?? 100;
+  return group === 'cifar10' ? 3072 : 784;
+}
+
+function attackOf(run: RunSpec): MeasuredRate['attack'] {
+  return run.mode.kind === 'standard' ? 'standard' : run.mode.method.name;
+}
+
+function gradientPassesOf(run: RunSpec): number {
+  if (run.mode.kind === 'standard') return 1;
+  return run.mode.method.name === 'pgd' ? run.mode.method.steps + 1 : 2;
+}
+
+/**
+ * Wall time of a sweep's runs from measured rates. The model: a model-epoch's time is proportional to its
+ * arithmetic, training samples x features x gradient passes, so a run takes the rate measured for its engine,
+ * model and kind of attack (the one measured at the nearest feature count), scaled by that product's ratio. Both engines' measured rates already use every core
+ * of the bench machine, so runs add up rather than overlap.
+ */
+export function estimateWallTime(
+  runs: readonly RunSpec[],
+  rates: readonly MeasuredRate[],
+  engineOf: (run: RunSpec) => EngineName,
+): WallTimeEstimate {
+  let maxSeconds = 0;
+  let unratedRuns = 0;
+  const used = new Set<MeasuredRate>();
+  for (const run of runs) {
+    const engine = engineOf(run);
+    const features = featuresOf(run);
+    // Of the matching rates, the one measured at the nearest feature count (fixed costs do not scale).
+    const rate = rates
+      .filter((r) => r.engine === engine && r.model === run.model && r.attack === attackOf(run))
+      .sort(
+        (a, b) => Math.abs(Math.log(a.features / features)) - Math.abs(Math.log(b.features / features)),
+      )[0];
+    if (!rate) {
+      unratedRuns += 1;
+      continue;
+    }
+    used.add(rate);
+    const trainSamples = run.dataset.sizes.train + Math.floor(run.dataset.sizes.train / run.dataset.R);
+    const work =
+      (trainSamples * features * gradientPassesOf(run)) /
+      (rate.trainSamples * rate.features * rate.gradientPasses);
+    maxSeconds += (rate.msPerModelEpoch * work * run.maxEpochs) / 1000;
+  }
+  return { maxSeconds, unratedRuns, ratesUsed: [...used] };
+}

@@ -1,0 +1,90 @@
+import type { LoadedDataset } from '../../../datasets/types.js';
+import { featureCount } from '../../../datasets/types.js';
+import { Random, TrainingStream } from '../../../random.js';
+import { epochBatches } from '../../batches.js';
+import { observeEpoch } from '../../early-stopping.js';
+import type { TrainedRun } from '../../engine.js';
+import { initLinear } from '../../init.js';
+import type { RunMetrics } from '../../result.js';
+import { robustMetrics } from '../../robust.js';
+import { type RunSpec, trainingAttack } from '../../run-spec.js';
+import {
+  createLinearModel,
+  createScratch,
+  evaluateLinear,
+  evaluateRobustLinear,
+  type LinearModel,
+  trainStep,
+} from './linear-model.js';
+
+/** A run's result as a worker sends it to the engine. */
+export interface FinishedRun {
+  runId: string;
+  trained: TrainedRun;
+  wallSeconds: number;
+}
+
+/** Runs that see the same batches: same seed and batch size (protocol.md), any learning rate or mode. */
+export const sameBatchesKey = (run: RunSpec) => `${run.seed}|${run.batchSize}`;
+
+/**
+ * Trains runs that share a seed and batch size together: one permutation per epoch serves all of them, and the
+ * initial weights are drawn once. Each model stops on its own early-stopping rule; `onFinished` gets its result
+ * (best weights restored) as soon as it stops, while the others go on.
+ */
+export function trainGroup(
+  runs: readonly RunSpec[],
+  data: LoadedDataset,
+  onFinished: (finished: FinishedRun) => void,
+): void {
+  const first = runs[0];
+  if (!first) return;
+  const started = performance.now();
+  const d = featureCount(data.featureShape);
+  const init = initLinear(d, 2, Random.stream(first.seed, TrainingStream.init));
+  const models = runs.map((run) => createLinearModel(run, init));
+  const batchRandom = Random.stream(first.seed, TrainingStream.batches);
+  const scratch = createScratch(d, first.batchSize);
+  const train = data.splits.train;
+  const maxEpochs = Math.max(...runs.map((r) => r.maxEpochs));
+
+  for (let epoch = 1; epoch <= maxEpochs; epoch++) {
+    const active = models.filter((m) => !m.finished);
+    if (active.length === 0) return;
+    for (const batch of epochBatches(train.count, first.batchSize, batchRandom)) {
+      for (const model of active) trainStep(model, train, batch, data.pixelRange, scratch);
+    }
+    for (const model of active) {
+      model.epochsRun = epoch;
+      const validationLoss = evaluateLinear(model.p0, model.p1, data.splits.validation, d).loss;
+      const observed = observeEpoch(model.stopping, epoch, validationLoss, model.run.patience);
+      model.stopping = observed.state;
+      if (observed.improved) model.best = { p0: model.p0.slice(), p1: model.p1.slice() };
+      if (observed.stop || epoch === model.run.maxEpochs) {
+        model.finished = true;
+        onFinished({
+          runId: model.run.runId,
+          trained: finish(model, data, d),
+          wallSeconds: (performance.now() - started) / 1000,
+        });
+      }
+    }
+  }
+}
+
+function finish(model: LinearModel, data: LoadedDataset, d: number): TrainedRun {
+  const { p0, p1 } = model.best;
+  const metrics: RunMetrics = {
+    validation: evaluateLinear(p0, p1, data.splits.validation, d),
+    testImbalanced: evaluateLinear(p0, p1, data.splits.testImbalanced, d),
+    testBalanced: evaluateLinear(p0, p1, data.splits.testBalanced, d),
+  };
+  const spec = trainingAttack(model.run.mode);
+  // In the worker, in loops: handing the weights to tfjs's evaluation cost ~0.35 s of main-thread time per
+  // gaussian run, more than training it.
+  if (spec)
+    metrics.robust = robustMetrics(spec, model.run.seed, (attackSpec, random) =>
+      evaluateRobustLinear(p0, p1, data.splits.testBalanced, d, attackSpec, data.pixelRange, random),
+    );
+  return { epochsRun: model.epochsRun, bestEpoch: model.stopping.bestEpoch, metrics };
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SYNTHETIC_PARAMS } from '../../src/datasets/types.js';
+import { estimateWallTime, type MeasuredRate } from '../../src/sweep/wall-time.js';
+import type { RunSpec } from '../../src/train/run-spec.js';
+
+const rate = (features: number, ms: number, attack: MeasuredRate['attack'] = 'one-step'): MeasuredRate => ({
+  case: `c${features}`,
+  engine: 'linear-cpu',
+  backend: 'worker-threads',
+  model: 'linear',
+  features,
+  trainSamples: 8000,
+  attack,
+  gradientPasses: attack === 'one-step' ? 2 : 1,
+  msPerModelEpoch: ms,
+  measuredAt: '2026-11-25T00:00:00.000Z',
+});
+
+const run = (R: number, dim = 100): RunSpec => ({
+  runId: `r${R}`,
+  dataset: {
+    group: 'gaussian',
+    R,
+    dataSeed: 0,
+    sizes: { train: 4000, validation: 1000, test: 1000 },
+    synthetic: { ...DEFAULT_SYNTHETIC_PARAMS, dim },
+  },
+  model: 'linear',
+  optimizer: 'adam',
+  objective: 'clean',
+  learningRate: 0.01,
+  seed: 2,
+  maxEpochs: 500,
+  patience: 50,
+  batchSize: 64,
+  mode: { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
+});
+
+describe('the wall-time estimate', () => {
+  it('is the measured rate times max epochs for a run of the measured shape', () => {
+    const estimate = estimateWallTime([run(1)], [rate(100, 20)], () => 'linear-cpu');
+    expect(estimate.maxSeconds).toBeCloseTo(10, 9);
+    expect(estimate.unratedRuns).toBe(0);
+  });
+
+  it('scales with training samples and features, from the rate measured nearest in features', () => {
+    // R = 2: 4000 + 2000 samples, 3/4 of the measured 8000; 200 features take the 100-d rate, doubled.
+    const estimate = estimateWallTime([run(2, 200)], [rate(784, 1), rate(100, 20)], () => 'linear-cpu');
+    expect(estimate.maxSeconds).toBeCloseTo(10 * 0.75 * 2, 9);
+    expect(estimate.ratesUsed.map((r) => r.features)).toEqual([100]);
+  });
+
+  it('counts runs without a rate for their engine, model and attack instead of guessing', () => {
+    const estimate = estimateWallTime([run(1), run(1)], [rate(100, 20, 'standard')], () => 'linear-cpu');
+    expect(estimate).toEqual({ maxSeconds: 0, unratedRuns: 2, ratesUsed: [] });
+    expect(estimateWallTime([run(1)], [rate(100, 20)], () => 'tfjs').unratedRuns).toBe(1);
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, test } from 'vitest';
+import { createEngine } from '../../../src/train/engines/choose.js';
+import { pgdMethod } from '../../../src/train/protocol.js';
+import type { RunSpec } from '../../../src/train/run-spec.js';
+import { gaussian, runSpec } from './fixtures/datasets.js';
+
+const data = gaussian({ train: 64, validation: 10, test: 10 });
+const fgsm = runSpec(data, 2, 0.01, {
+  kind: 'adversarial',
+  norm: 'linf',
+  eps: 0.5,
+  method: { name: 'one-step' },
+});
+const mlp: RunSpec = { ...fgsm, model: 'mlp' };
+const pgdMomentumReference: RunSpec = {
+  ...fgsm,
+  optimizer: 'sgd-momentum',
+  objective: 'reference',
+  mode: { kind: 'adversarial', norm: 'linf', eps: 0.5, method: pgdMethod('linf', 0.5) },
+};
+
+// This machine has no GPU backend, so the default for runs linear-cpu trains exactly is linear-cpu.
+describe('choosing an engine for a cell', () => {
+  test('linear-cpu when it trains every run exactly and no engine was asked for', async () => {
+    expect((await createEngine([fgsm], undefined)).name).toBe('linear-cpu');
+  });
+
+  test('linear-cpu for every optimiser, attack and objective of the linear model', async () => {
+    expect((await createEngine([fgsm, pgdMomentumReference], undefined)).name).toBe('linear-cpu');
+  });
+
+  test('tfjs for a cell with a non-linear model when no engine was asked for', async () => {
+    expect((await createEngine([fgsm, mlp], undefined)).name).toBe('tfjs');
+  });
+
+  test('an explicit linear-cpu refuses a non-linear model before training, naming the run', async () => {
+    await expect(createEngine([fgsm, mlp], 'linear-cpu')).rejects.toThrow(
+      /linear-cpu trains the linear model only \(run s2-lr0.01 uses 'mlp'\)/,
+    );
+  });
+});
