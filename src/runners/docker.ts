@@ -5,11 +5,10 @@ import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import pLimit from 'p-limit';
 import { AdgapError } from '../errors.js';
 import type { JobEvent } from '../train/job.js';
-import { runJobProcess } from './job-process.js';
-import type { JobFailure, Runner, RunnerOutcome, SweepTarget } from './runner.js';
+import { runJobProcesses } from './job-process.js';
+import type { Runner, RunnerOutcome, SweepTarget } from './runner.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOCKERFILE = 'containers/trainer/Dockerfile';
@@ -62,23 +61,18 @@ export class DockerRunner implements Runner {
     onEvent: (event: JobEvent) => void,
   ): Promise<RunnerOutcome> {
     const where = storeAccess(target.store.uri);
-    const limit = pLimit(this.concurrency);
-    const outcomes = await Promise.all(
-      jobIndexes.map((index) =>
-        limit(() =>
-          runJobProcess(
-            index,
-            'docker',
-            [
-              ...this.runArguments(where.dockerArgs),
-              ...['job', 'run', '--store', where.storeUri, '--sweep', target.sweepId, '--job', String(index)],
-            ],
-            onEvent,
-          ),
-        ),
-      ),
+    return runJobProcesses(
+      jobIndexes,
+      this.concurrency,
+      (index) => [
+        'docker',
+        [
+          ...this.runArguments(where.dockerArgs),
+          ...['job', 'run', '--store', where.storeUri, '--sweep', target.sweepId, '--job', String(index)],
+        ],
+      ],
+      onEvent,
     );
-    return { state: 'finished', jobFailures: outcomes.filter((f): f is JobFailure => f !== undefined) };
   }
 
   private runArguments(storeArgs: readonly string[]): string[] {

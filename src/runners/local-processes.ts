@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import pLimit from 'p-limit';
 import type { JobEvent } from '../train/job.js';
-import { runJobProcess } from './job-process.js';
-import type { JobFailure, Runner, RunnerOutcome, SweepTarget } from './runner.js';
+import { runJobProcesses } from './job-process.js';
+import type { Runner, RunnerOutcome, SweepTarget } from './runner.js';
 
 const CLI = fileURLToPath(new URL('../../bin/adgap.js', import.meta.url));
 
@@ -22,29 +21,14 @@ export class LocalProcessRunner implements Runner {
     jobIndexes: readonly number[],
     onEvent: (event: JobEvent) => void,
   ): Promise<RunnerOutcome> {
-    const limit = pLimit(this.concurrency);
-    const outcomes = await Promise.all(
-      jobIndexes.map((index) =>
-        limit(() =>
-          runJobProcess(
-            index,
-            process.execPath,
-            [
-              CLI,
-              'job',
-              'run',
-              '--store',
-              target.store.uri,
-              '--sweep',
-              target.sweepId,
-              '--job',
-              String(index),
-            ],
-            onEvent,
-          ),
-        ),
-      ),
+    return runJobProcesses(
+      jobIndexes,
+      this.concurrency,
+      (index) => [
+        process.execPath,
+        [CLI, 'job', 'run', '--store', target.store.uri, '--sweep', target.sweepId, '--job', String(index)],
+      ],
+      onEvent,
     );
-    return { state: 'finished', jobFailures: outcomes.filter((f): f is JobFailure => f !== undefined) };
   }
 }
