@@ -65,7 +65,7 @@ describe('the job contract', () => {
     for (const run of runs) {
       const result = await getJson(store, resultKey(id, run.runId));
       expect(validate(result), JSON.stringify(validate.errors)).toBe(true);
-      expect(result).toMatchObject({ run, engine: 'linear-cpu', backend: 'worker-threads' });
+      expect(result).toMatchObject({ run, engine: 'linear-cpu', backend: 'wasm-simd' });
       expect(result).toHaveProperty('metrics.robust.pgd.testBalanced.total', [50, 50]);
     }
   });

@@ -2,13 +2,15 @@ import { describe, expect, test } from 'vitest';
 import type { LoadedDataset } from '../../../src/datasets/types.js';
 import { Random, TrainingStream } from '../../../src/random.js';
 import { epochBatches } from '../../../src/train/batches.js';
+import { Kernels, shareWithKernels } from '../../../src/train/engines/linear-cpu/kernels.js';
 import {
   createLinearModel,
-  createScratch,
+  createWorkspace,
   evaluateLinear,
   evaluateRobustLinear,
   linearWeights,
   trainStep,
+  type Workspace,
 } from '../../../src/train/engines/linear-cpu/linear-model.js';
 import { StackedCell } from '../../../src/train/engines/stacked-cell.js';
 import { trainStep as generalStep } from '../../../src/train/engines/tfjs.js';
@@ -30,18 +32,23 @@ import { gaussian, pixels, runSpec } from './fixtures/datasets.js';
 // 160 + 160 training samples: one epoch is exactly 5 batches of 64.
 const FIVE_STEPS = { train: 160, validation: 100, test: 100 };
 
+/** linear-cpu's workspace on `data`, in this thread (the engine's workers each open one the same way). */
+function linearCpuWorkspace(data: LoadedDataset): Workspace {
+  return createWorkspace(new Kernels(shareWithKernels(data, 1, 64), 0));
+}
+
 /** linear-cpu's model after one epoch of 5 steps, through the same per-step function the engine uses. */
 function linearCpuAfterFiveSteps(run: RunSpec, data: LoadedDataset): LinearWeights {
   const d = data.featureShape[0] as number;
   const model = createLinearModel(run, initLinear(d, 2, Random.stream(run.seed, TrainingStream.init)));
-  const scratch = createScratch(d, run.batchSize);
+  const ws = linearCpuWorkspace(data);
   const batches = epochBatches(
     data.splits.train.count,
     run.batchSize,
     Random.stream(run.seed, TrainingStream.batches),
   );
   expect(batches).toHaveLength(5);
-  for (const batch of batches) trainStep(model, data.splits.train, batch, data.pixelRange, scratch);
+  for (const batch of batches) trainStep(model, ws, batch);
   return linearWeights(model);
 }
 
@@ -256,7 +263,8 @@ describe('after 5 steps from the same seed', async () => {
       for (const attackSpec of [spec, evaluationPgd(spec.norm, spec.eps)]) {
         const split = data.splits.testBalanced;
         const random = () => Random.stream(2, TrainingStream.evaluation);
-        const cpu = evaluateRobustLinear(p(0), p(1), split, d, attackSpec, data.pixelRange, random());
+        const ws = linearCpuWorkspace(data);
+        const cpu = evaluateRobustLinear(p(0), p(1), ws, 'testBalanced', attackSpec, random());
         const logits = (x: tf.Tensor2D) =>
           tf.add(tf.matMul(x, tf.tensor2d(trained.weight, [d, 2])), tf.tensor1d(trained.bias)) as tf.Tensor2D;
         const tfjs = evaluateRobust(logits, split, d, attackSpec, {
@@ -269,7 +277,7 @@ describe('after 5 steps from the same seed', async () => {
         for (const label of [0, 1] as const)
           expect(Math.abs(cpu.correct[label] - tfjs.correct[label])).toBeLessThanOrEqual(1);
         // The attack must matter, or agreeing on it would show nothing.
-        expect(tfjs.loss).toBeGreaterThan(evaluateLinear(p(0), p(1), split, d).loss * 1.05);
+        expect(tfjs.loss).toBeGreaterThan(evaluateLinear(p(0), p(1), ws, 'testBalanced').loss * 1.05);
       }
     },
   );

@@ -1,35 +1,35 @@
 import { availableParallelism } from 'node:os';
-import type { LoadedDataset, Split } from '../../../datasets/types.js';
 import { ValidationError } from '../../../errors.js';
 import type { Engine } from '../../engine.js';
 import type { RunSpec } from '../../run-spec.js';
+import { shareWithKernels } from './kernels.js';
 import { type FinishedRun, sameBatchesKey } from './train-group.js';
 import { runOnWorkers } from './worker-pool.js';
 
 const WORKER = new URL('./worker.ts', import.meta.url);
 
 /**
- * The `linear-cpu` engine: the linear model in plain TypeScript loops over Float32Array data, the runs of a
- * cell trained together on one worker thread per core.
+ * The `linear-cpu` engine: the linear model, its per-sample loops in WebAssembly SIMD kernels (kernels.as.ts),
+ * the runs of a cell trained together on one worker thread per core, the dataset in one shared memory.
  *
- * Why hand-written loops instead of tfjs: one linear run at a time, tfjs spends its time in per-kernel
- * overhead, not arithmetic. Measured on a 2-core machine (d = 784, 11,000 samples, batch 64, FGSM, Adam;
- * seconds per model-epoch): tfjs `cpu` backend 0.72 (123 kernels a step at ~35 us each), tfjs `wasm` 0.23,
- * tfjs `wasm` with 40 models stacked 0.16, plain loops one model 0.077, plain loops 40 models on 2 worker
- * threads 0.036, and with the linear model's closed-form input gradient 0.019-0.029; PyTorch's tuned CPU loop
- * 0.135 (issue 11). The loops are only worth it for the linear model, whose every gradient has a closed form.
+ * Why not tfjs: one linear run at a time, tfjs spends its time in per-kernel overhead, not arithmetic. Measured
+ * on a 2-core machine (d = 784, 11,000 samples, batch 64, FGSM, Adam; seconds per model-epoch): tfjs `cpu`
+ * backend 0.72 (123 kernels a step at ~35 us each), tfjs `wasm` 0.23, tfjs `wasm` with 40 models stacked 0.16,
+ * PyTorch's tuned CPU loop 0.135 (issue 11). Why kernels and not TypeScript loops: with the linear model's
+ * closed-form input gradient, plain loops took 0.11 s per model-epoch on one thread for the clipped
+ * mnist-shaped FGSM cell (8,000 samples), the kernels 0.0063 s (`npm run bench` has the current figures).
  */
 export function createLinearCpuEngine(workerCount: number = availableParallelism()): Engine {
   return {
     name: 'linear-cpu',
-    backend: 'worker-threads',
+    backend: 'wasm-simd',
     async train(runs, data, onOutcome, signal) {
       assertLinearCpuRuns(runs);
       const byId = new Map(runs.map((r) => [r.runId, r]));
       const finished = new Set<string>();
       await runOnWorkers<RunSpec[], FinishedRun>({
         entry: WORKER,
-        data: shareDataset(data),
+        data: shareWithKernels(data, workerCount, Math.max(...runs.map((r) => r.batchSize))),
         units: trainingUnits(runs, workerCount),
         workerCount,
         signal,
@@ -87,24 +87,4 @@ export function trainingUnits(runs: readonly RunSpec[], workerCount: number): Ru
       );
   }
   return units.sort((a, b) => b.length - a.length);
-}
-
-/** The dataset with its arrays in SharedArrayBuffers: every worker reads the same memory, nothing is copied. */
-function shareDataset(data: LoadedDataset): LoadedDataset {
-  const share = (split: Split): Split => {
-    const x = new Float32Array(new SharedArrayBuffer(split.x.byteLength));
-    x.set(split.x);
-    const y = new Uint8Array(new SharedArrayBuffer(split.y.byteLength));
-    y.set(split.y);
-    return { x, y, count: split.count };
-  };
-  return {
-    ...data,
-    splits: {
-      train: share(data.splits.train),
-      validation: share(data.splits.validation),
-      testImbalanced: share(data.splits.testImbalanced),
-      testBalanced: share(data.splits.testBalanced),
-    },
-  };
 }

@@ -1,16 +1,18 @@
-import type { Split } from '../../../datasets/types.js';
+import type { SplitName } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
 import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
 import type { LinearWeights } from '../../init.js';
 import { ADAM, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
 import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
+import type { Kernels } from './kernels.js';
 
 /**
- * The linear model of one run in plain loops (why loops and not tfjs: see engine.ts).
+ * The linear model of one run: the per-sample loops run in the wasm kernels (kernels.as.ts), the per-step
+ * bookkeeping here (why not tfjs: see engine.ts).
  *
- * Data stay float32 as stored (and adversarial inputs that must be materialised are rounded to float32, as
- * tfjs does); weights, optimiser state and every sum are float64.
+ * Data, adversarial rows and the sums over features and over a batch are float32, as in tfjs and PyTorch;
+ * weights and optimiser state are float64, and the kernels read them rounded to float32.
  *
  * Two logits only (protocol.md: every task is binary), so the model's output is the logit difference
  * u = x . v + c with v = w1 - w0, c = b1 - b0, and the gradient of the cross-entropy with respect to class 1's
@@ -78,156 +80,141 @@ export function linearWeights(model: LinearModel): LinearWeights {
   };
 }
 
-/** Per-worker buffers reused by every step, so a step allocates nothing. */
-export interface Scratch {
-  /** v = p1 - p0, then the attack direction. */
+/** One worker's buffers for every model it trains: the kernels, and float64 copies of what a step computes. */
+export interface Workspace {
+  kernels: Kernels;
+  /** v = p1 - p0 and the bias difference c = v[d]. */
   v: Float64Array;
+  /** The attack's direction up to each sample's sign (attackDirection). */
   direction: Float64Array;
+  /** Class 1's gradient, bias last. */
   gradient: Float64Array;
-  /** Row offsets of the batch's inputs in the training split, and of adversarial rows in `adversarial`. */
-  offsets: Uint32Array;
-  rowOffsets: Uint32Array;
-  residual: Float64Array;
-  /** PGD's iterates, batch x d, in float64. */
-  current: Float64Array;
-  /** Materialised adversarial rows (float32, as tfjs holds them), batch x d. */
-  adversarial: Float32Array;
+  /** A PGD random start's row before it is scaled. */
+  row: Float64Array;
+  /** Labels of the rows the kernels currently hold (a batch or an evaluation chunk). */
+  labels: Uint8Array;
 }
 
-export function createScratch(featureCount: number, batchSize: number): Scratch {
+export function createWorkspace(kernels: Kernels): Workspace {
+  const d = kernels.featureCount;
   return {
-    v: new Float64Array(featureCount + 1),
-    direction: new Float64Array(featureCount),
-    gradient: new Float64Array(featureCount + 1),
-    offsets: new Uint32Array(batchSize),
-    rowOffsets: new Uint32Array(batchSize),
-    residual: new Float64Array(batchSize),
-    current: new Float64Array(batchSize * featureCount),
-    adversarial: new Float32Array(batchSize * featureCount),
+    kernels,
+    v: new Float64Array(d + 1),
+    direction: new Float64Array(d),
+    gradient: new Float64Array(d + 1),
+    row: new Float64Array(d),
+    labels: new Uint8Array(kernels.rowCapacity),
   };
 }
 
 /**
  * One optimiser step of `model` on the batch `indices` of the training split, with the run's training mode,
- * attack (attacks.ts's semantics) and objective. `clipToUnitBox`: pixel data keep adversarial inputs in [0,1]
- * (protocol.md).
+ * attack (attacks.ts's semantics) and objective. Pixel data keep adversarial inputs in [0,1] (protocol.md).
  */
-export function trainStep(
-  model: LinearModel,
-  train: Split,
-  indices: Uint32Array,
-  clipToUnitBox: boolean,
-  scratch: Scratch,
-): void {
+export function trainStep(model: LinearModel, ws: Workspace, indices: Uint32Array): void {
+  const k = ws.kernels;
   const d = model.featureCount;
   const n = indices.length;
-  const { v, gradient, offsets, residual } = scratch;
-  for (let j = 0; j <= d; j++) v[j] = (model.p1[j] as number) - (model.p0[j] as number);
-  for (let i = 0; i < n; i++) offsets[i] = (indices[i] as number) * d;
-  gradient.fill(0);
+  const train = k.split('train');
+  k.selectBatch(train, indices);
+  const { labels } = ws;
+  for (let i = 0; i < n; i++) labels[i] = k.u8[train.y + (indices[i] as number)] as number;
+  const c = loadWeights(ws, model.p0, model.p1);
+  k.gradient.fill(0);
   const spec = trainingAttack(model.run.mode);
+  let biasGradient = 0;
+  // The unclipped one-step attack's share of the gradient along the direction (see below).
+  let directionScale = 0;
 
   if (!spec) {
-    residuals(train.x, offsets, n, v, d, train.y, indices, 0, residual);
-    accumulateGradient(train.x, offsets, n, residual, d, gradient);
-    optimizerStep(model, gradient);
-    return;
-  }
-  // dL/dx_i = (softmax(z_i) - onehot(y_i)) W^T = r_i v, and sign(r_i) = 1 - 2 y_i exactly (sigmoid is in
-  // (0,1)), so the attack's direction is the same for every sample up to that sign: no backward pass needed.
-  // Where float32 softmax saturates, tfjs's autodiff gets r_i = 0 (no step) or only the wrong class's term;
-  // this exact form always steps, which is the math the attack defines.
-  const dirDotV = attackDirection(v, d, spec.norm, scratch.direction);
-  // The reference objective (run-spec.ts) adds the parameter gradient of every point the attack takes an input
-  // gradient at: the clean batch for a one-step attack, each iterate before its step for PGD.
-  const leak = model.run.objective === 'reference';
-  if (spec.method.name === 'one-step' && !clipToUnitBox) {
-    if (leak) {
-      residuals(train.x, offsets, n, v, d, train.y, indices, 0, residual);
-      accumulateGradient(train.x, offsets, n, residual, d, gradient);
-    }
-    // Unclipped, x_adv = x + eps s_i direction, so u_adv = u + eps s_i (direction . v) and
-    // sum_i r_i x_adv_i = sum_i r_i x_i + eps direction sum_i r_i s_i: the adversarial batch is never built.
-    const shift = spec.eps * dirDotV;
-    residuals(train.x, offsets, n, v, d, train.y, indices, shift, residual);
-    accumulateGradient(train.x, offsets, n, residual, d, gradient);
-    let signedResidualSum = 0;
-    for (let i = 0; i < n; i++)
-      signedResidualSum += (train.y[indices[i] as number] === 0 ? 1 : -1) * (residual[i] as number);
-    const scale = (spec.eps * signedResidualSum) / n;
-    const direction = scratch.direction;
-    for (let j = 0; j < d; j++) gradient[j] = (gradient[j] as number) + scale * (direction[j] as number);
-    optimizerStep(model, gradient);
-    return;
-  }
-  if (spec.method.name === 'one-step' && !leak) {
-    // Clipping makes each sample's step depend on its own pixels: the adversarial rows are built, and their
-    // logits summed in the same sweep (one pass over the batch, the mnist-shaped bench's hot loop).
-    const adversarial = scratch.adversarial;
-    const direction = scratch.direction;
-    const c = v[d] as number;
-    for (let i = 0; i < n; i++) {
-      const from = offsets[i] as number;
-      const to = i * d;
-      const y = train.y[indices[i] as number] as number;
-      const step = y === 0 ? spec.eps : -spec.eps;
-      let u = c;
-      for (let j = 0; j < d; j++) {
-        const value = Math.fround(unitBox((train.x[from + j] as number) + step * (direction[j] as number)));
-        adversarial[to + j] = value;
-        u += value * (v[j] as number);
-      }
-      residual[i] = 1 / (1 + Math.exp(-u)) - y;
-      offsets[i] = to;
-    }
-    accumulateGradient(adversarial, offsets, n, residual, d, gradient);
-    optimizerStep(model, gradient);
-    return;
-  }
-  // PGD (its random start and projection) and the reference objective's leaked gradients: the adversarial
-  // rows are built in float64 and rounded to float32 wherever a gradient or the update reads them.
-  const current = scratch.current;
-  for (let i = 0; i < n; i++) {
-    const from = offsets[i] as number;
-    for (let j = 0; j < d; j++) current[i * d + j] = train.x[from + j] as number;
-  }
-  const rowOffsets = scratch.rowOffsets;
-  for (let i = 0; i < n; i++) rowOffsets[i] = i * d;
-  const leakAt = (rows: Float64Array) => {
-    const adversarial = roundRows(rows, n * d, scratch.adversarial);
-    residuals(adversarial, rowOffsets, n, v, d, train.y, indices, 0, residual);
-    accumulateGradient(adversarial, rowOffsets, n, residual, d, gradient);
-  };
-  if (spec.method.name === 'one-step') {
-    if (leak) leakAt(current);
-    moveRows(current, train, indices, n, d, spec.eps, scratch.direction, clipToUnitBox);
+    k.dotRows(k.batchRows, n);
+    biasGradient = residualWeights(ws, n, c);
+    k.accumulateRows(k.batchRows, n);
   } else {
-    randomStart(current, train, offsets, n, d, spec, clipToUnitBox, model.attackRandom);
-    // linf boxes after the ball (project); l2 boxes the moved point, then projects onto the ball.
-    const boxMoved = clipToUnitBox && spec.norm === 'l2';
-    for (let step = 0; step < spec.method.steps; step++) {
-      if (leak) leakAt(current);
-      moveRows(current, train, indices, n, d, spec.method.stepSize, scratch.direction, boxMoved);
-      project(current, train, offsets, n, d, spec, clipToUnitBox);
+    // dL/dx_i = (softmax(z_i) - onehot(y_i)) W^T = r_i v, and sign(r_i) = 1 - 2 y_i exactly (sigmoid is in
+    // (0,1)), so the attack's direction is the same for every sample up to that sign: no backward pass needed.
+    // Where float32 softmax saturates, tfjs's autodiff gets r_i = 0 (no step) or only the wrong class's term;
+    // this exact form always steps, which is the math the attack defines.
+    const dirDotV = attackDirection(ws, spec.norm);
+    // The reference objective (run-spec.ts) adds the parameter gradient of every point the attack takes an input
+    // gradient at: the clean batch for a one-step attack, each iterate before its step for PGD.
+    const leak = model.run.objective === 'reference';
+    if (spec.method.name === 'one-step' && !k.clipToUnitBox) {
+      // Unclipped, x_adv = x + eps s_i direction, so u_adv = u + eps s_i (direction . v) and
+      // sum_i r_i x_adv_i = sum_i r_i x_i + eps direction sum_i r_i s_i: the adversarial batch is never built,
+      // and the clean rows' residuals (the reference's leak) are summed in the same pass.
+      k.dotRows(k.batchRows, n);
+      const shift = spec.eps * dirDotV;
+      let signedSum = 0;
+      const { dots, weights } = k;
+      for (let i = 0; i < n; i++) {
+        const y = labels[i] as number;
+        const sign = 1 - 2 * y;
+        const u = (dots[i] as number) + c;
+        const adversarial = sigmoid(u + shift * sign) - y;
+        const residual = leak ? adversarial + sigmoid(u) - y : adversarial;
+        weights[i] = residual / n;
+        biasGradient += residual / n;
+        signedSum += sign * adversarial;
+      }
+      k.accumulateRows(k.batchRows, n);
+      directionScale = (spec.eps * signedSum) / n;
+    } else if (spec.method.name === 'one-step') {
+      // Clipping makes each sample's step depend on its own pixels: the adversarial rows are built, and their
+      // logits taken in the same pass (the mnist-shaped bench's hot loop).
+      if (leak) biasGradient += gradientAt(ws, k.batchRows, n, c);
+      setSteps(ws, n, spec.eps);
+      k.stepRows(k.batchRows, n);
+      biasGradient += residualWeights(ws, n, c);
+      k.accumulateRows(k.workRows, n);
+    } else {
+      randomStart(ws, k.batchRows, n, spec, model.attackRandom);
+      setSteps(ws, n, spec.method.stepSize);
+      for (let step = 0; step < spec.method.steps; step++) {
+        if (leak) biasGradient += gradientAt(ws, k.workRows, n, c);
+        k.pgdStep(k.batchRows, n, spec.norm, spec.eps);
+      }
+      biasGradient += gradientAt(ws, k.workRows, n, c);
     }
   }
-  leakAt(current);
+  const { gradient, direction } = ws;
+  const accumulated = k.gradient;
+  for (let j = 0; j < d; j++)
+    gradient[j] = (accumulated[j] as number) + directionScale * (direction[j] as number);
+  gradient[d] = biasGradient;
   optimizerStep(model, gradient);
 }
 
-/** The attack's per-sample direction up to the sign s_i: sign(v) (linf) or v / ||v|| (l2); returns it . v. */
-function attackDirection(
-  v: Float64Array,
-  d: number,
-  norm: AttackSpec['norm'],
-  direction: Float64Array,
-): number {
-  let dirDotV = 0;
+/** Writes v = p1 - p0 to the workspace (float64) and the kernels (float32); returns the bias difference. */
+function loadWeights(ws: Workspace, p0: Float64Array, p1: Float64Array): number {
+  const { v } = ws;
+  const v32 = ws.kernels.v;
+  const d = ws.kernels.featureCount;
+  for (let j = 0; j < d; j++) {
+    const vj = (p1[j] as number) - (p0[j] as number);
+    v[j] = vj;
+    v32[j] = vj;
+  }
+  v[d] = (p1[d] as number) - (p0[d] as number);
+  return v[d];
+}
+
+/**
+ * The attack's per-sample direction up to the sign s_i: sign(v) (linf) or v / ||v|| (l2), written to the
+ * workspace and the kernels; returns direction . v.
+ */
+function attackDirection(ws: Workspace, norm: AttackSpec['norm']): number {
+  const { v, direction } = ws;
+  const direction32 = ws.kernels.direction;
+  const d = direction.length;
   if (norm === 'linf') {
+    let dirDotV = 0;
     for (let j = 0; j < d; j++) {
       const vj = v[j] as number;
-      const sign = vj > 0 ? 1 : vj < 0 ? -1 : 0;
+      // Comparisons, not branches: the signs of the weights are a coin toss, which a branch mispredicts.
+      const sign = Number(vj > 0) - Number(vj < 0);
       direction[j] = sign;
+      direction32[j] = sign;
       dirDotV += sign * vj;
     }
     return dirDotV;
@@ -237,58 +224,69 @@ function attackDirection(
   const norm2 = Math.sqrt(squared);
   // A zero weight vector has a zero input gradient: no step, as attacks.ts does.
   const scale = norm2 > 0 ? 1 / norm2 : 0;
-  for (let j = 0; j < d; j++) direction[j] = (v[j] as number) * scale;
+  for (let j = 0; j < d; j++) {
+    const value = (v[j] as number) * scale;
+    direction[j] = value;
+    direction32[j] = value;
+  }
   return norm2;
 }
 
-/** rows_i += size s_i direction, clipped to [0,1] if `clip` (s_i = 1 - 2 y_i, the gradient's sign). */
-function moveRows(
-  rows: Float64Array,
-  train: Split,
-  indices: Uint32Array,
-  n: number,
-  d: number,
-  size: number,
-  direction: Float64Array,
-  clip: boolean,
-): void {
-  for (let i = 0; i < n; i++) {
-    const step = train.y[indices[i] as number] === 0 ? size : -size;
-    for (let j = 0; j < d; j++) {
-      const moved = (rows[i * d + j] as number) + step * (direction[j] as number);
-      rows[i * d + j] = clip ? unitBox(moved) : moved;
-    }
-  }
+/** Signed step sizes of the held rows: size s_i with s_i = 1 - 2 y_i, the input gradient's sign. */
+function setSteps(ws: Workspace, n: number, size: number): void {
+  const { labels } = ws;
+  const { steps } = ws.kernels;
+  for (let i = 0; i < n; i++) steps[i] = labels[i] === 0 ? size : -size;
 }
 
-const unitBox = (value: number) => Math.min(Math.max(value, 0), 1);
+const sigmoid = (u: number) => 1 / (1 + Math.exp(-u));
 
 /**
- * PGD's random start from the run's attack stream, drawn exactly as attacks.ts's randomStart draws it (row by
- * row, each draw rounded to float32 as tfjs stores it), then added to the clean rows and clipped for pixel data.
+ * From the dot products the kernels hold: the gradient weights r_i / n with r_i = sigmoid(u_i) - y_i, the
+ * derivative of the mean batch loss (softplus(-(1 - 2 y_i) u_i) averaged) in u_i. Returns sum_i r_i / n.
  */
-function randomStart(
-  rows: Float64Array,
-  train: Split,
-  offsets: Uint32Array,
-  n: number,
-  d: number,
-  spec: AttackSpec,
-  clipToUnitBox: boolean,
-  random: Random,
-): void {
+function residualWeights(ws: Workspace, n: number, c: number): number {
+  const { labels } = ws;
+  const { dots, weights } = ws.kernels;
+  let sum = 0;
   for (let i = 0; i < n; i++) {
-    const from = offsets[i] as number;
-    const row = i * d;
+    const residual = (sigmoid((dots[i] as number) + c) - (labels[i] as number)) / n;
+    weights[i] = residual;
+    sum += residual;
+  }
+  return sum;
+}
+
+/** Adds class 1's gradient of the mean loss at the rows `rows` into the kernels' gradient; returns the bias's. */
+function gradientAt(ws: Workspace, rows: number, n: number, c: number): number {
+  ws.kernels.dotRows(rows, n);
+  const bias = residualWeights(ws, n, c);
+  ws.kernels.accumulateRows(rows, n);
+  return bias;
+}
+
+/**
+ * PGD's random start from `random`, drawn exactly as attacks.ts's randomStart draws it (row by row, each draw
+ * rounded to float32 as tfjs stores it), added to the clean rows `origins` and boxed for pixel data, into the
+ * kernels' work rows.
+ */
+function randomStart(ws: Workspace, origins: number, n: number, spec: AttackSpec, random: Random): void {
+  const { kernels: k, row } = ws;
+  const { f32, work } = k;
+  const d = k.featureCount;
+  const clip = k.clipToUnitBox;
+  for (let i = 0; i < n; i++) {
+    const x = (k.u32[origins / 4 + i] as number) / 4;
+    const out = i * k.stride;
     let scale = 1;
     if (spec.norm === 'linf') {
-      for (let j = 0; j < d; j++) rows[row + j] = Math.fround((2 * random.uniform() - 1) * spec.eps);
-    } else if (clipToUnitBox) {
+      for (let j = 0; j < d; j++) row[j] = Math.fround((2 * random.uniform() - 1) * spec.eps);
+    } else if (clip) {
       // advertorch's rule: towards a uniform point of the box, scaled down onto the ball.
       let squared = 0;
       for (let j = 0; j < d; j++) {
-        const delta = Math.fround(random.uniform()) - (train.x[from + j] as number);
-        rows[row + j] = delta;
+        const delta = Math.fround(Math.fround(random.uniform()) - (f32[x + j] as number));
+        row[j] = delta;
         squared += delta * delta;
       }
       scale = Math.min(1, spec.eps / Math.max(Math.sqrt(squared), 1e-30));
@@ -296,119 +294,16 @@ function randomStart(
       let squared = 0;
       for (let j = 0; j < d; j++) {
         const g = Math.fround(random.normal());
-        rows[row + j] = g;
+        row[j] = g;
         squared += g * g;
       }
       scale = spec.eps / Math.max(Math.sqrt(squared), 1e-30);
     }
     for (let j = 0; j < d; j++) {
-      const start = (train.x[from + j] as number) + (rows[row + j] as number) * scale;
-      rows[row + j] = clipToUnitBox ? unitBox(start) : start;
+      const start = (f32[x + j] as number) + (row[j] as number) * scale;
+      work[out + j] = clip ? Math.min(Math.max(start, 0), 1) : start;
     }
   }
-}
-
-/**
- * PGD's projection after a step, in attacks.ts's (advertorch's) order. linf: the ball, then the box. l2: the
- * rows were already boxed by the step, then the ball (which stays in the box).
- */
-function project(
-  rows: Float64Array,
-  train: Split,
-  offsets: Uint32Array,
-  n: number,
-  d: number,
-  spec: AttackSpec,
-  clipToUnitBox: boolean,
-): void {
-  for (let i = 0; i < n; i++) {
-    const from = offsets[i] as number;
-    const row = i * d;
-    if (spec.norm === 'linf') {
-      for (let j = 0; j < d; j++) {
-        const x = train.x[from + j] as number;
-        const delta = Math.min(Math.max((rows[row + j] as number) - x, -spec.eps), spec.eps);
-        rows[row + j] = clipToUnitBox ? unitBox(x + delta) : x + delta;
-      }
-      continue;
-    }
-    let squared = 0;
-    for (let j = 0; j < d; j++) squared += ((rows[row + j] as number) - (train.x[from + j] as number)) ** 2;
-    const scale = Math.min(1, spec.eps / Math.max(Math.sqrt(squared), 1e-30));
-    if (scale === 1) continue;
-    for (let j = 0; j < d; j++) {
-      const x = train.x[from + j] as number;
-      rows[row + j] = x + ((rows[row + j] as number) - x) * scale;
-    }
-  }
-}
-
-/** The rows rounded to float32, as tfjs holds an adversarial batch. */
-function roundRows(rows: Float64Array, length: number, out: Float32Array): Float32Array {
-  for (let k = 0; k < length; k++) out[k] = rows[k] as number;
-  return out;
-}
-/**
- * r_i = sigmoid(u_i + shift s_i) - y_i with u_i = x_i . v + c and s_i = 1 - 2 y_i; returns nothing, fills
- * `out`. The loss of the batch is the mean of softplus(-(1 - 2 y_i) u_i); its gradient in u_i is r_i / n.
- */
-function residuals(
-  inputs: Float32Array,
-  offsets: Uint32Array,
-  n: number,
-  v: Float64Array,
-  d: number,
-  labels: Uint8Array,
-  indices: Uint32Array,
-  shift: number,
-  out: Float64Array,
-): void {
-  const c = v[d] as number;
-  for (let i = 0; i < n; i++) {
-    const y = labels[indices[i] as number] as number;
-    const u = dot(inputs, offsets[i] as number, v, d) + c + (y === 0 ? shift : -shift);
-    out[i] = 1 / (1 + Math.exp(-u)) - y;
-  }
-}
-
-/**
- * gradient += (1/n) sum_i r_i [x_i, 1]: class 1's gradient of the mean batch loss. Four rows per sweep over the
- * gradient: its loads and stores, not the multiplies, bound this loop, and this halves them per row.
- */
-function accumulateGradient(
-  inputs: Float32Array,
-  offsets: Uint32Array,
-  n: number,
-  residual: Float64Array,
-  d: number,
-  gradient: Float64Array,
-): void {
-  let biasSum = 0;
-  for (let i = 0; i < n; i++) biasSum += residual[i] as number;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const o0 = offsets[i] as number;
-    const o1 = offsets[i + 1] as number;
-    const o2 = offsets[i + 2] as number;
-    const o3 = offsets[i + 3] as number;
-    const r0 = (residual[i] as number) / n;
-    const r1 = (residual[i + 1] as number) / n;
-    const r2 = (residual[i + 2] as number) / n;
-    const r3 = (residual[i + 3] as number) / n;
-    for (let j = 0; j < d; j++) {
-      gradient[j] =
-        (gradient[j] as number) +
-        (r0 * (inputs[o0 + j] as number) +
-          r1 * (inputs[o1 + j] as number) +
-          (r2 * (inputs[o2 + j] as number) + r3 * (inputs[o3 + j] as number)));
-    }
-  }
-  for (; i < n; i++) {
-    const offset = offsets[i] as number;
-    const r = (residual[i] as number) / n;
-    for (let j = 0; j < d; j++) gradient[j] = (gradient[j] as number) + r * (inputs[offset + j] as number);
-  }
-  gradient[d] = (gradient[d] as number) + biasSum / n;
 }
 
 /**
@@ -420,8 +315,9 @@ function optimizerStep(model: LinearModel, gradient: Float64Array): void {
   const lr = model.run.learningRate;
   const optimizer = model.run.optimizer;
   model.steps += 1;
-  const correction1 = 1 - ADAM.beta1 ** model.steps;
-  const correction2 = 1 - ADAM.beta2 ** model.steps;
+  // torch.optim.Adam's arrangement: the bias corrections folded into a step size and a denominator scale.
+  const stepSize = lr / (1 - ADAM.beta1 ** model.steps);
+  const denominatorScale = 1 / Math.sqrt(1 - ADAM.beta2 ** model.steps);
   for (let j = 0; j < gradient.length; j++) {
     const g = gradient[j] as number;
     let update: number;
@@ -430,7 +326,7 @@ function optimizerStep(model: LinearModel, gradient: Float64Array): void {
       const sj = ADAM.beta2 * (s[j] as number) + (1 - ADAM.beta2) * g * g;
       m[j] = mj;
       s[j] = sj;
-      update = (lr * (mj / correction1)) / (Math.sqrt(sj / correction2) + ADAM.epsilon);
+      update = (stepSize * mj) / (Math.sqrt(sj) * denominatorScale + ADAM.epsilon);
     } else if (optimizer === 'sgd-momentum') {
       const velocity = SGD_MOMENTUM * (m[j] as number) + g;
       m[j] = velocity;
@@ -443,43 +339,28 @@ function optimizerStep(model: LinearModel, gradient: Float64Array): void {
   }
 }
 
-/** Mean clean cross-entropy and per-class correct counts on a split; ties (u = 0) go to class 0. */
-export function evaluateLinear(p0: Float64Array, p1: Float64Array, split: Split, d: number): SplitMetrics {
-  const c = (p1[d] as number) - (p0[d] as number);
-  const v = new Float64Array(d);
-  for (let j = 0; j < d; j++) v[j] = (p1[j] as number) - (p0[j] as number);
-  let lossSum = 0;
-  const correct: [number, number] = [0, 0];
-  const total: [number, number] = [0, 0];
-  const x = split.x;
-  for (let i = 0; i < split.count; i++) {
-    const u = dot(x, i * d, v, d) + c;
-    const y = split.y[i] as 0 | 1;
-    lossSum += softplus(y === 0 ? u : -u);
-    total[y] += 1;
-    if ((u > 0 ? 1 : 0) === y) correct[y] += 1;
-  }
-  return { loss: lossSum / split.count, correct, total };
-}
+/** Loss and per-class counts, summed chunk by chunk from the dot products the kernels hold. */
+class Tally {
+  private lossSum = 0;
+  private readonly correct: [number, number] = [0, 0];
+  private readonly total: [number, number] = [0, 0];
 
-/**
- * x[offset .. offset + d) . v[0 .. d). Four partial sums: a single running sum makes every add wait for the
- * previous one (float add latency), which made the whole step about twice as slow.
- */
-function dot(x: Float32Array, offset: number, v: Float64Array, d: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let j = 0;
-  for (; j + 3 < d; j += 4) {
-    s0 += (x[offset + j] as number) * (v[j] as number);
-    s1 += (x[offset + j + 1] as number) * (v[j + 1] as number);
-    s2 += (x[offset + j + 2] as number) * (v[j + 2] as number);
-    s3 += (x[offset + j + 3] as number) * (v[j + 3] as number);
+  /** Ties (u = 0) go to class 0. */
+  add(ws: Workspace, n: number, c: number): void {
+    const { labels } = ws;
+    const { dots } = ws.kernels;
+    for (let i = 0; i < n; i++) {
+      const u = (dots[i] as number) + c;
+      const y = labels[i] as 0 | 1;
+      this.lossSum += softplus(y === 0 ? u : -u);
+      this.total[y] += 1;
+      if ((u > 0 ? 1 : 0) === y) this.correct[y] += 1;
+    }
   }
-  for (; j < d; j++) s0 += (x[offset + j] as number) * (v[j] as number);
-  return s0 + s1 + (s2 + s3);
+
+  metrics(): SplitMetrics {
+    return { loss: this.lossSum / (this.total[0] + this.total[1]), correct: this.correct, total: this.total };
+  }
 }
 
 /** log(1 + e^t) without overflow. */
@@ -487,59 +368,61 @@ function softplus(t: number): number {
   return t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t));
 }
 
-/** evaluate.ts's chunk: the evaluation stream's draws do not depend on it, but the scratch buffers do. */
-const EVALUATION_CHUNK = 256;
+/** Calls `chunk(origins, n)` for runs of at most rowCapacity rows of a split, their labels in the workspace. */
+function forChunks(ws: Workspace, split: SplitName, chunk: (origins: number, n: number) => void): void {
+  const k = ws.kernels;
+  const { count, rows, y } = k.split(split);
+  for (let start = 0; start < count; start += k.rowCapacity) {
+    const n = Math.min(k.rowCapacity, count - start);
+    ws.labels.set(k.u8.subarray(y + start, y + start + n));
+    chunk(rows + start * 4, n);
+  }
+}
+
+/** Mean clean cross-entropy and per-class correct counts on a split. */
+export function evaluateLinear(
+  p0: Float64Array,
+  p1: Float64Array,
+  ws: Workspace,
+  split: SplitName,
+): SplitMetrics {
+  const c = loadWeights(ws, p0, p1);
+  const tally = new Tally();
+  forChunks(ws, split, (origins, n) => {
+    ws.kernels.dotRows(origins, n);
+    tally.add(ws, n, c);
+  });
+  return tally.metrics();
+}
 
 /**
  * The metrics of a split under `spec`, with attacks.ts's semantics as in evaluate.ts's evaluateRobust: every
  * sample attacked against the model (PGD's random start from `random`, drawn row by row), then the loss and
- * per-class correct counts of the attacked samples (rounded to float32, as tfjs holds them).
+ * per-class correct counts of the attacked samples.
  */
 export function evaluateRobustLinear(
   p0: Float64Array,
   p1: Float64Array,
-  split: Split,
-  d: number,
+  ws: Workspace,
+  split: SplitName,
   spec: AttackSpec,
-  clipToUnitBox: boolean,
   random: Random,
 ): SplitMetrics {
-  const v = new Float64Array(d + 1);
-  for (let j = 0; j <= d; j++) v[j] = (p1[j] as number) - (p0[j] as number);
-  const direction = new Float64Array(d);
-  attackDirection(v, d, spec.norm, direction);
-  const rows = new Float64Array(EVALUATION_CHUNK * d);
-  const rounded = new Float32Array(EVALUATION_CHUNK * d);
-  const offsets = new Uint32Array(EVALUATION_CHUNK);
-  const indices = new Uint32Array(EVALUATION_CHUNK);
-  let lossSum = 0;
-  const correct: [number, number] = [0, 0];
-  const total: [number, number] = [0, 0];
-  for (let start = 0; start < split.count; start += EVALUATION_CHUNK) {
-    const n = Math.min(EVALUATION_CHUNK, split.count - start);
-    for (let i = 0; i < n; i++) {
-      indices[i] = start + i;
-      offsets[i] = (start + i) * d;
-      for (let j = 0; j < d; j++) rows[i * d + j] = split.x[(start + i) * d + j] as number;
-    }
+  const k = ws.kernels;
+  const c = loadWeights(ws, p0, p1);
+  attackDirection(ws, spec.norm);
+  const tally = new Tally();
+  forChunks(ws, split, (origins, n) => {
     if (spec.method.name === 'one-step') {
-      moveRows(rows, split, indices, n, d, spec.eps, direction, clipToUnitBox);
+      setSteps(ws, n, spec.eps);
+      k.stepRows(origins, n);
     } else {
-      randomStart(rows, split, offsets, n, d, spec, clipToUnitBox, random);
-      const boxMoved = clipToUnitBox && spec.norm === 'l2';
-      for (let step = 0; step < spec.method.steps; step++) {
-        moveRows(rows, split, indices, n, d, spec.method.stepSize, direction, boxMoved);
-        project(rows, split, offsets, n, d, spec, clipToUnitBox);
-      }
+      randomStart(ws, origins, n, spec, random);
+      setSteps(ws, n, spec.method.stepSize);
+      for (let step = 0; step < spec.method.steps; step++) k.pgdStep(origins, n, spec.norm, spec.eps);
+      k.dotRows(k.workRows, n);
     }
-    roundRows(rows, n * d, rounded);
-    for (let i = 0; i < n; i++) {
-      const u = dot(rounded, i * d, v, d) + (v[d] as number);
-      const y = split.y[start + i] as 0 | 1;
-      lossSum += softplus(y === 0 ? u : -u);
-      total[y] += 1;
-      if ((u > 0 ? 1 : 0) === y) correct[y] += 1;
-    }
-  }
-  return { loss: lossSum / split.count, correct, total };
+    tally.add(ws, n, c);
+  });
+  return tally.metrics();
 }

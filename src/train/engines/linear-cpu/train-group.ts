@@ -1,5 +1,3 @@
-import type { LoadedDataset } from '../../../datasets/types.js';
-import { featureCount } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
 import { epochBatches } from '../../batches.js';
 import { observeEpoch } from '../../early-stopping.js';
@@ -8,13 +6,15 @@ import { initLinear } from '../../init.js';
 import type { RunMetrics } from '../../result.js';
 import { robustMetrics } from '../../robust.js';
 import { type RunSpec, trainingAttack } from '../../run-spec.js';
+import type { Kernels } from './kernels.js';
 import {
   createLinearModel,
-  createScratch,
+  createWorkspace,
   evaluateLinear,
   evaluateRobustLinear,
   type LinearModel,
   trainStep,
+  type Workspace,
 } from './linear-model.js';
 
 /** A run's result as a worker sends it to the engine. */
@@ -34,29 +34,28 @@ export const sameBatchesKey = (run: RunSpec) => `${run.seed}|${run.batchSize}`;
  */
 export function trainGroup(
   runs: readonly RunSpec[],
-  data: LoadedDataset,
+  kernels: Kernels,
   onFinished: (finished: FinishedRun) => void,
 ): void {
   const first = runs[0];
   if (!first) return;
   const started = performance.now();
-  const d = featureCount(data.featureShape);
-  const init = initLinear(d, 2, Random.stream(first.seed, TrainingStream.init));
+  const init = initLinear(kernels.featureCount, 2, Random.stream(first.seed, TrainingStream.init));
   const models = runs.map((run) => createLinearModel(run, init));
   const batchRandom = Random.stream(first.seed, TrainingStream.batches);
-  const scratch = createScratch(d, first.batchSize);
-  const train = data.splits.train;
+  const ws = createWorkspace(kernels);
   const maxEpochs = Math.max(...runs.map((r) => r.maxEpochs));
 
   for (let epoch = 1; epoch <= maxEpochs; epoch++) {
     const active = models.filter((m) => !m.finished);
     if (active.length === 0) return;
-    for (const batch of epochBatches(train.count, first.batchSize, batchRandom)) {
-      for (const model of active) trainStep(model, train, batch, data.pixelRange, scratch);
+    // Model by model within a batch, so the batch's rows stay in cache for every model that shares it.
+    for (const batch of epochBatches(kernels.split('train').count, first.batchSize, batchRandom)) {
+      for (const model of active) trainStep(model, ws, batch);
     }
     for (const model of active) {
       model.epochsRun = epoch;
-      const validationLoss = evaluateLinear(model.p0, model.p1, data.splits.validation, d).loss;
+      const validationLoss = evaluateLinear(model.p0, model.p1, ws, 'validation').loss;
       const observed = observeEpoch(model.stopping, epoch, validationLoss, model.run.patience);
       model.stopping = observed.state;
       if (observed.improved) model.best = { p0: model.p0.slice(), p1: model.p1.slice() };
@@ -64,7 +63,7 @@ export function trainGroup(
         model.finished = true;
         onFinished({
           runId: model.run.runId,
-          trained: finish(model, data, d),
+          trained: finish(model, ws),
           wallSeconds: (performance.now() - started) / 1000,
         });
       }
@@ -72,19 +71,19 @@ export function trainGroup(
   }
 }
 
-function finish(model: LinearModel, data: LoadedDataset, d: number): TrainedRun {
+function finish(model: LinearModel, ws: Workspace): TrainedRun {
   const { p0, p1 } = model.best;
   const metrics: RunMetrics = {
-    validation: evaluateLinear(p0, p1, data.splits.validation, d),
-    testImbalanced: evaluateLinear(p0, p1, data.splits.testImbalanced, d),
-    testBalanced: evaluateLinear(p0, p1, data.splits.testBalanced, d),
+    validation: evaluateLinear(p0, p1, ws, 'validation'),
+    testImbalanced: evaluateLinear(p0, p1, ws, 'testImbalanced'),
+    testBalanced: evaluateLinear(p0, p1, ws, 'testBalanced'),
   };
   const spec = trainingAttack(model.run.mode);
-  // In the worker, in loops: handing the weights to tfjs's evaluation cost ~0.35 s of main-thread time per
-  // gaussian run, more than training it.
+  // In the worker, in the kernels: handing the weights to tfjs's evaluation cost ~0.35 s of main-thread time
+  // per gaussian run, more than training it.
   if (spec)
     metrics.robust = robustMetrics(spec, model.run.seed, (attackSpec, random) =>
-      evaluateRobustLinear(p0, p1, data.splits.testBalanced, d, attackSpec, data.pixelRange, random),
+      evaluateRobustLinear(p0, p1, ws, 'testBalanced', attackSpec, random),
     );
   return { epochsRun: model.epochsRun, bestEpoch: model.stopping.bestEpoch, metrics };
 }

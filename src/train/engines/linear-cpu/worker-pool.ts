@@ -4,7 +4,10 @@ import type { WorkerReply } from './serve-units.js';
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 
 export interface PoolOptions<Unit, Message> {
-  /** The worker's TypeScript module; it calls serveUnits and reads its data from `workerData.data`. */
+  /**
+   * The worker's TypeScript module; it calls serveUnits and reads its data from `workerData.data` and its slot,
+   * 0 .. workerCount - 1 (a replacement for a crashed worker takes its slot), from `workerData.slot`.
+   */
   entry: URL;
   /** Shared with every worker (SharedArrayBuffers in it are shared, not copied). */
   data: unknown;
@@ -32,9 +35,11 @@ export async function runOnWorkers<Unit, Message>(options: PoolOptions<Unit, Mes
   };
   signal?.addEventListener('abort', abort, { once: true });
 
-  const runWorker = () =>
+  const runWorker = (slot: number) =>
     new Promise<void>((resolve) => {
-      const worker = new Worker(BOOTSTRAP, { workerData: { entry: options.entry.href, data: options.data } });
+      const worker = new Worker(BOOTSTRAP, {
+        workerData: { entry: options.entry.href, data: options.data, slot },
+      });
       live.add(worker);
       let current: Unit | undefined;
       let failure: Error | undefined;
@@ -63,11 +68,13 @@ export async function runOnWorkers<Unit, Message>(options: PoolOptions<Unit, Mes
       sendNext();
     });
 
-  const slot = async () => {
-    while (next < units.length && !signal?.aborted) await runWorker();
+  const keepSlotBusy = async (slot: number) => {
+    while (next < units.length && !signal?.aborted) await runWorker(slot);
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(options.workerCount, units.length) }, slot));
+    await Promise.all(
+      Array.from({ length: Math.min(options.workerCount, units.length) }, (_, slot) => keepSlotBusy(slot)),
+    );
     await Promise.all(callbacks);
   } finally {
     signal?.removeEventListener('abort', abort);

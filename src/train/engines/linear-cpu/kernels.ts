@@ -1,0 +1,267 @@
+import { readFileSync } from 'node:fs';
+import { featureCount, type LoadedDataset, SPLIT_NAMES, type SplitName } from '../../../datasets/types.js';
+
+/** kernels.as.ts built by `npm run build:kernels`. */
+const WASM = new URL('./kernels.wasm', import.meta.url);
+const PAGE_BYTES = 65536;
+/** wasm32 addresses 4 GiB; a dataset and its scratch beyond that cannot be trained by these kernels. */
+const MAX_PAGES = 65536;
+/** Rows per kernel call in evaluation: the evaluation stream's draws do not depend on it, only the scratch. */
+export const EVALUATION_ROWS = 256;
+
+/** A split as the kernels see it: byte addresses in the shared memory. */
+export interface SplitLayout {
+  count: number;
+  /** Row 0 of `count` rows of `stride` float32s. */
+  x: number;
+  /** `count` u32 byte addresses, one per row: a whole split, or any run of it, is a row list. */
+  rows: number;
+  /** `count` labels, one byte each. */
+  y: number;
+}
+
+/**
+ * Where everything lives in the memory the worker threads share: the dataset once, then one scratch region
+ * per worker slot. Plain data, so it crosses to workers with the memory.
+ */
+export interface KernelLayout {
+  featureCount: number;
+  /** Floats per row: featureCount rounded up to the kernels' 8 lanes, the padding zero. */
+  stride: number;
+  /** Pixel data: attacks clip to [0,1] (protocol.md). */
+  clipToUnitBox: boolean;
+  splits: Record<SplitName, SplitLayout>;
+  /** Rows a slot's scratch holds at once: the largest batch, and at least EVALUATION_ROWS. */
+  rowCapacity: number;
+  firstSlot: number;
+  slotBytes: number;
+}
+
+/** The memory (its buffer is a SharedArrayBuffer) and its layout, as the engine hands them to workers. */
+export interface SharedKernelData {
+  memory: WebAssembly.Memory;
+  layout: KernelLayout;
+}
+
+const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+/** Offsets of one slot's buffers from its start (their sizes follow from stride and rowCapacity). */
+function slotOffsets(stride: number, rows: number) {
+  const vector = align(stride * 4);
+  const perRow4 = align(rows * 4);
+  let at = 0;
+  const next = (bytes: number) => {
+    const offset = at;
+    at += bytes;
+    return offset;
+  };
+  return {
+    v: next(vector),
+    direction: next(vector),
+    gradient: next(vector),
+    weights: next(perRow4),
+    steps: next(perRow4),
+    batchRows: next(perRow4),
+    workRows: next(perRow4),
+    dots: next(align(rows * 8)),
+    work: next(rows * stride * 4),
+    bytes: at,
+  };
+}
+
+/**
+ * Copies `data` into a new shared memory laid out for `slots` workers whose batches have at most `maxBatch`
+ * rows. Done once per cell on the main thread; every worker then reads the same bytes.
+ */
+export function shareWithKernels(data: LoadedDataset, slots: number, maxBatch: number): SharedKernelData {
+  const d = featureCount(data.featureShape);
+  const stride = Math.ceil(d / 8) * 8;
+  const rowCapacity = Math.max(maxBatch, EVALUATION_ROWS);
+  let at = 0;
+  const splits = {} as Record<SplitName, SplitLayout>;
+  for (const name of SPLIT_NAMES) {
+    const { count } = data.splits[name];
+    const x = at;
+    const rows = x + count * stride * 4;
+    const y = rows + align(count * 4);
+    at = y + align(count);
+    splits[name] = { count, x, rows, y };
+  }
+  const slot = slotOffsets(stride, rowCapacity);
+  const layout: KernelLayout = {
+    featureCount: d,
+    stride,
+    clipToUnitBox: data.pixelRange,
+    splits,
+    rowCapacity,
+    firstSlot: at,
+    slotBytes: slot.bytes,
+  };
+  const pages = Math.ceil((at + slots * slot.bytes) / PAGE_BYTES);
+  if (pages > MAX_PAGES)
+    throw new RangeError(
+      `linear-cpu: the dataset and its scratch need ${pages * PAGE_BYTES} bytes, more than the 4 GiB the kernels address`,
+    );
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const f32 = new Float32Array(memory.buffer);
+  const u32 = new Uint32Array(memory.buffer);
+  const u8 = new Uint8Array(memory.buffer);
+  for (const name of SPLIT_NAMES) {
+    const split = data.splits[name];
+    const { x, rows, y, count } = splits[name];
+    for (let i = 0; i < count; i++) {
+      const row = x + i * stride * 4;
+      f32.set(split.x.subarray(i * d, (i + 1) * d), row / 4);
+      u32[rows / 4 + i] = row;
+    }
+    u8.set(split.y.subarray(0, count), y);
+  }
+  return { memory, layout };
+}
+
+interface KernelExports {
+  dotRows(rows: number, n: number, stride: number, v: number, dots: number): void;
+  accumulateRows(rows: number, n: number, stride: number, weights: number, gradient: number): void;
+  stepRows(
+    rows: number,
+    n: number,
+    stride: number,
+    steps: number,
+    direction: number,
+    clip: boolean,
+    work: number,
+    v: number,
+    dots: number,
+  ): void;
+  pgdStepLinf(
+    work: number,
+    origins: number,
+    n: number,
+    stride: number,
+    steps: number,
+    direction: number,
+    eps: number,
+    clip: boolean,
+  ): void;
+  pgdStepL2(
+    work: number,
+    origins: number,
+    n: number,
+    stride: number,
+    steps: number,
+    direction: number,
+    eps: number,
+    clip: boolean,
+  ): void;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/**
+ * One worker's handle on the kernels: the shared dataset, its own slot's scratch, and the compiled loops. The
+ * slot's vectors are typed views the caller fills and reads; row lists are byte addresses (SplitLayout.rows,
+ * `batchRows`, `workRows`), and `f32`, `u32` and `u8` view the whole memory (index: address / 4, or address).
+ */
+export class Kernels {
+  readonly featureCount: number;
+  readonly stride: number;
+  readonly clipToUnitBox: boolean;
+  readonly rowCapacity: number;
+  readonly f32: Float32Array;
+  readonly u32: Uint32Array;
+  readonly u8: Uint8Array;
+  /** The model's weights v and the attack's direction, stride float32s each (the padding stays zero). */
+  readonly v: Float32Array;
+  readonly direction: Float32Array;
+  /** stride float32s the gradient kernels add into. */
+  readonly gradient: Float32Array;
+  /** Per held row: the gradient weight, the signed step size, the dot product. */
+  readonly weights: Float32Array;
+  readonly steps: Float32Array;
+  readonly dots: Float64Array;
+  /** rowCapacity rows of scratch: adversarial rows and PGD iterates. */
+  readonly work: Float32Array;
+  /** Row lists (byte addresses): the current batch in its split, and the rows of `work`. */
+  readonly batchRows: number;
+  readonly workRows: number;
+  private readonly exports: KernelExports;
+  private readonly layout: KernelLayout;
+  private readonly batchRowList: Uint32Array;
+  private readonly address: Record<
+    'v' | 'direction' | 'gradient' | 'weights' | 'steps' | 'dots' | 'work',
+    number
+  >;
+
+  constructor({ memory, layout }: SharedKernelData, slot: number) {
+    compiled ??= new WebAssembly.Module(readFileSync(WASM));
+    this.exports = new WebAssembly.Instance(compiled, { env: { memory } })
+      .exports as unknown as KernelExports;
+    this.layout = layout;
+    const { stride, rowCapacity } = layout;
+    this.featureCount = layout.featureCount;
+    this.stride = stride;
+    this.clipToUnitBox = layout.clipToUnitBox;
+    this.rowCapacity = rowCapacity;
+    const buffer = memory.buffer;
+    this.f32 = new Float32Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.u8 = new Uint8Array(buffer);
+    const base = layout.firstSlot + slot * layout.slotBytes;
+    const at = slotOffsets(stride, rowCapacity);
+    this.address = {
+      v: base + at.v,
+      direction: base + at.direction,
+      gradient: base + at.gradient,
+      weights: base + at.weights,
+      steps: base + at.steps,
+      dots: base + at.dots,
+      work: base + at.work,
+    };
+    this.v = new Float32Array(buffer, this.address.v, stride);
+    this.direction = new Float32Array(buffer, this.address.direction, stride);
+    this.gradient = new Float32Array(buffer, this.address.gradient, stride);
+    this.weights = new Float32Array(buffer, this.address.weights, rowCapacity);
+    this.steps = new Float32Array(buffer, this.address.steps, rowCapacity);
+    this.dots = new Float64Array(buffer, this.address.dots, rowCapacity);
+    this.work = new Float32Array(buffer, this.address.work, rowCapacity * stride);
+    this.batchRows = base + at.batchRows;
+    this.batchRowList = new Uint32Array(buffer, this.batchRows, rowCapacity);
+    this.workRows = base + at.workRows;
+    const workRowList = new Uint32Array(buffer, this.workRows, rowCapacity);
+    for (let i = 0; i < rowCapacity; i++) workRowList[i] = this.address.work + i * stride * 4;
+  }
+
+  split(name: SplitName): SplitLayout {
+    return this.layout.splits[name];
+  }
+
+  /** Points `batchRows` at the rows `indices` of `split`. */
+  selectBatch(split: SplitLayout, indices: Uint32Array): void {
+    const rowBytes = this.stride * 4;
+    for (let i = 0; i < indices.length; i++)
+      this.batchRowList[i] = split.x + (indices[i] as number) * rowBytes;
+  }
+
+  /** dots_i = row_i . v. */
+  dotRows(rows: number, n: number): void {
+    this.exports.dotRows(rows, n, this.stride, this.address.v, this.address.dots);
+  }
+
+  /** gradient += sum_i weights_i row_i. */
+  accumulateRows(rows: number, n: number): void {
+    this.exports.accumulateRows(rows, n, this.stride, this.address.weights, this.address.gradient);
+  }
+
+  /** work_i = box(row_i + steps_i direction), dots_i = work_i . v. */
+  stepRows(rows: number, n: number): void {
+    const { address: a, exports: k } = this;
+    k.stepRows(rows, n, this.stride, a.steps, a.direction, this.clipToUnitBox, a.work, a.v, a.dots);
+  }
+
+  /** One PGD step of the iterates in `work` around the clean rows `origins`. */
+  pgdStep(origins: number, n: number, norm: 'linf' | 'l2', eps: number): void {
+    const { address: a } = this;
+    const step = norm === 'linf' ? this.exports.pgdStepLinf : this.exports.pgdStepL2;
+    step(a.work, origins, n, this.stride, a.steps, a.direction, eps, this.clipToUnitBox);
+  }
+}
