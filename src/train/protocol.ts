@@ -54,7 +54,7 @@ export const DATASET_DEFAULTS: Record<DatasetGroup, DatasetDefaults> = {
   cifar10: { model: 'mlp', optimizer: 'sgd-momentum', attack: 'pgd' },
 };
 
-/** PyTorch's torch.optim defaults; tfjs's Adam epsilon (1e-7) differs and is overridden. */
+/** torch.optim.Adam's defaults (optimizers.ts implements it; tfjs's own Adam defaults to epsilon 1e-7). */
 export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
 /** The reference's CIFAR optimiser: torch.optim.SGD(momentum=0.9), no dampening, no Nesterov. */
 export const SGD_MOMENTUM = 0.9;

@@ -7,8 +7,13 @@ beforeAll(async () => {
 });
 
 /** Applies the given gradients one step at a time and returns the parameter after each step. */
-function steps(name: 'adam' | 'sgd-momentum', learningRate: number, gradients: number[]): number[] {
-  const p = tf.variable(tf.scalar(1));
+function steps(
+  name: 'adam' | 'sgd-momentum',
+  learningRate: number,
+  gradients: number[],
+  start = 1,
+): number[] {
+  const p = tf.variable(tf.scalar(start));
   const optimizer = createOptimizer(name, learningRate);
   const out = gradients.map((g) => {
     optimizer.applyGradients({ [p.name]: tf.scalar(g) });
@@ -31,4 +36,10 @@ it('Adam follows PyTorch with eps 1e-8', () => {
   // With g = 1e-7 the epsilon matters: 1e-7 / (1e-7 + 1e-8) = 0.909..., tfjs's default 1e-7 would give 0.5.
   const [p1] = steps('adam', 0.01, [1e-7]);
   expect(p1).toBeCloseTo(1 - (0.01 * 1e-7) / (1e-7 + 1e-8), 6);
+});
+
+it("Adam's bias corrections are PyTorch's float64 1 - beta^t: a constant gradient moves p by exactly lr a step", () => {
+  // m_hat = v_hat^(1/2) = g at every step. tfjs's Adam, with beta^t accumulated in float32, gives -0.9999933,
+  // -1.9999833 and -2.9999697 here.
+  expect(steps('adam', 1, [1, 1, 1], 0)).toEqual([-1, -2, -3]);
 });

@@ -6,7 +6,8 @@ import { type EarlyStoppingState, initialEarlyStopping, observeEpoch } from '../
 import type { TrainedRun } from '../engine.js';
 import { evaluateRobust, evaluateSplit, type Logits } from '../evaluate.js';
 import { initLinear, type LinearWeights } from '../init.js';
-import { ADAM, MLP_HIDDEN, SGD_MOMENTUM } from '../protocol.js';
+import { adamDirection } from '../optimizers.js';
+import { MLP_HIDDEN, SGD_MOMENTUM } from '../protocol.js';
 import type { RunMetrics } from '../result.js';
 import { robustMetrics } from '../robust.js';
 import { type RunSpec, trainingAttack } from '../run-spec.js';
@@ -201,8 +202,8 @@ export class StackedCell {
   }
 
   /**
-   * The update rules of optimizers.ts (PyTorch's semantics) with one learning rate per model; stopped models
-   * get a zero update.
+   * The update rules of optimizers.ts (PyTorch's semantics; Adam through the same adamDirection) with one
+   * learning rate per model; stopped models get a zero update.
    */
   private optimizerStep(gradients: tf.Tensor[]): void {
     this.steps += 1;
@@ -214,12 +215,7 @@ export class StackedCell {
       if (optimizer === 'adam') {
         const first = this.slots[k] as tf.Variable;
         const second = this.slots[k + count] as tf.Variable;
-        first.assign(tf.add(tf.mul(first, ADAM.beta1), tf.mul(gradient, 1 - ADAM.beta1)));
-        second.assign(tf.add(tf.mul(second, ADAM.beta2), tf.mul(tf.square(gradient), 1 - ADAM.beta2)));
-        update = tf.div(
-          tf.div(first, 1 - ADAM.beta1 ** this.steps),
-          tf.add(tf.sqrt(tf.div(second, 1 - ADAM.beta2 ** this.steps)), ADAM.epsilon),
-        );
+        update = adamDirection(first, second, gradient, this.steps);
       } else if (optimizer === 'sgd-momentum') {
         const velocity = this.slots[k] as tf.Variable;
         velocity.assign(tf.add(tf.mul(velocity, SGD_MOMENTUM), gradient));
