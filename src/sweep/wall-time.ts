@@ -18,6 +18,13 @@ export const measuredRateSchema = z.object({
   /** Gradient passes a training sample takes per step: 1 standard, 2 one-step, steps + 1 for PGD. */
   gradientPasses: z.number().int().positive(),
   msPerModelEpoch: z.number().positive(),
+  /** Balanced test samples of the measured case: a run's final evaluation attacks every one of them. */
+  evaluationSamples: z.number().int().positive(),
+  /**
+   * Wall milliseconds a run takes beyond its epochs: its final clean and robust evaluation (for linear-cpu
+   * with its share of starting the workers). Paid once per run, however early it stops.
+   */
+  msPerRunEvaluation: z.number().nonnegative(),
   measuredAt: z.string(),
 });
 export type MeasuredRate = z.infer<typeof measuredRateSchema>;
@@ -51,8 +58,9 @@ function gradientPassesOf(run: RunSpec): number {
 /**
  * Wall time of a sweep's runs from measured rates. The model: a model-epoch's time is proportional to its
  * arithmetic, training samples x features x gradient passes, so a run takes the rate measured for its engine,
- * model and kind of attack (the one measured at the nearest feature count), scaled by that product's ratio. Both engines' measured rates already use every core
- * of the bench machine, so runs add up rather than overlap.
+ * model and kind of attack (the one measured at the nearest feature count), scaled by that product's ratio;
+ * its final evaluation takes the measured one scaled by balanced test samples x features. Both engines'
+ * measured rates already use every core of the bench machine, so runs add up rather than overlap.
  */
 export function estimateWallTime(
   runs: readonly RunSpec[],
@@ -80,7 +88,9 @@ export function estimateWallTime(
     const work =
       (trainSamples * features * gradientPassesOf(run)) /
       (rate.trainSamples * rate.features * rate.gradientPasses);
-    maxSeconds += (rate.msPerModelEpoch * work * run.maxEpochs) / 1000;
+    const evaluationWork = (2 * run.dataset.sizes.test * features) / (rate.evaluationSamples * rate.features);
+    maxSeconds +=
+      (rate.msPerModelEpoch * work * run.maxEpochs + rate.msPerRunEvaluation * evaluationWork) / 1000;
   }
   return { maxSeconds, unratedRuns, ratesUsed: [...used] };
 }

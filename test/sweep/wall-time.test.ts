@@ -3,16 +3,23 @@ import { DEFAULT_SYNTHETIC_PARAMS } from '../../src/datasets/types.js';
 import { estimateWallTime, type MeasuredRate } from '../../src/sweep/wall-time.js';
 import type { RunSpec } from '../../src/train/run-spec.js';
 
-const rate = (features: number, ms: number, attack: MeasuredRate['attack'] = 'one-step'): MeasuredRate => ({
+const rate = (
+  features: number,
+  ms: number,
+  attack: MeasuredRate['attack'] = 'one-step',
+  msPerRunEvaluation = 0,
+): MeasuredRate => ({
   case: `c${features}`,
   engine: 'linear-cpu',
-  backend: 'worker-threads',
+  backend: 'wasm-simd',
   model: 'linear',
   features,
   trainSamples: 8000,
   attack,
   gradientPasses: attack === 'one-step' ? 2 : 1,
   msPerModelEpoch: ms,
+  evaluationSamples: 2000,
+  msPerRunEvaluation,
   measuredAt: '2026-11-25T00:00:00.000Z',
 });
 
@@ -48,6 +55,13 @@ describe('the wall-time estimate', () => {
     const estimate = estimateWallTime([run(2, 200)], [rate(784, 1), rate(100, 20)], () => 'linear-cpu');
     expect(estimate.maxSeconds).toBeCloseTo(10 * 0.75 * 2, 9);
     expect(estimate.ratesUsed.map((r) => r.features)).toEqual([100]);
+  });
+
+  it("adds each run's final evaluation once, scaled by balanced test samples and features", () => {
+    // 500 epochs x 20 ms, plus 400 ms of evaluation measured on 2000 samples of 100 features: this run's
+    // balanced test set has 2000 samples of 200 features, twice the work.
+    const estimate = estimateWallTime([run(1, 200)], [rate(100, 20, 'one-step', 400)], () => 'linear-cpu');
+    expect(estimate.maxSeconds).toBeCloseTo(10 * 2 + 0.4 * 2, 9);
   });
 
   it('counts runs without a rate for their engine, model and attack instead of guessing', () => {
