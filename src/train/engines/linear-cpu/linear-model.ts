@@ -36,7 +36,75 @@ export interface LinearModel {
   stopping: EarlyStoppingState;
   epochsRun: number;
   finished: boolean;
+  /** What the kernels read of the current parameters, refreshed after every step. */
+  weights: KernelWeights;
 }
+
+/**
+ * A model's weights as the kernels read them: v = p1 - p0 rounded to float32, the bias difference c, and the
+ * attack's direction up to each sample's sign (sign(v) for linf, v / ||v|| for l2, zero for standard training)
+ * with direction . v. Kept per model, so a step copies them into its worker's slot instead of recomputing them.
+ */
+export interface KernelWeights {
+  v: Float32Array;
+  c: number;
+  direction: Float32Array;
+  dirDotV: number;
+}
+
+const emptyKernelWeights = (d: number): KernelWeights => ({
+  v: new Float32Array(d),
+  c: 0,
+  direction: new Float32Array(d),
+  dirDotV: 0,
+});
+
+/**
+ * Fills `out` from the parameters. The direction is taken from the float64 weights: its sign must be exact,
+ * and dL/dx_i = (softmax(z_i) - onehot(y_i)) W^T = r_i v with sign(r_i) = 1 - 2 y_i exactly (sigmoid is in
+ * (0,1)), so up to that sign every sample's input gradient points along v: no backward pass is needed. Where
+ * float32 softmax saturates, tfjs's autodiff gets r_i = 0 (no step) or only the wrong class's term; this exact
+ * form always steps, which is the math the attack defines.
+ */
+export function kernelWeights(
+  p0: Float64Array,
+  p1: Float64Array,
+  norm: AttackSpec['norm'] | undefined,
+  out: KernelWeights,
+): KernelWeights {
+  const { v, direction } = out;
+  const d = v.length;
+  out.c = (p1[d] as number) - (p0[d] as number);
+  if (norm === 'linf') {
+    let dirDotV = 0;
+    for (let j = 0; j < d; j++) {
+      const vj = (p1[j] as number) - (p0[j] as number);
+      v[j] = vj;
+      // Comparisons, not branches: the signs of the weights are a coin toss, which a branch mispredicts.
+      const sign = Number(vj > 0) - Number(vj < 0);
+      direction[j] = sign;
+      dirDotV += sign * vj;
+    }
+    out.dirDotV = dirDotV;
+    return out;
+  }
+  let squared = 0;
+  for (let j = 0; j < d; j++) {
+    const vj = (p1[j] as number) - (p0[j] as number);
+    v[j] = vj;
+    squared += vj * vj;
+  }
+  if (norm === 'l2') {
+    const length = Math.sqrt(squared);
+    // A zero weight vector has a zero input gradient: no step, as attacks.ts does.
+    const scale = length > 0 ? 1 / length : 0;
+    for (let j = 0; j < d; j++) direction[j] = ((p1[j] as number) - (p0[j] as number)) * scale;
+    out.dirDotV = length;
+  }
+  return out;
+}
+
+const attackNorm = (run: RunSpec) => (run.mode.kind === 'standard' ? undefined : run.mode.norm);
 
 export function createLinearModel(run: RunSpec, init: LinearWeights): LinearModel {
   const d = init.featureCount;
@@ -48,6 +116,7 @@ export function createLinearModel(run: RunSpec, init: LinearWeights): LinearMode
   }
   p0[d] = init.bias[0] as number;
   p1[d] = init.bias[1] as number;
+  const weights = kernelWeights(p0, p1, attackNorm(run), emptyKernelWeights(d));
   return {
     run,
     featureCount: d,
@@ -61,6 +130,7 @@ export function createLinearModel(run: RunSpec, init: LinearWeights): LinearMode
     stopping: initialEarlyStopping,
     epochsRun: 0,
     finished: false,
+    weights,
   };
 }
 
@@ -80,14 +150,12 @@ export function linearWeights(model: LinearModel): LinearWeights {
   };
 }
 
-/** One worker's buffers for every model it trains: the kernels, and float64 copies of what a step computes. */
+/** One worker's buffers for every model it trains, beside the kernels' own. */
 export interface Workspace {
   kernels: Kernels;
-  /** v = p1 - p0 and the bias difference c = v[d]. */
-  v: Float64Array;
-  /** The attack's direction up to each sample's sign (attackDirection). */
-  direction: Float64Array;
-  /** Class 1's gradient, bias last. */
+  /** The weights being evaluated (a model's best ones). */
+  weights: KernelWeights;
+  /** Class 1's gradient of a step, bias last. */
   gradient: Float64Array;
   /** A PGD random start's row before it is scaled. */
   row: Float64Array;
@@ -99,8 +167,7 @@ export function createWorkspace(kernels: Kernels): Workspace {
   const d = kernels.featureCount;
   return {
     kernels,
-    v: new Float64Array(d + 1),
-    direction: new Float64Array(d),
+    weights: emptyKernelWeights(d),
     gradient: new Float64Array(d + 1),
     row: new Float64Array(d),
     labels: new Uint8Array(kernels.rowCapacity),
@@ -113,13 +180,12 @@ export function createWorkspace(kernels: Kernels): Workspace {
  */
 export function trainStep(model: LinearModel, ws: Workspace, indices: Uint32Array): void {
   const k = ws.kernels;
-  const d = model.featureCount;
   const n = indices.length;
   const train = k.split('train');
   k.selectBatch(train, indices);
   const { labels } = ws;
   for (let i = 0; i < n; i++) labels[i] = k.u8[train.y + (indices[i] as number)] as number;
-  const c = loadWeights(ws, model.p0, model.p1);
+  const { c, dirDotV } = useWeights(k, model.weights);
   k.gradient.fill(0);
   const spec = trainingAttack(model.run.mode);
   let biasGradient = 0;
@@ -127,15 +193,8 @@ export function trainStep(model: LinearModel, ws: Workspace, indices: Uint32Arra
   let directionScale = 0;
 
   if (!spec) {
-    k.dotRows(k.batchRows, n);
-    biasGradient = residualWeights(ws, n, c);
-    k.accumulateRows(k.batchRows, n);
+    biasGradient = gradientAt(ws, k.batchRows, n, c);
   } else {
-    // dL/dx_i = (softmax(z_i) - onehot(y_i)) W^T = r_i v, and sign(r_i) = 1 - 2 y_i exactly (sigmoid is in
-    // (0,1)), so the attack's direction is the same for every sample up to that sign: no backward pass needed.
-    // Where float32 softmax saturates, tfjs's autodiff gets r_i = 0 (no step) or only the wrong class's term;
-    // this exact form always steps, which is the math the attack defines.
-    const dirDotV = attackDirection(ws, spec.norm);
     // The reference objective (run-spec.ts) adds the parameter gradient of every point the attack takes an input
     // gradient at: the clean batch for a one-step attack, each iterate before its step for PGD.
     const leak = model.run.objective === 'reference';
@@ -177,59 +236,23 @@ export function trainStep(model: LinearModel, ws: Workspace, indices: Uint32Arra
       biasGradient += gradientAt(ws, k.workRows, n, c);
     }
   }
-  const { gradient, direction } = ws;
-  const accumulated = k.gradient;
+  // The weights' gradient as the kernels summed it, plus the unclipped attack's share along the direction the
+  // step used; the bias's as summed here.
+  const { gradient } = ws;
+  const { direction } = model.weights;
+  const d = model.featureCount;
   for (let j = 0; j < d; j++)
-    gradient[j] = (accumulated[j] as number) + directionScale * (direction[j] as number);
+    gradient[j] = (k.gradient[j] as number) + directionScale * (direction[j] as number);
   gradient[d] = biasGradient;
   optimizerStep(model, gradient);
+  kernelWeights(model.p0, model.p1, attackNorm(model.run), model.weights);
 }
 
-/** Writes v = p1 - p0 to the workspace (float64) and the kernels (float32); returns the bias difference. */
-function loadWeights(ws: Workspace, p0: Float64Array, p1: Float64Array): number {
-  const { v } = ws;
-  const v32 = ws.kernels.v;
-  const d = ws.kernels.featureCount;
-  for (let j = 0; j < d; j++) {
-    const vj = (p1[j] as number) - (p0[j] as number);
-    v[j] = vj;
-    v32[j] = vj;
-  }
-  v[d] = (p1[d] as number) - (p0[d] as number);
-  return v[d];
-}
-
-/**
- * The attack's per-sample direction up to the sign s_i: sign(v) (linf) or v / ||v|| (l2), written to the
- * workspace and the kernels; returns direction . v.
- */
-function attackDirection(ws: Workspace, norm: AttackSpec['norm']): number {
-  const { v, direction } = ws;
-  const direction32 = ws.kernels.direction;
-  const d = direction.length;
-  if (norm === 'linf') {
-    let dirDotV = 0;
-    for (let j = 0; j < d; j++) {
-      const vj = v[j] as number;
-      // Comparisons, not branches: the signs of the weights are a coin toss, which a branch mispredicts.
-      const sign = Number(vj > 0) - Number(vj < 0);
-      direction[j] = sign;
-      direction32[j] = sign;
-      dirDotV += sign * vj;
-    }
-    return dirDotV;
-  }
-  let squared = 0;
-  for (let j = 0; j < d; j++) squared += (v[j] as number) ** 2;
-  const norm2 = Math.sqrt(squared);
-  // A zero weight vector has a zero input gradient: no step, as attacks.ts does.
-  const scale = norm2 > 0 ? 1 / norm2 : 0;
-  for (let j = 0; j < d; j++) {
-    const value = (v[j] as number) * scale;
-    direction[j] = value;
-    direction32[j] = value;
-  }
-  return norm2;
+/** Copies `weights` into the kernels' slot; returns what the loops here need of them. */
+function useWeights(k: Kernels, weights: KernelWeights): KernelWeights {
+  k.v.set(weights.v);
+  k.direction.set(weights.direction);
+  return weights;
 }
 
 /** Signed step sizes of the held rows: size s_i with s_i = 1 - 2 y_i, the input gradient's sign. */
@@ -307,35 +330,41 @@ function randomStart(ws: Workspace, origins: number, n: number, spec: AttackSpec
 }
 
 /**
- * The update rules of optimizers.ts (PyTorch's semantics) on class 1's parameters; class 0's update is its
- * negative (see LinearModel). Momentum keeps its velocity in `m`: v = mu v + g, starting from zero.
+ * The update rules of optimizers.ts (PyTorch's semantics) on class 1's parameters, given class 1's gradient;
+ * class 0's update is its negative (see LinearModel). Momentum keeps its velocity in `m`: v = mu v + g,
+ * starting from zero. One loop per rule: a rule chosen inside the loop made it ~3x slower in V8.
  */
 function optimizerStep(model: LinearModel, gradient: Float64Array): void {
   const { p0, p1, m, s } = model;
   const lr = model.run.learningRate;
-  const optimizer = model.run.optimizer;
   model.steps += 1;
-  // torch.optim.Adam's arrangement: the bias corrections folded into a step size and a denominator scale.
-  const stepSize = lr / (1 - ADAM.beta1 ** model.steps);
-  const denominatorScale = 1 / Math.sqrt(1 - ADAM.beta2 ** model.steps);
-  for (let j = 0; j < gradient.length; j++) {
-    const g = gradient[j] as number;
-    let update: number;
-    if (optimizer === 'adam') {
-      const mj = ADAM.beta1 * (m[j] as number) + (1 - ADAM.beta1) * g;
-      const sj = ADAM.beta2 * (s[j] as number) + (1 - ADAM.beta2) * g * g;
+  if (model.run.optimizer === 'adam') {
+    const { beta1, beta2, epsilon } = ADAM;
+    // torch.optim.Adam's arrangement: the bias corrections folded into a step size and a denominator scale.
+    const stepSize = lr / (1 - beta1 ** model.steps);
+    const denominatorScale = 1 / Math.sqrt(1 - beta2 ** model.steps);
+    for (let j = 0; j < gradient.length; j++) {
+      const g = gradient[j] as number;
+      const mj = beta1 * (m[j] as number) + (1 - beta1) * g;
+      const sj = beta2 * (s[j] as number) + (1 - beta2) * g * g;
       m[j] = mj;
       s[j] = sj;
-      update = (stepSize * mj) / (Math.sqrt(sj) * denominatorScale + ADAM.epsilon);
-    } else if (optimizer === 'sgd-momentum') {
-      const velocity = SGD_MOMENTUM * (m[j] as number) + g;
-      m[j] = velocity;
-      update = lr * velocity;
-    } else {
-      update = lr * g;
+      const update = (stepSize * mj) / (Math.sqrt(sj) * denominatorScale + epsilon);
+      p1[j] = (p1[j] as number) - update;
+      p0[j] = (p0[j] as number) + update;
     }
-    p1[j] = (p1[j] as number) - update;
-    p0[j] = (p0[j] as number) + update;
+  } else if (model.run.optimizer === 'sgd-momentum') {
+    for (let j = 0; j < gradient.length; j++) {
+      const velocity = SGD_MOMENTUM * (m[j] as number) + (gradient[j] as number);
+      m[j] = velocity;
+      p1[j] = (p1[j] as number) - lr * velocity;
+      p0[j] = (p0[j] as number) + lr * velocity;
+    }
+  } else {
+    for (let j = 0; j < gradient.length; j++) {
+      p1[j] = (p1[j] as number) - lr * (gradient[j] as number);
+      p0[j] = (p0[j] as number) + lr * (gradient[j] as number);
+    }
   }
 }
 
@@ -386,7 +415,7 @@ export function evaluateLinear(
   ws: Workspace,
   split: SplitName,
 ): SplitMetrics {
-  const c = loadWeights(ws, p0, p1);
+  const { c } = useWeights(ws.kernels, kernelWeights(p0, p1, undefined, ws.weights));
   const tally = new Tally();
   forChunks(ws, split, (origins, n) => {
     ws.kernels.dotRows(origins, n);
@@ -409,8 +438,7 @@ export function evaluateRobustLinear(
   random: Random,
 ): SplitMetrics {
   const k = ws.kernels;
-  const c = loadWeights(ws, p0, p1);
-  attackDirection(ws, spec.norm);
+  const { c } = useWeights(k, kernelWeights(p0, p1, spec.norm, ws.weights));
   const tally = new Tally();
   forChunks(ws, split, (origins, n) => {
     if (spec.method.name === 'one-step') {
