@@ -4,6 +4,7 @@ import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
 import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import { openStore } from '../store/open-store.js';
+import { resolveAutoRadii } from '../sweep/auto-radii.js';
 import { expandRuns } from '../sweep/expand.js';
 import { type PlanSummary, summarisePlan } from '../sweep/plan-summary.js';
 import { PRESETS, paperPreset } from '../sweep/presets.js';
@@ -108,10 +109,15 @@ export function sweepCommand(): Command {
     .command('plan')
     .description('print how many runs a sweep file has, what it costs in model-epochs, and its first runs')
     .argument('<sweep.yaml>', 'sweep file')
-    .action(async (file: string) => {
+    .option(...STORE_OPTION)
+    .addHelpText(
+      'after',
+      "\n'eps: auto' radii come from the datasets' class means: plan prepares the datasets the store lacks, as sweep run would.",
+    )
+    .action(async (file: string, options: { store: string }) => {
       const definition = await readSweepFile(file);
       const id = sweepId(definition);
-      const runs = expandRuns(definition);
+      const runs = expandRuns(definition, await resolveAutoRadii(openStore(options.store), definition));
       // The engine each job would choose on a CPU machine (choose.ts; the plan does not probe for a GPU).
       const engineOf = (run: RunSpec): EngineName =>
         definition.engine ?? (linearCpuUnsupported(run) ? 'tfjs' : 'linear-cpu');
@@ -184,8 +190,10 @@ function formatPlan(
     `first ${plan.firstRuns.length} runs:`,
   ];
   for (const r of plan.firstRuns) {
+    // An `eps: auto` mode's id names its factor; the radius it resolved to is what the run trains at.
+    const radius = r.mode.kind === 'adversarial' && r.mode.auto ? ` (eps ${r.mode.eps.toPrecision(4)})` : '';
     lines.push(
-      `  ${r.runId}  model ${r.model}, ${r.optimizer}, lr ${r.learningRate}, seed ${r.seed}, ${modeId(r.mode)}, objective ${r.objective}`,
+      `  ${r.runId}  model ${r.model}, ${r.optimizer}, lr ${r.learningRate}, seed ${r.seed}, ${modeId(r.mode)}${radius}, objective ${r.objective}`,
     );
   }
   return lines.join('\n');
