@@ -1,5 +1,5 @@
 // The linear-cpu engine's inner loops, in AssemblyScript compiled to WebAssembly with 128-bit SIMD
-// (`npm run build:kernels` writes kernels.wasm; test/train/engines/linear-cpu-kernels.test.ts checks that the
+// (`npm run build:kernels` writes kernels.wasm; test/train/engines/linear-cpu/kernels.test.ts checks that the
 // committed binary is this file's build). Why not TypeScript: V8 never vectorises a JS loop, and these loops
 // are the engine's whole cost. On the mnist-shaped clipped FGSM step (d = 784, batch 64) the fused step-and-dot
 // below takes 0.4 ns per sample-feature and the gradient 0.1 ns, against ~10 ns for the same step in plain
@@ -95,10 +95,13 @@ export function stepRows(
 }
 
 /**
- * One linf PGD step in advertorch's order: moved = work_i + steps[i] direction, then the eps-ball around the
- * clean row (`origins`), then the box: work_i = box(x + clamp(moved - x, -eps, eps)).
+ * One PGD step for every iterate in `work` around its clean row (`origins`), in advertorch's order. The iterate
+ * moves to moved = work_i + steps[i] direction, then
+ * - linf: onto the eps-ball around the clean row x, then the box: work_i = box(x + clamp(moved - x, -eps, eps));
+ * - l2: into the box, then delta = boxed - x is scaled by min(1, eps / ||delta||) onto the ball (which stays in
+ *   the box). The scaling always runs, as tfjs's does, so x + delta is rounded the same way inside the ball.
  */
-export function pgdStepLinf(
+export function pgdStep(
   work: usize,
   origins: usize,
   n: i32,
@@ -107,65 +110,64 @@ export function pgdStepLinf(
   direction: usize,
   eps: f32,
   clip: bool,
+  l2: bool,
 ): void {
   const low = f32x4.splat(clip ? 0 : -Infinity);
   const high = f32x4.splat(clip ? 1 : Infinity);
-  const epsHigh = f32x4.splat(eps);
-  const epsLow = f32x4.splat(-eps);
   for (let i = 0; i < n; i++) {
     const origin = <usize>load<u32>(origins + (<usize>i << 2));
     const current = work + <usize>i * <usize>stride * 4;
     const step = f32x4.splat(load<f32>(steps + (<usize>i << 2)));
-    for (let j = 0; j < stride; j += 4) {
-      const o = <usize>j << 2;
-      const x = v128.load(origin + o);
-      const moved = f32x4.add(v128.load(current + o), f32x4.mul(step, v128.load(direction + o)));
-      const delta = boxed(f32x4.sub(moved, x), epsLow, epsHigh);
-      v128.store(current + o, boxed(f32x4.add(x, delta), low, high));
-    }
+    if (l2) stepL2(current, origin, stride, step, direction, eps, low, high);
+    else stepLinf(current, origin, stride, step, direction, eps, low, high);
   }
 }
 
-/**
- * One l2 PGD step in advertorch's order: moved = work_i + steps[i] direction, boxed, then delta = boxed - x
- * scaled by min(1, eps / ||delta||) onto the ball (which stays in the box). The scaling always runs, as tfjs's
- * does, so x + delta is rounded the same way when the point is inside the ball.
- */
-export function pgdStepL2(
-  work: usize,
-  origins: usize,
-  n: i32,
+function stepLinf(
+  current: usize,
+  origin: usize,
   stride: i32,
-  steps: usize,
+  step: v128,
   direction: usize,
   eps: f32,
-  clip: bool,
+  low: v128,
+  high: v128,
 ): void {
-  const low = f32x4.splat(clip ? 0 : -Infinity);
-  const high = f32x4.splat(clip ? 1 : Infinity);
-  for (let i = 0; i < n; i++) {
-    const origin = <usize>load<u32>(origins + (<usize>i << 2));
-    const current = work + <usize>i * <usize>stride * 4;
-    const step = f32x4.splat(load<f32>(steps + (<usize>i << 2)));
-    let squares = f32x4.splat(0);
-    for (let j = 0; j < stride; j += 4) {
-      const o = <usize>j << 2;
-      const moved = boxed(
-        f32x4.add(v128.load(current + o), f32x4.mul(step, v128.load(direction + o))),
-        low,
-        high,
-      );
-      v128.store(current + o, moved);
-      const delta = f32x4.sub(moved, v128.load(origin + o));
-      squares = f32x4.add(squares, f32x4.mul(delta, delta));
-    }
-    const norm = <f32>Math.sqrt(laneSum(squares));
-    const scale = f32x4.splat(min<f32>(1, eps / max<f32>(norm, 1e-30)));
-    for (let j = 0; j < stride; j += 4) {
-      const o = <usize>j << 2;
-      const x = v128.load(origin + o);
-      v128.store(current + o, f32x4.add(x, f32x4.mul(f32x4.sub(v128.load(current + o), x), scale)));
-    }
+  const epsHigh = f32x4.splat(eps);
+  const epsLow = f32x4.splat(-eps);
+  for (let j = 0; j < stride; j += 4) {
+    const o = <usize>j << 2;
+    const x = v128.load(origin + o);
+    const moved = f32x4.add(v128.load(current + o), f32x4.mul(step, v128.load(direction + o)));
+    const delta = boxed(f32x4.sub(moved, x), epsLow, epsHigh);
+    v128.store(current + o, boxed(f32x4.add(x, delta), low, high));
+  }
+}
+
+function stepL2(
+  current: usize,
+  origin: usize,
+  stride: i32,
+  step: v128,
+  direction: usize,
+  eps: f32,
+  low: v128,
+  high: v128,
+): void {
+  let squares = f32x4.splat(0);
+  for (let j = 0; j < stride; j += 4) {
+    const o = <usize>j << 2;
+    const moved = boxed(f32x4.add(v128.load(current + o), f32x4.mul(step, v128.load(direction + o))), low, high);
+    v128.store(current + o, moved);
+    const delta = f32x4.sub(moved, v128.load(origin + o));
+    squares = f32x4.add(squares, f32x4.mul(delta, delta));
+  }
+  const norm = <f32>Math.sqrt(laneSum(squares));
+  const scale = f32x4.splat(min<f32>(1, eps / max<f32>(norm, 1e-30)));
+  for (let j = 0; j < stride; j += 4) {
+    const o = <usize>j << 2;
+    const x = v128.load(origin + o);
+    v128.store(current + o, f32x4.add(x, f32x4.mul(f32x4.sub(v128.load(current + o), x), scale)));
   }
 }
 

@@ -133,7 +133,7 @@ interface KernelExports {
     v: number,
     dots: number,
   ): void;
-  pgdStepLinf(
+  pgdStep(
     work: number,
     origins: number,
     n: number,
@@ -142,16 +142,7 @@ interface KernelExports {
     direction: number,
     eps: number,
     clip: boolean,
-  ): void;
-  pgdStepL2(
-    work: number,
-    origins: number,
-    n: number,
-    stride: number,
-    steps: number,
-    direction: number,
-    eps: number,
-    clip: boolean,
+    l2: boolean,
   ): void;
 }
 
@@ -261,7 +252,7 @@ export class Kernels {
   /** One PGD step of the iterates in `work` around the clean rows `origins`. */
   pgdStep(origins: number, n: number, norm: 'linf' | 'l2', eps: number): void {
     const { address: a } = this;
-    const step = norm === 'linf' ? this.exports.pgdStepLinf : this.exports.pgdStepL2;
-    step(a.work, origins, n, this.stride, a.steps, a.direction, eps, this.clipToUnitBox);
+    const l2 = norm === 'l2';
+    this.exports.pgdStep(a.work, origins, n, this.stride, a.steps, a.direction, eps, this.clipToUnitBox, l2);
   }
 }
