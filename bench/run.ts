@@ -4,8 +4,8 @@
  * A benchmark, not a test: nothing here asserts; docs/performance.md reads the numbers.
  */
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { rename, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { assembleSplits } from '../src/datasets/splits.js';
 import { syntheticPools } from '../src/datasets/synthetic.js';

@@ -7,7 +7,7 @@ const PAGE_BYTES = 65536;
 /** wasm32 addresses 4 GiB; a dataset and its scratch beyond that cannot be trained by these kernels. */
 const MAX_PAGES = 65536;
 /** Rows per kernel call in evaluation: the evaluation stream's draws do not depend on it, only the scratch. */
-export const EVALUATION_ROWS = 256;
+const EVALUATION_ROWS = 256;
 
 /** A split as the kernels see it: byte addresses in the shared memory. */
 export interface SplitLayout {
@@ -26,7 +26,7 @@ export interface SplitLayout {
  */
 export interface KernelLayout {
   featureCount: number;
-  /** Floats per row: featureCount rounded up to the kernels' 8 lanes, the padding zero. */
+  /** Floats per row: featureCount rounded up to a multiple of 8 (the kernels step by two 4-lane vectors). */
   stride: number;
   /** Pixel data: attacks clip to [0,1] (protocol.md). */
   clipToUnitBox: boolean;
