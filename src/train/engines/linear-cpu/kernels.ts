@@ -178,10 +178,6 @@ export class Kernels {
   private readonly exports: KernelExports;
   private readonly layout: KernelLayout;
   private readonly batchRowList: Uint32Array;
-  private readonly address: Record<
-    'v' | 'direction' | 'gradient' | 'weights' | 'steps' | 'dots' | 'work',
-    number
-  >;
 
   constructor({ memory, layout }: SharedKernelData, slot: number) {
     compiled ??= new WebAssembly.Module(readFileSync(WASM));
@@ -199,27 +195,19 @@ export class Kernels {
     this.u8 = new Uint8Array(buffer);
     const base = layout.firstSlot + slot * layout.slotBytes;
     const at = slotOffsets(stride, rowCapacity);
-    this.address = {
-      v: base + at.v,
-      direction: base + at.direction,
-      gradient: base + at.gradient,
-      weights: base + at.weights,
-      steps: base + at.steps,
-      dots: base + at.dots,
-      work: base + at.work,
-    };
-    this.v = new Float32Array(buffer, this.address.v, stride);
-    this.direction = new Float32Array(buffer, this.address.direction, stride);
-    this.gradient = new Float32Array(buffer, this.address.gradient, stride);
-    this.weights = new Float32Array(buffer, this.address.weights, rowCapacity);
-    this.steps = new Float32Array(buffer, this.address.steps, rowCapacity);
-    this.dots = new Float64Array(buffer, this.address.dots, rowCapacity);
-    this.work = new Float32Array(buffer, this.address.work, rowCapacity * stride);
+    // The kernels take byte addresses: each view's byteOffset is its buffer's address.
+    this.v = new Float32Array(buffer, base + at.v, stride);
+    this.direction = new Float32Array(buffer, base + at.direction, stride);
+    this.gradient = new Float32Array(buffer, base + at.gradient, stride);
+    this.weights = new Float32Array(buffer, base + at.weights, rowCapacity);
+    this.steps = new Float32Array(buffer, base + at.steps, rowCapacity);
+    this.dots = new Float64Array(buffer, base + at.dots, rowCapacity);
+    this.work = new Float32Array(buffer, base + at.work, rowCapacity * stride);
     this.batchRows = base + at.batchRows;
     this.batchRowList = new Uint32Array(buffer, this.batchRows, rowCapacity);
     this.workRows = base + at.workRows;
     const workRowList = new Uint32Array(buffer, this.workRows, rowCapacity);
-    for (let i = 0; i < rowCapacity; i++) workRowList[i] = this.address.work + i * stride * 4;
+    for (let i = 0; i < rowCapacity; i++) workRowList[i] = this.work.byteOffset + i * stride * 4;
   }
 
   split(name: SplitName): SplitLayout {
@@ -235,24 +223,44 @@ export class Kernels {
 
   /** dots_i = row_i . v. */
   dotRows(rows: number, n: number): void {
-    this.exports.dotRows(rows, n, this.stride, this.address.v, this.address.dots);
+    this.exports.dotRows(rows, n, this.stride, this.v.byteOffset, this.dots.byteOffset);
   }
 
   /** gradient += sum_i weights_i row_i. */
   accumulateRows(rows: number, n: number): void {
-    this.exports.accumulateRows(rows, n, this.stride, this.address.weights, this.address.gradient);
+    this.exports.accumulateRows(rows, n, this.stride, this.weights.byteOffset, this.gradient.byteOffset);
   }
 
   /** work_i = box(row_i + steps_i direction), dots_i = work_i . v. */
   stepRows(rows: number, n: number): void {
-    const { address: a, exports: k } = this;
-    k.stepRows(rows, n, this.stride, a.steps, a.direction, this.clipToUnitBox, a.work, a.v, a.dots);
+    const { steps, direction, work, v, dots } = this;
+    this.exports.stepRows(
+      rows,
+      n,
+      this.stride,
+      steps.byteOffset,
+      direction.byteOffset,
+      this.clipToUnitBox,
+      work.byteOffset,
+      v.byteOffset,
+      dots.byteOffset,
+    );
   }
 
   /** One PGD step of the iterates in `work` around the clean rows `origins`. */
   pgdStep(origins: number, n: number, norm: 'linf' | 'l2', eps: number): void {
-    const { address: a } = this;
+    const { work, steps, direction } = this;
     const l2 = norm === 'l2';
-    this.exports.pgdStep(a.work, origins, n, this.stride, a.steps, a.direction, eps, this.clipToUnitBox, l2);
+    this.exports.pgdStep(
+      work.byteOffset,
+      origins,
+      n,
+      this.stride,
+      steps.byteOffset,
+      direction.byteOffset,
+      eps,
+      this.clipToUnitBox,
+      l2,
+    );
   }
 }
