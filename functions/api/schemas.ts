@@ -101,6 +101,10 @@ export const reportBody = z
       }),
     ),
     missingRunIds: z.array(z.string()),
+    unreadableResults: z.array(z.object({ runId: z.string(), key: z.string(), reason: z.string() })).openapi({
+      description:
+        'result objects that could not be read: their runs count as missing; the next `sweep run` sets them aside and trains them again',
+    }),
   })
   .openapi('Report');
 

@@ -45,6 +45,9 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       if (bar) bar.update(done, { last: e.event === 'run-failed' ? `(failed: ${e.runId})` : '' });
       else line(text);
     },
+    notice(message) {
+      stream.write(`${message}\n`);
+    },
     stop() {
       bar?.stop();
     },

@@ -30,6 +30,10 @@ export function sweepStatusCommand(): Command {
         `store: ${store.uri}`,
         `runs: ${counts.planned} planned, ${counts.finished} finished, ${counts.failed} failed, ${counts.pending} pending`,
       ];
+      if (counts.unreadable > 0)
+        lines.push(
+          `  ${counts.unreadable} of the pending runs have an unreadable result (see \`adgap report\`); the next sweep run sets it aside and trains them again`,
+        );
       if (submissions.length > 0) {
         const states = await describeSubmissions(submissions, (region) => new BatchClient({ region }));
         lines.push('AWS Batch jobs (planned jobs by state):', ...states.map(formatState));

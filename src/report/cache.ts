@@ -16,7 +16,7 @@ import { buildReport, type Report } from './report.js';
  * Bumped whenever buildReport's output changes, so a deployment with new aggregation code never serves a
  * report that the old code cached.
  */
-const REPORT_CACHE_VERSION = 1;
+const REPORT_CACHE_VERSION = 2;
 
 /** The cached report and the listing it was computed from. */
 interface CachedReport {
@@ -45,15 +45,17 @@ export async function cachedReport(store: ObjectStore, sweepId: string): Promise
     if (!(error instanceof ObjectNotFoundError)) throw error;
   }
   const plan = await readPlan(store, sweepId);
+  const loaded = await readResultsOf(
+    store,
+    sweepId,
+    results.map((o) => runIdOfKey(o.key)),
+  );
   const report = buildReport(
     sweepId,
     planRuns(plan),
-    await readResultsOf(
-      store,
-      sweepId,
-      results.map((o) => runIdOfKey(o.key)),
-    ),
+    loaded.results,
     new Set(failures.map((o) => runIdOfKey(o.key))),
+    loaded.unreadable,
   );
   // Concurrent requests that saw different listings may overwrite each other; each still answers with its
   // own report, and the next request recomputes if the stored one is stale.

@@ -33,6 +33,10 @@ export function reportTable(report: Report): string {
     '',
     `runs: ${finished}/${expected} finished, ${failed} failed, ${expected - finished} without a result`,
   );
+  for (const u of report.unreadableResults)
+    out.push(
+      `unreadable result ${u.key}: ${u.reason}; counted as missing (the next sweep run sets it aside and trains the run again)`,
+    );
   out.push(
     'AD = acc(majority) - acc(minority), balanced test; AD gap = AD(robust) - AD(standard); acc gap = acc(standard) - acc(robust), imbalanced test; mean ± stderr over seeds.',
     'rob AD = AD on the balanced test set attacked with the training attack; rob AD (PGD) = the same under evaluation PGD (docs/protocol-notes.md).',

@@ -5,10 +5,10 @@ import { buildReport, type Report } from './report.js';
 
 /** The report of a sweep as the store holds it now (finished or not). */
 export async function reportFromStore(store: ObjectStore, sweepId: string): Promise<Report> {
-  const [plan, results, failed] = await Promise.all([
+  const [plan, { results, unreadable }, failed] = await Promise.all([
     readPlan(store, sweepId),
     readResults(store, sweepId),
     failedRunIds(store, sweepId),
   ]);
-  return buildReport(sweepId, planRuns(plan), results, failed);
+  return buildReport(sweepId, planRuns(plan), results, failed, unreadable);
 }

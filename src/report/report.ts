@@ -1,3 +1,4 @@
+import type { UnreadableResult } from '../sweep/stored.js';
 import type { RunResult } from '../train/result.js';
 import { modeId, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
@@ -32,6 +33,8 @@ export interface Report {
   rows: ReportRow[];
   /** Every expected run without a result, so a partial report says what it lacks. */
   missingRunIds: string[];
+  /** Result objects that could not be read; their runs count as missing (and are in missingRunIds). */
+  unreadableResults: UnreadableResult[];
 }
 
 /**
@@ -43,6 +46,7 @@ export function buildReport(
   expected: readonly RunSpec[],
   results: ReadonlyMap<string, RunResult>,
   failedRunIds: ReadonlySet<string> = new Set(),
+  unreadable: readonly UnreadableResult[] = [],
 ): Report {
   const selections = selectModels(expected, results);
   const rowKeys = new Map<string, { family: string; group: string; R: number; mode: string }>();
@@ -117,5 +121,6 @@ export function buildReport(
     },
     rows,
     missingRunIds,
+    unreadableResults: [...unreadable],
   };
 }

@@ -40,8 +40,9 @@ export async function runsPage(
     .map((run) => run.runId)
     .sort();
   const ids = matching.slice(0, RUNS_PAGE_SIZE);
-  const results = await readResultsOf(store, sweepId, ids);
-  const runs = ids.map((id) => results.get(id) as RunResult);
+  // An unreadable result is left out of the page, as the report counts it missing.
+  const { results } = await readResultsOf(store, sweepId, ids);
+  const runs = ids.flatMap((id) => results.get(id) ?? []);
   const lastRunId = ids.at(-1);
   return matching.length > ids.length && lastRunId !== undefined ? { runs, lastRunId } : { runs };
 }

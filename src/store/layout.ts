@@ -5,6 +5,7 @@
  *   sweeps/<sweepId>/plan.json          its runs, planned into jobs
  *   sweeps/<sweepId>/results/<runId>.json   one result per finished run (write-once)
  *   sweeps/<sweepId>/failures/<runId>.json  the last failure of a run that did not finish
+ *   sweeps/<sweepId>/unreadable/<runId>.<ms>.json  a result that could not be read, set aside (never deleted)
  *   sweeps/<sweepId>/batch-jobs.json       the AWS Batch jobs submitted for it (for status and cancel)
  *   sweeps/<sweepId>/report-cache/report.json  the API's cached report, with the listing it was computed from
  */
@@ -18,6 +19,9 @@ export const resultKey = (sweepId: string, runId: string) => `sweeps/${sweepId}/
 export const batchJobsKey = (sweepId: string) => `sweeps/${sweepId}/batch-jobs.json`;
 export const failuresPrefix = (sweepId: string) => `sweeps/${sweepId}/failures/`;
 export const failureKey = (sweepId: string, runId: string) => `sweeps/${sweepId}/failures/${runId}.json`;
+export const unreadablePrefix = (sweepId: string) => `sweeps/${sweepId}/unreadable/`;
+export const unreadableKey = (sweepId: string, runId: string, stampMs: number) =>
+  `sweeps/${sweepId}/unreadable/${runId}.${stampMs}.json`;
 export const reportCacheKey = (sweepId: string) => `sweeps/${sweepId}/report-cache/report.json`;
 export const datasetPrefix = (datasetId: string) => `datasets/${datasetId}/`;
 

@@ -1,6 +1,7 @@
 import { prepareDatasets } from '../datasets/prepare.js';
 import { ValidationError } from '../errors.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
+import { unreadablePrefix } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { assertLinearCpuRuns } from '../train/engines/linear-cpu/engine.js';
 import type { JobEvent } from '../train/job.js';
@@ -8,13 +9,15 @@ import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
 import { planJobs, planRuns } from './plan.js';
 import type { SweepFile } from './schema.js';
-import { finishedRunIds, readPlan, storeSweep } from './stored.js';
+import { finishedRunIds, readPlan, readResults, setAsideUnreadable, storeSweep } from './stored.js';
 import { sweepId as idOf } from './sweep-id.js';
 
 export interface SweepProgress {
   /** Called once the plan is known: how many runs the sweep has and how many were already finished. */
   start(total: number, alreadyFinished: number): void;
   event(event: JobEvent): void;
+  /** Something the user should know before the jobs start (results set aside, jobs held by another run). */
+  notice(message: string): void;
 }
 
 /**
@@ -56,6 +59,14 @@ export async function executeSweep(
       '--chunk-size',
       `sweep ${sweepId} is already planned with ${stored.chunkSize ?? 'a whole cell'} runs per job, not ${chunkSize}; omit --chunk-size to go on with that plan`,
     );
+  }
+  const { unreadable } = await readResults(store, sweepId);
+  if (unreadable.length > 0) {
+    await setAsideUnreadable(store, sweepId, unreadable);
+    for (const u of unreadable)
+      progress.notice(
+        `unreadable result ${u.key} (${u.reason}): moved to ${unreadablePrefix(sweepId)}, training the run again`,
+      );
   }
   const finished = await finishedRunIds(store, sweepId);
   const pendingJobs = stored.jobs

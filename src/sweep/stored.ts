@@ -8,6 +8,7 @@ import {
   resultsPrefix,
   runIdOfKey,
   sweepKey,
+  unreadableKey,
 } from '../store/layout.js';
 import {
   getJson,
@@ -97,24 +98,79 @@ async function keysAsRunIds(store: ObjectStore, prefix: string): Promise<Set<str
   return ids;
 }
 
+/** A result object that cannot be used: not JSON (truncated), or not the result of the run its key names. */
+export interface UnreadableResult {
+  runId: string;
+  key: string;
+  reason: string;
+}
+
+export interface LoadedResults {
+  results: Map<string, RunResult>;
+  /** Counted as missing: the report lists them, and the next `sweep run` sets them aside and trains them. */
+  unreadable: UnreadableResult[];
+}
+
 /** Every result of a sweep: one listing, then GETs with bounded concurrency. */
-export async function readResults(store: ObjectStore, sweepId: string): Promise<Map<string, RunResult>> {
+export async function readResults(store: ObjectStore, sweepId: string): Promise<LoadedResults> {
   return readResultsOf(store, sweepId, await finishedRunIds(store, sweepId));
 }
 
-/** The results of the given finished runs, read with bounded concurrency. */
+/** The results of the given finished runs, read with bounded concurrency; unusable ones apart. */
 export async function readResultsOf(
   store: ObjectStore,
   sweepId: string,
   runIds: Iterable<string>,
-): Promise<Map<string, RunResult>> {
-  const bodies = await getMany(
-    store,
-    [...runIds].map((id) => resultKey(sweepId, id)),
-  );
+): Promise<LoadedResults> {
+  const ids = [...runIds];
+  const keys = ids.map((id) => resultKey(sweepId, id));
+  const bodies = await getMany(store, keys);
   const decoder = new TextDecoder();
-  const results = bodies.map((body) => JSON.parse(decoder.decode(body)) as RunResult);
-  return new Map(results.map((r) => [r.run.runId, r]));
+  const results = new Map<string, RunResult>();
+  const unreadable: UnreadableResult[] = [];
+  bodies.forEach((body, i) => {
+    const runId = ids[i] as string;
+    const parsed = parseResult(decoder.decode(body), runId);
+    if (typeof parsed === 'string') unreadable.push({ runId, key: keys[i] as string, reason: parsed });
+    else results.set(runId, parsed);
+  });
+  return { results, unreadable };
+}
+
+/** The result, or why it cannot be used. Checks what the report reads; the writer is trusted for the rest. */
+function parseResult(text: string, runId: string): RunResult | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `not JSON (${(error as Error).message}; ${text.length} bytes)`;
+  }
+  const result = value as Partial<RunResult> | null;
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) return 'not a JSON object';
+  if (result.run?.runId !== runId) return `not the result of run ${runId}`;
+  const metrics = result.metrics;
+  for (const split of ['validation', 'testImbalanced', 'testBalanced'] as const) {
+    const m = metrics?.[split];
+    if (!m || typeof m.loss !== 'number' || !Array.isArray(m.correct) || !Array.isArray(m.total))
+      return `no metrics.${split}`;
+  }
+  return result as RunResult;
+}
+
+/**
+ * Moves unreadable results out of the results prefix (a copy under `unreadable/`, then a delete), so the run
+ * counts as missing and is trained again; the bytes are kept for inspection, never deleted.
+ */
+export async function setAsideUnreadable(
+  store: ObjectStore,
+  sweepId: string,
+  unreadable: readonly UnreadableResult[],
+): Promise<void> {
+  const stamp = Date.now();
+  for (const { runId, key } of unreadable) {
+    await store.put(unreadableKey(sweepId, runId, stamp), await store.get(key));
+    await store.delete(key);
+  }
 }
 
 export interface RunCounts {
@@ -122,19 +178,27 @@ export interface RunCounts {
   finished: number;
   /** Runs whose last attempt failed and that have no result. */
   failed: number;
-  /** Neither finished nor failed: queued, running, or never started. */
+  /** Neither finished nor failed: queued, running, or never started (or with an unreadable result). */
   pending: number;
+  /** Runs whose result object cannot be read (counted in pending): the next `sweep run` trains them again. */
+  unreadable: number;
 }
 
-/** How far a sweep has got, from the store alone, whichever runner is working on it. */
+/** How far a sweep has got, from the store alone, whichever runner is working on it. Reads every result. */
 export async function runCounts(store: ObjectStore, sweepId: string): Promise<RunCounts> {
-  const [plan, finished, failures] = await Promise.all([
+  const [plan, { results, unreadable }, failures] = await Promise.all([
     readPlan(store, sweepId),
-    finishedRunIds(store, sweepId),
+    readResults(store, sweepId),
     failedRunIds(store, sweepId),
   ]);
   const runIds = plan.jobs.flatMap((j) => j.runs.map((r) => r.runId));
-  const done = runIds.filter((id) => finished.has(id)).length;
-  const failed = runIds.filter((id) => !finished.has(id) && failures.has(id)).length;
-  return { planned: runIds.length, finished: done, failed, pending: runIds.length - done - failed };
+  const done = runIds.filter((id) => results.has(id)).length;
+  const failed = runIds.filter((id) => !results.has(id) && failures.has(id)).length;
+  return {
+    planned: runIds.length,
+    finished: done,
+    failed,
+    pending: runIds.length - done - failed,
+    unreadable: unreadable.length,
+  };
 }

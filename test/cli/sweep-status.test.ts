@@ -8,8 +8,8 @@ import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { storeSweep, writeFailure, writeResult } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
-import type { RunResult } from '../../src/train/result.js';
 import { adgap } from '../helpers/cli.js';
+import { syntheticResult } from '../helpers/synthetic-sweep.js';
 
 const sweep = parseSweepFile({
   name: 'status',
@@ -32,7 +32,7 @@ describe('adgap sweep status', () => {
     const [first, second] = runs as [(typeof runs)[number], (typeof runs)[number]];
     const failure = (runId: string) => ({ sweepId: id, runId, error: 'boom', failedAt: 'now' });
     await writeFailure(store, failure(first.runId));
-    await writeResult(store, { sweepId: id, run: first } as unknown as RunResult);
+    await writeResult(store, syntheticResult(id, first, 0));
     await writeFailure(store, failure(second.runId));
 
     const out = await adgap(['sweep', 'status', id, '--store', root]);

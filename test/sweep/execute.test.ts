@@ -7,7 +7,7 @@ import type { ObjectStore } from '../../src/store/object-store.js';
 import { executeSweep } from '../../src/sweep/execute.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { readPlan, writeResult } from '../../src/sweep/stored.js';
-import type { RunResult } from '../../src/train/result.js';
+import { syntheticResult } from '../helpers/synthetic-sweep.js';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
 
 // One cell (gaussian, R 2, standard) of 5 seeds x 4 learning rates = 20 runs.
@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 const s3Store = async (): Promise<ObjectStore> => server.store(`store-${stores++}`);
-const quiet = { start: () => undefined, event: () => undefined };
+const quiet = { start: () => undefined, event: () => undefined, notice: () => undefined };
 
 const batch = mockClient(BatchClient);
 beforeEach(() => {
@@ -51,8 +51,8 @@ const arraySizes = () =>
 
 async function finish(store: ObjectStore, sweepId: string, jobIndex: number): Promise<void> {
   const plan = await readPlan(store, sweepId);
-  for (const run of plan.jobs[jobIndex]?.runs ?? [])
-    await writeResult(store, { sweepId, run } as unknown as RunResult);
+  for (const [i, run] of (plan.jobs[jobIndex]?.runs ?? []).entries())
+    await writeResult(store, syntheticResult(sweepId, run, i));
 }
 
 describe('executeSweep', () => {
