@@ -10,7 +10,7 @@ import {
 import { AdgapError, ValidationError } from '../errors.js';
 import { DATASET_DEFAULTS, pgdMethod } from '../train/protocol.js';
 import { modeId, type RunSpec, type TrainingMode } from '../train/run-spec.js';
-import type { DatasetEntry, SweepFile } from './schema.js';
+import { AUTO_EPS_FACTORS, type DatasetEntry, type SweepFile } from './schema.js';
 
 /** The datasets of one sweep entry, one per R, with every default made explicit (so dataset ids are stable). */
 export function entryRefs(entry: DatasetEntry, ratios: readonly number[]): DatasetRef[] {
@@ -32,9 +32,6 @@ export function entryRefs(entry: DatasetEntry, ratios: readonly number[]): Datas
 export function datasetRefs(sweep: SweepFile): DatasetRef[] {
   return sweep.datasets.flatMap((entry) => entryRefs(entry, sweep.R));
 }
-
-/** protocol.md: the reference's three radii per norm are {1, 3/4, 1/2} x eps_max. */
-export const AUTO_EPS_FACTORS = [1, 0.75, 0.5] as const;
 
 /** eps_max per dataset id, for sweeps with `eps: auto` (resolveAutoRadii reads it from the prepared data). */
 export type AutoRadii = Record<string, EpsMax>;

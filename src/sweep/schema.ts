@@ -10,6 +10,9 @@ import { ValidationError } from '../errors.js';
 import { ENGINE_NAMES } from '../train/result.js';
 import { MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES } from '../train/run-spec.js';
 
+/** protocol.md: the reference's three radii per norm are {1, 3/4, 1/2} x eps_max (`eps: auto`). */
+export const AUTO_EPS_FACTORS = [1, 0.75, 0.5] as const;
+
 /** A strict object whose unknown-key error lists the allowed keys. */
 function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
   const allowed = Object.keys(shape).join(', ');
@@ -25,16 +28,59 @@ const positiveInt = z.number().int().positive();
 const nonEmpty = <T extends z.ZodType>(item: T, what: string) =>
   z.array(item).min(1, { error: `the grid needs at least one ${what}` });
 
+/**
+ * The documented limits (README, docs/limits.md). Beyond them a value is a typo or would fail late: a run id
+ * with `1e+300` in it is not a store key, a batch of 1e8 rows cannot be allocated, and seeds are taken modulo
+ * 2^32 by the generator, so a larger one would silently repeat another seed's runs.
+ */
+export const LIMITS = {
+  /** Runs per sweep file: the plan (about 600 bytes per run) stays a ~60 MB object, Batch arrays <= 10. */
+  runs: 100_000,
+  seed: 2 ** 31 - 1,
+  learningRate: 10,
+  eps: 1e6,
+  batchSize: 65_536,
+  splitSize: 1_000_000,
+  dim: 100_000,
+  pgdSteps: 10_000,
+} as const;
+
+/** A grid list of distinct values: a repeated value would be trained twice and counted twice in the report. */
+const distinct = <T extends z.ZodType<number>>(list: z.ZodArray<T>) =>
+  list.check((ctx) => {
+    ctx.value.forEach((value, i) => {
+      const first = ctx.value.indexOf(value);
+      if (first !== i)
+        ctx.issues.push({
+          code: 'custom',
+          path: [i],
+          input: value,
+          message: `repeats item [${first}]; each value may appear once (it would be trained and counted twice)`,
+        });
+    });
+  });
+const seed = z
+  .number()
+  .int({ error: `a seed must be a whole number from 0 to ${LIMITS.seed}` })
+  .min(0, { error: `a seed must be a whole number from 0 to ${LIMITS.seed}` })
+  .max(LIMITS.seed, { error: `a seed must be a whole number from 0 to ${LIMITS.seed}` });
+
+const splitSize = positiveInt.max(LIMITS.splitSize, {
+  error: `a split size must be a whole number from 1 to ${LIMITS.splitSize}`,
+});
+
 const datasetObject = strictObject({
   group: z.enum(DATASET_GROUPS),
-  dataSeed: z.number().int().nonnegative().default(0),
+  dataSeed: seed.default(0),
   sizes: strictObject({
-    train: positiveInt.default(DEFAULT_SPLIT_SIZES.train),
-    validation: positiveInt.default(DEFAULT_SPLIT_SIZES.validation),
-    test: positiveInt.default(DEFAULT_SPLIT_SIZES.test),
+    train: splitSize.default(DEFAULT_SPLIT_SIZES.train),
+    validation: splitSize.default(DEFAULT_SPLIT_SIZES.validation),
+    test: splitSize.default(DEFAULT_SPLIT_SIZES.test),
   }).optional(),
   synthetic: strictObject({
-    dim: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.dim),
+    dim: positiveInt
+      .max(LIMITS.dim, { error: `at most ${LIMITS.dim} features` })
+      .default(DEFAULT_SYNTHETIC_PARAMS.dim),
     meanNonZero: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.meanNonZero),
     meanValue: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.meanValue),
     noiseScale: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.noiseScale),
@@ -57,16 +103,34 @@ export const datasetEntrySchema = z.union([z.enum(DATASET_GROUPS), datasetObject
 
 export type DatasetEntry = z.output<typeof datasetEntrySchema>;
 
-const learningRates = nonEmpty(
-  z.number().positive({ error: 'a learning rate must be > 0' }),
-  'learning rate',
+const learningRateError = `a learning rate must be > 0 and <= ${LIMITS.learningRate}`;
+const learningRates = distinct(
+  nonEmpty(
+    z
+      .number({ error: `expected a number, ${learningRateError}` })
+      .positive({ error: learningRateError })
+      .max(LIMITS.learningRate, { error: learningRateError }),
+    'learning rate',
+  ),
 );
+const radiusError = `a radius must be > 0 and <= ${LIMITS.eps}`;
 
 const adversarialMode = strictObject({
   norm: z.enum(['linf', 'l2'], { error: "required with 'eps' (allowed: linf, l2)" }),
   // 'auto': {1, 3/4, 1/2} x half the distance between the class means (protocol.md), resolved from the data.
   eps: z.union(
-    [nonEmpty(z.number().positive({ error: 'a radius must be > 0' }), 'radius'), z.literal('auto')],
+    [
+      distinct(
+        nonEmpty(
+          z
+            .number({ error: `expected a number, ${radiusError}` })
+            .positive({ error: radiusError })
+            .max(LIMITS.eps, { error: radiusError }),
+          'radius',
+        ),
+      ),
+      z.literal('auto'),
+    ],
     {
       error: "expected a list of radii or 'auto'",
     },
@@ -74,9 +138,9 @@ const adversarialMode = strictObject({
   /** Default: the dataset's (protocol.md: pgd for cifar10, one-step FGSM/FGM for the others). */
   attack: z.enum(['one-step', 'pgd']).optional(),
   /** PGD only; defaults per norm in src/train/protocol.ts (linf 40, l2 50). */
-  steps: positiveInt.optional(),
+  steps: positiveInt.max(LIMITS.pgdSteps, { error: `at most ${LIMITS.pgdSteps}` }).optional(),
   /** PGD only: step size = eps / stepDivisor; defaults per norm (linf 30, l2 20). */
-  stepDivisor: z.number().positive({ error: 'must be > 0' }).optional(),
+  stepDivisor: z.number().positive({ error: 'must be > 0' }).max(1e6, { error: 'at most 1e6' }).optional(),
   /** This mode's learning-rate grid instead of the sweep's (protocol.md: CIFAR's robust runs use 5). */
   learningRates: learningRates.optional(),
 }).check((ctx) => {
@@ -101,16 +165,25 @@ export const sweepFileSchema = strictObject({
     error: 'lower-case letters, digits and dashes, at most 48 characters',
   }),
   datasets: nonEmpty(datasetEntrySchema, 'dataset'),
-  R: nonEmpty(z.number().min(1, { error: 'an imbalance ratio must be >= 1' }), 'imbalance ratio R'),
-  seeds: nonEmpty(z.number().int().nonnegative({ error: 'a seed must be an integer >= 0' }), 'seed'),
+  R: distinct(
+    nonEmpty(
+      z
+        .number({ error: 'expected a number, an imbalance ratio >= 1' })
+        .min(1, { error: 'an imbalance ratio must be >= 1' }),
+      'imbalance ratio R',
+    ),
+  ),
+  seeds: distinct(nonEmpty(seed, 'seed')),
   learningRates,
   /** Default: each dataset's model and optimiser (protocol.md, src/train/protocol.ts). */
   model: z.enum(MODEL_NAMES).optional(),
   optimizer: z.enum(OPTIMIZER_NAMES).optional(),
   objective: z.enum(OBJECTIVES).default('clean'),
   epochs: positiveInt.max(10_000).default(500),
-  patience: positiveInt.default(50),
-  batchSize: positiveInt.default(64),
+  patience: positiveInt.max(10_000, { error: 'at most 10000' }).default(50),
+  batchSize: positiveInt
+    .max(LIMITS.batchSize, { error: `a batch size must be a whole number from 1 to ${LIMITS.batchSize}` })
+    .default(64),
   modes: nonEmpty(mode, 'training mode'),
   /**
    * Optional: without it each job picks (linear-cpu for linear models unless a GPU backend loads, else tfjs).
@@ -128,7 +201,70 @@ export const sweepFileSchema = strictObject({
       message: `vgg11 takes 3x32x32 images, which only cifar10 has (not ${notImages.join(', ')})`,
     });
   }
+  minorityIssues(ctx.value).forEach((issue) => {
+    ctx.issues.push({ code: 'custom', ...issue });
+  });
+  const runs = runCount(ctx.value);
+  if (runs > LIMITS.runs) {
+    const n = (x: number) => x.toLocaleString('en-US');
+    ctx.issues.push({
+      code: 'custom',
+      path: [],
+      input: runs,
+      message: `the grid has ${n(runs)} runs, more than the limit of ${n(LIMITS.runs)} per sweep file (datasets x R x modes x radii x seeds x learning rates); split it into several sweep files`,
+    });
+  }
 });
+
+/** Runs of the grid, counted without expanding it (an `eps: auto` mode has 3 radii). */
+export function runCount(sweep: {
+  datasets: readonly unknown[];
+  R: readonly number[];
+  seeds: readonly number[];
+  learningRates: readonly number[];
+  modes: readonly (
+    | 'standard'
+    | { eps: readonly number[] | 'auto'; learningRates?: readonly number[] | undefined }
+  )[];
+}): number {
+  const perSeed = sweep.modes.reduce(
+    (sum, m) =>
+      sum +
+      (m === 'standard'
+        ? sweep.learningRates.length
+        : (m.eps === 'auto' ? AUTO_EPS_FACTORS.length : m.eps.length) *
+          (m.learningRates ?? sweep.learningRates).length),
+    0,
+  );
+  return sweep.datasets.length * sweep.R.length * sweep.seeds.length * perSeed;
+}
+
+/**
+ * The minority class of ratio R has floor(size / R) samples in each split: a ratio larger than a split's
+ * size leaves it no minority sample at all (no minority training data, an undefined minority accuracy).
+ */
+function minorityIssues(sweep: {
+  datasets: readonly DatasetEntry[];
+  R: readonly number[];
+}): { path: PropertyKey[]; input: unknown; message: string }[] {
+  const issues: { path: PropertyKey[]; input: unknown; message: string }[] = [];
+  sweep.R.forEach((R, i) => {
+    for (const entry of sweep.datasets) {
+      const group = typeof entry === 'string' ? entry : entry.group;
+      const sizes = (typeof entry !== 'string' && entry.sizes) || DEFAULT_SPLIT_SIZES;
+      const [split, size] = Object.entries(sizes).reduce((a, b) => (b[1] < a[1] ? b : a));
+      if (Math.floor(size / R) < 1) {
+        issues.push({
+          path: ['R', i],
+          input: R,
+          message: `leaves ${group} no minority sample in its ${split} split (floor(${size} / R) = 0); R must be <= ${size}, the smallest split size`,
+        });
+        return;
+      }
+    }
+  });
+  return issues;
+}
 
 export type SweepFile = z.output<typeof sweepFileSchema>;
 
@@ -140,8 +276,10 @@ export function parseSweepFile(input: unknown): SweepFile {
   if (!first) throw new ValidationError('sweep', 'invalid sweep file');
   const issue = innermost(first);
   const field = formatPath(issue.path);
-  const value = valueAt(input, issue.path);
-  const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+  const value = issue.path.length === 0 ? undefined : valueAt(input, issue.path);
+  // JSON has no Infinity or NaN (YAML's .inf, .nan), which JSON.stringify would show as null.
+  const text = typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
+  const shown = value === undefined ? '' : ` (got ${text})`;
   throw new ValidationError(field, `${issue.message}${issue.code === 'unrecognized_keys' ? '' : shown}`);
 }
 
