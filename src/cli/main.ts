@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { AdgapError } from '../errors.js';
+import { systemErrorMessage } from '../system-error.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { jobCommand } from './job.js';
@@ -20,9 +21,12 @@ const program = new Command('adgap')
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // Users get one line; an error that is not an AdgapError is a bug, and ADGAP_DEBUG=1 shows its stack.
+  // Users get one line. An AdgapError or an error of the environment (disk full, port in use) is theirs to
+  // act on (status 1); anything else is a bug (status 2), and ADGAP_DEBUG=1 shows its stack.
+  const environment = error instanceof AdgapError ? undefined : systemErrorMessage(error);
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`adgap: ${error instanceof AdgapError ? '' : 'internal error: '}${message}\n`);
+  const known = error instanceof AdgapError || environment !== undefined;
+  process.stderr.write(`adgap: ${known ? (environment ?? message) : `internal error: ${message}`}\n`);
   if (process.env.ADGAP_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  process.exitCode = error instanceof AdgapError ? 1 : 2;
+  process.exitCode = known ? 1 : 2;
 }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { AdgapError } from '../errors.js';
+import { systemCause } from '../system-error.js';
 import {
   assertKey,
   type ListPage,
@@ -12,6 +14,14 @@ import {
 } from './object-store.js';
 
 const TEMP_SUFFIX = '.partial';
+
+/**
+ * A temporary file older than this was left by a writer that died (killed, or a crash the put could not clean
+ * up after): the next listing of its folder removes it. No live put takes an hour (a dataset array is written
+ * in seconds), so a live writer's file is never touched. (On S3 the bucket's lifecycle rule aborts incomplete
+ * multipart uploads after 2 days, infra/storage.ts.)
+ */
+export const STALE_PARTIAL_MS = 60 * 60 * 1000;
 
 /**
  * A local folder as an object store. Writes go to a temporary file first and are renamed (or, for write-once
@@ -36,7 +46,7 @@ export class LocalFolderStore implements ObjectStore {
       return new Uint8Array(await readFile(this.path(key)));
     } catch (error) {
       if (isCode(error, 'ENOENT') || isCode(error, 'EISDIR')) throw new ObjectNotFoundError(this.uri, key);
-      throw error;
+      throw this.environmentError('read', key, error);
     }
   }
 
@@ -52,10 +62,11 @@ export class LocalFolderStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array | string, options?: { ifAbsent?: boolean }): Promise<void> {
     const target = this.path(key);
-    await mkdir(dirname(target), { recursive: true });
     const temp = `${target}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
-    await writeFile(temp, body);
     try {
+      await mkdir(dirname(target), { recursive: true });
+      // Inside the try: a write that fails half-way (a full disk) must not leave its temporary file behind.
+      await writeFile(temp, body);
       if (options?.ifAbsent) {
         try {
           await link(temp, target);
@@ -69,8 +80,16 @@ export class LocalFolderStore implements ObjectStore {
       }
     } catch (error) {
       await unlink(temp).catch(() => undefined);
-      throw error;
+      throw this.environmentError('write', key, error);
     }
+  }
+
+  /** A full disk or a read-only folder, named with the key and the store; other errors unchanged. */
+  private environmentError(action: string, key: string, error: unknown): unknown {
+    const cause = systemCause(error);
+    return cause === undefined
+      ? error
+      : new AdgapError(`cannot ${action} '${key}' in store ${this.uri}: ${cause}`);
   }
 
   async list(prefix: string, options?: { cursor?: string; limit?: number }): Promise<ListPage> {
@@ -98,7 +117,7 @@ export class LocalFolderStore implements ObjectStore {
     try {
       await unlink(this.path(key));
     } catch (error) {
-      if (!isCode(error, 'ENOENT')) throw error;
+      if (!isCode(error, 'ENOENT')) throw this.environmentError('delete', key, error);
     }
   }
 }
@@ -115,7 +134,17 @@ async function walk(folder: string, keyPrefix: string, into: { key: string; path
     const key = keyPrefix === '' ? entry.name : `${keyPrefix}/${entry.name}`;
     const full = `${folder}${sep}${entry.name}`;
     if (entry.isDirectory()) await walk(full, key, into);
-    else if (entry.isFile() && !entry.name.endsWith(TEMP_SUFFIX)) into.push({ key, path: full });
+    else if (entry.isFile() && entry.name.endsWith(TEMP_SUFFIX)) await removeIfStale(full);
+    else if (entry.isFile()) into.push({ key, path: full });
+  }
+}
+
+async function removeIfStale(path: string): Promise<void> {
+  try {
+    if (Date.now() - (await stat(path)).mtimeMs > STALE_PARTIAL_MS) await unlink(path);
+  } catch (error) {
+    // Another listing removed it first, or it was renamed into place: nothing left to clean.
+    if (!isCode(error, 'ENOENT')) throw error;
   }
 }
 
