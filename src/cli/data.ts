@@ -1,9 +1,11 @@
 import { Argument, Command, InvalidArgumentError } from 'commander';
 import { datasetId } from '../datasets/dataset-id.js';
-import { readManifest } from '../datasets/load.js';
+import { DatasetIntegrityError, loadDataset, readManifest } from '../datasets/load.js';
+import { manifestKey } from '../datasets/manifest.js';
 import { prepareDatasets } from '../datasets/prepare.js';
 import { DATASET_GROUPS, type DatasetGroup, type DatasetRef, isSyntheticGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import type { ObjectStore } from '../store/object-store.js';
 import { openStore } from '../store/open-store.js';
 import { entryRefs } from '../sweep/expand.js';
 import { datasetEntrySchema } from '../sweep/schema.js';
@@ -69,18 +71,44 @@ export function dataCommand(): Command {
       });
       const store = openStore(flags.store);
       const refs = entryRefs(entry, flags.R);
+      // A present dataset is verified against its manifest's checksums first; a corrupt one is rewritten.
+      const corrupt = new Map<string, string>();
+      for (const ref of refs) {
+        const problem = await integrityProblem(store, ref);
+        if (problem === undefined) continue;
+        corrupt.set(datasetId(ref), problem);
+        await store.delete(manifestKey(datasetId(ref)));
+      }
       const outcomes = await prepareDatasets(store, refs, {
         sources: flags.source === undefined ? {} : { [group]: flags.source },
       });
       const refOf = new Map(refs.map((ref) => [datasetId(ref), ref]));
       for (const outcome of outcomes) {
         const { epsMax } = await readManifest(store, refOf.get(outcome.datasetId) as DatasetRef);
+        const problem = corrupt.get(outcome.datasetId);
+        const state =
+          problem !== undefined
+            ? `rewritten (was corrupt: ${problem})`
+            : outcome.prepared
+              ? 'prepared'
+              : 'already present, checksums verified';
         process.stdout.write(
-          `${outcome.datasetId}  ${outcome.prepared ? 'prepared' : 'already present'}  ` +
-            `eps_max l2 ${epsMax.l2.toPrecision(5)} linf ${epsMax.linf.toPrecision(5)}\n`,
+          `${outcome.datasetId}  ${state}  eps_max l2 ${epsMax.l2.toPrecision(5)} linf ${epsMax.linf.toPrecision(5)}\n`,
         );
       }
       process.stdout.write(`store: ${store.uri}\n`);
     });
   return data;
+}
+
+/** Why a prepared dataset is unusable (its manifest or an array does not check out), or undefined. */
+async function integrityProblem(store: ObjectStore, ref: DatasetRef): Promise<string | undefined> {
+  if ((await store.head(manifestKey(datasetId(ref)))) === undefined) return undefined;
+  try {
+    await loadDataset(store, ref);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof DatasetIntegrityError)) throw error;
+    return error.message.slice(0, error.message.indexOf(';'));
+  }
 }

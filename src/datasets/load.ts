@@ -8,11 +8,37 @@ import { datasetId } from './dataset-id.js';
 import { type ArrayFile, arrayKey, type Manifest, manifestKey, manifestSchema } from './manifest.js';
 import { decodeNpy } from './npy.js';
 import { type PrepareOptions, pixelToFeature, prepareDatasets } from './prepare.js';
-import { type DatasetRef, type LoadedDataset, SPLIT_NAMES, type Split, type SplitName } from './types.js';
+import {
+  type DatasetRef,
+  DEFAULT_SPLIT_SIZES,
+  DEFAULT_SYNTHETIC_PARAMS,
+  type LoadedDataset,
+  SPLIT_NAMES,
+  type Split,
+  type SplitName,
+} from './types.js';
 
 /** A prepared dataset whose files do not match its manifest. */
 export class DatasetIntegrityError extends AdgapError {
   override readonly name = 'DatasetIntegrityError';
+}
+
+/**
+ * What to run to rewrite a corrupt dataset, as it can be pasted: `adgap data prepare` with the ref's own R,
+ * data seed, sizes and store verifies the checksums and rewrites what is corrupt. Synthetic parameters have no
+ * flag, so for a dataset with non-default ones the advice is to delete it and run the sweep again.
+ */
+export function repairAdvice(store: ObjectStore, ref: DatasetRef): string {
+  const custom =
+    ref.synthetic !== undefined && canonicalJson(ref.synthetic) !== canonicalJson(DEFAULT_SYNTHETIC_PARAMS);
+  if (custom)
+    return `delete ${datasetPrefix(datasetId(ref))} in ${store.uri} and run the sweep again (it prepares the dataset anew)`;
+  const sizes = (['train', 'validation', 'test'] as const)
+    .filter((split) => ref.sizes[split] !== DEFAULT_SPLIT_SIZES[split])
+    .map((split) => ` --${split} ${ref.sizes[split]}`)
+    .join('');
+  const seed = ref.dataSeed === 0 ? '' : ` --data-seed ${ref.dataSeed}`;
+  return `rewrite it with: adgap data prepare ${ref.group} --R ${ref.R}${seed}${sizes} --store ${store.uri}`;
 }
 
 /** The dataset of a run, as every engine sees it: prepared into the store if missing, then loaded and verified. */
@@ -30,9 +56,7 @@ export async function readManifest(store: ObjectStore, ref: DatasetRef): Promise
   const id = datasetId(ref);
   const key = manifestKey(id);
   const broken = (what: string) =>
-    new DatasetIntegrityError(
-      `${key} in ${store.uri}: ${what}; delete ${datasetPrefix(id)} and run 'adgap data prepare ${ref.group}' again`,
-    );
+    new DatasetIntegrityError(`${key} in ${store.uri}: ${what}; ${repairAdvice(store, ref)}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(await store.get(key)));
@@ -63,9 +87,7 @@ export async function loadDataset(
   const read = async (file: ArrayFile) => {
     const key = arrayKey(id, file.file);
     const broken = (what: string) =>
-      new DatasetIntegrityError(
-        `${key} in ${store.uri}: ${what}; delete ${datasetPrefix(id)} and run 'adgap data prepare ${ref.group}' again`,
-      );
+      new DatasetIntegrityError(`${key} in ${store.uri}: ${what}; ${repairAdvice(store, ref)}`);
     const mismatch = (actual: string) => broken(`sha256 ${actual}, the manifest says ${file.sha256}`);
     let bytes: Uint8Array;
     if (cache) {
