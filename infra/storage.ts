@@ -2,6 +2,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { LEASES_PREFIX } from '../src/store/layout.js';
 
 export interface StorageProps {
   readonly removalPolicy: RemovalPolicy;
@@ -26,6 +27,8 @@ export class Storage extends Construct {
       lifecycleRules: [
         // A job killed mid-upload (Spot reclaim) leaves parts that are billed until aborted.
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
+        // Job leases last minutes; the job role cannot delete the generations it renews past.
+        { id: 'expire-job-leases', prefix: LEASES_PREFIX, expiration: Duration.days(1) },
       ],
       removalPolicy: props.removalPolicy,
     });

@@ -30,9 +30,15 @@ export class TrainerJobs extends Construct {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'adgap trainer: reads datasets and sweeps, writes datasets, results and failures',
     });
-    storage.grantReadUnder(this.jobRole, [KEY_PATTERNS.datasets, KEY_PATTERNS.sweeps]);
-    // Jobs prepare a dataset that is not in the store yet, so they write under datasets/ too.
-    storage.grantPutUnder(this.jobRole, [KEY_PATTERNS.datasets, KEY_PATTERNS.results, KEY_PATTERNS.failures]);
+    storage.grantReadUnder(this.jobRole, [KEY_PATTERNS.datasets, KEY_PATTERNS.sweeps, KEY_PATTERNS.leases]);
+    // Jobs prepare a dataset that is not in the store yet, so they write under datasets/ too; they take and
+    // renew their job's lease (src/sweep/leases.ts) under leases/.
+    storage.grantPutUnder(this.jobRole, [
+      KEY_PATTERNS.datasets,
+      KEY_PATTERNS.results,
+      KEY_PATTERNS.failures,
+      KEY_PATTERNS.leases,
+    ]);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,

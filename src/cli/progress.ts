@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { SweepProgress } from '../sweep/execute.js';
+import { EVERY_RUN_HAS_A_RESULT } from '../train/job.js';
 
 /** A bar (runs done / total, elapsed, estimate) on a terminal; one plain line per finished run otherwise. */
 export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): SweepProgress & { stop(): void } {
@@ -33,7 +34,11 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       else line(alreadyFinished > 0 ? `resuming: ${alreadyFinished} runs already have results` : 'starting');
     },
     event(e) {
-      if (e.event === 'job-skipped') return;
+      if (e.event === 'job-skipped') {
+        // A job that became held between the plan and its start (a race with another sweep run) says so.
+        if (e.reason !== EVERY_RUN_HAS_A_RESULT) stream.write(`skipped a job: ${e.reason}\n`);
+        return;
+      }
       if (e.event === 'job-failed') {
         done += e.runIds.length;
         if (bar) bar.update(done, { last: `(job failed: ${e.error})` });

@@ -7,6 +7,8 @@
  *   sweeps/<sweepId>/failures/<runId>.json  the last failure of a run that did not finish
  *   sweeps/<sweepId>/unreadable/<runId>.<ms>.json  a result that could not be read, set aside (never deleted)
  *   sweeps/<sweepId>/batch-jobs.json       the AWS Batch jobs submitted for it (for status and cancel)
+ *   leases/<sweepId>/job-<n>/<generation>.json  who trains job n, until when (src/sweep/leases.ts); outside
+ *                                       sweeps/ so that one bucket lifecycle rule can expire them
  *   sweeps/<sweepId>/report-cache/report.json  the API's cached report, with the listing it was computed from
  */
 export const SWEEPS_PREFIX = 'sweeps/';
@@ -22,6 +24,10 @@ export const failureKey = (sweepId: string, runId: string) => `sweeps/${sweepId}
 export const unreadablePrefix = (sweepId: string) => `sweeps/${sweepId}/unreadable/`;
 export const unreadableKey = (sweepId: string, runId: string, stampMs: number) =>
   `sweeps/${sweepId}/unreadable/${runId}.${stampMs}.json`;
+export const LEASES_PREFIX = 'leases/';
+export const leasesPrefix = (sweepId: string) => `leases/${sweepId}/`;
+export const leaseKey = (sweepId: string, jobIndex: number, generation: number) =>
+  `leases/${sweepId}/job-${jobIndex}/${String(generation).padStart(12, '0')}.json`;
 export const reportCacheKey = (sweepId: string) => `sweeps/${sweepId}/report-cache/report.json`;
 export const datasetPrefix = (datasetId: string) => `datasets/${datasetId}/`;
 

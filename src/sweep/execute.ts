@@ -7,6 +7,7 @@ import { assertLinearCpuRuns } from '../train/engines/linear-cpu/engine.js';
 import type { JobEvent } from '../train/job.js';
 import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
+import { heldJobs, type Lease } from './leases.js';
 import { planJobs, planRuns } from './plan.js';
 import type { SweepFile } from './schema.js';
 import { finishedRunIds, readPlan, readResults, setAsideUnreadable, storeSweep } from './stored.js';
@@ -72,8 +73,23 @@ export async function executeSweep(
   const pendingJobs = stored.jobs
     .filter((job) => job.runs.some((r) => !finished.has(r.runId)))
     .map((j) => j.index);
+  const held = await heldJobs(store, sweepId);
+  const heldPending = pendingJobs.filter((index) => held.has(index));
+  if (heldPending.length > 0) {
+    const until = heldPending
+      .map((index) => (held.get(index) as Lease).expiresAt)
+      .sort()
+      .at(-1);
+    progress.notice(
+      `${heldPending.length} of ${pendingJobs.length} pending jobs are being trained by another sweep run (leases renewed until it ends; now until ${until}); this run trains the other ${pendingJobs.length - heldPending.length}. Run it again after the other ends to complete the sweep.`,
+    );
+  }
   const total = planRuns(stored).length;
   progress.start(total, planRuns(stored).filter((r) => finished.has(r.runId)).length);
-  const outcome = await runner.runJobs({ store, sweepId }, pendingJobs, (e) => progress.event(e));
+  const outcome = await runner.runJobs(
+    { store, sweepId },
+    pendingJobs.filter((index) => !held.has(index)),
+    (e) => progress.event(e),
+  );
   return { sweepId, outcome };
 }

@@ -2,10 +2,13 @@ import { openDataset } from '../datasets/load.js';
 import { ValidationError } from '../errors.js';
 import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { acquireLease, LEASE_MS, leaseOwner } from '../sweep/leases.js';
 import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../sweep/stored.js';
 import type { Engine } from './engine.js';
 import type { EngineName } from './result.js';
 import type { RunSpec } from './run-spec.js';
+
+export const EVERY_RUN_HAS_A_RESULT = 'every run has a result';
 
 export type JobEvent =
   | { event: 'run-finished'; runId: string }
@@ -19,6 +22,7 @@ export type JobEvent =
  * runs of job `jobIndex` that have no result yet with the engine the sweep asks for (`createEngine` picks one
  * when it does not), writing each result as it finishes. A failed run gets a
  * failure record and the others go on. An abort (SIGTERM) stops between epochs; finished results stay.
+ * While it trains, the job holds its lease (src/sweep/leases.ts); a job someone else holds is skipped.
  *
  * A fatal error (the dataset cannot be read, the disk is full, a worker crashes) ends the job, but first every
  * run it had not finished gets a failure record with that error (as far as the store still takes writes) and a
@@ -46,12 +50,28 @@ export async function runJob(
   const finished = await finishedRunIds(store, sweepId);
   const pending = job.runs.filter((r) => !finished.has(r.runId));
   if (pending.length === 0) {
-    onEvent({ event: 'job-skipped', reason: 'every run has a result' });
+    onEvent({ event: 'job-skipped', reason: EVERY_RUN_HAS_A_RESULT });
     return;
   }
   const unfinished = new Set(pending.map((r) => r.runId));
   try {
-    await trainPending(store, sweepId, pending, createEngine, unfinished, onEvent, signal, datasetCache);
+    const lease = await acquireLease(store, sweepId, jobIndex, leaseOwner());
+    if ('heldBy' in lease) {
+      const { owner, expiresAt } = lease.heldBy;
+      onEvent({
+        event: 'job-skipped',
+        reason: `another sweep run holds it (${owner}, lease until ${expiresAt})`,
+      });
+      return;
+    }
+    // A failed renewal is not fatal: at worst another run trains the job too, and results stay write-once.
+    const renewal = setInterval(() => void lease.held.renew().catch(() => undefined), LEASE_MS / 3);
+    try {
+      await trainPending(store, sweepId, pending, createEngine, unfinished, onEvent, signal, datasetCache);
+    } finally {
+      clearInterval(renewal);
+      await lease.held.release().catch(() => undefined);
+    }
   } catch (error) {
     const message = errorMessage(error);
     await recordJobFailure(store, sweepId, unfinished, message);
