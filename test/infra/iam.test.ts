@@ -57,16 +57,17 @@ describe('IAM', () => {
     ]);
   });
 
-  it('lets trainer jobs read datasets and sweeps', () => {
+  it('lets trainer jobs read datasets, sweeps and job leases', () => {
     const job = statementsOfRole(template, 'TrainerJobsJobRole');
-    expect(keysAllowed(job, 's3:GetObject').sort()).toEqual(['/datasets/*/*', '/sweeps/*']);
+    expect(keysAllowed(job, 's3:GetObject').sort()).toEqual(['/datasets/*/*', '/leases/*', '/sweeps/*']);
   });
 
-  it('lets trainer jobs write only datasets, results and failures', () => {
+  it('lets trainer jobs write only datasets, results, failures and job leases', () => {
     const job = statementsOfRole(template, 'TrainerJobsJobRole');
     for (const action of ['s3:PutObject', 's3:AbortMultipartUpload']) {
       expect(keysAllowed(job, action).sort()).toEqual([
         '/datasets/*/*',
+        '/leases/*',
         '/sweeps/*/failures/*',
         '/sweeps/*/results/*',
       ]);
