@@ -40,6 +40,7 @@ function withRoundTrip(store: ObjectStore, ms: number): ObjectStore {
     put: (key, body, options) => store.put(key, body, options),
     list: (prefix, options) => store.list(prefix, options),
     delete: (key) => store.delete(key),
+    assertWriteOnce: () => store.assertWriteOnce(),
   };
 }
 

@@ -113,6 +113,9 @@ export class LocalFolderStore implements ObjectStore {
     return matching.length > limit && last ? { objects, cursor: last.key } : { objects };
   }
 
+  /** Write-once puts hard-link, which no file system lets replace an existing name. */
+  async assertWriteOnce(): Promise<void> {}
+
   async delete(key: string): Promise<void> {
     try {
       await unlink(this.path(key));

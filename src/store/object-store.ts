@@ -30,6 +30,11 @@ export interface ObjectStore {
   /** One page of the objects under a prefix, in key order. */
   list(prefix: string, options?: { cursor?: string; limit?: number }): Promise<ListPage>;
   delete(key: string): Promise<void>;
+  /**
+   * Throws when this store cannot keep write-once puts write-once (an S3-compatible server that ignores
+   * If-None-Match). A sweep calls it before writing anything, so such a store is refused before any upload.
+   */
+  assertWriteOnce(): Promise<void>;
 }
 
 export class ObjectNotFoundError extends AdgapError {

@@ -198,6 +198,10 @@ export class S3Store implements ObjectStore {
    * duplicated job could replace a result. Before its first write-once put, the store makes two conditional
    * puts of one probe key: a server that honours the condition refuses at least the second.
    */
+  assertWriteOnce(): Promise<void> {
+    return this.verifyWriteOnce();
+  }
+
   private verifyWriteOnce(): Promise<void> {
     this.writeOnceCheck ??= this.probeWriteOnce().catch((error: unknown) => {
       this.writeOnceCheck = undefined;

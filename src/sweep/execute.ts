@@ -38,6 +38,8 @@ export async function executeSweep(
   chunkSize?: number,
 ): Promise<{ sweepId: string; outcome: RunnerOutcome }> {
   const sweepId = idOf(sweep);
+  // Before anything is uploaded: a store that would silently overwrite results is refused up front.
+  await store.assertWriteOnce();
   await prepareDatasets(store, datasetRefs(sweep));
   const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep));
   if (sweep.engine === 'linear-cpu') assertLinearCpuRuns(runs);

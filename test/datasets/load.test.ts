@@ -75,7 +75,9 @@ describe('openDataset', () => {
     bytes[bytes.length - 1] = (bytes.at(-1) ?? 0) ^ 1;
     await store.put(key, bytes);
     await expect(openDataset(store, gaussian, { cache: new ContentCache(await tempDir()) })).rejects.toThrow(
-      new RegExp(`${key} in .*: sha256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}; (rewrite it with: adgap data prepare gaussian --R|delete datasets/)`),
+      new RegExp(
+        `${key} in .*: sha256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}; (rewrite it with: adgap data prepare gaussian --R|delete datasets/)`,
+      ),
     );
   });
 
@@ -87,7 +89,9 @@ describe('openDataset', () => {
     bytes[bytes.length - 1] = 7;
     await store.put(key, bytes);
     await expect(openDataset(store, gaussian)).rejects.toThrow(
-      new RegExp(`${key} in .*: sha256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}; (rewrite it with: adgap data prepare gaussian --R|delete datasets/)`),
+      new RegExp(
+        `${key} in .*: sha256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}; (rewrite it with: adgap data prepare gaussian --R|delete datasets/)`,
+      ),
     );
   });
 

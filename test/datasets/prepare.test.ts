@@ -60,6 +60,7 @@ function countingStore(inner: ObjectStore): ObjectStore & { puts: Map<string, nu
     head: (key) => inner.head(key),
     list: (prefix, options) => inner.list(prefix, options),
     delete: (key) => inner.delete(key),
+    assertWriteOnce: () => inner.assertWriteOnce(),
     put: (key, body, options) => {
       puts.set(key, (puts.get(key) ?? 0) + 1);
       return inner.put(key, body, options);

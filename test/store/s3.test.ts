@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { ObjectExistsError } from '../../src/store/object-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import { parseS3Uri, S3Store, S3StoreError } from '../../src/store/s3.js';
+import { executeSweep } from '../../src/sweep/execute.js';
+import { parseSweepFile } from '../../src/sweep/schema.js';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -73,6 +75,24 @@ describe('S3Store errors', () => {
     const error = await failureOf(raw.put('sweeps/s/results/r1.json', 'x', { ifAbsent: true }));
     expect((error as S3StoreError).reason).toBe('write-once-unsupported');
     expect(await raw.head('sweeps/s/results/r1.json')).toBeUndefined();
+  });
+
+  test('a sweep on a server that overwrites is refused before any dataset is uploaded', async () => {
+    const raw = server.store('raw-sweep', server.client({ endpoint: server.rawEndpoint }));
+    const sweep = parseSweepFile({
+      name: 'overwrites',
+      datasets: [{ group: 'gaussian', sizes: { train: 40, validation: 10, test: 10 } }],
+      R: [1],
+      seeds: [2],
+      learningRates: [0.01],
+      modes: ['standard'],
+    });
+    const never = { name: 'never', runJobs: () => Promise.reject(new Error('must not run')) };
+    const quiet = { start: () => undefined, event: () => undefined, notice: () => undefined };
+    const error = await failureOf(executeSweep(raw, sweep, never, quiet));
+    expect((error as S3StoreError).reason).toBe('write-once-unsupported');
+    expect((await raw.list('datasets/')).objects).toEqual([]);
+    expect((await raw.list('sweeps/')).objects).toEqual([]);
   });
 });
 

@@ -14,6 +14,7 @@ export function countingStore(inner: ObjectStore): ObjectStore & { gets: number 
       inner.put(key, body, options),
     list: (prefix: string, options?: { cursor?: string; limit?: number }) => inner.list(prefix, options),
     delete: (key: string) => inner.delete(key),
+    assertWriteOnce: () => inner.assertWriteOnce(),
   };
   return counted;
 }

@@ -161,7 +161,13 @@ describe('the job contract', () => {
     expect(await store.head(failureKey(id, first))).toBeUndefined();
     const failure = await getJson<RunFailure>(store, failureKey(id, second));
     expect(failure).toMatchObject({ runId: second, error: 'ENOSPC: no space left on device, write' });
-    expect(await runCounts(store, id)).toEqual({ planned: 2, finished: 1, failed: 1, pending: 0, unreadable: 0 });
+    expect(await runCounts(store, id)).toEqual({
+      planned: 2,
+      finished: 1,
+      failed: 1,
+      pending: 0,
+      unreadable: 0,
+    });
   });
 
   it('refuses a job index outside the plan, naming the range', async () => {

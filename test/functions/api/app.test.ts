@@ -241,6 +241,7 @@ describe('bad input', () => {
       put: (key, body, options) => store.put(key, body, options),
       list: (prefix, options) => store.list(prefix, options),
       delete: (key) => store.delete(key),
+      assertWriteOnce: () => store.assertWriteOnce(),
     });
     const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
