@@ -133,8 +133,9 @@ export function createApp(store: ObjectStore): OpenAPIHono {
   app.onError((error, c) => {
     if (error instanceof ValidationError)
       return c.json(errorJson('bad_request', error.message, error.field), 400);
+    // Clients learn which sweep or object is missing, not where the store lives (a path, a bucket).
     if (error instanceof NotFoundError || error instanceof ObjectNotFoundError)
-      return c.json(errorJson('not_found', error.message), 404);
+      return c.json(errorJson('not_found', error.message.replaceAll(` in store ${store.uri}`, '')), 404);
     // Anything else is a bug or an outage: the details go to the server log, never to the client.
     console.error(error);
     const message = error instanceof AdgapError ? error.message : 'internal error';

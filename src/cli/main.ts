@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { AdgapError } from '../errors.js';
 import { systemErrorMessage } from '../system-error.js';
@@ -8,8 +9,11 @@ import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { sweepCommand } from './sweep.js';
 
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 const program = new Command('adgap')
   .description('adversarial training vs accuracy disparity: sweeps, training and disparity-gap reports')
+  .version(version, '-V, --version', 'print the version of adgap')
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(demoCommand())
   .addCommand(sweepCommand())

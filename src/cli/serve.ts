@@ -44,6 +44,13 @@ export function serveCommand(): Command {
       const stop = () => server.close();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+      // Started through npx (or any wrapper) that is then killed, this process is re-parented and would go
+      // on serving unseen: a changed parent is a stop signal too.
+      const parent = process.ppid;
+      const orphaned = setInterval(() => {
+        if (process.ppid !== parent) stop();
+      }, 1000);
+      server.once('close', () => clearInterval(orphaned));
       await once(server, 'close');
     });
 }

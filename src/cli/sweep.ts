@@ -9,6 +9,7 @@ import { expandRuns } from '../sweep/expand.js';
 import { type PlanSummary, summarisePlan } from '../sweep/plan-summary.js';
 import { PRESETS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
+import { listSweeps } from '../sweep/status.js';
 import { sweepId } from '../sweep/sweep-id.js';
 import {
   estimateWallTime,
@@ -126,6 +127,19 @@ export function sweepCommand(): Command {
       process.stdout.write(`${formatPlan(id, summarisePlan(id, runs), definition, wallTime)}\n`);
     });
 
+  sweep
+    .command('list')
+    .description("the store's sweeps, newest first, with their progress")
+    .option(...STORE_OPTION)
+    .action(async (options: { store: string }) => {
+      const store = openStore(options.store);
+      const sweeps = await listSweeps(store);
+      const lines = sweeps.map(
+        (s) =>
+          `${s.sweepId}  created ${s.createdAt}  ${s.runs.done}/${s.runs.total} finished, ${s.runs.failed} failed`,
+      );
+      process.stdout.write(`${lines.length === 0 ? `no sweeps in store ${store.uri}` : lines.join('\n')}\n`);
+    });
   sweep.addCommand(sweepStatusCommand());
   sweep.addCommand(sweepCancelCommand());
   return sweep;
@@ -186,7 +200,9 @@ function formatPlan(
     `runs: ${n(plan.runCount)} in ${n(plan.jobCount)} jobs`,
     `cost: at most ${n(plan.maxModelEpochs)} model-epochs (runs x max epochs); ${n(plan.maxGradientPassEpochs)} counting an attack's gradient passes`,
     formatWallTime(wallTime),
-    `  early stopping (patience ${definition.patience}) ends most runs well before ${definition.epochs} epochs, so expect a fraction of these`,
+    definition.patience < definition.epochs
+      ? `  early stopping (patience ${definition.patience}) ends most runs well before ${definition.epochs} epochs, so expect a fraction of these`
+      : `  patience ${definition.patience} >= ${definition.epochs} epochs: early stopping never ends a run early, every run trains all ${definition.epochs} epochs`,
     `first ${plan.firstRuns.length} runs:`,
   ];
   for (const r of plan.firstRuns) {
