@@ -1,15 +1,21 @@
 import type { RunResult } from '../train/result.js';
-import { modeId, type RunSpec } from '../train/run-spec.js';
+import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
 import { datasetFamilyId } from './groups.js';
 import { type Selection, selectModels } from './selection.js';
 import { type MeanStderr, meanStderr } from './statistics.js';
 
-/** One (dataset, R, mode) line of the report. Gaps are absent on the standard row, which is their baseline. */
+/**
+ * One (dataset, R, fidelity, mode) line of the report. Gaps are absent on the standard row, which is their
+ * baseline (the standard row of the same fidelity).
+ */
 export interface ReportRow {
   dataset: string;
   group: string;
   R: number;
+  /** What produced the numbers: the training objective and the fidelity (run-spec.ts). */
+  objective: Objective;
+  fidelity: Fidelity;
   mode: string;
   /** AD of the selected models, over seeds. */
   ad: MeanStderr | null;
@@ -35,7 +41,7 @@ export interface Report {
 }
 
 /**
- * The disparity-gap report of a sweep (protocol.md): model selection, then per (dataset, R, mode) the mean and
+ * The disparity-gap report of a sweep (protocol.md): model selection, then per (dataset, R, fidelity, mode) the mean and
  * standard error over seeds of AD, gap of AD and gap of standard accuracy. Rows follow the sweep's order.
  */
 export function buildReport(
@@ -45,27 +51,33 @@ export function buildReport(
   failedRunIds: ReadonlySet<string> = new Set(),
 ): Report {
   const selections = selectModels(expected, results);
-  const rowKeys = new Map<string, { family: string; group: string; R: number; mode: string }>();
+  const rowKeys = new Map<
+    string,
+    { family: string; group: string; R: number; objective: Objective; fidelity: Fidelity; mode: string }
+  >();
   for (const run of expected) {
     const family = datasetFamilyId(run.dataset);
     const mode = modeId(run.mode);
-    rowKeys.set(`${family}|${run.dataset.R}|${mode}`, {
+    rowKeys.set(`${family}|${run.dataset.R}|${run.fidelity}|${mode}`, {
       family,
       group: run.dataset.group,
       R: run.dataset.R,
+      objective: run.objective,
+      fidelity: run.fidelity,
       mode,
     });
   }
   const selected = new Map<string, RunResult>();
   for (const s of selections) {
-    if ('selected' in s) selected.set(`${s.key.family}|${s.key.R}|${s.key.mode}|${s.key.seed}`, s.selected);
+    if ('selected' in s)
+      selected.set(`${s.key.family}|${s.key.R}|${s.key.fidelity}|${s.key.mode}|${s.key.seed}`, s.selected);
   }
   const seeds = [...new Set(expected.map((r) => r.seed))];
   // Without standard runs in the sweep there is no baseline: gaps are absent rather than all "missing".
   const hasBaseline = expected.some((r) => r.mode.kind === 'standard');
 
-  const rows = [...rowKeys.values()].map(({ family, group, R, mode }): ReportRow => {
-    const pick = (m: string, seed: number) => selected.get(`${family}|${R}|${m}|${seed}`);
+  const rows = [...rowKeys.values()].map(({ family, group, R, objective, fidelity, mode }): ReportRow => {
+    const pick = (m: string, seed: number) => selected.get(`${family}|${R}|${fidelity}|${m}|${seed}`);
     const ads: number[] = [];
     const robustAds: number[] = [];
     const robustAdsPgd: number[] = [];
@@ -96,6 +108,8 @@ export function buildReport(
       dataset: family,
       group,
       R,
+      objective,
+      fidelity,
       mode,
       ad: meanStderr(ads),
       robustAd: meanStderr(robustAds),

@@ -61,7 +61,7 @@ export async function runJob(
         return;
       }
       await writeResult(store, {
-        schemaVersion: 2,
+        schemaVersion: 3,
         sweepId,
         run: outcome.run,
         engine: engine.name,

@@ -29,8 +29,8 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** The result document of one finished run (schemas/run-result.schema.json). */
 export interface RunResult {
-  /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. */
-  schemaVersion: 2;
+  /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. 3: `fidelity`. */
+  schemaVersion: 3;
   sweepId: string;
   run: RunSpec;
   engine: EngineName;

@@ -13,6 +13,7 @@ function result(mode: TrainingMode, robust?: [number, number]): RunResult {
     model: 'linear',
     optimizer: 'adam',
     objective: 'clean',
+    fidelity: 'adgap',
     learningRate: 0.01,
     seed: 2,
     maxEpochs: 1,
@@ -22,7 +23,7 @@ function result(mode: TrainingMode, robust?: [number, number]): RunResult {
   };
   const clean = metrics([90, 80]);
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     sweepId: 's',
     run,
     engine: 'tfjs',
