@@ -67,7 +67,8 @@ export async function runJob(
         engine: engine.name,
         backend: engine.backend,
         ...outcome.trained,
-        wallSeconds: outcome.wallSeconds,
+        runWallSeconds: outcome.runWallSeconds,
+        cellWallSeconds: outcome.cellWallSeconds,
         finishedAt: new Date().toISOString(),
       });
       onEvent({ event: 'run-finished', runId: outcome.run.runId });

@@ -37,7 +37,9 @@ export interface RunResult {
   backend: string;
   epochsRun: number;
   bestEpoch: number;
-  wallSeconds: number;
+  /** The run's own wall time and its group's (RunWallTime in engine.ts). */
+  runWallSeconds: number;
+  cellWallSeconds: number;
   metrics: RunMetrics;
   finishedAt: string;
 }

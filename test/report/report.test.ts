@@ -110,7 +110,8 @@ function resultOf(run: RunSpec): RunResult {
     backend: 'wasm',
     epochsRun: 5,
     bestEpoch: 5,
-    wallSeconds: 1,
+    runWallSeconds: 1,
+    cellWallSeconds: 1,
     finishedAt: '2026-01-01T00:00:00.000Z',
     metrics: {
       validation: metrics(selected ? 0.2 : 0.3, [0, 0], [1, 1]),

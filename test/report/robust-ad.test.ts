@@ -30,7 +30,8 @@ function result(mode: TrainingMode, robust?: [number, number]): RunResult {
     backend: 'cpu',
     epochsRun: 1,
     bestEpoch: 1,
-    wallSeconds: 1,
+    runWallSeconds: 1,
+    cellWallSeconds: 1,
     finishedAt: '',
     metrics: {
       validation: clean,
