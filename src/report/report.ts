@@ -1,4 +1,4 @@
-import type { RunResult } from '../train/result.js';
+import { type ClassMetrics, classMetrics, type RunResult } from '../train/result.js';
 import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
 import { datasetFamilyId } from './groups.js';
@@ -26,6 +26,16 @@ export interface ReportRow {
   adGap: MeanStderr | null;
   /** accuracy(standard) - accuracy(robust) on the imbalanced test set, paired by seed. */
   accuracyGap: MeanStderr | null;
+  /**
+   * Per class (0 = majority, 1 = minority) on the balanced test set, over seeds: clean accuracy, robust accuracy
+   * under evaluation PGD and boundary error (clean - robust), and the worst class's clean and robust accuracy
+   * (per seed, then averaged). Robust figures are null on standard rows.
+   */
+  cleanAccuracy: [MeanStderr | null, MeanStderr | null];
+  robustAccuracy: [MeanStderr | null, MeanStderr | null];
+  boundaryError: [MeanStderr | null, MeanStderr | null];
+  worstClassCleanAccuracy: MeanStderr | null;
+  worstClassRobustAccuracy: MeanStderr | null;
   /** Seeds whose selection is missing in this row or in its standard baseline. */
   seedsMissing: number[];
   /** The selected learning rate of each seed, for reading the selection back. */
@@ -83,6 +93,7 @@ export function buildReport(
     const robustAdsPgd: number[] = [];
     const adGaps: number[] = [];
     const accuracyGaps: number[] = [];
+    const perClass: ClassMetrics[] = [];
     const seedsMissing: number[] = [];
     const selectedLearningRates: Record<string, number> = {};
     for (const seed of seeds) {
@@ -94,6 +105,7 @@ export function buildReport(
       }
       selectedLearningRates[String(seed)] = row.run.learningRate;
       ads.push(accuracyDisparity(row));
+      perClass.push(classMetrics(row.metrics));
       const underTraining = robustAccuracyDisparity(row, 'trainingAttack');
       const underPgd = robustAccuracyDisparity(row, 'pgd');
       if (underTraining !== undefined) robustAds.push(underTraining);
@@ -104,6 +116,13 @@ export function buildReport(
       }
     }
     const withGaps = mode !== 'standard' && hasBaseline;
+    const over = (pick: (m: ClassMetrics) => number | undefined) =>
+      meanStderr(
+        perClass.flatMap((m) => {
+          const value = pick(m);
+          return value === undefined ? [] : [value];
+        }),
+      );
     return {
       dataset: family,
       group,
@@ -116,6 +135,11 @@ export function buildReport(
       robustAdPgd: meanStderr(robustAdsPgd),
       adGap: withGaps ? meanStderr(adGaps) : null,
       accuracyGap: withGaps ? meanStderr(accuracyGaps) : null,
+      cleanAccuracy: [over((m) => m.cleanAccuracy[0]), over((m) => m.cleanAccuracy[1])],
+      robustAccuracy: [over((m) => m.robustAccuracy?.[0]), over((m) => m.robustAccuracy?.[1])],
+      boundaryError: [over((m) => m.boundaryError?.[0]), over((m) => m.boundaryError?.[1])],
+      worstClassCleanAccuracy: over((m) => m.worstClassCleanAccuracy),
+      worstClassRobustAccuracy: over((m) => m.worstClassRobustAccuracy),
       seedsMissing,
       selectedLearningRates,
     };

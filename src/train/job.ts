@@ -4,7 +4,7 @@ import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../sweep/stored.js';
 import type { Engine } from './engine.js';
-import type { EngineName } from './result.js';
+import { classMetrics, type EngineName } from './result.js';
 import type { RunSpec } from './run-spec.js';
 
 export type JobEvent =
@@ -67,6 +67,7 @@ export async function runJob(
         engine: engine.name,
         backend: engine.backend,
         ...outcome.trained,
+        metrics: { ...outcome.trained.metrics, perClass: classMetrics(outcome.trained.metrics) },
         runWallSeconds: outcome.runWallSeconds,
         cellWallSeconds: outcome.cellWallSeconds,
         finishedAt: new Date().toISOString(),

@@ -14,7 +14,7 @@ import {
 } from '../../../src/train/engines/linear-cpu/linear-model.js';
 import { StackedCell } from '../../../src/train/engines/stacked-cell.js';
 import { trainStep as generalStep } from '../../../src/train/engines/tfjs.js';
-import { evaluateRobust } from '../../../src/train/evaluate.js';
+import { evaluateRobust, evaluateSplit } from '../../../src/train/evaluate.js';
 import { initLinear, type LinearWeights } from '../../../src/train/init.js';
 import { createModel, disposeModel, type Model } from '../../../src/train/models.js';
 import { createOptimizer } from '../../../src/train/optimizers.js';
@@ -491,6 +491,25 @@ describe('after 5 steps from the same seed', async () => {
       expect(maxDifference(reference, linearCpuAfterFiveSteps(run, data, scale))).toBeGreaterThan(1e-5);
     },
   );
+
+  test("reference fidelity's validation loss (mean of per-batch means) agrees between the engines", () => {
+    const data = gaussian(FIVE_STEPS);
+    const trained = linearCpuAfterFiveSteps(runSpec(data, 2, 0.05, { kind: 'standard' }), data);
+    const d = data.featureShape[0] as number;
+    const p = (k: number) =>
+      Float64Array.from(
+        { length: d + 1 },
+        (_, j) => (j < d ? trained.weight[j * 2 + k] : trained.bias[k]) as number,
+      );
+    const logits = (x: tf.Tensor2D) =>
+      tf.add(tf.matMul(x, tf.tensor2d(trained.weight, [d, 2])), tf.tensor1d(trained.bias)) as tf.Tensor2D;
+    const ws = linearCpuWorkspace(data);
+    // 200 validation samples: batches of 64, 64, 64 and 8.
+    const cpu = evaluateLinear(p(0), p(1), ws, 'validation', 64).loss;
+    const tfjs = evaluateSplit(logits, data.splits.validation, d, 64).loss;
+    expect(Math.abs(cpu - tfjs) / tfjs).toBeLessThan(1e-5);
+    expect(Math.abs(cpu - evaluateLinear(p(0), p(1), ws, 'validation').loss)).toBeGreaterThan(1e-3);
+  });
 
   test('the reference objective changes the update, so its equivalence test can fail', () => {
     const data = gaussian(FIVE_STEPS);
