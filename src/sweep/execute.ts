@@ -1,9 +1,9 @@
 import { prepareDatasets } from '../datasets/prepare.js';
 import { ValidationError } from '../errors.js';
+import type { JobEvent } from '../jobs/job.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { assertLinearCpuRuns } from '../train/engines/linear-cpu/engine.js';
-import type { JobEvent } from '../train/job.js';
 import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
 import { planJobs, planRuns } from './plan.js';

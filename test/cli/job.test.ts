@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import type { JobEvent } from '../../src/jobs/job.js';
 import { resultKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { expandRuns } from '../../src/sweep/expand.js';
@@ -11,7 +12,6 @@ import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { finishedRunIds, storeSweep } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
-import type { JobEvent } from '../../src/train/job.js';
 import { adgap, CLI } from '../helpers/cli.js';
 
 // One job of four runs, each long enough (a few hundred steps) that SIGTERM lands while the chunk is unfinished.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import { type JobEvent, runJob } from '../../src/jobs/job.js';
 import { failureKey, resultKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { getJson } from '../../src/store/object-store.js';
@@ -14,8 +15,7 @@ import { type RunFailure, storeSweep } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 import type { Engine } from '../../src/train/engine.js';
 import { createEngine } from '../../src/train/engines/choose.js';
-import { createTfjsEngine } from '../../src/train/engines/tfjs.js';
-import { type JobEvent, runJob } from '../../src/train/job.js';
+import { createTfjsEngine } from '../../src/train/engines/tfjs/engine.js';
 
 const sweep = parseSweepFile({
   name: 'job-contract',

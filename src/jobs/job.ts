@@ -3,9 +3,9 @@ import { ValidationError } from '../errors.js';
 import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../sweep/stored.js';
-import type { Engine } from './engine.js';
-import type { EngineName } from './result.js';
-import type { RunSpec } from './run-spec.js';
+import type { Engine } from '../train/engine.js';
+import type { EngineName } from '../train/result.js';
+import type { RunSpec } from '../train/run-spec.js';
 
 export type JobEvent =
   | { event: 'run-finished'; runId: string }
