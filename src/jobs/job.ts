@@ -1,4 +1,4 @@
-import { openDataset } from '../datasets/load.js';
+import { loadDataset } from '../datasets/load.js';
 import { ValidationError } from '../errors.js';
 import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -42,9 +42,7 @@ export async function runJob(
     return;
   }
   const engine = await createEngine(pending, (await readSweep(store, sweepId)).definition.engine);
-  const data = await openDataset(store, (pending[0] as (typeof pending)[number]).dataset, {
-    cache: datasetCache,
-  });
+  const data = await loadDataset(store, (pending[0] as (typeof pending)[number]).dataset, datasetCache);
   await engine.train(
     pending,
     data,

@@ -1,4 +1,4 @@
-import { prepareDatasets } from '../datasets/prepare.js';
+import { prepareDatasets, type ReadImageSource } from '../datasets/prepare.js';
 import { ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/job.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
@@ -31,11 +31,12 @@ export async function executeSweep(
   sweep: SweepFile,
   runner: Runner,
   progress: SweepProgress,
+  readImageSource: ReadImageSource,
   chunkSize?: number,
 ): Promise<{ sweepId: string; outcome: RunnerOutcome }> {
   const sweepId = idOf(sweep);
-  await prepareDatasets(store, datasetRefs(sweep));
-  const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep));
+  await prepareDatasets(store, datasetRefs(sweep), readImageSource);
+  const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep, readImageSource));
   if (sweep.engine === 'linear-cpu') assertLinearCpuRuns(runs);
   const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
   await storeSweep(
