@@ -17,7 +17,7 @@ import {
   ratesFileSchema,
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
-import { linearCpuUnsupported } from '../train/engines/linear-cpu/engine.js';
+import { linearCpuUnsupported } from '../train/engine-support.js';
 import type { EngineName } from '../train/result.js';
 import { modeId, type RunSpec } from '../train/run-spec.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';

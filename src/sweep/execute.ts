@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/job.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { assertLinearCpuRuns } from '../train/engines/linear-cpu/engine.js';
+import { assertLinearCpuRuns } from '../train/engine-support.js';
 import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
 import { planJobs, planRuns } from './plan.js';
@@ -54,8 +54,8 @@ export async function executeSweep(
   const stored = await readPlan(store, sweepId);
   if (chunkSize !== undefined && stored.chunkSize !== chunkSize) {
     throw new ValidationError(
-      '--chunk-size',
-      `sweep ${sweepId} is already planned with ${stored.chunkSize ?? 'a whole cell'} runs per job, not ${chunkSize}; omit --chunk-size to go on with that plan`,
+      'chunkSize',
+      `sweep ${sweepId} is already planned with ${stored.chunkSize ?? 'a whole cell'} runs per job, not ${chunkSize}`,
     );
   }
   const finished = await finishedRunIds(store, sweepId);

@@ -1,7 +1,8 @@
 import type { Engine } from '../engine.js';
+import { assertLinearCpuRuns, linearCpuUnsupported } from '../engine-support.js';
 import type { EngineName } from '../result.js';
 import type { RunSpec } from '../run-spec.js';
-import { assertLinearCpuRuns, createLinearCpuEngine, linearCpuUnsupported } from './linear-cpu/engine.js';
+import { createLinearCpuEngine } from './linear-cpu/engine.js';
 import { gpuBackendLoads } from './tfjs/gpu.js';
 
 /**
