@@ -1,12 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random.js';
-import { attack } from '../../src/train/attacks.js';
 import { autogradLogitGradient } from '../../src/train/engines/linear-cpu/linear-model.js';
-import { evaluateSplit } from '../../src/train/evaluate.js';
+import { attack } from '../../src/train/engines/tfjs/attacks.js';
+import { evaluateSplit } from '../../src/train/engines/tfjs/evaluate.js';
+import {
+  crossEntropy,
+  referenceCrossEntropy,
+  tf,
+  useFastestBackend,
+} from '../../src/train/engines/tfjs/tf.js';
 import type { Fidelity } from '../../src/train/run-spec.js';
-import { crossEntropy, referenceCrossEntropy, tf, useFastestBackend } from '../../src/train/tf.js';
 import { LossMean } from '../../src/train/validation-loss.js';
-import { linearModel } from './helpers.js';
+import { linearModel } from './engines/tfjs/helpers.js';
 
 beforeAll(async () => {
   await useFastestBackend();

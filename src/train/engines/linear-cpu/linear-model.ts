@@ -1,9 +1,8 @@
 import type { SplitName } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
-import { ADVERTORCH_SMALL_NORM } from '../../attacks.js';
 import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
 import type { LinearWeights } from '../../init.js';
-import { ADAM, SGD_MOMENTUM } from '../../protocol.js';
+import { ADAM, ADVERTORCH_SMALL_NORM, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
 import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
 import { LossMean } from '../../validation-loss.js';

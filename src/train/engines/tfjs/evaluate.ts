@@ -1,9 +1,9 @@
-import type { Split } from '../datasets/types.js';
+import type { Split } from '../../../datasets/types.js';
+import type { SplitMetrics } from '../../result.js';
+import type { AttackSpec } from '../../run-spec.js';
+import { LossMean } from '../../validation-loss.js';
 import { type AttackContext, attack } from './attacks.js';
-import type { SplitMetrics } from './result.js';
-import type { AttackSpec } from './run-spec.js';
 import { crossEntropy, tf } from './tf.js';
-import { LossMean } from './validation-loss.js';
 
 /** A model in evaluation mode: features in, logits out. */
 export type Logits = (x: tf.Tensor2D) => tf.Tensor2D;

@@ -1,5 +1,6 @@
-import type { Random } from '../random.js';
-import type { AttackSpec, Fidelity } from './run-spec.js';
+import type { Random } from '../../../random.js';
+import { ADVERTORCH_SMALL_NORM } from '../../protocol.js';
+import type { AttackSpec, Fidelity } from '../../run-spec.js';
 import { exactSign, tf } from './tf.js';
 
 /**
@@ -23,9 +24,6 @@ export interface AttackContext {
    */
   fidelity?: Fidelity;
 }
-
-/** advertorch's normalize_by_pnorm(small_constant=1e-6): gradients shorter than this give shorter steps. */
-export const ADVERTORCH_SMALL_NORM = 1e-6;
 
 /**
  * Adversarial examples for a batch x [n, d], for training and for robust evaluation alike.
