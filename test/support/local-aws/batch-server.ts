@@ -26,6 +26,12 @@ interface Attempt {
   logs: string[];
 }
 
+/** A SubmitJob dependency: a job id, or for array children N_TO_N (same index) or SEQUENTIAL (the previous index). */
+interface Dependency {
+  jobId?: string;
+  type?: 'N_TO_N' | 'SEQUENTIAL';
+}
+
 /** Why the emulator itself stopped a running container (undefined: it exited on its own). */
 type StopCause =
   | { kind: 'terminate'; reason: string }
@@ -42,7 +48,7 @@ interface Job {
   statusReason?: string;
   startedAt?: number;
   stoppedAt?: number;
-  dependsOn: string[];
+  dependsOn: Dependency[];
   parameters: Record<string, string>;
   command: string[];
   environment: Record<string, string>;
@@ -188,8 +194,11 @@ export class BatchEmulator {
       command?: string[];
       environment?: { name: string; value: string }[];
     };
-    const dependsOn = ((input.dependsOn ?? []) as { jobId: string }[]).map((d) => d.jobId);
-    for (const id of dependsOn) if (!this.jobs.has(id)) throw new Error(`Dependent job ${id} does not exist`);
+    const dependsOn = (input.dependsOn ?? []) as Dependency[];
+    for (const { jobId } of dependsOn) {
+      if (jobId !== undefined && !this.jobs.has(jobId))
+        throw new Error(`Dependent job ${jobId} does not exist`);
+    }
     const size = (input.arrayProperties as { size?: number } | undefined)?.size;
     if (size !== undefined && (size < 2 || size > 10_000))
       throw new Error('Array size must be between 2 and 10000');
@@ -219,6 +228,7 @@ export class BatchEmulator {
         index,
         parent: job,
         children: undefined,
+        arraySize: undefined,
         attempts: [],
         containers: [],
       }));
@@ -283,7 +293,7 @@ export class BatchEmulator {
       .filter((j) => j.status === 'STARTING' || j.status === 'RUNNING')
       .reduce((sum, j) => sum + j.definition.vcpus, 0);
     for (const job of this.leaves()) {
-      const deps = [...job.dependsOn, ...(job.parent?.dependsOn ?? [])].map((id) => this.jobs.get(id));
+      const deps = this.dependenciesOf(job);
       if (job.status === 'SUBMITTED') job.status = deps.length > 0 ? 'PENDING' : 'RUNNABLE';
       if (job.status === 'PENDING') {
         if (deps.some((d) => d?.status === 'FAILED')) this.finish(job, 'FAILED', 'Dependent Job failed');
@@ -296,6 +306,20 @@ export class BatchEmulator {
       }
     }
     for (const job of this.jobs.values()) if (job.children) this.updateParent(job);
+  }
+
+  /** The jobs `job` waits for: its own dependencies, or its parent's as they apply to its index. */
+  private dependenciesOf(job: Job): (Job | undefined)[] {
+    const parent = job.parent;
+    if (parent === undefined) return job.dependsOn.map((d) => this.jobs.get(String(d.jobId)));
+    return parent.dependsOn
+      .map((d) => {
+        if (d.type === 'SEQUENTIAL')
+          return job.index === 0 ? undefined : parent.children?.[(job.index ?? 0) - 1];
+        if (d.type === 'N_TO_N') return this.jobs.get(`${d.jobId}:${job.index}`);
+        return this.jobs.get(String(d.jobId));
+      })
+      .filter((d, i) => d !== undefined || parent.dependsOn[i]?.type !== 'SEQUENTIAL');
   }
 
   private launch(job: Job): void {
@@ -388,7 +412,10 @@ export class BatchEmulator {
     job.stoppedAt = Date.now();
   }
 
-  /** An array parent: PENDING until a child runs, RUNNING while any does, final once all are. */
+  /**
+   * An array parent is SUBMITTED, then PENDING (once its children exist) for as long as any child has not
+   * ended, then SUCCEEDED if every child did, else FAILED: a parent is never RUNNING.
+   */
   private updateParent(parent: Job): void {
     const children = parent.children ?? [];
     if (FINAL.has(parent.status)) return;
@@ -401,10 +428,8 @@ export class BatchEmulator {
       );
       return;
     }
-    if (children.some((c) => c.status === 'RUNNING' || FINAL.has(c.status))) {
-      parent.status = 'RUNNING';
-      parent.startedAt ??= Date.now();
-    } else parent.status = 'PENDING';
+    parent.status = 'PENDING';
+    if (children.some((c) => c.status === 'RUNNING')) parent.startedAt ??= Date.now();
   }
 
   private arnOf(job: Job): string {
@@ -429,7 +454,7 @@ export class BatchEmulator {
       createdAt: job.createdAt,
       startedAt: job.startedAt,
       stoppedAt: job.stoppedAt,
-      dependsOn: job.dependsOn.map((jobId) => ({ jobId })),
+      dependsOn: job.dependsOn,
       parameters: job.parameters,
       retryStrategy: {
         attempts: job.definition.retryStrategy.attempts,
