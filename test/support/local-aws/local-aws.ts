@@ -15,6 +15,8 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The bucket the template's one bucket becomes locally (CloudFormation would name it Adgap-storagebucket...). */
 export const LOCAL_BUCKET = 'adgap-local-bucket';
+/** The local repository of the job definitions' images, tagged by asset hash (what ECR would hold). */
+const LOCAL_IMAGE = 'adgap-local-aws';
 
 export interface LocalAwsOptions {
   /** A `cdk synth` output folder (cdk.out); see synthesize(). */
@@ -25,7 +27,7 @@ export interface LocalAwsOptions {
   outputsFile?: string;
   capacityVcpus?: number;
   stopGraceSeconds?: number;
-  /** Prefix of docker container names and image tags, unique per user of a shared daemon. */
+  /** Prefix of docker container names, unique per user of a shared daemon. */
   name?: string;
 }
 
@@ -111,7 +113,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     ids.functionUrl = `http://127.0.0.1:${(await firstJsonLine<{ port: number }>(functionProcess)).port}/`;
 
     const launcher: ContainerLauncher =
-      options.launcher === 'docker' ? dockerLauncher(`${name}-image`) : processLauncher();
+      options.launcher === 'docker' ? dockerLauncher(LOCAL_IMAGE) : processLauncher();
     const definitions = assembly.jobDefinitions(ids);
     const images = new Map<string, string>();
     for (const definition of definitions) {
