@@ -144,9 +144,9 @@ export class BatchEmulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body = '';
     for await (const chunk of req) body += chunk;
-    const input = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     try {
+      const input = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
       const out = this.operation(path, input);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(out));
@@ -187,8 +187,10 @@ export class BatchEmulator {
       );
     }
     const name = String(input.jobDefinition);
-    const definition =
-      this.definitions.get(name) ?? [...this.definitions.values()].find((d) => d.arn.startsWith(`${name}:`));
+    // By ARN, by name:revision or by name (the latest, here the only, revision).
+    const definition = [...this.definitions.values()].find(
+      (d) => d.arn === name || d.arn.endsWith(`/${name}`) || d.arn.endsWith(`/${name}:1`),
+    );
     if (definition === undefined) throw new Error(`Job definition ${name} does not exist`);
     const overrides = (input.containerOverrides ?? {}) as {
       command?: string[];
