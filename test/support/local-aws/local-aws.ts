@@ -5,7 +5,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_STACK_NAME } from '../../../src/runners/stack-outputs.js';
+import { DEFAULT_STACK_NAME } from '../../../src/stack-contract.js';
 import { type S3TestServer, startS3TestServer } from '../s3-test-server.js';
 import { BatchEmulator } from './batch-server.js';
 import { CloudAssembly, type LocalIdentities } from './cloud-assembly.js';

@@ -1,11 +1,11 @@
-import { openDataset } from '../datasets/load.js';
+import { loadDataset } from '../datasets/load.js';
 import { ValidationError } from '../errors.js';
 import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../sweep/stored.js';
-import type { Engine } from './engine.js';
-import type { EngineName } from './result.js';
-import type { RunSpec } from './run-spec.js';
+import type { Engine } from '../train/engine.js';
+import type { EngineName } from '../train/result.js';
+import type { RunSpec } from '../train/run-spec.js';
 
 export type JobEvent =
   | { event: 'run-finished'; runId: string }
@@ -71,7 +71,7 @@ async function trainPending(
   datasetCache: ContentCache | undefined,
 ): Promise<void> {
   const engine = await createEngine(pending, (await readSweep(store, sweepId)).definition.engine);
-  const data = await openDataset(store, (pending[0] as RunSpec).dataset, { cache: datasetCache });
+  const data = await loadDataset(store, (pending[0] as RunSpec).dataset, datasetCache);
   await engine.train(
     pending,
     data,
