@@ -18,7 +18,7 @@ import type { Container, ContainerLauncher, ContainerSpec } from '../support/loc
  */
 const QUEUE = 'arn:aws:batch:us-east-1:000000000000:job-queue/Q';
 
-function definition(evaluateOnExit: RetryRule[], attempts = 3): JobDefinition {
+function definition(evaluateOnExit: RetryRule[], attempts = 3, timeoutSeconds?: number): JobDefinition {
   return {
     arn: 'arn:aws:batch:us-east-1:000000000000:job-definition/D:1',
     logicalId: 'D',
@@ -28,7 +28,7 @@ function definition(evaluateOnExit: RetryRule[], attempts = 3): JobDefinition {
     parameters: { store: 's3://bucket' },
     jobRoleArn: undefined,
     retryStrategy: { attempts, evaluateOnExit },
-    timeoutSeconds: undefined,
+    timeoutSeconds,
     vcpus: 1,
     memoryMiB: 512,
     gpus: 0,
@@ -65,10 +65,10 @@ afterEach(async () => {
   emulator = undefined;
 });
 
-async function start(rules: RetryRule[], attempts = 3) {
+async function start(rules: RetryRule[], attempts = 3, timeoutSeconds?: number) {
   const launcher = new ScriptedLauncher();
   emulator = new BatchEmulator({
-    definitions: [definition(rules, attempts)],
+    definitions: [definition(rules, attempts, timeoutSeconds)],
     jobQueues: [QUEUE],
     launcher,
     imageFor: () => 'image',
@@ -196,5 +196,13 @@ describe('the local AWS Batch endpoint', () => {
     const child = await until(`${jobId}:0`, 'FAILED');
     expect(child.statusReason).toBe('stop it');
     expect(child.attempts).toHaveLength(1);
+  });
+
+  it('stops an attempt that outlives the definition’s timeout and does not retry it', async () => {
+    const { submit, until } = await start([], 3, 0.2);
+    const jobId = await submit();
+    const done = await until(jobId, 'FAILED');
+    expect(done.statusReason).toBe('Job attempt duration exceeded timeout');
+    expect(done.attempts).toHaveLength(1);
   });
 });
