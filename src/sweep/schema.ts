@@ -164,7 +164,9 @@ export function parseSweepFile(input: unknown): SweepFile {
     // A file that names neither objective nor fidelity parses as it did before fidelity existed (objective
     // clean), so its sweep id, a hash of this output, and so its stored results stay the same.
     const { data } = parsed;
-    return data.objective === undefined && data.fidelity === undefined ? { ...data, objective: 'clean' } : data;
+    return data.objective === undefined && data.fidelity === undefined
+      ? { ...data, objective: 'clean' }
+      : data;
   }
   const first = parsed.error.issues[0];
   if (!first) throw new ValidationError('sweep', 'invalid sweep file');

@@ -292,8 +292,11 @@ describe('after 5 steps from the same seed', async () => {
     '%s: the general one-run path and a stacked cell give parameters within 1e-5',
     (_, model, mode, dataset) => {
       const data = dataset();
-      // The MLP with Adam has its own tests below: float32 rounding alone moves its weights by more than 1e-5.
-      const optimizers = model === 'mlp' ? (['sgd', 'sgd-momentum'] as const) : OPTIMIZER_NAMES;
+      // The MLP with Adam under standard training and FGSM has its own tests below: float32 rounding alone moves
+      // a few of its weights by more than 1e-5. Under PGD it is held to 1e-5 since adgap's cross-entropy has an
+      // exact gradient (tf.ts's crossEntropySum; the one-ulp test below).
+      const pgd = mode.kind === 'adversarial' && mode.method.name === 'pgd';
+      const optimizers = model === 'mlp' && !pgd ? (['sgd', 'sgd-momentum'] as const) : OPTIMIZER_NAMES;
       for (const optimizer of optimizers) {
         const group = [2, 22].map((seed) => ({ ...runSpec(data, seed, 0.01, mode), model, optimizer }));
         const cell = new StackedCell(group, data);
