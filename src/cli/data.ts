@@ -5,6 +5,7 @@ import { manifestKey } from '../datasets/manifest.js';
 import { prepareDatasets } from '../datasets/prepare.js';
 import { DATASET_GROUPS, type DatasetGroup, type DatasetRef, isSyntheticGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { readImageSource } from '../sources/image-source.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { openStore } from '../store/open-store.js';
 import { entryRefs } from '../sweep/expand.js';
@@ -79,9 +80,7 @@ export function dataCommand(): Command {
         corrupt.set(datasetId(ref), problem);
         await store.delete(manifestKey(datasetId(ref)));
       }
-      const outcomes = await prepareDatasets(store, refs, {
-        sources: flags.source === undefined ? {} : { [group]: flags.source },
-      });
+      const outcomes = await prepareDatasets(store, refs, (g) => readImageSource(g, flags.source));
       const refOf = new Map(refs.map((ref) => [datasetId(ref), ref]));
       for (const outcome of outcomes) {
         const { epsMax } = await readManifest(store, refOf.get(outcome.datasetId) as DatasetRef);

@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { deploymentEnv } from '../env.js';
+import { runJob } from '../jobs/job.js';
 import { ContentCache } from '../store/content-cache.js';
 import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { createEngine } from '../train/engines/choose.js';
-import { runJob } from '../train/job.js';
 import { nonNegativeInteger, STORE_OPTION } from './options.js';
 
 /** Exit status after SIGTERM/SIGINT (128 + 15): the job stopped early and a retry will finish it. */
@@ -54,6 +56,8 @@ export function jobCommand(): Command {
         (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
         abort.signal,
         cache,
+        // Who holds a lease, for the message a second sweep run prints (pids repeat across containers).
+        `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
       );
       if (abort.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
     });

@@ -4,6 +4,7 @@ import { AdgapError } from '../errors.js';
 import { systemErrorMessage } from '../system-error.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
+import { cliMessage } from './flag-advice.js';
 import { jobCommand } from './job.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
@@ -28,7 +29,8 @@ try {
   // Users get one line. An AdgapError or an error of the environment (disk full, port in use) is theirs to
   // act on (status 1); anything else is a bug (status 2), and ADGAP_DEBUG=1 shows its stack.
   const environment = error instanceof AdgapError ? undefined : systemErrorMessage(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof AdgapError ? cliMessage(error) : error instanceof Error ? error.message : String(error);
   const known = error instanceof AdgapError || environment !== undefined;
   process.stderr.write(`adgap: ${known ? (environment ?? message) : `internal error: ${message}`}\n`);
   if (process.env.ADGAP_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);

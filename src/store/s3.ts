@@ -57,16 +57,31 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const bucket = match?.[1] ?? '';
   const path = (match?.[2] ?? '').replace(/\/+$/, '');
   if (!BUCKET_NAME.test(bucket)) {
-    throw new ValidationError('--store', `'${uri}' does not name an S3 bucket (expected s3://bucket/prefix)`);
+    throw new ValidationError('store', `'${uri}' does not name an S3 bucket (expected s3://bucket/prefix)`);
   }
   if (path !== '') {
     try {
       assertKey(path);
     } catch {
-      throw new ValidationError('--store', `'${uri}' has an invalid prefix (segments of [A-Za-z0-9._=-])`);
+      throw new ValidationError('store', `'${uri}' has an invalid prefix (segments of [A-Za-z0-9._=-])`);
     }
   }
   return { bucket, prefix: path === '' ? '' : `${path}/` };
+}
+
+/**
+ * The one spelling of an S3 store: `s3://bucket` or `s3://bucket/prefix`, without a trailing slash, so that
+ * `s3://bucket/` and `s3://bucket` name the same store everywhere a URI is printed, recorded or compared.
+ */
+export function canonicalS3Uri(uri: string): string {
+  const { bucket, prefix } = parseS3Uri(uri);
+  return prefix === '' ? `s3://${bucket}` : `s3://${bucket}/${prefix.slice(0, -1)}`;
+}
+
+/** Whether two S3 URIs name the same bucket and prefix (compared parsed, never as strings). */
+export function sameS3Store(a: string, b: string): boolean {
+  const [x, y] = [parseS3Uri(a), parseS3Uri(b)];
+  return x.bucket === y.bucket && x.prefix === y.prefix;
 }
 
 /**
@@ -106,7 +121,7 @@ export class S3Store implements ObjectStore {
     private readonly client: S3Client,
   ) {
     ({ bucket: this.bucket, prefix: this.prefix } = parseS3Uri(uri));
-    this.uri = `s3://${this.bucket}/${this.prefix.replace(/\/$/, '')}`;
+    this.uri = canonicalS3Uri(uri);
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -237,10 +252,7 @@ export class S3Store implements ObjectStore {
     const what = `${operation} '${key}' in ${this.uri}`;
     if (code === 'NoSuchKey') return new ObjectNotFoundError(this.uri, key);
     if (code === 'NoSuchBucket') {
-      return new S3StoreError(
-        'missing-bucket',
-        `bucket '${this.bucket}' does not exist (${what}); create it or fix --store`,
-      );
+      return new S3StoreError('missing-bucket', `bucket '${this.bucket}' does not exist (${what})`);
     }
     if (status === 403) {
       return new S3StoreError(

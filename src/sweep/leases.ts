@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { leaseKey, leasesPrefix } from '../store/layout.js';
 import { getJson, listAll, ObjectExistsError, type ObjectStore, putJson } from '../store/object-store.js';
 
@@ -24,9 +23,9 @@ export interface Lease {
 /** How long a lease lasts without renewal; its holder renews it every third of that. */
 export const LEASE_MS = 2 * 60 * 1000;
 
-/** This process, as a lease owner: host, pid and a random tag (pids repeat across containers). */
-export function leaseOwner(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+/** A lease owner when the caller names none: a random tag. (`adgap job run` names its host and pid.) */
+export function randomLeaseOwner(): string {
+  return `job-${randomBytes(4).toString('hex')}`;
 }
 
 const isLive = (lease: Lease, nowMs: number) => Date.parse(lease.expiresAt) > nowMs;

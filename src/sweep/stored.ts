@@ -19,6 +19,7 @@ import {
   putJson,
 } from '../store/object-store.js';
 import type { RunResult } from '../train/result.js';
+import type { RunSpec } from '../train/run-spec.js';
 import type { Plan } from './plan.js';
 import type { SweepFile } from './schema.js';
 
@@ -56,7 +57,14 @@ export async function readSweep(store: ObjectStore, sweepId: string): Promise<St
 }
 
 export async function readPlan(store: ObjectStore, sweepId: string): Promise<Plan> {
-  return notFoundAsSweep(sweepId, store, () => getJson<Plan>(store, planKey(sweepId)));
+  const plan = await notFoundAsSweep(sweepId, store, () => getJson<Plan>(store, planKey(sweepId)));
+  for (const job of plan.jobs) job.runs = job.runs.map(withFidelity);
+  return plan;
+}
+
+/** Plans and results stored before `fidelity` existed (result schemaVersion 2) trained with adgap's. */
+function withFidelity(run: RunSpec): RunSpec {
+  return run.fidelity === undefined ? { ...run, fidelity: 'adgap' } : run;
 }
 
 async function notFoundAsSweep<T>(sweepId: string, store: ObjectStore, read: () => Promise<T>): Promise<T> {
@@ -132,7 +140,7 @@ export async function readResultsOf(
     const runId = ids[i] as string;
     const parsed = parseResult(decoder.decode(body), runId);
     if (typeof parsed === 'string') unreadable.push({ runId, key: keys[i] as string, reason: parsed });
-    else results.set(runId, parsed);
+    else results.set(runId, { ...parsed, run: withFidelity(parsed.run) });
   });
   return { results, unreadable };
 }

@@ -29,7 +29,7 @@ export function pgdMethod(norm: Norm, eps: number, steps?: number, stepDivisor?:
  * steps are too short to be a reliable measure: 40 steps of eps/30 travel 1.33 eps, less than the 2 eps a
  * linf coordinate may need from its random start, and 50 l2 steps of eps/20 turn a start on the sphere
  * towards the worst direction only slowly, so on a linear model they stay measurably below FGSM/FGM. With
- * eps/10 both reach the closed-form worst case of a linear model (test/train/attacks.test.ts).
+ * eps/10 both reach the closed-form worst case of a linear model (test/train/engines/tfjs/attacks.test.ts).
  */
 export const EVALUATION_PGD_STEP_DIVISOR = 10;
 
@@ -53,6 +53,12 @@ export const DATASET_DEFAULTS: Record<DatasetGroup, DatasetDefaults> = {
   fmnist: { model: 'linear', optimizer: 'sgd', attack: 'one-step' },
   cifar10: { model: 'mlp', optimizer: 'sgd-momentum', attack: 'pgd' },
 };
+
+/**
+ * advertorch's normalize_by_pnorm(small_constant=1e-6): l2 attacks of reference fidelity divide the gradient by
+ * max(||g||_2, this), so gradients shorter than it give steps shorter than eps (docs/protocol-notes.md).
+ */
+export const ADVERTORCH_SMALL_NORM = 1e-6;
 
 /** torch.optim.Adam's defaults (optimizers.ts implements it; tfjs's own Adam defaults to epsilon 1e-7). */
 export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../functions/api/app.js';
+import { createApp } from '../../src/api/app.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { adgap, CLI } from '../helpers/cli.js';
 import { writeSyntheticSweep } from '../helpers/synthetic-sweep.js';

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../functions/api/app.js';
+import { createApp } from '../../src/api/app.js';
 import type { Report } from '../../src/report/report.js';
 import { resultKey, unreadablePrefix } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';

@@ -62,11 +62,10 @@ describe('IAM', () => {
     expect(keysAllowed(job, 's3:GetObject').sort()).toEqual(['/datasets/*/*', '/leases/*', '/sweeps/*']);
   });
 
-  it('lets trainer jobs write only datasets, results, failures and job leases', () => {
+  it('lets trainer jobs write only results, failures and job leases, never datasets (sweep run prepares those)', () => {
     const job = statementsOfRole(template, 'TrainerJobsJobRole');
     for (const action of ['s3:PutObject', 's3:AbortMultipartUpload']) {
       expect(keysAllowed(job, action).sort()).toEqual([
-        '/datasets/*/*',
         '/leases/*',
         '/sweeps/*/failures/*',
         '/sweeps/*/results/*',

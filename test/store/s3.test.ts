@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { readImageSource } from '../../src/sources/image-source.js';
 import { ObjectExistsError } from '../../src/store/object-store.js';
 import { openStore } from '../../src/store/open-store.js';
-import { parseS3Uri, S3Store, S3StoreError } from '../../src/store/s3.js';
+import { canonicalS3Uri, parseS3Uri, S3Store, S3StoreError, sameS3Store } from '../../src/store/s3.js';
 import { executeSweep } from '../../src/sweep/execute.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
@@ -89,7 +90,7 @@ describe('S3Store errors', () => {
     });
     const never = { name: 'never', runJobs: () => Promise.reject(new Error('must not run')) };
     const quiet = { start: () => undefined, event: () => undefined, notice: () => undefined };
-    const error = await failureOf(executeSweep(raw, sweep, never, quiet));
+    const error = await failureOf(executeSweep(raw, sweep, never, quiet, readImageSource));
     expect((error as S3StoreError).reason).toBe('write-once-unsupported');
     expect((await raw.list('datasets/')).objects).toEqual([]);
     expect((await raw.list('sweeps/')).objects).toEqual([]);
@@ -134,12 +135,26 @@ describe('S3Store', () => {
   test.each(['s3://', 's3://Upper-Case/p', 's3://ab/p', 's3://bucket/../escape', 's3://bucket/a//b'])(
     '%s is refused as a store URI',
     (uri) => {
-      expect(() => parseS3Uri(uri)).toThrow(/--store/);
+      expect(() => parseS3Uri(uri)).toThrow(/^store: /);
     },
   );
 
   test('a bucket without a prefix uses the whole bucket', () => {
     expect(parseS3Uri('s3://my-bucket')).toEqual({ bucket: 'my-bucket', prefix: '' });
     expect(parseS3Uri('s3://my-bucket/a/b/')).toEqual({ bucket: 'my-bucket', prefix: 'a/b/' });
+  });
+
+  test('a store URI has one canonical form, with or without a trailing slash', () => {
+    expect(canonicalS3Uri('s3://my-bucket/')).toBe('s3://my-bucket');
+    expect(canonicalS3Uri('s3://my-bucket')).toBe('s3://my-bucket');
+    expect(canonicalS3Uri('s3://my-bucket/a/b/')).toBe('s3://my-bucket/a/b');
+    expect(new S3Store('s3://my-bucket/', server.client()).uri).toBe('s3://my-bucket');
+  });
+
+  test('two store URIs are the same store when bucket and prefix are, however they are spelt', () => {
+    expect(sameS3Store('s3://my-bucket/', 's3://my-bucket')).toBe(true);
+    expect(sameS3Store('s3://my-bucket/a/', 's3://my-bucket/a')).toBe(true);
+    expect(sameS3Store('s3://my-bucket/a', 's3://my-bucket')).toBe(false);
+    expect(sameS3Store('s3://my-bucket', 's3://my-bucket2')).toBe(false);
   });
 });

@@ -2,7 +2,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JobEvent, runJob } from '../../src/jobs/job.js';
 import type { Runner } from '../../src/runners/runner.js';
+import { readImageSource } from '../../src/sources/image-source.js';
 import { leaseKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { listAll, type ObjectStore, putJson } from '../../src/store/object-store.js';
@@ -10,7 +12,6 @@ import { executeSweep } from '../../src/sweep/execute.js';
 import { acquireLease, heldJobs, type Lease } from '../../src/sweep/leases.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { sweepId as idOf } from '../../src/sweep/sweep-id.js';
-import { type JobEvent, runJob } from '../../src/train/job.js';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
 
 let server: S3TestServer;
@@ -110,11 +111,13 @@ describe('a second sweep run of one sweep', () => {
         return { state: 'finished', jobFailures: [] };
       },
     };
-    await executeSweep(store, sweep, runner, {
-      start: () => undefined,
-      event: () => undefined,
-      notice: (m) => notices.push(m),
-    });
+    await executeSweep(
+      store,
+      sweep,
+      runner,
+      { start: () => undefined, event: () => undefined, notice: (m) => notices.push(m) },
+      readImageSource,
+    );
     expect(started).toEqual([1]);
     expect(notices).toEqual([
       expect.stringMatching(
@@ -131,6 +134,7 @@ describe('a second sweep run of one sweep', () => {
       sweep,
       { name: 'none', runJobs: async () => ({ state: 'finished', jobFailures: [] }) },
       { start: () => undefined, event: () => undefined, notice: () => undefined },
+      readImageSource,
     );
     await foreignLease(store, id, 1, 60_000);
     const events: JobEvent[] = [];

@@ -1,0 +1,161 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { accepts } from 'hono/accepts';
+import { AdgapError, NotFoundError, ValidationError } from '../errors.js';
+import { cachedReport } from '../report/cache.js';
+import { reportCsv } from '../report/format.js';
+import { reportHtml } from '../report/html.js';
+import { runsPage } from '../report/runs-page.js';
+import { ObjectNotFoundError, type ObjectStore } from '../store/object-store.js';
+import { listSweeps, sweepStatus } from '../sweep/status.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import {
+  errorBody,
+  type REPORT_FORMATS,
+  reportBody,
+  reportQuery,
+  runsPageBody,
+  runsQuery,
+  sweepDetail,
+  sweepParams,
+  sweepSummary,
+} from './schemas.js';
+
+type ErrorBody = z.infer<typeof errorBody>;
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+
+const errors = {
+  400: json(errorBody, 'a parameter is malformed; `error.parameter` names it'),
+  404: json(errorBody, 'no such sweep'),
+};
+
+const routes = {
+  health: createRoute({
+    method: 'get',
+    path: '/health',
+    responses: { 200: json(z.object({ status: z.literal('ok') }), 'the API is up') },
+  }),
+  sweeps: createRoute({
+    method: 'get',
+    path: '/sweeps',
+    responses: { 200: json(sweepSummary.array(), 'every sweep in the store, newest first') },
+  }),
+  sweep: createRoute({
+    method: 'get',
+    path: '/sweeps/{id}',
+    request: { params: sweepParams },
+    responses: { 200: json(sweepDetail, 'the sweep definition and its progress'), ...errors },
+  }),
+  report: createRoute({
+    method: 'get',
+    path: '/sweeps/{id}/report',
+    request: { params: sweepParams, query: reportQuery },
+    responses: {
+      200: {
+        content: {
+          'application/json': { schema: reportBody },
+          'text/csv': { schema: { type: 'string' } },
+          'text/html': { schema: { type: 'string' } },
+        },
+        description:
+          'the disparity-gap report (partial while runs are missing): JSON, CSV, or an HTML page with the figure-1 panels as SVG',
+      },
+      ...errors,
+    },
+  }),
+  runs: createRoute({
+    method: 'get',
+    path: '/sweeps/{id}/runs',
+    request: { params: sweepParams, query: runsQuery },
+    responses: { 200: json(runsPageBody, 'one page of finished runs, in run-id order'), ...errors },
+  }),
+};
+
+const MEDIA_TYPES = { json: 'application/json', csv: 'text/csv', html: 'text/html' } as const;
+
+/** The results API over one store. It knows nothing about where it runs (Lambda or `adgap serve`). */
+export function createApp(store: ObjectStore): OpenAPIHono {
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const issue = result.error.issues[0];
+      const parameter = String(issue?.path[0] ?? result.target);
+      return c.json(errorJson('bad_request', `${parameter}: ${issue?.message ?? 'invalid'}`, parameter), 400);
+    },
+  });
+
+  app.openapi(routes.health, (c) => c.json({ status: 'ok' }, 200));
+
+  app.openapi(routes.sweeps, async (c) => c.json(await listSweeps(store), 200));
+
+  app.openapi(routes.sweep, async (c) => c.json(await sweepStatus(store, c.req.valid('param').id), 200));
+
+  app.openapi(routes.report, async (c) => {
+    const { id } = c.req.valid('param');
+    const format = c.req.valid('query').format ?? negotiatedFormat(c);
+    const report = await cachedReport(store, id);
+    // One URL, three representations: caches in front of the API must key on Accept too.
+    c.header('Vary', 'Accept');
+    if (format === 'csv')
+      return c.body(reportCsv(report), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+    if (format === 'html') return c.html(await reportHtml(report), 200);
+    return c.json(report, 200);
+  });
+
+  app.openapi(routes.runs, async (c) => {
+    const { id } = c.req.valid('param');
+    const { cursor, ...filter } = c.req.valid('query');
+    const page = await runsPage(store, id, filter, cursor === undefined ? undefined : decodeCursor(cursor));
+    return c.json(
+      page.lastRunId === undefined
+        ? { runs: page.runs }
+        : { runs: page.runs, cursor: encodeCursor(page.lastRunId) },
+      200,
+    );
+  });
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'adgap results API',
+      version: '1',
+      description:
+        'Sweeps, run results and disparity-gap reports (Hu et al., ICML 2023) from an adgap store.',
+    },
+  });
+
+  app.notFound((c) => c.json(errorJson('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+
+  app.onError((error, c) => {
+    if (error instanceof ValidationError)
+      return c.json(errorJson('bad_request', error.message, error.field), 400);
+    // Clients learn which sweep or object is missing, not where the store lives (a path, a bucket).
+    if (error instanceof NotFoundError || error instanceof ObjectNotFoundError)
+      return c.json(errorJson('not_found', error.message.replaceAll(` in store ${store.uri}`, '')), 404);
+    // Anything else is a bug or an outage: the details go to the server log, never to the client.
+    console.error(error);
+    const message = error instanceof AdgapError ? error.message : 'internal error';
+    return c.json(errorJson('internal', message), 500);
+  });
+
+  return app;
+}
+
+function negotiatedFormat(c: Context): (typeof REPORT_FORMATS)[number] {
+  const type = accepts(c, {
+    header: 'Accept',
+    supports: Object.values(MEDIA_TYPES),
+    default: MEDIA_TYPES.json,
+  });
+  return (
+    (Object.keys(MEDIA_TYPES) as (keyof typeof MEDIA_TYPES)[]).find((f) => MEDIA_TYPES[f] === type) ?? 'json'
+  );
+}
+
+function errorJson(code: ErrorBody['error']['code'], message: string, parameter?: string): ErrorBody {
+  return { error: parameter === undefined ? { code, message } : { code, message, parameter } };
+}

@@ -1,0 +1,140 @@
+import { z } from '@hono/zod-openapi';
+import type { SchemaObject } from 'openapi3-ts/oas31';
+import runResultJsonSchema from '../../schemas/run-result.schema.json' with { type: 'json' };
+import { sweepFileSchema } from '../sweep/schema.js';
+import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
+import type { RunResult } from '../train/result.js';
+import { FIDELITIES, OBJECTIVES } from '../train/run-spec.js';
+
+/** Request parameters: validated here, so nothing unchecked reaches a store key. */
+export const sweepParams = z.object({
+  id: z
+    .string()
+    .regex(SWEEP_ID_PATTERN, { error: 'not a sweep id (expected <name>-<8 hex digits>)' })
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'demo-1a2b3c4d' }),
+});
+
+export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
+
+export const reportQuery = z.object({
+  format: z
+    .enum(REPORT_FORMATS, { error: `unknown format (allowed: ${REPORT_FORMATS.join(', ')})` })
+    .optional()
+    .openapi({ description: 'overrides the Accept header (application/json, text/csv, text/html)' }),
+});
+
+export const runsQuery = z.object({
+  dataset: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'expected a dataset group or a report dataset id' })
+    .optional()
+    .openapi({
+      description: "a dataset group ('gaussian') or a report row's dataset id",
+      example: 'gaussian',
+    }),
+  R: z.coerce
+    .number({ error: 'expected a number' })
+    .min(1, { error: 'an imbalance ratio is >= 1' })
+    .optional()
+    .openapi({ description: 'imbalance ratio', example: 5 }),
+  mode: z
+    .string()
+    .regex(/^(standard|(linf|l2)-(auto)?[0-9][0-9.e+-]*(-pgd[0-9]+)?)$/, {
+      error: "expected 'standard' or '<linf|l2>-<eps or auto<factor>>[-pgd<steps>]', as in the report",
+    })
+    .optional()
+    .openapi({ description: 'training mode as in the report', example: 'linf-0.5' }),
+  cursor: z
+    .string()
+    .max(1000, { error: 'not a cursor returned by this API' })
+    .optional()
+    .openapi({ description: 'opaque: the `cursor` of the previous page' }),
+});
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.enum(['bad_request', 'not_found', 'internal']),
+      message: z.string(),
+      parameter: z.string().optional().openapi({ description: 'the request parameter at fault (400)' }),
+    }),
+  })
+  .openapi('Error');
+
+const runCounts = z.object({
+  total: z.number().int(),
+  done: z.number().int().openapi({ description: 'runs with a result' }),
+  failed: z.number().int().openapi({ description: 'runs whose last attempt failed and that have no result' }),
+});
+
+export const sweepSummary = z
+  .object({ sweepId: z.string(), name: z.string(), createdAt: z.string(), runs: runCounts })
+  .openapi('SweepSummary');
+
+export const sweepDetail = sweepSummary
+  .extend({ definition: sweepFileSchema, jobCount: z.number().int() })
+  .openapi('Sweep');
+
+const meanStderr = z
+  .object({ mean: z.number(), stderr: z.number(), n: z.number().int() })
+  .nullable()
+  .openapi('MeanStderr', { description: 'mean and standard error (population std / sqrt(n)) over seeds' });
+
+const classPair = z.tuple([meanStderr, meanStderr]);
+
+export const reportBody = z
+  .object({
+    sweepId: z.string(),
+    runs: z.object({ expected: z.number().int(), finished: z.number().int(), failed: z.number().int() }),
+    rows: z.array(
+      z.object({
+        dataset: z.string(),
+        group: z.string(),
+        R: z.number(),
+        objective: z.enum(OBJECTIVES).openapi({ description: "the training objective of the row's runs" }),
+        fidelity: z
+          .enum(FIDELITIES)
+          .openapi({ description: "adgap, or reference: the reference code's quirks" }),
+        mode: z.string(),
+        ad: meanStderr,
+        robustAd: meanStderr.openapi({
+          description: 'AD on the balanced test set under the training attack',
+        }),
+        robustAdPgd: meanStderr.openapi({ description: 'AD on the balanced test set under evaluation PGD' }),
+        adGap: meanStderr,
+        accuracyGap: meanStderr,
+        cleanAccuracy: classPair.openapi({
+          description: 'per class [majority, minority], balanced test set',
+        }),
+        robustAccuracy: classPair.openapi({
+          description: 'per class under evaluation PGD (null: standard rows)',
+        }),
+        boundaryError: classPair.openapi({ description: 'per class: clean minus robust accuracy' }),
+        worstClassCleanAccuracy: meanStderr,
+        worstClassRobustAccuracy: meanStderr,
+        seedsMissing: z.array(z.number().int()),
+        selectedLearningRates: z.record(z.string(), z.number()),
+      }),
+    ),
+    missingRunIds: z.array(z.string()),
+    unreadableResults: z.array(z.object({ runId: z.string(), key: z.string(), reason: z.string() })).openapi({
+      description:
+        'result objects that could not be read: their runs count as missing; the next `sweep run` sets them aside and trains them again',
+    }),
+  })
+  .openapi('Report');
+
+/**
+ * Run results are documented by the project's JSON Schema (JSON Schema 2020-12, which OpenAPI 3.1 embeds
+ * as is; its `$id` keeps its internal `$defs` references resolvable), so the API and the trainer share one
+ * definition.
+ */
+const runResult = z.custom<RunResult>().openapi('RunResult', runResultJsonSchema as SchemaObject);
+
+export const runsPageBody = z.object({
+  runs: z.array(runResult),
+  cursor: z
+    .string()
+    .optional()
+    .openapi({ description: 'pass as ?cursor= for the next page; absent on the last' }),
+});

