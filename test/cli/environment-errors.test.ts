@@ -100,7 +100,7 @@ describe('environment errors name the path, port or host, with status 1', () => 
     });
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(
-      /^adgap: cannot reach the S3 endpoint for s3:\/\/bucket\/ \(getaddrinfo (ENOTFOUND|EAI_AGAIN) no-such-host\.invalid\); check ADGAP_S3_ENDPOINT and the network\n$/,
+      /^adgap: cannot reach the S3 endpoint for s3:\/\/bucket \(getaddrinfo (ENOTFOUND|EAI_AGAIN) no-such-host\.invalid\); check ADGAP_S3_ENDPOINT and the network\n$/,
     );
   });
 
