@@ -56,10 +56,20 @@ export function jobCommand(): Command {
         (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
         abort.signal,
         cache,
-        // Who holds a lease, for the message a second sweep run prints (pids repeat across containers).
-        `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+        leaseOwner(),
       );
       if (abort.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
     });
   return job;
+}
+
+/**
+ * Who holds the job's lease. An AWS Batch child is its job id (`<array job id>:<index>`), which every attempt
+ * shares, so a retry after a Spot reclaim that killed the first attempt takes the lease over at once instead of
+ * skipping the job until the dead attempt's lease expires. Elsewhere: host, pid and a random tag (pids repeat
+ * across containers), for the message a second sweep run prints.
+ */
+function leaseOwner(): string {
+  const batchJob = process.env.AWS_BATCH_JOB_ID;
+  return batchJob ? `batch:${batchJob}` : `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }

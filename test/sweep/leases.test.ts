@@ -77,6 +77,15 @@ describe.each(STORES)('job leases on %s', (_, openStore) => {
     expect(keys).toHaveLength(1);
   });
 
+  it("the same owner (a retried AWS Batch attempt, whose owner is the child's job id) takes its live lease back", async () => {
+    const store = await openStore();
+    const first = await acquireLease(store, SWEEP, 3, 'batch:array-id:3');
+    expect('held' in first).toBe(true);
+    const retry = await acquireLease(store, SWEEP, 3, 'batch:array-id:3');
+    expect('held' in retry).toBe(true);
+    expect('heldBy' in (await acquireLease(store, SWEEP, 3, 'batch:array-id:4'))).toBe(true);
+  });
+
   it('a renewal by a holder whose lease was taken over reports the loss', async () => {
     const store = await openStore();
     const mine = await acquireLease(store, SWEEP, 2, 'me', -1);
