@@ -8,10 +8,10 @@ beforeAll(() => {
 });
 
 describe('the results API', () => {
-  it('runs on Lambda: Node 22 (20 is past end of support), arm64, one function', () => {
+  it("runs on Lambda: Node 24, the project's runtime, arm64, one function", () => {
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
     });
