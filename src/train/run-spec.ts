@@ -60,6 +60,15 @@ export function trainingAttack(mode: TrainingMode): AttackSpec | undefined {
 }
 
 /**
+ * Gradient passes a training sample takes per step: 1 standard, 2 one-step (the attack's gradient and the
+ * update's), steps + 1 for PGD. What a mode's epoch costs relative to a standard one, for plans and wall time.
+ */
+export function gradientPassesPerSample(mode: TrainingMode): number {
+  if (mode.kind === 'standard') return 1;
+  return mode.method.name === 'pgd' ? mode.method.steps + 1 : 2;
+}
+
+/**
  * A stable, readable id of a training mode: `standard`, `linf-0.5`, `l2-2.5` (one-step), `linf-auto0.75`,
  * `linf-0.0305-pgd40`.
  * Two modes of one sweep must not share an id (expandRuns checks).
