@@ -19,6 +19,7 @@ import type { ImageSet } from '../datasets/image-pools.js';
 import type { ImageSource, SourceFile } from '../datasets/prepare.js';
 import type { ImageGroup } from '../datasets/types.js';
 import { AdgapError, NotFoundError } from '../errors.js';
+import { sha256Hex } from '../hash.js';
 
 export const FASHION_MNIST_DEFAULT_PATH = '/usr/share/datasets/fashion-mnist';
 
@@ -60,17 +61,13 @@ function mnistDataFolder(): string {
   }
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 async function readIdxSet(group: ImageGroup, folder: string): Promise<ImageSource> {
   const files: SourceFile[] = [];
   const read = async (name: string) => {
     for (const candidate of [name, `${name}.gz`]) {
       const bytes = await readIfExists(join(folder, candidate));
       if (bytes === undefined) continue;
-      files.push({ name: candidate, sha256: sha256(bytes) });
+      files.push({ name: candidate, sha256: sha256Hex(bytes) });
       return parseIdx(candidate.endsWith('.gz') ? gunzip(bytes, candidate) : bytes, candidate);
     }
     throw new NotFoundError(`${group}: no ${name} or ${name}.gz in ${folder}; ${WHERE_TO_GET[group]}`);
@@ -130,7 +127,7 @@ async function readCifar(path: string): Promise<ImageSource> {
       throw new NotFoundError(`cifar10: no ${name} in ${folder}; ${WHERE_TO_GET.cifar10}`);
     batches.set(name, bytes);
   }
-  const files = [...batches].map(([name, bytes]) => ({ name, sha256: sha256(bytes) }));
+  const files = [...batches].map(([name, bytes]) => ({ name, sha256: sha256Hex(bytes) }));
   return { set: cifarSet(batches), files };
 }
 
@@ -140,7 +137,7 @@ async function cifarFromArchive(archive: Uint8Array, name: string): Promise<Imag
     if (!batches.has(file))
       throw new NotFoundError(`cifar10: ${name} has no ${file}; ${WHERE_TO_GET.cifar10}`);
   }
-  return { set: cifarSet(batches), files: [{ name, sha256: sha256(archive) }] };
+  return { set: cifarSet(batches), files: [{ name, sha256: sha256Hex(archive) }] };
 }
 
 function cifarSet(batches: Map<string, Uint8Array>): ImageSet {
