@@ -1,5 +1,6 @@
 import { type BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { AdgapError, ValidationError } from '../errors.js';
+import { jobRunArguments } from '../jobs/job-command.js';
 import {
   type BatchSubmission,
   describeSubmissions,
@@ -70,7 +71,6 @@ export class BatchRunner implements Runner {
     const submissions: BatchSubmission[] = [];
     for (const { firstJob, jobCount } of arrayRanges(jobIndexes)) {
       const jobName = `${sweepId}-jobs-${firstJob}-${firstJob + jobCount - 1}`;
-      const index = jobCount > 1 ? ['--job-offset', String(firstJob)] : ['--job', String(firstJob)];
       const { jobId } = await client.send(
         new SubmitJobCommand({
           jobName,
@@ -78,7 +78,11 @@ export class BatchRunner implements Runner {
           jobDefinition: this.queue.jobDefinition,
           ...(jobCount > 1 ? { arrayProperties: { size: jobCount } } : {}),
           containerOverrides: {
-            command: ['job', 'run', '--store', store.uri, '--sweep', sweepId, ...index],
+            command: jobRunArguments(
+              store.uri,
+              sweepId,
+              jobCount > 1 ? { jobOffset: firstJob } : { job: firstJob },
+            ),
           },
         }),
       );
