@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isSyntheticGroup } from '../datasets/types.js';
+import { featureCount, featureShapeOf } from '../datasets/types.js';
 import { ENGINE_NAMES, type EngineName } from '../train/result.js';
 import { gradientPassesPerSample, MODEL_NAMES, type RunSpec } from '../train/run-spec.js';
 
@@ -39,13 +39,6 @@ export interface WallTimeEstimate {
   ratesUsed: MeasuredRate[];
 }
 
-/** Features a run's model sees (protocol.md): the synthetic dimension, 784 for MNIST-like, 3072 for CIFAR. */
-function featuresOf(run: RunSpec): number {
-  const { group, synthetic } = run.dataset;
-  if (isSyntheticGroup(group)) return synthetic?.dim ?? 100;
-  return group === 'cifar10' ? 3072 : 784;
-}
-
 function attackOf(run: RunSpec): MeasuredRate['attack'] {
   return run.mode.kind === 'standard' ? 'standard' : run.mode.method.name;
 }
@@ -67,7 +60,7 @@ export function estimateWallTime(
   const used = new Set<MeasuredRate>();
   for (const run of runs) {
     const engine = engineOf(run);
-    const features = featuresOf(run);
+    const features = featureCount(featureShapeOf(run.dataset));
     // Of the matching rates, the one measured at the nearest feature count (fixed costs do not scale).
     const rate = rates
       .filter((r) => r.engine === engine && r.model === run.model && r.attack === attackOf(run))
