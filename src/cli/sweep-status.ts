@@ -7,7 +7,8 @@ import {
   readBatchSubmissions,
 } from '../runners/batch-jobs.js';
 import { openStore } from '../store/open-store.js';
-import { readPlan, runCounts } from '../sweep/stored.js';
+import { sweepStatus } from '../sweep/status.js';
+import { readResults } from '../sweep/stored.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { STORE_OPTION } from './options.js';
 
@@ -19,20 +20,23 @@ export function sweepStatusCommand(): Command {
     .action(async (sweepId: string, options: { store: string }) => {
       assertSweepId(sweepId);
       const store = openStore(options.store);
-      // Read first so that an unknown sweep is reported as such, not as a sweep with no Batch jobs.
-      await readPlan(store, sweepId);
-      const [counts, submissions] = await Promise.all([
-        runCounts(store, sweepId),
+      // An unknown sweep fails here, reported as such rather than as a sweep with no Batch jobs.
+      const [{ runs }, submissions, { unreadable }] = await Promise.all([
+        sweepStatus(store, sweepId),
         readBatchSubmissions(store, sweepId),
+        // Every result is read, as the report does: one that cannot be read counts as pending, not finished.
+        readResults(store, sweepId),
       ]);
+      const done = runs.done - unreadable.length;
+      const pending = runs.total - done - runs.failed;
       const lines = [
         `sweep: ${sweepId}`,
         `store: ${store.uri}`,
-        `runs: ${counts.planned} planned, ${counts.finished} finished, ${counts.failed} failed, ${counts.pending} pending`,
+        `runs: ${runs.total} planned, ${done} finished, ${runs.failed} failed, ${pending} pending`,
       ];
-      if (counts.unreadable > 0)
+      if (unreadable.length > 0)
         lines.push(
-          `  ${counts.unreadable} of the pending runs have an unreadable result (see \`adgap report\`); the next sweep run sets it aside and trains them again`,
+          `  ${unreadable.length} of the pending runs have an unreadable result (see \`adgap report\`); the next sweep run sets it aside and trains them again`,
         );
       if (submissions.length > 0) {
         const states = await describeSubmissions(submissions, batchClientFor);

@@ -180,33 +180,3 @@ export async function setAsideUnreadable(
     await store.delete(key);
   }
 }
-
-export interface RunCounts {
-  planned: number;
-  finished: number;
-  /** Runs whose last attempt failed and that have no result. */
-  failed: number;
-  /** Neither finished nor failed: queued, running, or never started (or with an unreadable result). */
-  pending: number;
-  /** Runs whose result object cannot be read (counted in pending): the next `sweep run` trains them again. */
-  unreadable: number;
-}
-
-/** How far a sweep has got, from the store alone, whichever runner is working on it. Reads every result. */
-export async function runCounts(store: ObjectStore, sweepId: string): Promise<RunCounts> {
-  const [plan, { results, unreadable }, failures] = await Promise.all([
-    readPlan(store, sweepId),
-    readResults(store, sweepId),
-    failedRunIds(store, sweepId),
-  ]);
-  const runIds = plan.jobs.flatMap((j) => j.runs.map((r) => r.runId));
-  const done = runIds.filter((id) => results.has(id)).length;
-  const failed = runIds.filter((id) => !results.has(id) && failures.has(id)).length;
-  return {
-    planned: runIds.length,
-    finished: done,
-    failed,
-    pending: runIds.length - done - failed,
-    unreadable: unreadable.length,
-  };
-}
