@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { deploymentEnv } from '../env.js';
 import { runJob } from '../jobs/job.js';
@@ -8,6 +6,7 @@ import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { createEngine } from '../train/engines/choose.js';
+import { leaseOwner } from './lease-owner.js';
 import { nonNegativeInteger, STORE_OPTION } from './options.js';
 
 /** Exit status after SIGTERM/SIGINT (128 + 15): the job stopped early and a retry will finish it. */
@@ -61,15 +60,4 @@ export function jobCommand(): Command {
       if (abort.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
     });
   return job;
-}
-
-/**
- * Who holds the job's lease. An AWS Batch child is its job id (`<array job id>:<index>`), which every attempt
- * shares, so a retry after a Spot reclaim that killed the first attempt takes the lease over at once instead of
- * skipping the job until the dead attempt's lease expires. Elsewhere: host, pid and a random tag (pids repeat
- * across containers), for the message a second sweep run prints.
- */
-function leaseOwner(): string {
-  const batchJob = process.env.AWS_BATCH_JOB_ID;
-  return batchJob ? `batch:${batchJob}` : `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }

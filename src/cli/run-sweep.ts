@@ -6,6 +6,7 @@ import { readImageSource } from '../sources/image-source.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { executeSweep } from '../sweep/execute.js';
 import type { SweepFile } from '../sweep/schema.js';
+import { abandonedHere } from './lease-owner.js';
 import { sweepProgress } from './progress.js';
 
 /**
@@ -26,6 +27,7 @@ export async function runSweep(
     progress,
     readImageSource,
     chunkSize,
+    abandonedHere,
   ).finally(() => progress.stop());
   const header = `sweep: ${sweepId}\nstore: ${store.uri}\n`;
   if (outcome.state === 'submitted') {

@@ -7,7 +7,7 @@ import type { ObjectStore } from '../store/object-store.js';
 import { assertLinearCpuRuns } from '../train/engine-support.js';
 import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
-import { heldJobs, type Lease } from './leases.js';
+import { breakLease, heldJobs, type Lease } from './leases.js';
 import { planJobs, planRuns } from './plan.js';
 import type { SweepFile } from './schema.js';
 import { finishedRunIds, readPlan, readResults, setAsideUnreadable, storeSweep } from './stored.js';
@@ -26,6 +26,8 @@ export interface SweepProgress {
  * sweep and its plan (or finds them from an earlier, interrupted attempt), then hands every job that still has
  * a run without a result to the runner. Returns the sweep id and what the runner did.
  *
+ * Jobs that another run holds a lease on are left to it; `isAbandoned` tells which holders are known dead.
+ *
  * The first attempt fixes the plan: `chunkSize` (default: the runner's) applies to a sweep not yet stored.
  * Job indexes must mean the same runs for as long as any job may still be running, so an explicit chunk
  * size that differs from the stored plan's is refused rather than silently ignored or applied.
@@ -37,6 +39,7 @@ export async function executeSweep(
   progress: SweepProgress,
   readImageSource: ReadImageSource,
   chunkSize?: number,
+  isAbandoned: (lease: Lease) => boolean = () => false,
 ): Promise<{ sweepId: string; outcome: RunnerOutcome }> {
   const sweepId = idOf(sweep);
   // Before anything is uploaded: a store that would silently overwrite results is refused up front.
@@ -77,6 +80,12 @@ export async function executeSweep(
     .filter((job) => job.runs.some((r) => !finished.has(r.runId)))
     .map((j) => j.index);
   const held = await heldJobs(store, sweepId);
+  // A lease of a process known dead (killed with its sweep run on this machine) is freed, not waited out.
+  for (const [index, lease] of held) {
+    if (!isAbandoned(lease)) continue;
+    await breakLease(store, sweepId, lease);
+    held.delete(index);
+  }
   const heldPending = pendingJobs.filter((index) => held.has(index));
   if (heldPending.length > 0) {
     const until = heldPending

@@ -104,3 +104,17 @@ export async function acquireLease(
     },
   };
 }
+
+/**
+ * Frees a lease whose holder is known to be dead (a killed process on this machine), so that a rerun right
+ * after a kill does not wait for the lease to expire: writes the next generation, already expired. Losing the
+ * race to a renewal or another breaker is fine: then the lease is someone's again.
+ */
+export async function breakLease(store: ObjectStore, sweepId: string, lease: Lease): Promise<void> {
+  const broken: Lease = { ...lease, generation: lease.generation + 1, expiresAt: new Date(0).toISOString() };
+  try {
+    await putJson(store, leaseKey(sweepId, lease.jobIndex, broken.generation), broken, { ifAbsent: true });
+  } catch (error) {
+    if (!(error instanceof ObjectExistsError)) throw error;
+  }
+}

@@ -135,6 +135,31 @@ describe('a second sweep run of one sweep', () => {
     ]);
   });
 
+  it('frees the lease of a holder known dead (a killed run on this machine) and trains its job', async () => {
+    const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-leases-')));
+    const id = idOf(sweep);
+    await foreignLease(store, id, 0, 60_000);
+    const started: number[] = [];
+    const runner: Runner = {
+      name: 'recording',
+      runJobs: async (_target, jobIndexes) => {
+        started.push(...jobIndexes);
+        return { state: 'finished', jobFailures: [] };
+      },
+    };
+    await executeSweep(
+      store,
+      sweep,
+      runner,
+      { start: () => undefined, event: () => undefined, notice: () => undefined },
+      readImageSource,
+      undefined,
+      (lease) => lease.owner === 'other-host:1:abcdef',
+    );
+    expect(started).toEqual([0, 1]);
+    expect((await heldJobs(store, id)).size).toBe(0);
+  });
+
   it('a job whose lease another run took just before it started is skipped, not trained', async () => {
     const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-leases-')));
     const id = idOf(sweep);
