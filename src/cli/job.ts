@@ -50,7 +50,10 @@ export function jobCommand(): Command {
         store,
         options.sweep,
         index,
-        createEngine,
+        (runs, requested) =>
+          createEngine(runs, requested, {
+            onGpuUnusable: (reason) => process.stderr.write(`cuda engine not used: ${reason}\n`),
+          }),
         (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
         abort.signal,
         cache,

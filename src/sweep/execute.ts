@@ -2,6 +2,7 @@ import { prepareDatasets } from '../datasets/prepare.js';
 import { ValidationError } from '../errors.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { assertCudaRuns } from '../train/engines/cuda/runs.js';
 import { assertLinearCpuRuns } from '../train/engines/linear-cpu/engine.js';
 import type { JobEvent } from '../train/job.js';
 import { resolveAutoRadii } from './auto-radii.js';
@@ -37,6 +38,7 @@ export async function executeSweep(
   await prepareDatasets(store, datasetRefs(sweep));
   const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep));
   if (sweep.engine === 'linear-cpu') assertLinearCpuRuns(runs);
+  if (sweep.engine === 'cuda') assertCudaRuns(runs);
   const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
   await storeSweep(
     store,

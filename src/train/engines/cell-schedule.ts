@@ -11,6 +11,29 @@ import type { RunSpec } from '../run-spec.js';
  * makes the two start, batch and stop every run identically.
  */
 
+/**
+ * Whether a stacked cell trains `run` exactly as the one-run path (trainRun in tfjs.ts) would: the linear model
+ * or the MLP, any optimiser and attack, the clean objective. The reference objective is not stacked because its
+ * leaked gradients need a parameter backward pass per attack gradient; VGG11 is not, because batch norm's
+ * statistics would need a per-model train/eval split of every layer.
+ */
+export function stackable(run: RunSpec): boolean {
+  return (
+    (run.model === 'linear' || run.model === 'mlp') &&
+    (run.mode.kind === 'standard' || run.objective === 'clean')
+  );
+}
+
+/** Runs that can share one stacked program: same model, mode, optimiser and batch size (so the same batch count). */
+export function stackableGroups(runs: readonly RunSpec[]): RunSpec[][] {
+  const groups = new Map<string, RunSpec[]>();
+  for (const run of runs) {
+    const key = JSON.stringify([run.model, run.mode, run.optimizer, run.batchSize]);
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  return [...groups.values()];
+}
+
 /** The layer widths of a stackable model: d -> 2, or the MLP's d -> 200 -> 2. */
 export function layerWidths(run: RunSpec, d: number): number[] {
   return run.model === 'mlp' ? [d, MLP_HIDDEN, 2] : [d, 2];

@@ -11,7 +11,8 @@ import type { RunMetrics } from '../result.js';
 import { robustMetrics } from '../robust.js';
 import { type Objective, type RunSpec, type TrainingMode, trainingAttack } from '../run-spec.js';
 import { crossEntropy, type TfBackend, tf, useFastestBackend } from '../tf.js';
-import { StackedCell, stackable, stackableGroups } from './stacked-cell.js';
+import { stackable, stackableGroups } from './cell-schedule.js';
+import { StackedCell } from './stacked-cell.js';
 
 /**
  * The `tfjs` engine: every model, optimiser, attack and objective, on any tfjs backend. Runs that a stacked

@@ -6,7 +6,7 @@ import { openDataset } from '../../../src/datasets/load.js';
 import { DEFAULT_SYNTHETIC_PARAMS } from '../../../src/datasets/types.js';
 import { LocalFolderStore } from '../../../src/store/local-folder.js';
 import type { TrainedRun } from '../../../src/train/engine.js';
-import { stackable } from '../../../src/train/engines/stacked-cell.js';
+import { stackable } from '../../../src/train/engines/cell-schedule.js';
 import { createTfjsEngine } from '../../../src/train/engines/tfjs.js';
 import { pgdMethod } from '../../../src/train/protocol.js';
 import type { RunSpec } from '../../../src/train/run-spec.js';
