@@ -1,10 +1,9 @@
-import { prepareDatasets } from '../datasets/prepare.js';
+import { prepareDatasets, type ReadImageSource } from '../datasets/prepare.js';
 import { ValidationError } from '../errors.js';
+import type { JobEvent } from '../jobs/job.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { assertCudaRuns } from '../train/engines/cuda/runs.js';
-import { assertLinearCpuRuns } from '../train/engines/linear-cpu/engine.js';
-import type { JobEvent } from '../train/job.js';
+import { assertCudaRuns, assertLinearCpuRuns } from '../train/engine-support.js';
 import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
 import { planJobs, planRuns } from './plan.js';
@@ -32,11 +31,12 @@ export async function executeSweep(
   sweep: SweepFile,
   runner: Runner,
   progress: SweepProgress,
+  readImageSource: ReadImageSource,
   chunkSize?: number,
 ): Promise<{ sweepId: string; outcome: RunnerOutcome }> {
   const sweepId = idOf(sweep);
-  await prepareDatasets(store, datasetRefs(sweep));
-  const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep));
+  await prepareDatasets(store, datasetRefs(sweep), readImageSource);
+  const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep, readImageSource));
   if (sweep.engine === 'linear-cpu') assertLinearCpuRuns(runs);
   if (sweep.engine === 'cuda') assertCudaRuns(runs);
   const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
@@ -55,8 +55,8 @@ export async function executeSweep(
   const stored = await readPlan(store, sweepId);
   if (chunkSize !== undefined && stored.chunkSize !== chunkSize) {
     throw new ValidationError(
-      '--chunk-size',
-      `sweep ${sweepId} is already planned with ${stored.chunkSize ?? 'a whole cell'} runs per job, not ${chunkSize}; omit --chunk-size to go on with that plan`,
+      'chunkSize',
+      `sweep ${sweepId} is already planned with ${stored.chunkSize ?? 'a whole cell'} runs per job, not ${chunkSize}`,
     );
   }
   const finished = await finishedRunIds(store, sweepId);

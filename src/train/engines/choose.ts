@@ -1,14 +1,19 @@
 import { AdgapError } from '../../errors.js';
 import type { Engine } from '../engine.js';
-import { gpuBackendLoads } from '../gpu.js';
+import {
+  assertCudaRuns,
+  assertLinearCpuRuns,
+  cudaUnsupported,
+  linearCpuUnsupported,
+} from '../engine-support.js';
 import type { EngineName } from '../result.js';
 import type { RunSpec } from '../run-spec.js';
 import { type CudaStatus, cudaGpuStatus } from './cuda/addon.js';
-import { assertCudaRuns, cudaUnsupported } from './cuda/runs.js';
-import { assertLinearCpuRuns, createLinearCpuEngine, linearCpuUnsupported } from './linear-cpu/engine.js';
+import { createLinearCpuEngine } from './linear-cpu/engine.js';
+import { gpuBackendLoads } from './tfjs/gpu.js';
 
 export interface EngineChoice {
-  /** The GPU build's status (default: cudaGpuStatus, the addon build.sh writes or ADGAP_CUDA_ADDON). */
+  /** The GPU build's status (default: cudaGpuStatus() of the addon build.sh writes into this checkout). */
   gpu?: () => CudaStatus;
   /** Told why a built cuda addon is not used (no GPU, no driver, a build for another GPU). */
   onGpuUnusable?: (reason: string) => void;
@@ -25,7 +30,7 @@ export async function createEngine(
   requested: EngineName | undefined,
   choice: EngineChoice = {},
 ): Promise<Engine> {
-  const gpu = choice.gpu ?? cudaGpuStatus;
+  const gpu = choice.gpu ?? (() => cudaGpuStatus());
   if (requested === 'cuda') {
     assertCudaRuns(runs);
     const status = gpu();
@@ -48,7 +53,7 @@ export async function createEngine(
     return createLinearCpuEngine();
   }
   // Loaded only here: tfjs takes a second to load and linear-cpu does not need it.
-  const { createTfjsEngine } = await import('./tfjs.js');
+  const { createTfjsEngine } = await import('./tfjs/engine.js');
   return createTfjsEngine();
 }
 

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { cudaAddonPath } from '../../../env.js';
 
 /** An opaque handle to a cell living in the addon (cell.cu's Cell). */
 export type NativeCellHandle = { readonly __nativeCell: unique symbol };
@@ -38,10 +37,10 @@ export const DEFAULT_CUDA_ADDON = fileURLToPath(
 );
 
 /**
- * Loads an addon build (the GPU one by default, or ADGAP_CUDA_ADDON) and asks it whether its kernels can run
- * here. Never throws: a missing build, a failed load and a machine without a usable GPU are all reasons.
+ * Loads an addon build and asks it whether its kernels can run here. Never throws: a missing build, a failed
+ * load and a machine without a usable GPU are all reasons.
  */
-export function loadCudaAddon(path = cudaAddonPath() ?? DEFAULT_CUDA_ADDON): CudaStatus {
+export function loadCudaAddon(path: string): CudaStatus {
   if (!existsSync(path)) {
     return {
       available: false,
@@ -66,10 +65,14 @@ export function loadCudaAddon(path = cudaAddonPath() ?? DEFAULT_CUDA_ADDON): Cud
   return { available: true, addon, backend: device.backend, device: device.name };
 }
 
-let gpu: CudaStatus | undefined;
+const loaded = new Map<string, CudaStatus>();
 
-/** The GPU build's status, once per process: what the engine chooser asks. */
-export function cudaGpuStatus(): CudaStatus {
-  gpu ??= loadCudaAddon();
-  return gpu;
+/**
+ * The status of the GPU build at `path` (default: where build.sh puts it in this checkout; the job entry point
+ * passes ADGAP_CUDA_ADDON), loaded once per process: what the engine chooser asks.
+ */
+export function cudaGpuStatus(path = DEFAULT_CUDA_ADDON): CudaStatus {
+  const status = loaded.get(path) ?? loadCudaAddon(path);
+  loaded.set(path, status);
+  return status;
 }

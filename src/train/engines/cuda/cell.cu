@@ -108,14 +108,18 @@ __global__ void gemmKernel(int rows, int cols, int depth, View a, View b, float 
   __shared__ float as[TILE][TILE + 1];
   __shared__ float bs[TILE][TILE + 1];
   const long batch = blockIdx.z;
-  const int r = blockIdx.y * TILE + threadIdx.y;
-  const int col = blockIdx.x * TILE + threadIdx.x;
+  const int r0 = blockIdx.y * TILE, c0 = blockIdx.x * TILE;
+  const int r = r0 + threadIdx.y;
+  const int col = c0 + threadIdx.x;
+  // Each tile is loaded with threadIdx.x walking the view's contiguous index, so a transposed view (a
+  // weight read as W^T, the inputs read as X^T) is read coalesced too; the tiles' contents are the same.
+  const bool aByRows = a.row == 1, bByRows = b.row == 1;
   float acc = 0.0f;
   for (int k0 = 0; k0 < depth; k0 += TILE) {
-    const int ka = k0 + threadIdx.x;
-    as[threadIdx.y][threadIdx.x] = (r < rows && ka < depth) ? a.at(batch, r, ka) : 0.0f;
-    const int kb = k0 + threadIdx.y;
-    bs[threadIdx.y][threadIdx.x] = (kb < depth && col < cols) ? b.at(batch, kb, col) : 0.0f;
+    const int ai = aByRows ? threadIdx.x : threadIdx.y, ak = aByRows ? threadIdx.y : threadIdx.x;
+    as[ai][ak] = (r0 + ai < rows && k0 + ak < depth) ? a.at(batch, r0 + ai, k0 + ak) : 0.0f;
+    const int bk = bByRows ? threadIdx.x : threadIdx.y, bj = bByRows ? threadIdx.y : threadIdx.x;
+    bs[bk][bj] = (k0 + bk < depth && c0 + bj < cols) ? b.at(batch, k0 + bk, c0 + bj) : 0.0f;
     __syncthreads();
     const int kEnd = depth - k0 < TILE ? depth - k0 : TILE;
     for (int k = 0; k < kEnd; k++) acc = fmaf(as[threadIdx.y][k], bs[k][threadIdx.x], acc);

@@ -1,17 +1,17 @@
 import { featureCount, type LoadedDataset } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
-import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
-import type { TrainedRun } from '../../engine.js';
-import { ADAM, SGD_MOMENTUM } from '../../protocol.js';
-import { type RunSpec, trainingAttack } from '../../run-spec.js';
 import {
   cellBatchStreams,
   epochSteps,
   layerWidths,
   observeCellEpoch,
   stackedInitialParameters,
-} from '../cell-schedule.js';
-import { cellRunMetrics } from '../stacked-cell.js';
+} from '../../cell-schedule.js';
+import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
+import type { TrainedRun } from '../../engine.js';
+import { ADAM, SGD_MOMENTUM } from '../../protocol.js';
+import { type RunSpec, trainingAttack } from '../../run-spec.js';
+import { cellRunMetrics } from '../tfjs/stacked-cell.js';
 import type { CudaAddon, NativeCellHandle } from './addon.js';
 
 const OPTIMIZER_CODES = { sgd: 0, 'sgd-momentum': 1, adam: 2 } as const;

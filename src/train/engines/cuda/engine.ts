@@ -1,17 +1,17 @@
 import type { LoadedDataset } from '../../../datasets/types.js';
+import { stackableGroups } from '../../cell-schedule.js';
 import type { Engine, RunOutcome } from '../../engine.js';
+import { assertCudaRuns } from '../../engine-support.js';
 import type { RunSpec } from '../../run-spec.js';
-import { useFastestBackend } from '../../tf.js';
-import { stackableGroups } from '../cell-schedule.js';
+import { useFastestBackend } from '../tfjs/tf.js';
 import type { CudaAddon } from './addon.js';
 import { CudaCell } from './cell.js';
-import { assertCudaRuns } from './runs.js';
 
 /**
  * The `cuda` engine: the runs a stacked cell trains exactly (stackable: the linear model or the MLP, any
  * optimiser and attack, the clean objective), each cell of them in cell.cu's hand-written CUDA kernels on one
- * GPU. The final evaluation of each run is the shared one (evaluate.ts, robust.ts) on tfjs's fastest CPU
- * backend. `backend` names the device, e.g. "cuda NVIDIA H200 (sm_90)", or "host" for the CPU build of the
+ * GPU. The final evaluation of each run is the stacked tfjs cell's (cellRunMetrics: tfjs/evaluate.ts and
+ * robust.ts on tfjs's fastest CPU backend), so both report a run's metrics by the same code. `backend` names the device, e.g. "cuda NVIDIA H200 (sm_90)", or "host" for the CPU build of the
  * same kernels that tests use.
  */
 export async function createCudaEngine(addon: CudaAddon, backend: string): Promise<Engine> {

@@ -1,18 +1,18 @@
-import { Random, TrainingStream } from '../../random.js';
-import { epochBatches } from '../batches.js';
-import { type EarlyStoppingState, observeEpoch } from '../early-stopping.js';
-import { initLinear } from '../init.js';
-import { MLP_HIDDEN } from '../protocol.js';
-import type { RunSpec } from '../run-spec.js';
+import { Random, TrainingStream } from '../random.js';
+import { epochBatches } from './batches.js';
+import { type EarlyStoppingState, observeEpoch } from './early-stopping.js';
+import { initLinear } from './init.js';
+import { MLP_HIDDEN } from './protocol.js';
+import type { RunSpec } from './run-spec.js';
 
 /**
- * What every stacked cell (tfjs's StackedCell, the cuda engine's CudaCell) does the same way, in plain data:
+ * What every stacked cell (tfjs/stacked-cell.ts's StackedCell, the cuda engine's CudaCell) does the same way, in plain data:
  * the models' initial weights, each step's batch indices, and each epoch's early stopping. Sharing it is what
  * makes the two start, batch and stop every run identically.
  */
 
 /**
- * Whether a stacked cell trains `run` exactly as the one-run path (trainRun in tfjs.ts) would: the linear model
+ * Whether a stacked cell trains `run` exactly as the one-run path (trainRun in tfjs/engine.ts) would: the linear model
  * or the MLP, any optimiser and attack, the clean objective. The reference objective is not stacked because its
  * leaked gradients need a parameter backward pass per attack gradient; VGG11 is not, because batch norm's
  * statistics would need a per-model train/eval split of every layer.

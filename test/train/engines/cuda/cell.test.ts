@@ -3,17 +3,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { RunOutcome } from '../../../src/train/engine.js';
-import { createEngine } from '../../../src/train/engines/choose.js';
-import { type CudaAddon, type CudaStatus, loadCudaAddon } from '../../../src/train/engines/cuda/addon.js';
-import { createCudaEngine } from '../../../src/train/engines/cuda/engine.js';
-import { createTfjsEngine } from '../../../src/train/engines/tfjs.js';
-import type { RunSpec } from '../../../src/train/run-spec.js';
-import { useFastestBackend } from '../../../src/train/tf.js';
-import { CUDA_EQUIVALENCE_CASES, cudaVersusStacked, tolerance } from './fixtures/cuda-equivalence.js';
-import { pixels, runSpec } from './fixtures/datasets.js';
+import type { RunOutcome } from '../../../../src/train/engine.js';
+import { createEngine } from '../../../../src/train/engines/choose.js';
+import { type CudaAddon, type CudaStatus, loadCudaAddon } from '../../../../src/train/engines/cuda/addon.js';
+import { createCudaEngine } from '../../../../src/train/engines/cuda/engine.js';
+import { createTfjsEngine } from '../../../../src/train/engines/tfjs/engine.js';
+import { useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import type { RunSpec } from '../../../../src/train/run-spec.js';
+import { CUDA_EQUIVALENCE_CASES, cudaVersusStacked, tolerance } from '../fixtures/cuda-equivalence.js';
+import { pixels, runSpec } from '../fixtures/datasets.js';
 
-const BUILD = new URL('../../../src/train/engines/cuda/build.sh', import.meta.url).pathname;
+const BUILD = new URL('../../../../src/train/engines/cuda/build.sh', import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'adgap-cuda-'));
 const hasNvcc = (() => {
   try {

@@ -1,22 +1,22 @@
-import { featureCount, type LoadedDataset } from '../../datasets/types.js';
-import { Random, TrainingStream } from '../../random.js';
-import { attack, type InputGradient } from '../attacks.js';
-import { type EarlyStoppingState, initialEarlyStopping } from '../early-stopping.js';
-import type { TrainedRun } from '../engine.js';
-import { evaluateRobust, evaluateSplit, type Logits } from '../evaluate.js';
-import { adamDirection } from '../optimizers.js';
-import { SGD_MOMENTUM } from '../protocol.js';
-import type { RunMetrics } from '../result.js';
-import { robustMetrics } from '../robust.js';
-import { type RunSpec, trainingAttack } from '../run-spec.js';
-import { tf } from '../tf.js';
+import { featureCount, type LoadedDataset } from '../../../datasets/types.js';
+import { Random, TrainingStream } from '../../../random.js';
 import {
   cellBatchStreams,
   epochSteps,
   layerWidths,
   observeCellEpoch,
   stackedInitialParameters,
-} from './cell-schedule.js';
+} from '../../cell-schedule.js';
+import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
+import type { TrainedRun } from '../../engine.js';
+import { SGD_MOMENTUM } from '../../protocol.js';
+import type { RunMetrics } from '../../result.js';
+import { robustMetrics } from '../../robust.js';
+import { type RunSpec, trainingAttack } from '../../run-spec.js';
+import { attack, type InputGradient } from './attacks.js';
+import { evaluateRobust, evaluateSplit, type Logits } from './evaluate.js';
+import { adamDirection } from './optimizers.js';
+import { tf } from './tf.js';
 
 /**
  * PGD's random start for the cell's [M * size, d] batch, model-major: each model's rows are drawn from that

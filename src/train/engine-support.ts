@@ -1,0 +1,44 @@
+import { ValidationError } from '../errors.js';
+import { stackable } from './cell-schedule.js';
+import type { RunSpec } from './run-spec.js';
+
+// What each engine trains exactly, beside the Engine interface rather than in an engine's folder: planning
+// (sweep run, sweep plan) and the chooser ask here without loading an engine.
+
+/**
+ * Why linear-cpu cannot train `run` exactly as the protocol says, or undefined when it can. It must never train
+ * something else silently: the chooser sends such runs to tfjs, and an explicit request for linear-cpu fails.
+ * Every optimiser, attack and objective of the linear model is implemented (engines/linear-cpu/linear-model.ts).
+ */
+export function linearCpuUnsupported(run: RunSpec): string | undefined {
+  if (run.model !== 'linear')
+    return `linear-cpu trains the linear model only (run ${run.runId} uses '${run.model}')`;
+  return undefined;
+}
+
+/** Asking linear-cpu for a run it cannot train is a user error, caught before anything trains. */
+export function assertLinearCpuRuns(runs: readonly RunSpec[]): void {
+  for (const run of runs) {
+    const reason = linearCpuUnsupported(run);
+    if (reason) throw new ValidationError('engine', reason);
+  }
+}
+
+/**
+ * Why the cuda engine cannot train `run` exactly, or undefined when it can: it trains what a stacked cell
+ * trains (stackable: the linear model or the MLP, any optimiser and attack, the clean objective).
+ */
+export function cudaUnsupported(run: RunSpec): string | undefined {
+  if (stackable(run)) return undefined;
+  return run.model === 'vgg11'
+    ? `cuda trains the linear model and the MLP only (run ${run.runId} uses 'vgg11')`
+    : `cuda trains the clean objective only (run ${run.runId} uses 'reference')`;
+}
+
+/** Asking cuda for a run it cannot train is a user error, caught before anything trains. */
+export function assertCudaRuns(runs: readonly RunSpec[]): void {
+  for (const run of runs) {
+    const reason = cudaUnsupported(run);
+    if (reason) throw new ValidationError('engine', reason);
+  }
+}
