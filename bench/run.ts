@@ -4,7 +4,7 @@
  * A benchmark, not a test: nothing here asserts; docs/performance.md reads the numbers.
  */
 import { spawnSync } from 'node:child_process';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { assembleSplits } from '../src/datasets/splits.js';
@@ -15,7 +15,7 @@ import {
   featureCount,
   type LoadedDataset,
 } from '../src/datasets/types.js';
-import type { MeasuredRate } from '../src/sweep/wall-time.js';
+import { type MeasuredRate, ratesFileSchema } from '../src/sweep/wall-time.js';
 import { createLinearCpuEngine } from '../src/train/engines/linear-cpu/engine.js';
 import { StackedCell } from '../src/train/engines/tfjs/stacked-cell.js';
 import { tf, useFastestBackend } from '../src/train/engines/tfjs/tf.js';
@@ -301,6 +301,12 @@ for (const c of CASES) {
 
 // Written whole then renamed, so a bench that dies midway leaves the previous rates.
 const RATES = fileURLToPath(new URL('./rates.json', import.meta.url));
-await writeFile(`${RATES}.tmp`, `${JSON.stringify(rates, null, 2)}\n`);
+// The cuda engine's rates come from bench/gpu-check.sh on a GPU machine (bench/add-gpu-rates.ts), never from
+// this bench: they are kept as they are.
+const gpuRates = await readFile(RATES, 'utf8').then(
+  (text) => ratesFileSchema.parse(JSON.parse(text)).filter((r) => r.engine === 'cuda'),
+  () => [],
+);
+await writeFile(`${RATES}.tmp`, `${JSON.stringify([...rates, ...gpuRates], null, 2)}\n`);
 await rename(`${RATES}.tmp`, RATES);
 line({ note: `rates for adgap sweep plan written to ${RATES}` });

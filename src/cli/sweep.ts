@@ -12,6 +12,7 @@ import { PRESETS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
 import { sweepId } from '../sweep/sweep-id.js';
 import {
+  estimateGpuWallTime,
   estimateWallTime,
   type MeasuredRate,
   ratesFileSchema,
@@ -127,7 +128,8 @@ export function sweepCommand(): Command {
         definition.engine ?? (linearCpuUnsupported(run) ? 'tfjs' : 'linear-cpu');
       const rates = await readMeasuredRates();
       const wallTime = rates && estimateWallTime(runs, rates, engineOf);
-      process.stdout.write(`${formatPlan(id, summarisePlan(id, runs), definition, wallTime)}\n`);
+      const gpuWallTime = rates && estimateGpuWallTime(runs, rates);
+      process.stdout.write(`${formatPlan(id, summarisePlan(id, runs), definition, wallTime, gpuWallTime)}\n`);
     });
 
   sweep.addCommand(sweepStatusCommand());
@@ -178,11 +180,29 @@ function formatWallTime(estimate: WallTimeEstimate | undefined): string {
   return `wall time: at most ${hours} h ${minutes} min on the machine \`npm run bench\` measured (${measured.join('; ')})${unrated}`;
 }
 
+/** The GPU queue's bound (estimateGpuWallTime), or that the cuda engine's rate is unmeasured. */
+function formatGpuWallTime(estimate: ReturnType<typeof estimateGpuWallTime> | undefined): string {
+  if (!estimate?.measured)
+    return "GPU queue: no estimate, the cuda engine's rate is unmeasured (bench/gpu-check.sh on a GPU machine measures it; docs/performance.md)";
+  if (estimate.ratesUsed.length === 0)
+    return "GPU queue: no estimate, no cuda rate was measured for these runs' models and attacks";
+  const minutes = Math.ceil(estimate.maxSeconds / 60);
+  const measured = [
+    ...new Set(estimate.ratesUsed.map((r) => `${r.engine} on ${r.backend}, ${r.measuredAt.slice(0, 10)}`)),
+  ];
+  const unrated =
+    estimate.unratedRuns > 0
+      ? `; ${estimate.unratedRuns} runs have no measured GPU rate and are not counted`
+      : '';
+  return `GPU queue: at most ${Math.floor(minutes / 60)} h ${minutes % 60} min on one GPU (${measured.join('; ')})${unrated}`;
+}
+
 function formatPlan(
   id: string,
   plan: PlanSummary,
   definition: SweepFile,
   wallTime: WallTimeEstimate | undefined,
+  gpuWallTime: ReturnType<typeof estimateGpuWallTime> | undefined,
 ): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const lines = [
@@ -190,6 +210,7 @@ function formatPlan(
     `runs: ${n(plan.runCount)} in ${n(plan.jobCount)} jobs`,
     `cost: at most ${n(plan.maxModelEpochs)} model-epochs (runs x max epochs); ${n(plan.maxGradientPassEpochs)} counting an attack's gradient passes`,
     formatWallTime(wallTime),
+    formatGpuWallTime(gpuWallTime),
     `  early stopping (patience ${definition.patience}) ends most runs well before ${definition.epochs} epochs, so expect a fraction of these`,
     `first ${plan.firstRuns.length} runs:`,
   ];
