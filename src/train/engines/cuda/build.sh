@@ -26,7 +26,7 @@ mkdir -p "$(dirname "$out")"
 case "$kind" in
   cuda)
     command -v nvcc >/dev/null || { echo "build.sh: nvcc not found (CUDA toolkit, e.g. /usr/local/cuda/bin)" >&2; exit 1; }
-    archs="${CUDA_ARCHS:--gencode arch=compute_80,code=sm_80 -gencode arch=compute_86,code=sm_86 -gencode arch=compute_89,code=sm_89 -gencode arch=compute_90,code=[sm_90,compute_90]}"
+    archs="${CUDA_ARCHS:--gencode arch=compute_80,code=sm_80 -gencode arch=compute_86,code=sm_86 -gencode arch=compute_89,code=sm_89 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90}"
     # --fmad=false: no contraction of a * b + c, so every operation rounds as tfjs's and the host build's do.
     # shellcheck disable=SC2086
     nvcc -O3 -std=c++17 --extended-lambda --fmad=false $archs -Xcompiler -fPIC -shared \
