@@ -45,14 +45,14 @@ build_started=$SECONDS
 if NODE_INCLUDE="$work/node/include/node" CUDA_ARCHS="-arch=native" \
   src/train/engines/cuda/build.sh cuda "$work/adgap-cuda.node" > "$work/build.log" 2>&1; then
   say "{\"figure\":\"build\",\"seconds\":$((SECONDS - build_started))}"
-  step node-check 420 node bench/.gpu/gpu-check.cjs --addon "$work/adgap-cuda.node" --out "$out"
+  step node-check 360 node bench/.gpu/gpu-check.cjs --addon "$work/adgap-cuda.node" --out "$out"
 else
   status=1
   say "{\"figure\":\"step-failed\",\"step\":\"build\",\"log\":$(tail -c 3000 "$work/build.log" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}"
 fi
 
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-  step torch-peer 150 python3 bench/torch_gpu_peer.py
+  step torch-peer 90 python3 bench/torch_gpu_peer.py
 else
   say '{"figure":"torch-gpu-one-model","skipped":"python3 has no torch with CUDA"}'
 fi

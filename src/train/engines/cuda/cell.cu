@@ -168,7 +168,8 @@ HD inline uint32_t nextWord(uint32_t *s) {
 HD inline double uniform(uint32_t *s) {
   const uint32_t high = nextWord(s) >> 5;
   const uint32_t low = nextWord(s) >> 6;
-  return (high * 67108864.0 + low) / 9007199254740992.0;
+  // Times 2^-53 rather than over 2^53: the same double exactly, without a slow division on the GPU.
+  return (high * 67108864.0 + low) * (1.0 / 9007199254740992.0);
 }
 HD inline double normal(uint32_t *s) {
   double u1 = uniform(s);

@@ -99,7 +99,10 @@ describe('choosing the cuda engine', () => {
       const path = join(out, 'adgap-cuda.node');
       execFileSync(BUILD, ['cuda', path], {
         stdio: 'pipe',
-        env: { ...process.env, CUDA_ARCHS: '-gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90' },
+        env: {
+          ...process.env,
+          CUDA_ARCHS: '-gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90',
+        },
       });
       const status = loadCudaAddon(path);
       expect(status.available).toBe(false);
