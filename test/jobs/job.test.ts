@@ -14,7 +14,7 @@ import { getJson, listAll } from '../../src/store/object-store.js';
 import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { type RunFailure, storeSweep } from '../../src/sweep/stored.js';
+import { type RunFailure, runCounts, storeSweep } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 import type { Engine } from '../../src/train/engine.js';
 import { createEngine } from '../../src/train/engines/choose.js';
@@ -61,16 +61,23 @@ async function resultValidator() {
 }
 
 describe('the job contract', () => {
-  it('never prepares a dataset: without it in the store the job fails, naming it, and writes nothing', async () => {
+  it('never prepares a dataset: without it in the store the job fails, naming it, and records that cause for its runs', async () => {
     const store = await plannedStore({ prepared: false });
     const events: JobEvent[] = [];
     const failure = runJob(store, id, 0, createEngine, (e) => events.push(e));
     await expect(failure).rejects.toThrow(NotFoundError);
     await expect(failure).rejects.toThrow(/dataset gaussian-\S+ is not prepared in .*adgap sweep run/);
-    expect(events).toEqual([]);
+    const runIds = runs.map((r) => r.runId);
+    expect(events).toEqual([
+      {
+        event: 'job-failed',
+        error: expect.stringMatching(/is not prepared in/),
+        runIds: expect.arrayContaining(runIds),
+      },
+    ]);
     const keys: string[] = [];
     for await (const object of listAll(store, '')) keys.push(object.key);
-    expect(keys.sort()).toEqual([planKey(id), sweepKey(id)].sort());
+    expect(keys.sort()).toEqual([planKey(id), sweepKey(id), ...runIds.map((r) => failureKey(id, r))].sort());
   });
 
   it('with no engine asked for, trains the linear cell on linear-cpu and records it in results that validate', async () => {
@@ -146,6 +153,39 @@ describe('the job contract', () => {
     expect(failure).toMatchObject({ sweepId: id, runId: runs[0]?.runId, error: 'boom' });
     expect(await store.head(resultKey(id, runs[0]?.runId as string))).toBeUndefined();
     expect(await store.head(resultKey(id, runs[1]?.runId as string))).toBeDefined();
+  });
+
+  it('on a fatal error, records it for every unfinished run, reports it in a job-failed event and rethrows', async () => {
+    const store = await plannedStore();
+    const real = await createTfjsEngine();
+    const crashAfterFirst: Engine = {
+      name: real.name,
+      backend: real.backend,
+      train: async (pending, data, onOutcome, signal) => {
+        await real.train(pending.slice(0, 1), data, onOutcome, signal);
+        throw new Error('ENOSPC: no space left on device, write\n    at something');
+      },
+    };
+    const events: JobEvent[] = [];
+    await expect(
+      runJob(
+        store,
+        id,
+        0,
+        async () => crashAfterFirst,
+        (e) => events.push(e),
+      ),
+    ).rejects.toThrow('ENOSPC');
+    const [first, second] = runs.map((r) => r.runId) as [string, string];
+    expect(events).toEqual([
+      { event: 'run-finished', runId: first },
+      { event: 'job-failed', error: 'ENOSPC: no space left on device, write', runIds: [second] },
+    ]);
+    expect(await store.head(resultKey(id, first))).toBeDefined();
+    expect(await store.head(failureKey(id, first))).toBeUndefined();
+    const failure = await getJson<RunFailure>(store, failureKey(id, second));
+    expect(failure).toMatchObject({ runId: second, error: 'ENOSPC: no space left on device, write' });
+    expect(await runCounts(store, id)).toEqual({ planned: 2, finished: 1, failed: 1, pending: 0 });
   });
 
   it('refuses a job index outside the plan, naming the range', async () => {
