@@ -17,6 +17,7 @@ started=$SECONDS
 out="${OUT:-$(mktemp -d)}"
 mkdir -p "$out"
 work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 status=0
 log="$out/gpu-check.jsonl"
 : > "$log"
