@@ -72,6 +72,7 @@ function cellRuns(data: LoadedDataset, count: number, maxEpochs: number): RunSpe
       model: 'mlp',
       optimizer: 'sgd-momentum',
       objective: 'clean',
+      fidelity: 'adgap',
       learningRate,
       seed,
       batchSize: 64,

@@ -4,6 +4,7 @@ import runResultJsonSchema from '../../schemas/run-result.schema.json' with { ty
 import { sweepFileSchema } from '../sweep/schema.js';
 import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
 import type { RunResult } from '../train/result.js';
+import { FIDELITIES, OBJECTIVES } from '../train/run-spec.js';
 
 /** Request parameters: validated here, so nothing unchecked reaches a store key. */
 export const sweepParams = z.object({
@@ -79,6 +80,8 @@ const meanStderr = z
   .nullable()
   .openapi('MeanStderr', { description: 'mean and standard error (population std / sqrt(n)) over seeds' });
 
+const classPair = z.tuple([meanStderr, meanStderr]);
+
 export const reportBody = z
   .object({
     sweepId: z.string(),
@@ -88,6 +91,10 @@ export const reportBody = z
         dataset: z.string(),
         group: z.string(),
         R: z.number(),
+        objective: z.enum(OBJECTIVES).openapi({ description: "the training objective of the row's runs" }),
+        fidelity: z
+          .enum(FIDELITIES)
+          .openapi({ description: "adgap, or reference: the reference code's quirks" }),
         mode: z.string(),
         ad: meanStderr,
         robustAd: meanStderr.openapi({
@@ -96,6 +103,15 @@ export const reportBody = z
         robustAdPgd: meanStderr.openapi({ description: 'AD on the balanced test set under evaluation PGD' }),
         adGap: meanStderr,
         accuracyGap: meanStderr,
+        cleanAccuracy: classPair.openapi({
+          description: 'per class [majority, minority], balanced test set',
+        }),
+        robustAccuracy: classPair.openapi({
+          description: 'per class under evaluation PGD (null: standard rows)',
+        }),
+        boundaryError: classPair.openapi({ description: 'per class: clean minus robust accuracy' }),
+        worstClassCleanAccuracy: meanStderr,
+        worstClassRobustAccuracy: meanStderr,
         seedsMissing: z.array(z.number().int()),
         selectedLearningRates: z.record(z.string(), z.number()),
       }),

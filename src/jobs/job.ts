@@ -4,7 +4,7 @@ import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../sweep/stored.js';
 import type { Engine } from '../train/engine.js';
-import type { EngineName } from '../train/result.js';
+import { classMetrics, type EngineName } from '../train/result.js';
 import type { RunSpec } from '../train/run-spec.js';
 
 export type JobEvent =
@@ -89,13 +89,15 @@ async function trainPending(
         return;
       }
       await writeResult(store, {
-        schemaVersion: 2,
+        schemaVersion: 3,
         sweepId,
         run: outcome.run,
         engine: engine.name,
         backend: engine.backend,
         ...outcome.trained,
-        wallSeconds: outcome.wallSeconds,
+        metrics: { ...outcome.trained.metrics, perClass: classMetrics(outcome.trained.metrics) },
+        runWallSeconds: outcome.runWallSeconds,
+        cellWallSeconds: outcome.cellWallSeconds,
         finishedAt: new Date().toISOString(),
       });
       unfinished.delete(outcome.run.runId);

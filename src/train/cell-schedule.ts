@@ -12,14 +12,16 @@ import type { RunSpec } from './run-spec.js';
  */
 
 /**
- * Whether a stacked cell trains `run` exactly as the one-run path (trainRun in tfjs/engine.ts) would: the linear model
- * or the MLP, any optimiser and attack, the clean objective. The reference objective is not stacked because its
- * leaked gradients need a parameter backward pass per attack gradient; VGG11 is not, because batch norm's
- * statistics would need a per-model train/eval split of every layer.
+ * Whether a stacked cell trains `run` exactly as the one-run path (trainRun in tfjs/engine.ts) would: the linear
+ * model or the MLP, any optimiser and attack, the clean objective, adgap's fidelity (reference fidelity's
+ * batch-mean validation loss and PyTorch-like gradients are the one-run path's only). The reference objective
+ * is not stacked because its leaked gradients need a parameter backward pass per attack gradient; VGG11 is not,
+ * because batch norm's statistics would need a per-model train/eval split of every layer.
  */
 export function stackable(run: RunSpec): boolean {
   return (
     (run.model === 'linear' || run.model === 'mlp') &&
+    run.fidelity === 'adgap' &&
     (run.mode.kind === 'standard' || run.objective === 'clean')
   );
 }

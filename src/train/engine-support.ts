@@ -26,13 +26,16 @@ export function assertLinearCpuRuns(runs: readonly RunSpec[]): void {
 
 /**
  * Why the cuda engine cannot train `run` exactly, or undefined when it can: it trains what a stacked cell
- * trains (stackable: the linear model or the MLP, any optimiser and attack, the clean objective).
+ * trains (stackable: the linear model or the MLP, any optimiser and attack, the clean objective, adgap's
+ * fidelity).
  */
 export function cudaUnsupported(run: RunSpec): string | undefined {
   if (stackable(run)) return undefined;
-  return run.model === 'vgg11'
-    ? `cuda trains the linear model and the MLP only (run ${run.runId} uses 'vgg11')`
-    : `cuda trains the clean objective only (run ${run.runId} uses 'reference')`;
+  if (run.model !== 'linear' && run.model !== 'mlp')
+    return `cuda trains the linear model and the MLP only (run ${run.runId} uses '${run.model}')`;
+  if (run.fidelity !== 'adgap')
+    return `cuda trains adgap's fidelity only (run ${run.runId} uses '${run.fidelity}')`;
+  return `cuda trains the clean objective only (run ${run.runId} uses '${run.objective}')`;
 }
 
 /** Asking cuda for a run it cannot train is a user error, caught before anything trains. */

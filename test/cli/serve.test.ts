@@ -95,6 +95,10 @@ it('shows both figure-1 panels with one line per radius in a real browser', asyn
     // One error bar per (radius, R).
     expect(await figure.locator('g.stderr_marks line').count()).toBe(ROBUST_MODES.length * 4);
   }
+  // The table names what produced each row and carries the per-class figures.
+  const headers = await page.locator('th').allTextContents();
+  for (const header of ['objective', 'fidelity', 'boundary error (maj, min)', 'worst-class robust acc'])
+    expect(headers).toContain(header);
   await mkdir(join(ROOT, 'test-artifacts'), { recursive: true });
   await page.screenshot({ path: join(ROOT, 'test-artifacts/report.png'), fullPage: true });
 });

@@ -20,7 +20,7 @@ import type { Engine } from '../../src/train/engine.js';
 import { createEngine } from '../../src/train/engines/choose.js';
 import { createTfjsEngine } from '../../src/train/engines/tfjs/engine.js';
 
-const sweep = parseSweepFile({
+const sweepFile = {
   name: 'job-contract',
   datasets: [{ group: 'gaussian', sizes: { train: 200, validation: 50, test: 50 } }],
   R: [2],
@@ -29,12 +29,15 @@ const sweep = parseSweepFile({
   epochs: 2,
   patience: 2,
   modes: [{ norm: 'l2', eps: [1] }],
-});
+};
+const sweep = parseSweepFile(sweepFile);
 const id = sweepId(sweep);
 const runs = expandRuns(sweep);
 
 /** The sweep stored and planned as `adgap sweep run` leaves it before jobs start: its datasets prepared. */
-async function plannedStore({ prepared = true } = {}) {
+async function plannedStore({ prepared = true, sweep = parseSweepFile(sweepFile) } = {}) {
+  const id = sweepId(sweep);
+  const runs = expandRuns(sweep);
   const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-job-')));
   const plan = planJobs(id, runs);
   await storeSweep(
@@ -91,6 +94,20 @@ describe('the job contract', () => {
       expect(validate(result), JSON.stringify(validate.errors)).toBe(true);
       expect(result).toMatchObject({ run, engine: 'linear-cpu', backend: 'wasm-simd' });
       expect(result).toHaveProperty('metrics.robust.pgd.testBalanced.total', [50, 50]);
+    }
+  });
+
+  it('records reference fidelity, its implied objective and the per-class figures in results that validate', async () => {
+    const reference = parseSweepFile({ ...sweepFile, fidelity: 'reference' });
+    const store = await plannedStore({ sweep: reference });
+    const referenceId = sweepId(reference);
+    await runJob(store, referenceId, 0, createEngine, () => {});
+    const validate = await resultValidator();
+    for (const run of expandRuns(reference)) {
+      const result = await getJson(store, resultKey(referenceId, run.runId));
+      expect(validate(result), JSON.stringify(validate.errors)).toBe(true);
+      expect(result).toMatchObject({ run: { fidelity: 'reference', objective: 'reference' } });
+      expect(result).toHaveProperty('metrics.perClass.boundaryError');
     }
   });
 

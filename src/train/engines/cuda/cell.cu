@@ -285,7 +285,11 @@ void forward(Cell &cell, const float *input, long inputBatch, int n) {
   }
 }
 
-/** d(sum over models of each model's mean cross-entropy)/d(logits), [M, n, 2], into delta[last]. */
+/**
+ * d(sum over models of each model's mean cross-entropy)/d(logits), [M, n, 2], into delta[last], as tfjs's
+ * crossEntropySum differentiates it: the other class's probability p, and for the true class -p rather than
+ * p_y - 1, which float32 rounds to 0 for a confidently classified sample.
+ */
 void lossGradient(Cell &cell, const int *labels, int n) {
   const float *logits = cell.pre[cell.c.layers - 1];
   float *out = cell.delta[cell.c.layers - 1];
@@ -295,10 +299,9 @@ void lossGradient(Cell &cell, const int *labels, int n) {
     const float top = fmaxf(z0, z1);
     const float logSum = logf(expf(z0 - top) + expf(z1 - top));
     const int label = labels[row];
-    for (int k = 0; k < 2; k++) {
-      const float p = expf((k == 0 ? z0 : z1) - top - logSum);
-      out[2 * row + k] = p * inverse - (label == k ? inverse : 0.0f);
-    }
+    const float other = expf((label == 0 ? z1 : z0) - top - logSum);
+    out[2 * row + label] = -other * inverse;
+    out[2 * row + 1 - label] = other * inverse;
   });
 }
 

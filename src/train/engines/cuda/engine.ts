@@ -3,6 +3,7 @@ import { stackableGroups } from '../../cell-schedule.js';
 import type { Engine, RunOutcome } from '../../engine.js';
 import { assertCudaRuns } from '../../engine-support.js';
 import type { RunSpec } from '../../run-spec.js';
+import { SharedWallTime } from '../../run-timing.js';
 import { useFastestBackend } from '../tfjs/tf.js';
 import type { CudaAddon } from './addon.js';
 import { CudaCell } from './cell.js';
@@ -37,17 +38,18 @@ async function trainCell(
   onOutcome: (outcome: RunOutcome) => Promise<void>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const started = performance.now();
+  const clock = new SharedWallTime(group.length);
   let cell: CudaCell | undefined;
   try {
     cell = new CudaCell(addon, group, data);
     while (!cell.done()) {
-      for (const index of cell.trainEpoch()) {
-        await onOutcome({
-          run: group[index] as RunSpec,
-          trained: cell.result(index),
-          wallSeconds: (performance.now() - started) / 1000,
-        });
+      const training = group.flatMap((_run, index) => (cell?.isFinished(index) ? [] : [index]));
+      const ended = cell.trainEpoch();
+      clock.charge(training);
+      for (const index of ended) {
+        const trained = cell.result(index);
+        clock.charge([index]);
+        await onOutcome({ run: group[index] as RunSpec, trained, ...clock.seconds(index) });
       }
       // Yield once an epoch so signals (SIGTERM on a Spot reclaim) are handled between epochs.
       await new Promise((resolve) => setImmediate(resolve));

@@ -16,7 +16,7 @@ import { type RunSpec, trainingAttack } from '../../run-spec.js';
 import { attack, type InputGradient } from './attacks.js';
 import { evaluateRobust, evaluateSplit, type Logits } from './evaluate.js';
 import { adamDirection } from './optimizers.js';
-import { tf } from './tf.js';
+import { crossEntropySum, tf } from './tf.js';
 
 /**
  * PGD's random start for the cell's [M * size, d] batch, model-major: each model's rows are drawn from that
@@ -124,10 +124,7 @@ export class StackedCell {
       const oneHot = tf.oneHot(y, 2) as tf.Tensor3D;
       // The sum over models of each model's mean loss: model m's gradient is that of its own loss.
       const totalLoss = (input: tf.Tensor) =>
-        tf.div(
-          tf.neg(tf.sum(tf.mul(tf.logSoftmax(this.logits(tf.reshape(input, [M, size, this.d]))), oneHot))),
-          size,
-        ) as tf.Scalar;
+        tf.div(crossEntropySum(this.logits(tf.reshape(input, [M, size, this.d])), oneHot), size) as tf.Scalar;
       // The rows of all M batches form one [M * size, d] batch for the shared attack module; each row's input
       // gradient is that of its own model's mean loss, as in the one-run path.
       const gradient: InputGradient = (input) => tf.grad(totalLoss)(input) as tf.Tensor2D;
