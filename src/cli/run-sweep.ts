@@ -1,5 +1,5 @@
 import { AdgapError } from '../errors.js';
-import { formatReport } from '../report/format.js';
+import { reportTable } from '../report/format.js';
 import { reportFromStore } from '../report/from-store.js';
 import type { Runner } from '../runners/runner.js';
 import { readImageSource } from '../sources/image-source.js';
@@ -42,5 +42,5 @@ export async function runSweep(
       `${outcome.jobFailures.length} job(s) of sweep ${sweepId} failed (first: job ${first.jobIndex}: ${first.error}); finished results are kept, run again to resume`,
     );
   }
-  process.stdout.write(`${header}\n${formatReport(report, 'table')}\n`);
+  process.stdout.write(`${header}\n${reportTable(report)}\n`);
 }

@@ -19,6 +19,7 @@ import {
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
 import { linearCpuUnsupported } from '../train/engine-support.js';
+import { vgg11Takes } from '../train/protocol.js';
 import type { EngineName } from '../train/result.js';
 import { modeId, type RunSpec } from '../train/run-spec.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
@@ -149,7 +150,7 @@ function presetYaml(preset: Record<string, unknown>): string {
 }
 
 function presetHeader(group: DatasetGroup): string {
-  const appendix = group === 'cifar10' ? '# model: vgg11 gives the appendix runs.\n' : '';
+  const appendix = vgg11Takes(group) ? '# model: vgg11 gives the appendix runs.\n' : '';
   return `# The reference's grid for ${group} (Hu et al., ICML 2023; see protocol.md). Every value is a parameter.\n${appendix}`;
 }
 
