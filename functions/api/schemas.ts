@@ -96,6 +96,10 @@ export const reportBody = z
         robustAdPgd: meanStderr.openapi({ description: 'AD on the balanced test set under evaluation PGD' }),
         adGap: meanStderr,
         accuracyGap: meanStderr,
+        theory: z.object({ ad: z.number(), adGap: z.number(), accuracyGap: z.number() }).nullable().openapi({
+          description:
+            'closed-form prediction of the optimal linear rules (gaussian, linear, clean objective; docs/theory.md)',
+        }),
         seedsMissing: z.array(z.number().int()),
         selectedLearningRates: z.record(z.string(), z.number()),
       }),

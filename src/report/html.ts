@@ -26,7 +26,7 @@ export async function reportHtml(report: Report): Promise<string> {
       .filter((p) => p.dataset === dataset)
       .map(
         (p) =>
-          `<figure data-panel="${p.panel}" data-dataset="${escapeHtml(dataset)}">${p.svg}<figcaption>${escapeHtml(p.title)} against R, one line per radius; error bars: one standard error over seeds.</figcaption></figure>`,
+          `<figure data-panel="${p.panel}" data-dataset="${escapeHtml(dataset)}">${p.svg}<figcaption>${escapeHtml(p.title)} against R, one line per radius; error bars: one standard error over seeds.${p.hasTheory ? ' Dashed lines with open diamonds: the closed-form prediction for the optimal linear rules (docs/theory.md).' : ''}</figcaption></figure>`,
       )
       .join('\n');
     const rows = report.rows.filter((r) => r.dataset === dataset).map(tableRow);

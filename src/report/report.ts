@@ -4,6 +4,7 @@ import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from '
 import { datasetFamilyId } from './groups.js';
 import { type Selection, selectModels } from './selection.js';
 import { type MeanStderr, meanStderr } from './statistics.js';
+import { type TheoryGaps, theoryGaps } from './theory.js';
 
 /** One (dataset, R, mode) line of the report. Gaps are absent on the standard row, which is their baseline. */
 export interface ReportRow {
@@ -20,6 +21,11 @@ export interface ReportRow {
   adGap: MeanStderr | null;
   /** accuracy(standard) - accuracy(robust) on the imbalanced test set, paired by seed. */
   accuracyGap: MeanStderr | null;
+  /**
+   * The closed-form prediction of the population-optimal linear rules (docs/theory.md), where one exists:
+   * robust rows of the gaussian group, linear model, clean objective; null elsewhere.
+   */
+  theory: TheoryGaps | null;
   /** Seeds whose selection is missing in this row or in its standard baseline. */
   seedsMissing: number[];
   /** The selected learning rate of each seed, for reading the selection back. */
@@ -45,7 +51,10 @@ export function buildReport(
   failedRunIds: ReadonlySet<string> = new Set(),
 ): Report {
   const selections = selectModels(expected, results);
-  const rowKeys = new Map<string, { family: string; group: string; R: number; mode: string }>();
+  const rowKeys = new Map<
+    string,
+    { family: string; group: string; R: number; mode: string; theory: TheoryGaps | null }
+  >();
   for (const run of expected) {
     const family = datasetFamilyId(run.dataset);
     const mode = modeId(run.mode);
@@ -54,6 +63,7 @@ export function buildReport(
       group: run.dataset.group,
       R: run.dataset.R,
       mode,
+      theory: theoryFor(run),
     });
   }
   const selected = new Map<string, RunResult>();
@@ -64,7 +74,7 @@ export function buildReport(
   // Without standard runs in the sweep there is no baseline: gaps are absent rather than all "missing".
   const hasBaseline = expected.some((r) => r.mode.kind === 'standard');
 
-  const rows = [...rowKeys.values()].map(({ family, group, R, mode }): ReportRow => {
+  const rows = [...rowKeys.values()].map(({ family, group, R, mode, theory }): ReportRow => {
     const pick = (m: string, seed: number) => selected.get(`${family}|${R}|${m}|${seed}`);
     const ads: number[] = [];
     const robustAds: number[] = [];
@@ -102,6 +112,7 @@ export function buildReport(
       robustAdPgd: meanStderr(robustAdsPgd),
       adGap: withGaps ? meanStderr(adGaps) : null,
       accuracyGap: withGaps ? meanStderr(accuracyGaps) : null,
+      theory,
       seedsMissing,
       selectedLearningRates,
     };
@@ -118,4 +129,15 @@ export function buildReport(
     rows,
     missingRunIds,
   };
+}
+
+/**
+ * Theory applies where its assumptions hold: Gaussian noise, a linear model trained on the adversarial loss
+ * alone (the reference objective adds the clean loss, whose optimum has no closed form here).
+ */
+function theoryFor(run: RunSpec): TheoryGaps | null {
+  const { dataset, mode } = run;
+  if (dataset.group !== 'gaussian' || !dataset.synthetic || run.model !== 'linear') return null;
+  if (run.objective !== 'clean' || mode.kind === 'standard') return null;
+  return theoryGaps(dataset.synthetic, dataset.R, { norm: mode.norm, eps: mode.eps });
 }
