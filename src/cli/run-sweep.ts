@@ -1,6 +1,7 @@
 import { AdgapError } from '../errors.js';
 import { formatReport } from '../report/format.js';
 import { reportFromStore } from '../report/from-store.js';
+import type { Report } from '../report/report.js';
 import type { Runner } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { executeSweep } from '../sweep/execute.js';
@@ -9,14 +10,15 @@ import { sweepProgress } from './progress.js';
 
 /**
  * Shared by `adgap sweep run` and `adgap demo`: hand what is missing to the runner, then print the report
- * (runners that finish the jobs) or the queued job ids (Batch, which `adgap sweep status` follows).
+ * (runners that finish the jobs) or the queued job ids (Batch, which `adgap sweep status` follows). Returns the
+ * printed report, undefined when the jobs were only submitted.
  */
 export async function runSweep(
   store: ObjectStore,
   sweep: SweepFile,
   runner: Runner,
   chunkSize?: number,
-): Promise<void> {
+): Promise<Report | undefined> {
   const progress = sweepProgress();
   const { sweepId, outcome } = await executeSweep(store, sweep, runner, progress, chunkSize).finally(() =>
     progress.stop(),
@@ -27,7 +29,7 @@ export async function runSweep(
     process.stdout.write(
       `${header}submitted to AWS Batch:\n  ${jobs}\nfollow with: adgap sweep status ${sweepId} --store ${store.uri}\n`,
     );
-    return;
+    return undefined;
   }
   const report = await reportFromStore(store, sweepId);
   if (outcome.jobFailures.length > 0) {
@@ -37,4 +39,5 @@ export async function runSweep(
     );
   }
   process.stdout.write(`${header}\n${formatReport(report, 'table')}\n`);
+  return report;
 }
