@@ -69,6 +69,7 @@ function cellRuns(c: Case, maxEpochs: number): RunSpec[] {
       // The protocol's optimisers: Adam for the linear models, SGD with momentum for CIFAR's MLP.
       optimizer: c.model === 'mlp' ? ('sgd-momentum' as const) : ('adam' as const),
       objective: 'clean' as const,
+      fidelity: 'adgap' as const,
       learningRate,
       seed,
       maxEpochs,

@@ -4,6 +4,7 @@ import runResultJsonSchema from '../../schemas/run-result.schema.json' with { ty
 import { sweepFileSchema } from '../../src/sweep/schema.js';
 import { SWEEP_ID_PATTERN } from '../../src/sweep/sweep-id.js';
 import type { RunResult } from '../../src/train/result.js';
+import { FIDELITIES, OBJECTIVES } from '../../src/train/run-spec.js';
 
 /** Request parameters: validated here, so nothing unchecked reaches a store key. */
 export const sweepParams = z.object({
@@ -88,6 +89,10 @@ export const reportBody = z
         dataset: z.string(),
         group: z.string(),
         R: z.number(),
+        objective: z.enum(OBJECTIVES).openapi({ description: "the training objective of the row's runs" }),
+        fidelity: z
+          .enum(FIDELITIES)
+          .openapi({ description: "adgap, or reference: the reference code's quirks" }),
         mode: z.string(),
         ad: meanStderr,
         robustAd: meanStderr.openapi({

@@ -193,7 +193,7 @@ function formatPlan(
     // An `eps: auto` mode's id names its factor; the radius it resolved to is what the run trains at.
     const radius = r.mode.kind === 'adversarial' && r.mode.auto ? ` (eps ${r.mode.eps.toPrecision(4)})` : '';
     lines.push(
-      `  ${r.runId}  model ${r.model}, ${r.optimizer}, lr ${r.learningRate}, seed ${r.seed}, ${modeId(r.mode)}${radius}, objective ${r.objective}`,
+      `  ${r.runId}  model ${r.model}, ${r.optimizer}, lr ${r.learningRate}, seed ${r.seed}, ${modeId(r.mode)}${radius}, objective ${r.objective}, fidelity ${r.fidelity}`,
     );
   }
   return lines.join('\n');

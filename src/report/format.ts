@@ -9,10 +9,24 @@ const cell = (v: MeanStderr | null) => (v === null ? '-' : `${signed(v.mean)} ±
 
 /** A fixed-width table: one row per (dataset, R, mode), AD and both gaps as mean ± stderr over seeds. */
 export function reportTable(report: Report): string {
-  const header = ['dataset', 'R', 'mode', 'AD', 'AD gap', 'acc gap', 'rob AD', 'rob AD (PGD)', 'seeds'];
+  const header = [
+    'dataset',
+    'R',
+    'objective',
+    'fidelity',
+    'mode',
+    'AD',
+    'AD gap',
+    'acc gap',
+    'rob AD',
+    'rob AD (PGD)',
+    'seeds',
+  ];
   const lines = report.rows.map((r) => [
     r.group,
     String(r.R),
+    r.objective,
+    r.fidelity,
     r.mode,
     cell(r.ad),
     cell(r.adGap),
@@ -36,6 +50,7 @@ export function reportTable(report: Report): string {
   out.push(
     'AD = acc(majority) - acc(minority), balanced test; AD gap = AD(robust) - AD(standard); acc gap = acc(standard) - acc(robust), imbalanced test; mean ± stderr over seeds.',
     'rob AD = AD on the balanced test set attacked with the training attack; rob AD (PGD) = the same under evaluation PGD (docs/protocol-notes.md).',
+    "objective: clean = loss on the adversarial batch only, reference = the attack's gradients leak into the update; fidelity: adgap, or reference = the reference code's three quirks (docs/protocol-notes.md).",
   );
   return out.join('\n');
 }
@@ -49,6 +64,8 @@ export const CSV_HEADER = [
   'dataset',
   'group',
   'R',
+  'objective',
+  'fidelity',
   'mode',
   'ad_mean',
   'ad_stderr',
@@ -72,6 +89,8 @@ export function reportCsv(report: Report): string {
       r.dataset,
       r.group,
       String(r.R),
+      r.objective,
+      r.fidelity,
       r.mode,
       num(r.ad?.mean),
       num(r.ad?.stderr),

@@ -1,16 +1,22 @@
 import type { RunResult } from '../train/result.js';
-import { modeId, type RunSpec } from '../train/run-spec.js';
+import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
 import { datasetFamilyId } from './groups.js';
 import { type Selection, selectModels } from './selection.js';
 import { type MeanStderr, meanStderr } from './statistics.js';
 import { type TheoryGaps, theoryGaps } from './theory.js';
 
-/** One (dataset, R, mode) line of the report. Gaps are absent on the standard row, which is their baseline. */
+/**
+ * One (dataset, R, fidelity, mode) line of the report. Gaps are absent on the standard row, which is their
+ * baseline (the standard row of the same fidelity).
+ */
 export interface ReportRow {
   dataset: string;
   group: string;
   R: number;
+  /** What produced the numbers: the training objective and the fidelity (run-spec.ts). */
+  objective: Objective;
+  fidelity: Fidelity;
   mode: string;
   /** AD of the selected models, over seeds. */
   ad: MeanStderr | null;
@@ -41,7 +47,7 @@ export interface Report {
 }
 
 /**
- * The disparity-gap report of a sweep (protocol.md): model selection, then per (dataset, R, mode) the mean and
+ * The disparity-gap report of a sweep (protocol.md): model selection, then per (dataset, R, fidelity, mode) the mean and
  * standard error over seeds of AD, gap of AD and gap of standard accuracy. Rows follow the sweep's order.
  */
 export function buildReport(
@@ -53,70 +59,85 @@ export function buildReport(
   const selections = selectModels(expected, results);
   const rowKeys = new Map<
     string,
-    { family: string; group: string; R: number; mode: string; theory: TheoryGaps | null }
+    {
+      family: string;
+      group: string;
+      R: number;
+      objective: Objective;
+      fidelity: Fidelity;
+      mode: string;
+      theory: TheoryGaps | null;
+    }
   >();
   for (const run of expected) {
     const family = datasetFamilyId(run.dataset);
     const mode = modeId(run.mode);
-    rowKeys.set(`${family}|${run.dataset.R}|${mode}`, {
+    rowKeys.set(`${family}|${run.dataset.R}|${run.fidelity}|${mode}`, {
       family,
       group: run.dataset.group,
       R: run.dataset.R,
+      objective: run.objective,
+      fidelity: run.fidelity,
       mode,
       theory: theoryFor(run),
     });
   }
   const selected = new Map<string, RunResult>();
   for (const s of selections) {
-    if ('selected' in s) selected.set(`${s.key.family}|${s.key.R}|${s.key.mode}|${s.key.seed}`, s.selected);
+    if ('selected' in s)
+      selected.set(`${s.key.family}|${s.key.R}|${s.key.fidelity}|${s.key.mode}|${s.key.seed}`, s.selected);
   }
   const seeds = [...new Set(expected.map((r) => r.seed))];
   // Without standard runs in the sweep there is no baseline: gaps are absent rather than all "missing".
   const hasBaseline = expected.some((r) => r.mode.kind === 'standard');
 
-  const rows = [...rowKeys.values()].map(({ family, group, R, mode, theory }): ReportRow => {
-    const pick = (m: string, seed: number) => selected.get(`${family}|${R}|${m}|${seed}`);
-    const ads: number[] = [];
-    const robustAds: number[] = [];
-    const robustAdsPgd: number[] = [];
-    const adGaps: number[] = [];
-    const accuracyGaps: number[] = [];
-    const seedsMissing: number[] = [];
-    const selectedLearningRates: Record<string, number> = {};
-    for (const seed of seeds) {
-      const row = pick(mode, seed);
-      const standard = pick('standard', seed);
-      if (!row || (hasBaseline && mode !== 'standard' && !standard)) {
-        seedsMissing.push(seed);
-        continue;
+  const rows = [...rowKeys.values()].map(
+    ({ family, group, R, objective, fidelity, mode, theory }): ReportRow => {
+      const pick = (m: string, seed: number) => selected.get(`${family}|${R}|${fidelity}|${m}|${seed}`);
+      const ads: number[] = [];
+      const robustAds: number[] = [];
+      const robustAdsPgd: number[] = [];
+      const adGaps: number[] = [];
+      const accuracyGaps: number[] = [];
+      const seedsMissing: number[] = [];
+      const selectedLearningRates: Record<string, number> = {};
+      for (const seed of seeds) {
+        const row = pick(mode, seed);
+        const standard = pick('standard', seed);
+        if (!row || (hasBaseline && mode !== 'standard' && !standard)) {
+          seedsMissing.push(seed);
+          continue;
+        }
+        selectedLearningRates[String(seed)] = row.run.learningRate;
+        ads.push(accuracyDisparity(row));
+        const underTraining = robustAccuracyDisparity(row, 'trainingAttack');
+        const underPgd = robustAccuracyDisparity(row, 'pgd');
+        if (underTraining !== undefined) robustAds.push(underTraining);
+        if (underPgd !== undefined) robustAdsPgd.push(underPgd);
+        if (mode !== 'standard' && standard) {
+          adGaps.push(adGap(row, standard));
+          accuracyGaps.push(accuracyGap(row, standard));
+        }
       }
-      selectedLearningRates[String(seed)] = row.run.learningRate;
-      ads.push(accuracyDisparity(row));
-      const underTraining = robustAccuracyDisparity(row, 'trainingAttack');
-      const underPgd = robustAccuracyDisparity(row, 'pgd');
-      if (underTraining !== undefined) robustAds.push(underTraining);
-      if (underPgd !== undefined) robustAdsPgd.push(underPgd);
-      if (mode !== 'standard' && standard) {
-        adGaps.push(adGap(row, standard));
-        accuracyGaps.push(accuracyGap(row, standard));
-      }
-    }
-    const withGaps = mode !== 'standard' && hasBaseline;
-    return {
-      dataset: family,
-      group,
-      R,
-      mode,
-      ad: meanStderr(ads),
-      robustAd: meanStderr(robustAds),
-      robustAdPgd: meanStderr(robustAdsPgd),
-      adGap: withGaps ? meanStderr(adGaps) : null,
-      accuracyGap: withGaps ? meanStderr(accuracyGaps) : null,
-      theory,
-      seedsMissing,
-      selectedLearningRates,
-    };
-  });
+      const withGaps = mode !== 'standard' && hasBaseline;
+      return {
+        dataset: family,
+        group,
+        R,
+        objective,
+        fidelity,
+        mode,
+        ad: meanStderr(ads),
+        robustAd: meanStderr(robustAds),
+        robustAdPgd: meanStderr(robustAdsPgd),
+        adGap: withGaps ? meanStderr(adGaps) : null,
+        accuracyGap: withGaps ? meanStderr(accuracyGaps) : null,
+        theory,
+        seedsMissing,
+        selectedLearningRates,
+      };
+    },
+  );
 
   const missingRunIds = selections.flatMap((s: Selection) => ('missingRunIds' in s ? s.missingRunIds : []));
   return {
@@ -133,11 +154,13 @@ export function buildReport(
 
 /**
  * Theory applies where its assumptions hold: Gaussian noise, a linear model trained on the adversarial loss
- * alone (the reference objective adds the clean loss, whose optimum has no closed form here).
+ * alone (the reference objective adds the clean loss, whose optimum has no closed form here) against the exact
+ * worst-case attack.
  */
 function theoryFor(run: RunSpec): TheoryGaps | null {
   const { dataset, mode } = run;
   if (dataset.group !== 'gaussian' || !dataset.synthetic || run.model !== 'linear') return null;
-  if (run.objective !== 'clean' || mode.kind === 'standard') return null;
+  // The reference fidelity's l2 step is shorter than eps for confident samples: not the worst case theory assumes.
+  if (run.objective !== 'clean' || run.fidelity !== 'adgap' || mode.kind === 'standard') return null;
   return theoryGaps(dataset.synthetic, dataset.R, { norm: mode.norm, eps: mode.eps });
 }

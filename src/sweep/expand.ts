@@ -9,8 +9,14 @@ import {
 } from '../datasets/types.js';
 import { AdgapError, ValidationError } from '../errors.js';
 import { DATASET_DEFAULTS, pgdMethod } from '../train/protocol.js';
-import { modeId, type RunSpec, type TrainingMode } from '../train/run-spec.js';
-import type { DatasetEntry, SweepFile } from './schema.js';
+import {
+  fidelitySuffix,
+  impliedObjective,
+  modeId,
+  type RunSpec,
+  type TrainingMode,
+} from '../train/run-spec.js';
+import { type DatasetEntry, type SweepFile, sweepFidelities } from './schema.js';
 
 /** The datasets of one sweep entry, one per R, with every default made explicit (so dataset ids are stable). */
 export function entryRefs(entry: DatasetEntry, ratios: readonly number[]): DatasetRef[] {
@@ -79,39 +85,44 @@ export function trainingModes(sweep: SweepFile, group: DatasetGroup, epsMax?: Ep
 }
 
 /**
- * The full grid: datasets x R x modes x seeds x learning rates, in that nesting order. Model and optimiser
- * are the sweep's or, when it names none, each dataset's (protocol.md).
+ * The full grid: datasets x R x fidelities x modes x seeds x learning rates, in that nesting order. Model and
+ * optimiser are the sweep's or, when it names none, each dataset's (protocol.md); the objective is the sweep's
+ * or, when it names none, the one the run's fidelity implies.
  */
 export function expandRuns(sweep: SweepFile, autoRadii: AutoRadii = {}): RunSpec[] {
   const runs: RunSpec[] = [];
   for (const dataset of datasetRefs(sweep)) {
     const id = datasetId(dataset);
     const defaults = DATASET_DEFAULTS[dataset.group];
-    const modeIds = new Set<string>();
-    for (const { mode, learningRates } of trainingModes(sweep, dataset.group, autoRadii[id])) {
-      const mid = modeId(mode);
-      if (modeIds.has(mid)) {
-        throw new ValidationError(
-          'modes',
-          `two modes give the same runs (${mid}); give them different radii, attacks or step counts`,
-        );
-      }
-      modeIds.add(mid);
-      for (const seed of sweep.seeds) {
-        for (const learningRate of learningRates) {
-          runs.push({
-            runId: `${id}-${mid}-s${seed}-lr${learningRate}`,
-            dataset,
-            model: sweep.model ?? defaults.model,
-            optimizer: sweep.optimizer ?? defaults.optimizer,
-            objective: sweep.objective,
-            learningRate,
-            seed,
-            maxEpochs: sweep.epochs,
-            patience: sweep.patience,
-            batchSize: sweep.batchSize,
-            mode,
-          });
+    const modes = trainingModes(sweep, dataset.group, autoRadii[id]);
+    for (const fidelity of sweepFidelities(sweep)) {
+      const modeIds = new Set<string>();
+      for (const { mode, learningRates } of modes) {
+        const mid = modeId(mode);
+        if (modeIds.has(mid)) {
+          throw new ValidationError(
+            'modes',
+            `two modes give the same runs (${mid}); give them different radii, attacks or step counts`,
+          );
+        }
+        modeIds.add(mid);
+        for (const seed of sweep.seeds) {
+          for (const learningRate of learningRates) {
+            runs.push({
+              runId: `${id}-${mid}${fidelitySuffix(fidelity)}-s${seed}-lr${learningRate}`,
+              dataset,
+              model: sweep.model ?? defaults.model,
+              optimizer: sweep.optimizer ?? defaults.optimizer,
+              objective: sweep.objective ?? impliedObjective(fidelity),
+              fidelity,
+              learningRate,
+              seed,
+              maxEpochs: sweep.epochs,
+              patience: sweep.patience,
+              batchSize: sweep.batchSize,
+              mode,
+            });
+          }
         }
       }
     }

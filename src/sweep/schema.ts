@@ -8,7 +8,7 @@ import {
 } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import { ENGINE_NAMES } from '../train/result.js';
-import { MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES } from '../train/run-spec.js';
+import { FIDELITIES, type Fidelity, MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES } from '../train/run-spec.js';
 
 /** A strict object whose unknown-key error lists the allowed keys. */
 function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
@@ -107,7 +107,17 @@ export const sweepFileSchema = strictObject({
   /** Default: each dataset's model and optimiser (protocol.md, src/train/protocol.ts). */
   model: z.enum(MODEL_NAMES).optional(),
   optimizer: z.enum(OPTIMIZER_NAMES).optional(),
-  objective: z.enum(OBJECTIVES).default('clean'),
+  /** Without it: `reference` for reference-fidelity runs, `clean` for the others (impliedObjective). */
+  objective: z.enum(OBJECTIVES).optional(),
+  /**
+   * `adgap` (default) or `reference` (run-spec.ts); a list trains the grid once per fidelity, so the two can be
+   * compared in one report (each row names its fidelity).
+   */
+  fidelity: z
+    .union([z.enum(FIDELITIES), nonEmpty(z.enum(FIDELITIES), 'fidelity')], {
+      error: `expected ${FIDELITIES.join(' or ')}, or a list of them`,
+    })
+    .optional(),
   epochs: positiveInt.max(10_000).default(500),
   patience: positiveInt.default(50),
   batchSize: positiveInt.default(64),
@@ -118,6 +128,15 @@ export const sweepFileSchema = strictObject({
    */
   engine: z.enum(ENGINE_NAMES, { error: `allowed: ${ENGINE_NAMES.join(', ')}` }).optional(),
 }).check((ctx) => {
+  const { fidelity } = ctx.value;
+  if (Array.isArray(fidelity) && new Set(fidelity).size < fidelity.length) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['fidelity'],
+      input: fidelity,
+      message: 'names a fidelity twice',
+    });
+  }
   const groups = ctx.value.datasets.map((entry) => (typeof entry === 'string' ? entry : entry.group));
   const notImages = groups.filter((group) => group !== 'cifar10');
   if (ctx.value.model === 'vgg11' && notImages.length > 0) {
@@ -131,6 +150,12 @@ export const sweepFileSchema = strictObject({
 });
 
 export type SweepFile = z.output<typeof sweepFileSchema>;
+
+/** The fidelities a sweep trains, each once, in the file's order; `adgap` when it names none. */
+export function sweepFidelities(sweep: SweepFile): Fidelity[] {
+  const named = sweep.fidelity ?? 'adgap';
+  return typeof named === 'string' ? [named] : named;
+}
 
 /** Validates a parsed sweep file; the error names the first offending field, its value and what is allowed. */
 export function parseSweepFile(input: unknown): SweepFile {

@@ -61,13 +61,14 @@ export async function runJob(
         return;
       }
       await writeResult(store, {
-        schemaVersion: 2,
+        schemaVersion: 3,
         sweepId,
         run: outcome.run,
         engine: engine.name,
         backend: engine.backend,
         ...outcome.trained,
-        wallSeconds: outcome.wallSeconds,
+        runWallSeconds: outcome.runWallSeconds,
+        cellWallSeconds: outcome.cellWallSeconds,
         finishedAt: new Date().toISOString(),
       });
       onEvent({ event: 'run-finished', runId: outcome.run.runId });

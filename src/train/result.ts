@@ -29,15 +29,17 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** The result document of one finished run (schemas/run-result.schema.json). */
 export interface RunResult {
-  /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. */
-  schemaVersion: 2;
+  /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. 3: `fidelity`. */
+  schemaVersion: 3;
   sweepId: string;
   run: RunSpec;
   engine: EngineName;
   backend: string;
   epochsRun: number;
   bestEpoch: number;
-  wallSeconds: number;
+  /** The run's own wall time and its group's (RunWallTime in engine.ts). */
+  runWallSeconds: number;
+  cellWallSeconds: number;
   metrics: RunMetrics;
   finishedAt: string;
 }

@@ -10,6 +10,7 @@ import { createOptimizer } from '../optimizers.js';
 import type { RunMetrics } from '../result.js';
 import { robustMetrics } from '../robust.js';
 import { type Objective, type RunSpec, type TrainingMode, trainingAttack } from '../run-spec.js';
+import { SharedWallTime } from '../run-timing.js';
 import { crossEntropy, type TfBackend, tf, useFastestBackend } from '../tf.js';
 import { StackedCell, stackable, stackableGroups } from './stacked-cell.js';
 
@@ -30,7 +31,7 @@ export async function createTfjsEngine(forcedBackend?: TfBackend): Promise<Engin
       }
       for (const run of runs.filter((r) => !stackable(r))) {
         if (signal?.aborted) return;
-        const started = performance.now();
+        const clock = new SharedWallTime(1);
         let trained: TrainedRun | undefined;
         try {
           trained = await trainRun(run, data, signal);
@@ -39,7 +40,8 @@ export async function createTfjsEngine(forcedBackend?: TfBackend): Promise<Engin
           continue;
         }
         if (trained === undefined) return;
-        await onOutcome({ run, trained, wallSeconds: (performance.now() - started) / 1000 });
+        clock.charge([0]);
+        await onOutcome({ run, trained, ...clock.seconds(0) });
       }
     },
   };
@@ -52,17 +54,18 @@ async function trainStacked(
   onOutcome: (outcome: RunOutcome) => Promise<void>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const started = performance.now();
+  const clock = new SharedWallTime(group.length);
   let cell: StackedCell | undefined;
   try {
     cell = new StackedCell(group, data);
     while (!cell.done()) {
-      for (const index of cell.trainEpoch()) {
-        await onOutcome({
-          run: group[index] as RunSpec,
-          trained: cell.result(index),
-          wallSeconds: (performance.now() - started) / 1000,
-        });
+      const training = group.flatMap((_run, index) => (cell?.isFinished(index) ? [] : [index]));
+      const ended = cell.trainEpoch();
+      clock.charge(training);
+      for (const index of ended) {
+        const trained = cell.result(index);
+        clock.charge([index]);
+        await onOutcome({ run: group[index] as RunSpec, trained, ...clock.seconds(index) });
       }
       // Yield once an epoch so signals (SIGTERM on a Spot reclaim) are handled between epochs.
       await new Promise((resolve) => setImmediate(resolve));

@@ -33,9 +33,9 @@ export function createLinearCpuEngine(workerCount: number = availableParallelism
         units: trainingUnits(runs, workerCount),
         workerCount,
         signal,
-        onMessage: async (_unit, { runId, trained, wallSeconds }) => {
+        onMessage: async (_unit, { runId, trained, wallTime }) => {
           finished.add(runId);
-          await onOutcome({ run: byId.get(runId) as RunSpec, trained, wallSeconds });
+          await onOutcome({ run: byId.get(runId) as RunSpec, trained, ...wallTime });
         },
         onCrash: async (unit, error) => {
           const failure = new Error(`linear-cpu worker crashed: ${error.message}`);
