@@ -1,3 +1,4 @@
+import type { DatasetGroup } from '../datasets/types.js';
 import { AdgapError } from '../errors.js';
 import { formatReport } from '../report/format.js';
 import { reportFromStore } from '../report/from-store.js';
@@ -18,10 +19,11 @@ export async function runSweep(
   sweep: SweepFile,
   runner: Runner,
   chunkSize?: number,
+  groups?: ReadonlySet<DatasetGroup>,
 ): Promise<Report | undefined> {
   const progress = sweepProgress();
-  const { sweepId, outcome } = await executeSweep(store, sweep, runner, progress, chunkSize).finally(() =>
-    progress.stop(),
+  const { sweepId, outcome } = await executeSweep(store, sweep, runner, progress, chunkSize, groups).finally(
+    () => progress.stop(),
   );
   const header = `sweep: ${sweepId}\nstore: ${store.uri}\n`;
   if (outcome.state === 'submitted') {
