@@ -90,7 +90,9 @@ describe('the paper preset for all groups', () => {
     const reference = expandRuns(parseSweepFile(paperPreset('all', { fidelity: 'reference' })));
     expect(distinct(reference, (r) => `${r.fidelity}/${r.objective}`)).toEqual(['reference/reference']);
     expect(reference.every((r) => r.runId.includes('-reference-'))).toBe(true);
-    const mixed = expandRuns(parseSweepFile(paperPreset('all', { fidelity: 'reference', objective: 'clean' })));
+    const mixed = expandRuns(
+      parseSweepFile(paperPreset('all', { fidelity: 'reference', objective: 'clean' })),
+    );
     expect(distinct(mixed, (r) => `${r.fidelity}/${r.objective}`)).toEqual(['reference/clean']);
     expect(distinct(all, (r) => `${r.fidelity}/${r.objective}`)).toEqual(['adgap/clean']);
   });
