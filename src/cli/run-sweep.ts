@@ -4,6 +4,7 @@ import { formatReport } from '../report/format.js';
 import { reportFromStore } from '../report/from-store.js';
 import type { Report } from '../report/report.js';
 import type { Runner } from '../runners/runner.js';
+import { readImageSource } from '../sources/image-source.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { executeSweep } from '../sweep/execute.js';
 import type { SweepFile } from '../sweep/schema.js';
@@ -22,9 +23,15 @@ export async function runSweep(
   groups?: ReadonlySet<DatasetGroup>,
 ): Promise<Report | undefined> {
   const progress = sweepProgress();
-  const { sweepId, outcome } = await executeSweep(store, sweep, runner, progress, chunkSize, groups).finally(
-    () => progress.stop(),
-  );
+  const { sweepId, outcome } = await executeSweep(
+    store,
+    sweep,
+    runner,
+    progress,
+    readImageSource,
+    chunkSize,
+    groups,
+  ).finally(() => progress.stop());
   const header = `sweep: ${sweepId}\nstore: ${store.uri}\n`;
   if (outcome.state === 'submitted') {
     const jobs = outcome.jobIds.length === 0 ? 'none: every run has a result' : outcome.jobIds.join('\n  ');

@@ -1,10 +1,10 @@
-import { prepareDatasets } from '../datasets/prepare.js';
+import { prepareDatasets, type ReadImageSource } from '../datasets/prepare.js';
 import type { DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import type { JobEvent } from '../jobs/job.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { assertLinearCpuRuns } from '../train/engines/linear-cpu/engine.js';
-import type { JobEvent } from '../train/job.js';
+import { assertLinearCpuRuns } from '../train/engine-support.js';
 import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
 import { planJobs, planRuns } from './plan.js';
@@ -34,6 +34,7 @@ export async function executeSweep(
   sweep: SweepFile,
   runner: Runner,
   progress: SweepProgress,
+  readImageSource: ReadImageSource,
   chunkSize?: number,
   groups?: ReadonlySet<DatasetGroup>,
 ): Promise<{ sweepId: string; outcome: RunnerOutcome }> {
@@ -42,8 +43,9 @@ export async function executeSweep(
   await prepareDatasets(
     store,
     datasetRefs(sweep).filter((ref) => here(ref.group)),
+    readImageSource,
   );
-  const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep));
+  const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep, readImageSource));
   if (sweep.engine === 'linear-cpu') assertLinearCpuRuns(runs);
   const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
   await storeSweep(
@@ -61,8 +63,8 @@ export async function executeSweep(
   const stored = await readPlan(store, sweepId);
   if (chunkSize !== undefined && stored.chunkSize !== chunkSize) {
     throw new ValidationError(
-      '--chunk-size',
-      `sweep ${sweepId} is already planned with ${stored.chunkSize ?? 'a whole cell'} runs per job, not ${chunkSize}; omit --chunk-size to go on with that plan`,
+      'chunkSize',
+      `sweep ${sweepId} is already planned with ${stored.chunkSize ?? 'a whole cell'} runs per job, not ${chunkSize}`,
     );
   }
   const finished = await finishedRunIds(store, sweepId);

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LocalProcessRunner } from '../../src/runners/local-processes.js';
+import { readImageSource } from '../../src/sources/image-source.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { executeSweep } from '../../src/sweep/execute.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { readResults } from '../../src/sweep/stored.js';
-import { gpuBackendLoads } from '../../src/train/gpu.js';
+import { gpuBackendLoads } from '../../src/train/engine-support.js';
 import { adgap } from '../helpers/cli.js';
 
 let folder: string;
@@ -73,7 +74,15 @@ it('a sweep limited to some groups prepares and trains only those, and a later c
   const store = new LocalFolderStore(join(folder, 'store'));
   const quiet = { start: () => undefined, event: () => undefined };
   const runner = new LocalProcessRunner(1);
-  const { sweepId } = await executeSweep(store, sweep, runner, quiet, undefined, new Set(['gaussian']));
+  const { sweepId } = await executeSweep(
+    store,
+    sweep,
+    runner,
+    quiet,
+    readImageSource,
+    undefined,
+    new Set(['gaussian']),
+  );
   expect([...(await readResults(store, sweepId)).keys()].map((id) => id.split('-')[0]).sort()).toEqual([
     'gaussian',
     'gaussian',
@@ -81,7 +90,7 @@ it('a sweep limited to some groups prepares and trains only those, and a later c
   expect((await readdir(join(folder, 'store', 'datasets'))).every((d) => d.startsWith('gaussian'))).toBe(
     true,
   );
-  await executeSweep(store, sweep, runner, quiet);
+  await executeSweep(store, sweep, runner, quiet, readImageSource);
   const results = [...(await readResults(store, sweepId)).values()];
   // The dataset-level mode belongs to gaussian only: cauchy trains the sweep's standard mode alone.
   expect(results.map((r) => `${r.run.dataset.group} ${r.run.mode.kind}`).sort()).toEqual([

@@ -1,8 +1,9 @@
 import type { Engine } from '../engine.js';
-import { gpuBackendLoads } from '../gpu.js';
+import { assertLinearCpuRuns, linearCpuUnsupported } from '../engine-support.js';
 import type { EngineName } from '../result.js';
 import type { RunSpec } from '../run-spec.js';
-import { assertLinearCpuRuns, createLinearCpuEngine, linearCpuUnsupported } from './linear-cpu/engine.js';
+import { createLinearCpuEngine } from './linear-cpu/engine.js';
+import { gpuBackendLoads } from './tfjs/gpu.js';
 
 /**
  * The engine of a job (one cell): the sweep's explicit choice, else `linear-cpu` when it trains every run
@@ -23,6 +24,6 @@ export async function createEngine(
     return createLinearCpuEngine();
   }
   // Loaded only here: tfjs takes a second to load and linear-cpu does not need it.
-  const { createTfjsEngine } = await import('./tfjs.js');
+  const { createTfjsEngine } = await import('./tfjs/engine.js');
   return createTfjsEngine();
 }

@@ -12,12 +12,13 @@ import {
   trainStep,
   type Workspace,
 } from '../../../src/train/engines/linear-cpu/linear-model.js';
-import { StackedCell } from '../../../src/train/engines/stacked-cell.js';
-import { trainStep as generalStep } from '../../../src/train/engines/tfjs.js';
-import { evaluateRobust } from '../../../src/train/evaluate.js';
+import { trainStep as generalStep } from '../../../src/train/engines/tfjs/engine.js';
+import { evaluateRobust } from '../../../src/train/engines/tfjs/evaluate.js';
+import { createModel, disposeModel, type Model } from '../../../src/train/engines/tfjs/models.js';
+import { createOptimizer } from '../../../src/train/engines/tfjs/optimizers.js';
+import { StackedCell } from '../../../src/train/engines/tfjs/stacked-cell.js';
+import { tf, useFastestBackend } from '../../../src/train/engines/tfjs/tf.js';
 import { initLinear, type LinearWeights } from '../../../src/train/init.js';
-import { createModel, disposeModel, type Model } from '../../../src/train/models.js';
-import { createOptimizer } from '../../../src/train/optimizers.js';
 import { ADAM, evaluationPgd, pgdMethod } from '../../../src/train/protocol.js';
 import {
   type AttackSpec,
@@ -26,7 +27,6 @@ import {
   type TrainingMode,
   trainingAttack,
 } from '../../../src/train/run-spec.js';
-import { tf, useFastestBackend } from '../../../src/train/tf.js';
 import { gaussian, pixels, runSpec } from './fixtures/datasets.js';
 
 // 160 + 160 training samples: one epoch is exactly 5 batches of 64.

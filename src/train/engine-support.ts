@@ -1,0 +1,37 @@
+import { ValidationError } from '../errors.js';
+import type { RunSpec } from './run-spec.js';
+
+// What each engine trains exactly, beside the Engine interface rather than in an engine's folder: planning
+// (sweep run, sweep plan) and the chooser ask here without loading an engine.
+
+/**
+ * Why linear-cpu cannot train `run` exactly as the protocol says, or undefined when it can. It must never train
+ * something else silently: the chooser sends such runs to tfjs, and an explicit request for linear-cpu fails.
+ * Every optimiser, attack and objective of the linear model is implemented (engines/linear-cpu/linear-model.ts).
+ */
+export function linearCpuUnsupported(run: RunSpec): string | undefined {
+  if (run.model !== 'linear')
+    return `linear-cpu trains the linear model only (run ${run.runId} uses '${run.model}')`;
+  return undefined;
+}
+
+/** Asking linear-cpu for a run it cannot train is a user error, caught before anything trains. */
+export function assertLinearCpuRuns(runs: readonly RunSpec[]): void {
+  for (const run of runs) {
+    const reason = linearCpuUnsupported(run);
+    if (reason) throw new ValidationError('engine', reason);
+  }
+}
+
+/**
+ * Whether tfjs-node-gpu (the `tensorflow` backend) loads here; loading it registers the backend. Here, without
+ * tfjs, so choosing an engine or planning where a sweep can train (`adgap paper`) loads no engine.
+ */
+export function gpuBackendLoads(): Promise<boolean> {
+  // A computed specifier keeps bundlers and the type checker from requiring the optional package.
+  const gpuPackage = '@tensorflow/tfjs-node-gpu';
+  return import(gpuPackage).then(
+    () => true,
+    () => false,
+  );
+}
