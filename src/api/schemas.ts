@@ -80,6 +80,8 @@ const meanStderr = z
   .nullable()
   .openapi('MeanStderr', { description: 'mean and standard error (population std / sqrt(n)) over seeds' });
 
+const classPair = z.tuple([meanStderr, meanStderr]);
+
 export const reportBody = z
   .object({
     sweepId: z.string(),
@@ -101,6 +103,15 @@ export const reportBody = z
         robustAdPgd: meanStderr.openapi({ description: 'AD on the balanced test set under evaluation PGD' }),
         adGap: meanStderr,
         accuracyGap: meanStderr,
+        cleanAccuracy: classPair.openapi({
+          description: 'per class [majority, minority], balanced test set',
+        }),
+        robustAccuracy: classPair.openapi({
+          description: 'per class under evaluation PGD (null: standard rows)',
+        }),
+        boundaryError: classPair.openapi({ description: 'per class: clean minus robust accuracy' }),
+        worstClassCleanAccuracy: meanStderr,
+        worstClassRobustAccuracy: meanStderr,
         theory: z.object({ ad: z.number(), adGap: z.number(), accuracyGap: z.number() }).nullable().openapi({
           description:
             'closed-form prediction of the optimal linear rules (gaussian, linear, clean objective; docs/theory.md)',

@@ -1,5 +1,5 @@
-import { BatchClient } from '@aws-sdk/client-batch';
 import { Command } from 'commander';
+import { batchClientFor } from '../runners/batch-client.js';
 import {
   BATCH_STATES,
   type BatchJobState,
@@ -31,7 +31,7 @@ export function sweepStatusCommand(): Command {
         `runs: ${counts.planned} planned, ${counts.finished} finished, ${counts.failed} failed, ${counts.pending} pending`,
       ];
       if (submissions.length > 0) {
-        const states = await describeSubmissions(submissions, (region) => new BatchClient({ region }));
+        const states = await describeSubmissions(submissions, batchClientFor);
         lines.push('AWS Batch jobs (planned jobs by state):', ...states.map(formatState));
       }
       process.stdout.write(`${lines.join('\n')}\n`);

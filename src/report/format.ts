@@ -20,6 +20,8 @@ export function reportTable(report: Report): string {
     'acc gap',
     'rob AD',
     'rob AD (PGD)',
+    'worst acc',
+    'worst rob acc',
     'seeds',
   ];
   const lines = report.rows.map((r) => [
@@ -33,6 +35,8 @@ export function reportTable(report: Report): string {
     cell(r.accuracyGap),
     cell(r.robustAd),
     cell(r.robustAdPgd),
+    cell(r.worstClassCleanAccuracy),
+    cell(r.worstClassRobustAccuracy),
     seedsCell(r),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
@@ -50,6 +54,7 @@ export function reportTable(report: Report): string {
   out.push(
     'AD = acc(majority) - acc(minority), balanced test; AD gap = AD(robust) - AD(standard); acc gap = acc(standard) - acc(robust), imbalanced test; mean ± stderr over seeds.',
     'rob AD = AD on the balanced test set attacked with the training attack; rob AD (PGD) = the same under evaluation PGD (docs/protocol-notes.md).',
+    'worst acc / worst rob acc = the lower class accuracy, clean / under evaluation PGD, balanced test; per-class accuracies and boundary errors in --format json or csv.',
     "objective: clean = loss on the adversarial batch only, reference = the attack's gradients leak into the update; fidelity: adgap, or reference = the reference code's three quirks (docs/protocol-notes.md).",
   );
   return out.join('\n');
@@ -58,6 +63,16 @@ export function reportTable(report: Report): string {
 function seedsCell(row: ReportRow): string {
   const n = row.ad?.n ?? 0;
   return row.seedsMissing.length === 0 ? String(n) : `${n} (missing ${row.seedsMissing.join(',')})`;
+}
+
+/** `<name>_majority_mean`, `_majority_stderr`, `_minority_mean`, `_minority_stderr`. */
+function perClassColumns<Name extends string>(name: Name) {
+  return [
+    `${name}_majority_mean`,
+    `${name}_majority_stderr`,
+    `${name}_minority_mean`,
+    `${name}_minority_stderr`,
+  ] as const;
 }
 
 export const CSV_HEADER = [
@@ -77,6 +92,13 @@ export const CSV_HEADER = [
   'robust_ad_stderr',
   'robust_ad_pgd_mean',
   'robust_ad_pgd_stderr',
+  ...perClassColumns('clean_accuracy'),
+  ...perClassColumns('robust_accuracy'),
+  ...perClassColumns('boundary_error'),
+  'worst_class_clean_accuracy_mean',
+  'worst_class_clean_accuracy_stderr',
+  'worst_class_robust_accuracy_mean',
+  'worst_class_robust_accuracy_stderr',
   'seeds',
   'seeds_missing',
 ] as const;
@@ -102,6 +124,13 @@ export function reportCsv(report: Report): string {
       num(r.robustAd?.stderr),
       num(r.robustAdPgd?.mean),
       num(r.robustAdPgd?.stderr),
+      ...[r.cleanAccuracy, r.robustAccuracy, r.boundaryError].flatMap((pair) =>
+        pair.flatMap((v) => [num(v?.mean), num(v?.stderr)]),
+      ),
+      num(r.worstClassCleanAccuracy?.mean),
+      num(r.worstClassCleanAccuracy?.stderr),
+      num(r.worstClassRobustAccuracy?.mean),
+      num(r.worstClassRobustAccuracy?.stderr),
       String(r.ad?.n ?? 0),
       r.seedsMissing.join(' '),
     ].join(','),

@@ -1,4 +1,4 @@
-import type { RunResult } from '../train/result.js';
+import { type ClassMetrics, classMetrics, type RunResult } from '../train/result.js';
 import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
 import { datasetFamilyId } from './groups.js';
@@ -27,6 +27,16 @@ export interface ReportRow {
   adGap: MeanStderr | null;
   /** accuracy(standard) - accuracy(robust) on the imbalanced test set, paired by seed. */
   accuracyGap: MeanStderr | null;
+  /**
+   * Per class (0 = majority, 1 = minority) on the balanced test set, over seeds: clean accuracy, robust accuracy
+   * under evaluation PGD and boundary error (clean - robust), and the worst class's clean and robust accuracy
+   * (per seed, then averaged). Robust figures are null on standard rows.
+   */
+  cleanAccuracy: [MeanStderr | null, MeanStderr | null];
+  robustAccuracy: [MeanStderr | null, MeanStderr | null];
+  boundaryError: [MeanStderr | null, MeanStderr | null];
+  worstClassCleanAccuracy: MeanStderr | null;
+  worstClassRobustAccuracy: MeanStderr | null;
   /**
    * The closed-form prediction of the population-optimal linear rules (docs/theory.md), where one exists:
    * robust rows of the gaussian group, linear model, clean objective; null elsewhere.
@@ -99,6 +109,7 @@ export function buildReport(
       const robustAdsPgd: number[] = [];
       const adGaps: number[] = [];
       const accuracyGaps: number[] = [];
+      const perClass: ClassMetrics[] = [];
       const seedsMissing: number[] = [];
       const selectedLearningRates: Record<string, number> = {};
       for (const seed of seeds) {
@@ -110,6 +121,7 @@ export function buildReport(
         }
         selectedLearningRates[String(seed)] = row.run.learningRate;
         ads.push(accuracyDisparity(row));
+        perClass.push(classMetrics(row.metrics));
         const underTraining = robustAccuracyDisparity(row, 'trainingAttack');
         const underPgd = robustAccuracyDisparity(row, 'pgd');
         if (underTraining !== undefined) robustAds.push(underTraining);
@@ -120,6 +132,13 @@ export function buildReport(
         }
       }
       const withGaps = mode !== 'standard' && hasBaseline;
+      const over = (pick: (m: ClassMetrics) => number | undefined) =>
+        meanStderr(
+          perClass.flatMap((m) => {
+            const value = pick(m);
+            return value === undefined ? [] : [value];
+          }),
+        );
       return {
         dataset: family,
         group,
@@ -132,6 +151,11 @@ export function buildReport(
         robustAdPgd: meanStderr(robustAdsPgd),
         adGap: withGaps ? meanStderr(adGaps) : null,
         accuracyGap: withGaps ? meanStderr(accuracyGaps) : null,
+        cleanAccuracy: [over((m) => m.cleanAccuracy[0]), over((m) => m.cleanAccuracy[1])],
+        robustAccuracy: [over((m) => m.robustAccuracy?.[0]), over((m) => m.robustAccuracy?.[1])],
+        boundaryError: [over((m) => m.boundaryError?.[0]), over((m) => m.boundaryError?.[1])],
+        worstClassCleanAccuracy: over((m) => m.worstClassCleanAccuracy),
+        worstClassRobustAccuracy: over((m) => m.worstClassRobustAccuracy),
         theory,
         seedsMissing,
         selectedLearningRates,

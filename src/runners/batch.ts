@@ -1,5 +1,6 @@
 import { type BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { AdgapError, ValidationError } from '../errors.js';
+import { canonicalS3Uri, sameS3Store } from '../store/s3.js';
 import {
   type BatchSubmission,
   describeSubmissions,
@@ -50,10 +51,10 @@ export class BatchRunner implements Runner {
 
   async runJobs(target: SweepTarget, jobIndexes: readonly number[]): Promise<RunnerOutcome> {
     const { store, sweepId } = target;
-    if (store.uri !== this.storeUri) {
+    if (!store.uri.startsWith('s3://') || !sameS3Store(store.uri, this.storeUri)) {
       throw new ValidationError(
         '--store',
-        `Batch jobs can reach only the stack's bucket: use --store ${this.storeUri} (not '${store.uri}')`,
+        `Batch jobs can reach only the stack's bucket: use --store ${canonicalS3Uri(this.storeUri)} (not '${store.uri}')`,
       );
     }
     // A second submission while the first is queued or running would train the same runs twice.

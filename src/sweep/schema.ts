@@ -165,7 +165,14 @@ export function sweepFidelities(sweep: SweepFile): Fidelity[] {
 /** Validates a parsed sweep file; the error names the first offending field, its value and what is allowed. */
 export function parseSweepFile(input: unknown): SweepFile {
   const parsed = sweepFileSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // A file that names neither objective nor fidelity parses as it did before fidelity existed (objective
+    // clean), so its sweep id, a hash of this output, and so its stored results stay the same.
+    const { data } = parsed;
+    return data.objective === undefined && data.fidelity === undefined
+      ? { ...data, objective: 'clean' }
+      : data;
+  }
   const first = parsed.error.issues[0];
   if (!first) throw new ValidationError('sweep', 'invalid sweep file');
   const issue = innermost(first);

@@ -54,6 +54,12 @@ export const DATASET_DEFAULTS: Record<DatasetGroup, DatasetDefaults> = {
   cifar10: { model: 'mlp', optimizer: 'sgd-momentum', attack: 'pgd' },
 };
 
+/**
+ * advertorch's normalize_by_pnorm(small_constant=1e-6): l2 attacks of reference fidelity divide the gradient by
+ * max(||g||_2, this), so gradients shorter than it give steps shorter than eps (docs/protocol-notes.md).
+ */
+export const ADVERTORCH_SMALL_NORM = 1e-6;
+
 /** torch.optim.Adam's defaults (optimizers.ts implements it; tfjs's own Adam defaults to epsilon 1e-7). */
 export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
 /** The reference's CIFAR optimiser: torch.optim.SGD(momentum=0.9), no dampening, no Nesterov. */

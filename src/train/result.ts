@@ -22,6 +22,35 @@ export interface RunMetrics {
    * training attack and under evaluation PGD at the same norm and radius (evaluationPgd, protocol.ts).
    */
   robust?: { trainingAttack: RobustEvaluation; pgd: RobustEvaluation };
+  /** The metrics the fairness-in-robustness literature compares, derived from the counts (classMetrics). */
+  perClass?: ClassMetrics;
+}
+
+/**
+ * Per-class figures of the balanced test set, index 0 = majority, 1 = minority, as FRL (Xu et al. 2021), CFA,
+ * WAT and DAFA report them: clean accuracy, robust accuracy under evaluation PGD, boundary error = clean minus
+ * robust accuracy, and the worst class's clean and robust accuracy. Standard runs have no robust figures.
+ */
+export interface ClassMetrics {
+  cleanAccuracy: [number, number];
+  worstClassCleanAccuracy: number;
+  robustAccuracy?: [number, number];
+  worstClassRobustAccuracy?: number;
+  boundaryError?: [number, number];
+}
+
+/** ClassMetrics from a run's per-class counts. */
+export function classMetrics(metrics: RunMetrics): ClassMetrics {
+  const perClass = (m: SplitMetrics): [number, number] => [classAccuracy(m, 0), classAccuracy(m, 1)];
+  const clean = perClass(metrics.testBalanced);
+  const out: ClassMetrics = { cleanAccuracy: clean, worstClassCleanAccuracy: Math.min(...clean) };
+  if (metrics.robust) {
+    const robust = perClass(metrics.robust.pgd.testBalanced);
+    out.robustAccuracy = robust;
+    out.worstClassRobustAccuracy = Math.min(...robust);
+    out.boundaryError = [clean[0] - robust[0], clean[1] - robust[1]];
+  }
+  return out;
 }
 
 export const ENGINE_NAMES = ['tfjs', 'linear-cpu'] as const;

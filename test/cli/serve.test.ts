@@ -105,6 +105,10 @@ it('shows both figure-1 panels with one line per radius in a real browser', asyn
     expect(points.sort()).toEqual([3, 3, 4, 4]);
     expect(await figure.locator('figcaption').textContent()).toContain('closed-form prediction');
   }
+  // The table names what produced each row and carries the per-class figures.
+  const headers = await page.locator('th').allTextContents();
+  for (const header of ['objective', 'fidelity', 'boundary error (maj, min)', 'worst-class robust acc'])
+    expect(headers).toContain(header);
   await mkdir(join(ROOT, 'test-artifacts'), { recursive: true });
   await page.screenshot({ path: join(ROOT, 'test-artifacts/report.png'), fullPage: true });
 });

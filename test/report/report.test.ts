@@ -220,4 +220,45 @@ describe('buildReport', () => {
       adGap: { mean: expect.closeTo(0.1433333, 6) },
     });
   });
+
+  it('reports per-class, worst-class and boundary-error figures of the selected models over seeds', () => {
+    // Each robust model loses 10 majority and 30 minority samples of 100 to evaluation PGD.
+    const withRobust = new Map(
+      [...allResults].map(([id, result]) => {
+        if (result.run.mode.kind === 'standard') return [id, result];
+        const { correct, total } = result.metrics.testBalanced;
+        const attacked = { loss: 1, correct: [correct[0] - 10, correct[1] - 30] as Counts, total };
+        const evaluation = {
+          attack: { norm: 'linf' as const, eps: 0.5, method: { name: 'one-step' as const } },
+        };
+        const robust = {
+          trainingAttack: { ...evaluation, testBalanced: attacked },
+          pgd: { ...evaluation, testBalanced: attacked },
+        };
+        return [id, { ...result, metrics: { ...result.metrics, robust } }];
+      }),
+    );
+    const report = buildReport('hand-00000000', runs, withRobust);
+    // R=1 standard, balanced: (90, 80), (92, 86), (88, 80) of 100 per class; the minority is the worse class.
+    const standard = row(report, 1, 'standard');
+    expect(standard?.cleanAccuracy.map((v) => v?.mean)).toEqual([
+      expect.closeTo(0.9, 10),
+      expect.closeTo(0.82, 10),
+    ]);
+    expect(standard?.worstClassCleanAccuracy?.mean).toBeCloseTo(0.82, 10);
+    expect(standard?.robustAccuracy).toEqual([null, null]);
+    expect(standard?.worstClassRobustAccuracy).toBeNull();
+    // R=1 linf-0.5: clean (85, 70), (90, 78), (80, 70); robust (75, 40), (80, 48), (70, 40).
+    const robust = row(report, 1, 'linf-0.5');
+    expect(robust?.robustAccuracy.map((v) => v?.mean)).toEqual([
+      expect.closeTo(0.75, 10),
+      expect.closeTo(0.4266666666666667, 10),
+    ]);
+    expect(robust?.boundaryError.map((v) => v?.mean)).toEqual([
+      expect.closeTo(0.1, 10),
+      expect.closeTo(0.3, 10),
+    ]);
+    expect(robust?.worstClassRobustAccuracy?.mean).toBeCloseTo(0.4266666666666667, 10);
+    expect(robust?.worstClassCleanAccuracy?.mean).toBeCloseTo(0.7266666666666667, 10);
+  });
 });

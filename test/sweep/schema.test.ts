@@ -60,6 +60,12 @@ describe('sweep file validation', () => {
     expect(new Set(runs.map((r) => r.runId)).size).toBe(runs.length);
   });
 
+  it('parses a file without objective or fidelity as before fidelity existed, so its sweep id is unchanged', () => {
+    expect(parseSweepFile(valid)).toMatchObject({ objective: 'clean' });
+    expect(parseSweepFile(valid)).not.toHaveProperty('fidelity');
+    expect(parseSweepFile({ ...valid, fidelity: 'reference' })).not.toHaveProperty('objective');
+  });
+
   it('trains adgap fidelity with the clean objective when the file names neither', () => {
     const runs = expandRuns(parseSweepFile(valid));
     expect(new Set(runs.map((r) => `${r.fidelity} ${r.objective}`))).toEqual(new Set(['adgap clean']));

@@ -7,6 +7,7 @@ import type { RunMetrics } from '../../result.js';
 import { robustMetrics } from '../../robust.js';
 import { type RunSpec, trainingAttack } from '../../run-spec.js';
 import { SharedWallTime } from '../../run-timing.js';
+import { validationLossBatches } from '../../validation-loss.js';
 import type { Kernels } from './kernels.js';
 import {
   createLinearModel,
@@ -58,7 +59,13 @@ export function trainGroup(
     const ending: number[] = [];
     for (const [position, model] of active.entries()) {
       model.epochsRun = epoch;
-      const validationLoss = evaluateLinear(model.p0, model.p1, ws, 'validation').loss;
+      const validationLoss = evaluateLinear(
+        model.p0,
+        model.p1,
+        ws,
+        'validation',
+        validationLossBatches(model.run),
+      ).loss;
       const observed = observeEpoch(model.stopping, epoch, validationLoss, model.run.patience);
       model.stopping = observed.state;
       if (observed.improved) model.best = { p0: model.p0.slice(), p1: model.p1.slice() };
@@ -78,7 +85,7 @@ export function trainGroup(
 function finish(model: LinearModel, ws: Workspace): TrainedRun {
   const { p0, p1 } = model.best;
   const metrics: RunMetrics = {
-    validation: evaluateLinear(p0, p1, ws, 'validation'),
+    validation: evaluateLinear(p0, p1, ws, 'validation', validationLossBatches(model.run)),
     testImbalanced: evaluateLinear(p0, p1, ws, 'testImbalanced'),
     testBalanced: evaluateLinear(p0, p1, ws, 'testBalanced'),
   };
