@@ -47,8 +47,8 @@ const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
 /** What the user should see in the demo's report, with the measured gaps of AD beside the closed form. */
 export function demoSummary(report: Report): string {
   const lines = [
-    'What to see: adversarial training widens the accuracy gap between the classes (gap of AD > 0), the more the',
-    'more imbalanced the data. At R = 1 the gap of AD is ~0; at R = 5 and 10 it is large and positive, many',
+    'What to see: adversarial training widens the accuracy gap between the classes (gap of AD > 0), and more so',
+    'the more imbalanced the data. At R = 1 the gap of AD is ~0; at R = 5 and 10 it is large and positive, many',
     'standard errors above 0, close to the closed form for the optimal linear rules (docs/theory.md):',
   ];
   for (const row of report.rows) {
