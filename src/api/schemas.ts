@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { SchemaObject } from 'openapi3-ts/oas31';
 import runResultJsonSchema from '../../schemas/run-result.schema.json' with { type: 'json' };
+import { REPORT_FORMATS } from '../report/format.js';
 import { sweepFileSchema } from '../sweep/schema.js';
 import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
 import type { RunResult } from '../train/result.js';
@@ -14,13 +15,13 @@ export const sweepParams = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, example: 'demo-1a2b3c4d' }),
 });
 
-export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
-
 export const reportQuery = z.object({
   format: z
     .enum(REPORT_FORMATS, { error: `unknown format (allowed: ${REPORT_FORMATS.join(', ')})` })
     .optional()
-    .openapi({ description: 'overrides the Accept header (application/json, text/csv, text/html)' }),
+    .openapi({
+      description: 'overrides the Accept header (application/json, text/csv, text/html, text/plain)',
+    }),
 });
 
 export const runsQuery = z.object({

@@ -1,6 +1,6 @@
 import type { DatasetGroup } from '../datasets/types.js';
 import { AdgapError } from '../errors.js';
-import { formatReport } from '../report/format.js';
+import { reportTable } from '../report/format.js';
 import { reportFromStore } from '../report/from-store.js';
 import type { Report } from '../report/report.js';
 import type { Runner } from '../runners/runner.js';
@@ -47,6 +47,6 @@ export async function runSweep(
       `${outcome.jobFailures.length} job(s) of sweep ${sweepId} failed (first: job ${first.jobIndex}: ${first.error}); finished results are kept, run again to resume`,
     );
   }
-  process.stdout.write(`${header}\n${formatReport(report, 'table')}\n`);
+  process.stdout.write(`${header}\n${reportTable(report)}\n`);
   return report;
 }

@@ -18,6 +18,7 @@ import {
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
 import { linearCpuUnsupported } from '../train/engine-support.js';
+import { vgg11Takes } from '../train/protocol.js';
 import type { EngineName } from '../train/result.js';
 import {
   FIDELITIES,
@@ -180,7 +181,7 @@ function presetYaml(preset: Record<string, unknown>): string {
 function presetHeader(group: DatasetGroup | typeof ALL_GROUPS): string {
   if (group === ALL_GROUPS)
     return "# The reference's whole grid (Hu et al., ICML 2023; see protocol.md): the six groups of figure 1, each with its own radii,\n# model and optimiser. 6,360 runs; `adgap paper` trains it and prints the plan per group. Every value is a parameter.\n";
-  const appendix = group === 'cifar10' ? '# model: vgg11 gives the appendix runs.\n' : '';
+  const appendix = vgg11Takes(group) ? '# model: vgg11 gives the appendix runs.\n' : '';
   return `# The reference's grid for ${group} (Hu et al., ICML 2023; see protocol.md). Every value is a parameter.\n${appendix}`;
 }
 

@@ -1,8 +1,20 @@
+import { reportHtml } from './html.js';
 import type { Report, ReportRow } from './report.js';
 import type { MeanStderr } from './statistics.js';
 
-export const REPORT_FORMATS = ['table', 'json', 'csv'] as const;
+/**
+ * Every rendering of a report: `adgap report --format` and the API's `?format` (or Accept header, in this order
+ * of preference when it allows several) offer the same ones.
+ */
+export const REPORT_FORMATS = ['json', 'csv', 'html', 'table'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export const REPORT_MEDIA_TYPES: Record<ReportFormat, string> = {
+  json: 'application/json',
+  csv: 'text/csv',
+  html: 'text/html',
+  table: 'text/plain',
+};
 
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
 const cell = (v: MeanStderr | null) => (v === null ? '-' : `${signed(v.mean)} ± ${v.stderr.toFixed(4)}`);
@@ -138,8 +150,9 @@ export function reportCsv(report: Report): string {
   return `${[CSV_HEADER.join(','), ...rows].join('\n')}\n`;
 }
 
-export function formatReport(report: Report, format: ReportFormat): string {
+export async function formatReport(report: Report, format: ReportFormat): Promise<string> {
   if (format === 'json') return JSON.stringify(report, null, 2);
   if (format === 'csv') return reportCsv(report).trimEnd();
+  if (format === 'html') return reportHtml(report);
   return reportTable(report);
 }

@@ -1,5 +1,6 @@
 import { type BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { AdgapError, ValidationError } from '../errors.js';
+import { jobRunArguments } from '../jobs/job-command.js';
 import { canonicalS3Uri, sameS3Store } from '../store/s3.js';
 import {
   type BatchSubmission,
@@ -71,7 +72,6 @@ export class BatchRunner implements Runner {
     const submissions: BatchSubmission[] = [];
     for (const { firstJob, jobCount } of arrayRanges(jobIndexes)) {
       const jobName = `${sweepId}-jobs-${firstJob}-${firstJob + jobCount - 1}`;
-      const index = jobCount > 1 ? ['--job-offset', String(firstJob)] : ['--job', String(firstJob)];
       const { jobId } = await client.send(
         new SubmitJobCommand({
           jobName,
@@ -79,7 +79,11 @@ export class BatchRunner implements Runner {
           jobDefinition: this.queue.jobDefinition,
           ...(jobCount > 1 ? { arrayProperties: { size: jobCount } } : {}),
           containerOverrides: {
-            command: ['job', 'run', '--store', store.uri, '--sweep', sweepId, ...index],
+            command: jobRunArguments(
+              store.uri,
+              sweepId,
+              jobCount > 1 ? { jobOffset: firstJob } : { job: firstJob },
+            ),
           },
         }),
       );

@@ -18,8 +18,10 @@ export const PAPER_RADII: Record<DatasetGroup, Record<Norm, number[]>> = {
 export const PAPER_R = [1, 2, 5, 10];
 export const PAPER_SEEDS = [2, 22, 42, 62, 82];
 export const PAPER_LEARNING_RATES = [0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 2e-4, 1e-4];
-/** protocol.md: CIFAR's robust runs search only the five smallest learning rates. */
-export const CIFAR_ROBUST_LEARNING_RATES = [0.005, 0.001, 5e-4, 2e-4, 1e-4];
+/** Where robust runs search their own learning rates (protocol.md: CIFAR's, only the five smallest). */
+export const PAPER_ROBUST_LEARNING_RATES: Partial<Record<DatasetGroup, number[]>> = {
+  cifar10: [0.005, 0.001, 5e-4, 2e-4, 1e-4],
+};
 
 /** What a paper sweep leaves to the user: which objective and fidelity produce its numbers. */
 export interface PaperChoices {
@@ -33,12 +35,13 @@ export const ALL_GROUPS = 'all';
 /** A group's two robust modes: its three radii per norm, its attack, CIFAR's own learning rates. */
 function robustModes(group: DatasetGroup): Record<string, unknown>[] {
   const defaults = DATASET_DEFAULTS[group];
+  const robustLearningRates = PAPER_ROBUST_LEARNING_RATES[group];
   return (['l2', 'linf'] as const).map((norm) => ({
     norm,
     eps: PAPER_RADII[group][norm],
     attack: defaults.attack,
     ...(defaults.attack === 'pgd' ? PGD_DEFAULTS[norm] : {}),
-    ...(group === 'cifar10' ? { learningRates: CIFAR_ROBUST_LEARNING_RATES } : {}),
+    ...(robustLearningRates ? { learningRates: robustLearningRates } : {}),
   }));
 }
 

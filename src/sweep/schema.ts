@@ -7,6 +7,7 @@ import {
   SYNTHETIC_GROUPS,
 } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { vgg11Takes } from '../train/protocol.js';
 import { ENGINE_NAMES } from '../train/result.js';
 import { FIDELITIES, type Fidelity, MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES } from '../train/run-spec.js';
 
@@ -143,13 +144,13 @@ export const sweepFileSchema = strictObject({
     });
   }
   const groups = ctx.value.datasets.map((entry) => (typeof entry === 'string' ? entry : entry.group));
-  const notImages = groups.filter((group) => group !== 'cifar10');
+  const notImages = groups.filter((group) => !vgg11Takes(group));
   if (ctx.value.model === 'vgg11' && notImages.length > 0) {
     ctx.issues.push({
       code: 'custom',
       path: ['model'],
       input: ctx.value.model,
-      message: `vgg11 takes 3x32x32 images, which only cifar10 has (not ${notImages.join(', ')})`,
+      message: `vgg11 takes 3x32x32 images, which only ${DATASET_GROUPS.filter(vgg11Takes).join(', ')} has (not ${notImages.join(', ')})`,
     });
   }
 });

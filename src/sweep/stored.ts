@@ -127,25 +127,3 @@ export async function readResultsOf(
   });
   return new Map(results.map((r) => [r.run.runId, r]));
 }
-
-export interface RunCounts {
-  planned: number;
-  finished: number;
-  /** Runs whose last attempt failed and that have no result. */
-  failed: number;
-  /** Neither finished nor failed: queued, running, or never started. */
-  pending: number;
-}
-
-/** How far a sweep has got, from the store alone, whichever runner is working on it. */
-export async function runCounts(store: ObjectStore, sweepId: string): Promise<RunCounts> {
-  const [plan, finished, failures] = await Promise.all([
-    readPlan(store, sweepId),
-    finishedRunIds(store, sweepId),
-    failedRunIds(store, sweepId),
-  ]);
-  const runIds = plan.jobs.flatMap((j) => j.runs.map((r) => r.runId));
-  const done = runIds.filter((id) => finished.has(id)).length;
-  const failed = runIds.filter((id) => !finished.has(id) && failures.has(id)).length;
-  return { planned: runIds.length, finished: done, failed, pending: runIds.length - done - failed };
-}

@@ -1,4 +1,4 @@
-import type { DatasetGroup } from '../datasets/types.js';
+import { type DatasetGroup, featureShapeOf } from '../datasets/types.js';
 import type { AttackMethod, AttackSpec, ModelName, Norm, OptimizerName } from './run-spec.js';
 
 /**
@@ -36,6 +36,15 @@ export const EVALUATION_PGD_STEP_DIVISOR = 10;
 /** The PGD attack robust evaluation always measures, whatever the run trained against. */
 export function evaluationPgd(norm: Norm, eps: number): AttackSpec {
   return { norm, eps, method: pgdMethod(norm, eps, undefined, EVALUATION_PGD_STEP_DIVISOR) };
+}
+
+/** VGG11 (the paper's appendix model) convolves 3x32x32 images. */
+export const VGG11_INPUT_SHAPE = [3, 32, 32] as const;
+
+/** Whether a group's samples are images VGG11 takes: of adgap's groups, CIFAR-10's. */
+export function vgg11Takes(group: DatasetGroup): boolean {
+  const shape = featureShapeOf({ group });
+  return shape.length === VGG11_INPUT_SHAPE.length && VGG11_INPUT_SHAPE.every((n, i) => shape[i] === n);
 }
 
 /** Per-dataset defaults of the reference (protocol.md: models and optimisers; CIFAR trains against PGD). */

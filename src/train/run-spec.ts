@@ -75,6 +75,15 @@ export function trainingAttack(mode: TrainingMode): AttackSpec | undefined {
 }
 
 /**
+ * Gradient passes a training sample takes per step: 1 standard, 2 one-step (the attack's gradient and the
+ * update's), steps + 1 for PGD. What a mode's epoch costs relative to a standard one, for plans and wall time.
+ */
+export function gradientPassesPerSample(mode: TrainingMode): number {
+  if (mode.kind === 'standard') return 1;
+  return mode.method.name === 'pgd' ? mode.method.steps + 1 : 2;
+}
+
+/**
  * The part of a run id that tells fidelities apart: empty for adgap's (so sweeps stored before fidelity existed
  * keep their ids), `-reference` otherwise.
  */

@@ -14,7 +14,8 @@ import { getJson, listAll } from '../../src/store/object-store.js';
 import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { type RunFailure, runCounts, storeSweep } from '../../src/sweep/stored.js';
+import { sweepStatus } from '../../src/sweep/status.js';
+import { type RunFailure, storeSweep } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 import type { Engine } from '../../src/train/engine.js';
 import { createEngine } from '../../src/train/engines/choose.js';
@@ -202,7 +203,7 @@ describe('the job contract', () => {
     expect(await store.head(failureKey(id, first))).toBeUndefined();
     const failure = await getJson<RunFailure>(store, failureKey(id, second));
     expect(failure).toMatchObject({ runId: second, error: 'ENOSPC: no space left on device, write' });
-    expect(await runCounts(store, id)).toEqual({ planned: 2, finished: 1, failed: 1, pending: 0 });
+    expect((await sweepStatus(store, id)).runs).toEqual({ total: 2, done: 1, failed: 1 });
   });
 
   it('refuses a job index outside the plan, naming the range', async () => {
