@@ -26,38 +26,6 @@ const positiveInt = z.number().int().positive();
 const nonEmpty = <T extends z.ZodType>(item: T, what: string) =>
   z.array(item).min(1, { error: `the grid needs at least one ${what}` });
 
-const datasetObject = strictObject({
-  group: z.enum(DATASET_GROUPS),
-  dataSeed: z.number().int().nonnegative().default(0),
-  sizes: strictObject({
-    train: positiveInt.default(DEFAULT_SPLIT_SIZES.train),
-    validation: positiveInt.default(DEFAULT_SPLIT_SIZES.validation),
-    test: positiveInt.default(DEFAULT_SPLIT_SIZES.test),
-  }).optional(),
-  synthetic: strictObject({
-    dim: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.dim),
-    meanNonZero: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.meanNonZero),
-    meanValue: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.meanValue),
-    noiseScale: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.noiseScale),
-  }).optional(),
-}).check((ctx) => {
-  if (ctx.value.synthetic && !isSyntheticGroup(ctx.value.group)) {
-    ctx.issues.push({
-      code: 'custom',
-      path: ['synthetic'],
-      input: ctx.value.synthetic,
-      message: `only for the synthetic groups (${SYNTHETIC_GROUPS.join(', ')}), not ${ctx.value.group}`,
-    });
-  }
-});
-
-/** A group name alone means that group with every default. */
-export const datasetEntrySchema = z.union([z.enum(DATASET_GROUPS), datasetObject], {
-  error: `expected a dataset group (one of ${DATASET_GROUPS.join(', ')}) or an object with 'group'`,
-});
-
-export type DatasetEntry = z.output<typeof datasetEntrySchema>;
-
 const learningRates = nonEmpty(
   z.number().positive({ error: 'a learning rate must be > 0' }),
   'learning rate',
@@ -96,6 +64,43 @@ const adversarialMode = strictObject({
 const mode = z.union([z.literal('standard'), adversarialMode], {
   error: "expected 'standard' or { norm: linf | l2, eps: [radii] | auto }",
 });
+
+const datasetObject = strictObject({
+  group: z.enum(DATASET_GROUPS),
+  dataSeed: z.number().int().nonnegative().default(0),
+  sizes: strictObject({
+    train: positiveInt.default(DEFAULT_SPLIT_SIZES.train),
+    validation: positiveInt.default(DEFAULT_SPLIT_SIZES.validation),
+    test: positiveInt.default(DEFAULT_SPLIT_SIZES.test),
+  }).optional(),
+  synthetic: strictObject({
+    dim: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.dim),
+    meanNonZero: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.meanNonZero),
+    meanValue: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.meanValue),
+    noiseScale: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.noiseScale),
+  }).optional(),
+  /**
+   * Modes trained on this dataset only, in addition to the sweep's `modes`: radii are per dataset, so one sweep
+   * can hold the paper's six groups (`adgap sweep init --preset paper --dataset all`).
+   */
+  modes: nonEmpty(mode, 'training mode').optional(),
+}).check((ctx) => {
+  if (ctx.value.synthetic && !isSyntheticGroup(ctx.value.group)) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['synthetic'],
+      input: ctx.value.synthetic,
+      message: `only for the synthetic groups (${SYNTHETIC_GROUPS.join(', ')}), not ${ctx.value.group}`,
+    });
+  }
+});
+
+/** A group name alone means that group with every default. */
+export const datasetEntrySchema = z.union([z.enum(DATASET_GROUPS), datasetObject], {
+  error: `expected a dataset group (one of ${DATASET_GROUPS.join(', ')}) or an object with 'group'`,
+});
+
+export type DatasetEntry = z.output<typeof datasetEntrySchema>;
 
 export const sweepFileSchema = strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, {

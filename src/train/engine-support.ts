@@ -45,3 +45,16 @@ export function assertCudaRuns(runs: readonly RunSpec[]): void {
     if (reason) throw new ValidationError('engine', reason);
   }
 }
+
+/**
+ * Whether tfjs-node-gpu (the `tensorflow` backend) loads here; loading it registers the backend. Here, without
+ * tfjs, so choosing an engine or planning where a sweep can train (`adgap paper`) loads no engine.
+ */
+export function gpuBackendLoads(): Promise<boolean> {
+  // A computed specifier keeps bundlers and the type checker from requiring the optional package.
+  const gpuPackage = '@tensorflow/tfjs-node-gpu';
+  return import(gpuPackage).then(
+    () => true,
+    () => false,
+  );
+}
