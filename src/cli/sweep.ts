@@ -12,6 +12,7 @@ import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
 import { sweepId } from '../sweep/sweep-id.js';
 import {
   estimateWallTime,
+  formatHoursMinutes,
   type MeasuredRate,
   ratesFileSchema,
   type WallTimeEstimate,
@@ -162,8 +163,6 @@ async function readMeasuredRates(): Promise<MeasuredRate[] | undefined> {
 
 function formatWallTime(estimate: WallTimeEstimate | undefined): string {
   if (!estimate) return 'wall time: no measured rates here (run `npm run bench` to measure this machine)';
-  const hours = Math.floor(estimate.maxSeconds / 3600);
-  const minutes = Math.ceil((estimate.maxSeconds % 3600) / 60);
   const measured = [
     ...new Set(estimate.ratesUsed.map((r) => `${r.engine} on ${r.backend}, ${r.measuredAt.slice(0, 10)}`)),
   ];
@@ -171,7 +170,7 @@ function formatWallTime(estimate: WallTimeEstimate | undefined): string {
     estimate.unratedRuns > 0
       ? `; ${estimate.unratedRuns} runs have no measured rate and are not counted`
       : '';
-  return `wall time: at most ${hours} h ${minutes} min on the machine \`npm run bench\` measured (${measured.join('; ')})${unrated}`;
+  return `wall time: at most ${formatHoursMinutes(estimate.maxSeconds)} on the machine \`npm run bench\` measured (${measured.join('; ')})${unrated}`;
 }
 
 function formatPlan(
