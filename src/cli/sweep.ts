@@ -17,7 +17,7 @@ import {
   ratesFileSchema,
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
-import { linearCpuUnsupported } from '../train/engines/linear-cpu/engine.js';
+import { cpuEngineFor } from '../train/engines/choose.js';
 import type { EngineName } from '../train/result.js';
 import { modeId, type RunSpec } from '../train/run-spec.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
@@ -120,8 +120,7 @@ export function sweepCommand(): Command {
       const id = sweepId(definition);
       const runs = expandRuns(definition, await resolveAutoRadii(openStore(options.store), definition));
       // The engine each job would choose on a CPU machine (choose.ts; the plan does not probe for a GPU).
-      const engineOf = (run: RunSpec): EngineName =>
-        definition.engine ?? (linearCpuUnsupported(run) ? 'tfjs' : 'linear-cpu');
+      const engineOf = (run: RunSpec): EngineName => definition.engine ?? cpuEngineFor([run]);
       const rates = await readMeasuredRates();
       const wallTime = rates && estimateWallTime(runs, rates, engineOf);
       process.stdout.write(`${formatPlan(id, summarisePlan(id, runs), definition, wallTime)}\n`);

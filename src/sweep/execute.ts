@@ -2,7 +2,7 @@ import { prepareDatasets } from '../datasets/prepare.js';
 import { ValidationError } from '../errors.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { assertLinearCpuRuns } from '../train/engines/linear-cpu/engine.js';
+import { assertEngineTrains } from '../train/engines/choose.js';
 import type { JobEvent } from '../train/job.js';
 import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
@@ -36,7 +36,7 @@ export async function executeSweep(
   const sweepId = idOf(sweep);
   await prepareDatasets(store, datasetRefs(sweep));
   const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep));
-  if (sweep.engine === 'linear-cpu') assertLinearCpuRuns(runs);
+  assertEngineTrains(sweep.engine, runs);
   const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
   await storeSweep(
     store,

@@ -24,7 +24,7 @@ export interface RunMetrics {
   robust?: { trainingAttack: RobustEvaluation; pgd: RobustEvaluation };
 }
 
-export const ENGINE_NAMES = ['tfjs', 'linear-cpu'] as const;
+export const ENGINE_NAMES = ['tfjs', 'linear-cpu', 'mlp-cpu'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** The result document of one finished run (schemas/run-result.schema.json). */
