@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../functions/api/app.js';
+import { createApp } from '../src/api/app.js';
 import { reportFromStore } from '../src/report/from-store.js';
 import { reportCacheKey } from '../src/store/layout.js';
 import { openStore } from '../src/store/open-store.js';

@@ -18,10 +18,10 @@ import {
 import { type MeasuredRate, ratesFileSchema } from '../src/sweep/wall-time.js';
 import { createLinearCpuEngine } from '../src/train/engines/linear-cpu/engine.js';
 import { createMlpCpuEngine } from '../src/train/engines/mlp-cpu/engine.js';
-import { StackedCell } from '../src/train/engines/stacked-cell.js';
+import { StackedCell } from '../src/train/engines/tfjs/stacked-cell.js';
+import { tf, useFastestBackend } from '../src/train/engines/tfjs/tf.js';
 import { pgdMethod } from '../src/train/protocol.js';
 import { type RunSpec, type TrainingMode, trainingAttack } from '../src/train/run-spec.js';
-import { tf, useFastestBackend } from '../src/train/tf.js';
 
 const SEEDS = [2, 22, 42, 62, 82];
 const LEARNING_RATES = [0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 2e-4, 1e-4];

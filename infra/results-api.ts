@@ -15,7 +15,7 @@ export interface ResultsApiProps {
 }
 
 /**
- * The Hono results API (functions/api) on Lambda behind a Function URL. Callers sign requests with SigV4
+ * The Hono results API (src/api, its Lambda adapter functions/api/lambda.ts) on Lambda behind a Function URL. Callers sign requests with SigV4
  * (AWS_IAM auth): the URL is never open to the internet.
  */
 export class ResultsApi extends Construct {

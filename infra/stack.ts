@@ -1,6 +1,6 @@
 import { type App, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { DEFAULT_STACK_NAME, STACK_OUTPUT_KEYS, type StackOutputs } from '../src/runners/stack-outputs.js';
+import { DEFAULT_STACK_NAME, STACK_OUTPUT_KEYS, type StackOutputs } from '../src/stack-contract.js';
 import { BatchCompute } from './batch-compute.js';
 import { type InfraConfig, readConfig } from './config.js';
 import { Network } from './network.js';

@@ -28,11 +28,11 @@ export class TrainerJobs extends Construct {
 
     this.jobRole = new iam.Role(this, 'JobRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'adgap trainer: reads datasets and sweeps, writes datasets, results and failures',
+      description: 'adgap trainer: reads datasets and sweeps, writes results and failures',
     });
     storage.grantReadUnder(this.jobRole, [KEY_PATTERNS.datasets, KEY_PATTERNS.sweeps]);
-    // Jobs prepare a dataset that is not in the store yet, so they write under datasets/ too.
-    storage.grantPutUnder(this.jobRole, [KEY_PATTERNS.datasets, KEY_PATTERNS.results, KEY_PATTERNS.failures]);
+    // Jobs only load datasets: `sweep run` prepares them before any job starts, so nothing here writes datasets/.
+    storage.grantPutUnder(this.jobRole, [KEY_PATTERNS.results, KEY_PATTERNS.failures]);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,

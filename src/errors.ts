@@ -6,14 +6,17 @@ export class AdgapError extends Error {
   override readonly name: string = 'AdgapError';
 }
 
-/** Bad input: names the field, the value and what is allowed. */
+/**
+ * Bad input: names the field, the value and what is allowed. The field is what the value is (`store`,
+ * `chunkSize`, a sweep file path), never a CLI flag: the API shows the same errors, and the CLI adds its flags.
+ */
 export class ValidationError extends AdgapError {
   override readonly name = 'ValidationError';
   constructor(
     readonly field: string,
-    message: string,
+    readonly detail: string,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${detail}`);
   }
 }
 

@@ -1,8 +1,8 @@
 import { handle } from 'hono/aws-lambda';
+import { createApp } from '../../src/api/app.js';
 import { deploymentEnv } from '../../src/env.js';
 import { ValidationError } from '../../src/errors.js';
 import { openStore } from '../../src/store/open-store.js';
-import { createApp } from './app.js';
 
 const { storeUri } = deploymentEnv();
 // Checked at cold start: a deployment without a store fails its first request with this, not a default folder.

@@ -4,6 +4,7 @@ import { readManifest } from '../datasets/load.js';
 import { prepareDatasets } from '../datasets/prepare.js';
 import { DATASET_GROUPS, type DatasetGroup, type DatasetRef, isSyntheticGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { readImageSource } from '../sources/image-source.js';
 import { openStore } from '../store/open-store.js';
 import { entryRefs } from '../sweep/expand.js';
 import { datasetEntrySchema } from '../sweep/schema.js';
@@ -69,9 +70,7 @@ export function dataCommand(): Command {
       });
       const store = openStore(flags.store);
       const refs = entryRefs(entry, flags.R);
-      const outcomes = await prepareDatasets(store, refs, {
-        sources: flags.source === undefined ? {} : { [group]: flags.source },
-      });
+      const outcomes = await prepareDatasets(store, refs, (g) => readImageSource(g, flags.source));
       const refOf = new Map(refs.map((ref) => [datasetId(ref), ref]));
       for (const outcome of outcomes) {
         const { epsMax } = await readManifest(store, refOf.get(outcome.datasetId) as DatasetRef);

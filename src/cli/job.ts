@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
 import { deploymentEnv } from '../env.js';
+import { runJob } from '../jobs/job.js';
 import { ContentCache } from '../store/content-cache.js';
 import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { createEngine } from '../train/engines/choose.js';
-import { runJob } from '../train/job.js';
 import { nonNegativeInteger, STORE_OPTION } from './options.js';
 
 /** Exit status after SIGTERM/SIGINT (128 + 15): the job stopped early and a retry will finish it. */

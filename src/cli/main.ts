@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { AdgapError } from '../errors.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
+import { cliMessage } from './flag-advice.js';
 import { jobCommand } from './job.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
@@ -21,7 +22,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // Users get one line; an error that is not an AdgapError is a bug, and ADGAP_DEBUG=1 shows its stack.
-  const message = error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof AdgapError ? cliMessage(error) : error instanceof Error ? error.message : String(error);
   process.stderr.write(`adgap: ${error instanceof AdgapError ? '' : 'internal error: '}${message}\n`);
   if (process.env.ADGAP_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   process.exitCode = error instanceof AdgapError ? 1 : 2;

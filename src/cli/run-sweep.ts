@@ -2,6 +2,7 @@ import { AdgapError } from '../errors.js';
 import { formatReport } from '../report/format.js';
 import { reportFromStore } from '../report/from-store.js';
 import type { Runner } from '../runners/runner.js';
+import { readImageSource } from '../sources/image-source.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { executeSweep } from '../sweep/execute.js';
 import type { SweepFile } from '../sweep/schema.js';
@@ -18,9 +19,14 @@ export async function runSweep(
   chunkSize?: number,
 ): Promise<void> {
   const progress = sweepProgress();
-  const { sweepId, outcome } = await executeSweep(store, sweep, runner, progress, chunkSize).finally(() =>
-    progress.stop(),
-  );
+  const { sweepId, outcome } = await executeSweep(
+    store,
+    sweep,
+    runner,
+    progress,
+    readImageSource,
+    chunkSize,
+  ).finally(() => progress.stop());
   const header = `sweep: ${sweepId}\nstore: ${store.uri}\n`;
   if (outcome.state === 'submitted') {
     const jobs = outcome.jobIds.length === 0 ? 'none: every run has a result' : outcome.jobIds.join('\n  ');

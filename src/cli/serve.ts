@@ -26,7 +26,7 @@ export function serveCommand(): Command {
       // the CLI (its `job run` above all) must load without the API's files.
       const [{ serve }, { createApp }] = await Promise.all([
         import('@hono/node-server'),
-        import('../../functions/api/app.js'),
+        import('../api/app.js'),
       ]);
       const store = openStore(options.store);
       const server = serve({ fetch: createApp(store).fetch, port: options.port, hostname: options.host });

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
 import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { readImageSource } from '../sources/image-source.js';
 import { openStore } from '../store/open-store.js';
 import { resolveAutoRadii } from '../sweep/auto-radii.js';
 import { expandRuns } from '../sweep/expand.js';
@@ -17,7 +18,7 @@ import {
   ratesFileSchema,
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
-import { cpuEngineFor } from '../train/engines/choose.js';
+import { cpuEngineFor } from '../train/engine-support.js';
 import type { EngineName } from '../train/result.js';
 import { modeId, type RunSpec } from '../train/run-spec.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
@@ -118,7 +119,10 @@ export function sweepCommand(): Command {
     .action(async (file: string, options: { store: string }) => {
       const definition = await readSweepFile(file);
       const id = sweepId(definition);
-      const runs = expandRuns(definition, await resolveAutoRadii(openStore(options.store), definition));
+      const runs = expandRuns(
+        definition,
+        await resolveAutoRadii(openStore(options.store), definition, readImageSource),
+      );
       // The engine each job would choose on a CPU machine (choose.ts; the plan does not probe for a GPU).
       const engineOf = (run: RunSpec): EngineName => definition.engine ?? cpuEngineFor([run]);
       const rates = await readMeasuredRates();

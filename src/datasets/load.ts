@@ -1,28 +1,18 @@
 import { createHash } from 'node:crypto';
-import { AdgapError } from '../errors.js';
+import { AdgapError, NotFoundError } from '../errors.js';
 import { canonicalJson } from '../hash.js';
 import { ChecksumMismatchError, type ContentCache } from '../store/content-cache.js';
 import { datasetPrefix } from '../store/layout.js';
-import type { ObjectStore } from '../store/object-store.js';
+import { ObjectNotFoundError, type ObjectStore } from '../store/object-store.js';
 import { datasetId } from './dataset-id.js';
 import { type ArrayFile, arrayKey, type Manifest, manifestKey, manifestSchema } from './manifest.js';
 import { decodeNpy } from './npy.js';
-import { type PrepareOptions, pixelToFeature, prepareDatasets } from './prepare.js';
+import { pixelToFeature } from './prepare.js';
 import { type DatasetRef, type LoadedDataset, SPLIT_NAMES, type Split, type SplitName } from './types.js';
 
 /** A prepared dataset whose files do not match its manifest. */
 export class DatasetIntegrityError extends AdgapError {
   override readonly name = 'DatasetIntegrityError';
-}
-
-/** The dataset of a run, as every engine sees it: prepared into the store if missing, then loaded and verified. */
-export async function openDataset(
-  store: ObjectStore,
-  ref: DatasetRef,
-  options: PrepareOptions & { cache?: ContentCache } = {},
-): Promise<LoadedDataset> {
-  await prepareDatasets(store, [ref], options);
-  return loadDataset(store, ref, options.cache);
 }
 
 /** The manifest of a prepared dataset, validated and checked to describe `ref`. */
@@ -38,6 +28,12 @@ export async function readManifest(store: ObjectStore, ref: DatasetRef): Promise
     parsed = JSON.parse(new TextDecoder().decode(await store.get(key)));
   } catch (error) {
     if (error instanceof SyntaxError) throw broken('not valid JSON');
+    if (error instanceof ObjectNotFoundError && error.key === key) {
+      throw new NotFoundError(
+        `dataset ${id} is not prepared in ${store.uri}; 'adgap sweep run' prepares a sweep's datasets before ` +
+          `its jobs start, or run 'adgap data prepare ${ref.group}'`,
+      );
+    }
     throw error;
   }
   const result = manifestSchema.safeParse(parsed);
@@ -50,8 +46,9 @@ export async function readManifest(store: ObjectStore, ref: DatasetRef): Promise
 }
 
 /**
- * Loads a prepared dataset, verifying every array file against the sha256 in its manifest. With a cache, array
- * files come from local disk after the first download (the cache verifies them the same way).
+ * The dataset of a run, as every engine sees it: a prepared dataset (jobs never prepare one), every array file
+ * verified against the sha256 in its manifest. With a cache, array files come from local disk after the first
+ * download (the cache verifies them the same way).
  */
 export async function loadDataset(
   store: ObjectStore,

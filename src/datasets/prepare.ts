@@ -3,7 +3,7 @@ import { AdgapError } from '../errors.js';
 import { canonicalJson } from '../hash.js';
 import { ObjectExistsError, type ObjectStore } from '../store/object-store.js';
 import { datasetId } from './dataset-id.js';
-import { IMAGE_CLASSES, imagePools } from './image-pools.js';
+import { IMAGE_CLASSES, type ImageSet, imagePools } from './image-pools.js';
 import {
   arrayFileName,
   arrayKey,
@@ -14,15 +14,26 @@ import {
 } from './manifest.js';
 import { dtypeOf, encodeNpy } from './npy.js';
 import { type EpsMax, epsMaxOfPools } from './radii.js';
-import { type ImageSource, readImageSource } from './sources.js';
 import { assembleSplits, type ClassPool, splitCounts } from './splits.js';
 import { noiseDescription, syntheticPools } from './synthetic.js';
 import { type DatasetRef, type ImageGroup, isSyntheticGroup, SPLIT_NAMES } from './types.js';
 
-export interface PrepareOptions {
-  /** Where an image group's published files are (a folder, or CIFAR-10's archive); defaults in sources.ts. */
-  sources?: Partial<Record<ImageGroup, string>>;
+/** A file a dataset was prepared from, as recorded in its manifest (names only: paths differ per machine). */
+export interface SourceFile {
+  name: string;
+  sha256: string;
 }
+
+export interface ImageSource {
+  set: ImageSet;
+  files: SourceFile[];
+}
+
+/**
+ * Reads the published files of an image group. The core reads no files and fetches nothing: the CLI hands in
+ * src/sources/image-source.ts's reader, so preparing happens in `data prepare` and `sweep run`, never in a job.
+ */
+export type ReadImageSource = (group: ImageGroup) => Promise<ImageSource>;
 
 export interface PrepareOutcome {
   datasetId: string;
@@ -49,7 +60,7 @@ interface Pools {
 export async function prepareDatasets(
   store: ObjectStore,
   refs: DatasetRef[],
-  options: PrepareOptions = {},
+  readImageSource: ReadImageSource,
 ): Promise<PrepareOutcome[]> {
   const byPools = new Map<string, DatasetRef[]>();
   for (const ref of refs) {
@@ -58,7 +69,7 @@ export async function prepareDatasets(
   }
   const sources = new Map<ImageGroup, Promise<ImageSource>>();
   const readSource = (group: ImageGroup) => {
-    const cached = sources.get(group) ?? readImageSource(group, options.sources?.[group]);
+    const cached = sources.get(group) ?? readImageSource(group);
     sources.set(group, cached);
     return cached;
   };

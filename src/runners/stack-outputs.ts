@@ -1,28 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { DEFAULT_STACK_NAME, STACK_OUTPUT_KEYS, type StackOutputs } from '../stack-contract.js';
 
-/** The stack `npx cdk deploy` creates (infra/app.ts) and the file its outputs are written to. */
-export const DEFAULT_STACK_NAME = 'Adgap';
 export const DEFAULT_OUTPUTS_FILE = 'cdk-outputs.json';
-
-/**
- * The CloudFormation outputs the stack publishes, by the name adgap uses for them. infra/stack.ts creates one
- * output per entry, so the two sides cannot drift apart.
- */
-export const STACK_OUTPUT_KEYS = {
-  region: 'Region',
-  bucketName: 'BucketName',
-  gpuJobQueueName: 'GpuJobQueueName',
-  gpuJobQueueArn: 'GpuJobQueueArn',
-  cpuJobQueueName: 'CpuJobQueueName',
-  cpuJobQueueArn: 'CpuJobQueueArn',
-  gpuJobDefinitionArn: 'GpuJobDefinitionArn',
-  cpuJobDefinitionArn: 'CpuJobDefinitionArn',
-  apiUrl: 'ApiUrl',
-} as const;
-
-export type StackOutputs = { readonly [K in keyof typeof STACK_OUTPUT_KEYS]: string };
 
 const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), {

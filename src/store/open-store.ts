@@ -14,7 +14,7 @@ export function openStore(uri: string = DEFAULT_STORE_URI): ObjectStore {
   if (uri.startsWith('s3://')) return openS3Store(uri, deploymentEnv());
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
     throw new ValidationError(
-      '--store',
+      'store',
       `'${uri}' has an unsupported scheme (allowed: file://, s3://, a plain path)`,
     );
   }

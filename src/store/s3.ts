@@ -57,13 +57,13 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const bucket = match?.[1] ?? '';
   const path = (match?.[2] ?? '').replace(/\/+$/, '');
   if (!BUCKET_NAME.test(bucket)) {
-    throw new ValidationError('--store', `'${uri}' does not name an S3 bucket (expected s3://bucket/prefix)`);
+    throw new ValidationError('store', `'${uri}' does not name an S3 bucket (expected s3://bucket/prefix)`);
   }
   if (path !== '') {
     try {
       assertKey(path);
     } catch {
-      throw new ValidationError('--store', `'${uri}' has an invalid prefix (segments of [A-Za-z0-9._=-])`);
+      throw new ValidationError('store', `'${uri}' has an invalid prefix (segments of [A-Za-z0-9._=-])`);
     }
   }
   return { bucket, prefix: path === '' ? '' : `${path}/` };
@@ -233,10 +233,7 @@ export class S3Store implements ObjectStore {
     const what = `${operation} '${key}' in ${this.uri}`;
     if (code === 'NoSuchKey') return new ObjectNotFoundError(this.uri, key);
     if (code === 'NoSuchBucket') {
-      return new S3StoreError(
-        'missing-bucket',
-        `bucket '${this.bucket}' does not exist (${what}); create it or fix --store`,
-      );
+      return new S3StoreError('missing-bucket', `bucket '${this.bucket}' does not exist (${what})`);
     }
     if (status === 403) {
       return new S3StoreError(

@@ -1,6 +1,6 @@
 import { datasetId } from '../datasets/dataset-id.js';
 import { readManifest } from '../datasets/load.js';
-import { type PrepareOptions, prepareDatasets } from '../datasets/prepare.js';
+import { prepareDatasets, type ReadImageSource } from '../datasets/prepare.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { type AutoRadii, datasetRefs, usesAutoRadii } from './expand.js';
 import type { SweepFile } from './schema.js';
@@ -12,11 +12,11 @@ import type { SweepFile } from './schema.js';
 export async function resolveAutoRadii(
   store: ObjectStore,
   sweep: SweepFile,
-  options: PrepareOptions = {},
+  readImageSource: ReadImageSource,
 ): Promise<AutoRadii> {
   if (!usesAutoRadii(sweep)) return {};
   const refs = datasetRefs(sweep);
-  await prepareDatasets(store, refs, options);
+  await prepareDatasets(store, refs, readImageSource);
   const radii: AutoRadii = {};
   for (const ref of refs) radii[datasetId(ref)] = (await readManifest(store, ref)).epsMax;
   return radii;

@@ -1,9 +1,9 @@
-import { prepareDatasets } from '../datasets/prepare.js';
+import { prepareDatasets, type ReadImageSource } from '../datasets/prepare.js';
 import { ValidationError } from '../errors.js';
+import type { JobEvent } from '../jobs/job.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { assertEngineTrains } from '../train/engines/choose.js';
-import type { JobEvent } from '../train/job.js';
+import { assertEngineTrains } from '../train/engine-support.js';
 import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
 import { planJobs, planRuns } from './plan.js';
@@ -31,11 +31,12 @@ export async function executeSweep(
   sweep: SweepFile,
   runner: Runner,
   progress: SweepProgress,
+  readImageSource: ReadImageSource,
   chunkSize?: number,
 ): Promise<{ sweepId: string; outcome: RunnerOutcome }> {
   const sweepId = idOf(sweep);
-  await prepareDatasets(store, datasetRefs(sweep));
-  const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep));
+  await prepareDatasets(store, datasetRefs(sweep), readImageSource);
+  const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep, readImageSource));
   assertEngineTrains(sweep.engine, runs);
   const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
   await storeSweep(
@@ -53,8 +54,8 @@ export async function executeSweep(
   const stored = await readPlan(store, sweepId);
   if (chunkSize !== undefined && stored.chunkSize !== chunkSize) {
     throw new ValidationError(
-      '--chunk-size',
-      `sweep ${sweepId} is already planned with ${stored.chunkSize ?? 'a whole cell'} runs per job, not ${chunkSize}; omit --chunk-size to go on with that plan`,
+      'chunkSize',
+      `sweep ${sweepId} is already planned with ${stored.chunkSize ?? 'a whole cell'} runs per job, not ${chunkSize}`,
     );
   }
   const finished = await finishedRunIds(store, sweepId);

@@ -29,7 +29,7 @@ export function pgdMethod(norm: Norm, eps: number, steps?: number, stepDivisor?:
  * steps are too short to be a reliable measure: 40 steps of eps/30 travel 1.33 eps, less than the 2 eps a
  * linf coordinate may need from its random start, and 50 l2 steps of eps/20 turn a start on the sphere
  * towards the worst direction only slowly, so on a linear model they stay measurably below FGSM/FGM. With
- * eps/10 both reach the closed-form worst case of a linear model (test/train/attacks.test.ts).
+ * eps/10 both reach the closed-form worst case of a linear model (test/train/engines/tfjs/attacks.test.ts).
  */
 export const EVALUATION_PGD_STEP_DIVISOR = 10;
 

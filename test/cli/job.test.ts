@@ -4,14 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { prepareDatasets } from '../../src/datasets/prepare.js';
+import type { JobEvent } from '../../src/jobs/job.js';
+import { readImageSource } from '../../src/sources/image-source.js';
 import { resultKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import { expandRuns } from '../../src/sweep/expand.js';
+import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { finishedRunIds, storeSweep } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
-import type { JobEvent } from '../../src/train/job.js';
 import { adgap, CLI } from '../helpers/cli.js';
 
 // One job of four runs, each long enough (a few hundred steps) that SIGTERM lands while the chunk is unfinished.
@@ -34,6 +36,7 @@ async function plannedStore(): Promise<{ root: string; store: LocalFolderStore }
   const plan = planJobs(id, runs);
   const meta = { sweepId: id, name: sweep.name, createdAt: 'now', definition: sweep };
   await storeSweep(store, { ...meta, runCount: runs.length, jobCount: plan.jobs.length }, plan);
+  await prepareDatasets(store, datasetRefs(sweep), readImageSource);
   return { root, store };
 }
 

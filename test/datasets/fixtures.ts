@@ -2,6 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { loadDataset } from '../../src/datasets/load.js';
+import { prepareDatasets } from '../../src/datasets/prepare.js';
+import type { DatasetRef, LoadedDataset } from '../../src/datasets/types.js';
+import { readImageSource } from '../../src/sources/image-source.js';
+import type { ContentCache } from '../../src/store/content-cache.js';
+import type { ObjectStore } from '../../src/store/object-store.js';
 
 /** An IDX file of unsigned bytes, written by hand from the format description. */
 export function idxBytes(shape: number[], data: Uint8Array): Uint8Array {
@@ -34,4 +40,14 @@ export function useTempDirs(): () => Promise<string> {
     made.push(dir);
     return dir;
   };
+}
+
+/** `ref` prepared into `store` as `adgap sweep run` prepares it (default sources), then loaded as a job loads it. */
+export async function preparedDataset(
+  store: ObjectStore,
+  ref: DatasetRef,
+  cache?: ContentCache,
+): Promise<LoadedDataset> {
+  await prepareDatasets(store, [ref], readImageSource);
+  return loadDataset(store, ref, cache);
 }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { datasetId } from '../../src/datasets/dataset-id.js';
-import { openDataset, readManifest } from '../../src/datasets/load.js';
+import { readManifest } from '../../src/datasets/load.js';
 import { decodeNpy } from '../../src/datasets/npy.js';
 import { type DatasetRef, SPLIT_NAMES } from '../../src/datasets/types.js';
 import { ContentCache } from '../../src/store/content-cache.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import { useTempDirs } from './fixtures.js';
+import { preparedDataset, useTempDirs } from './fixtures.js';
 
 const tempDir = useTempDirs();
 const SIZES = { train: 100, validation: 20, test: 20 };
@@ -18,10 +18,10 @@ const gaussian: DatasetRef = {
 };
 const mnist: DatasetRef = { group: 'mnist', R: 2, dataSeed: 0, sizes: SIZES };
 
-describe('openDataset', () => {
+describe('loadDataset', () => {
   it('gives pixels as stored uint8 / 255, in [0, 1]', async () => {
     const store = new LocalFolderStore(await tempDir());
-    const loaded = await openDataset(store, mnist);
+    const loaded = await preparedDataset(store, mnist);
     const key = `datasets/${datasetId(mnist)}/validation-x.npy`;
     const stored = decodeNpy(await store.get(key), key).data;
     expect(loaded.pixelRange).toBe(true);
@@ -33,7 +33,7 @@ describe('openDataset', () => {
 
   it('gives synthetic features as stored, with labels 0 for the majority class first', async () => {
     const store = new LocalFolderStore(await tempDir());
-    const loaded = await openDataset(store, gaussian);
+    const loaded = await preparedDataset(store, gaussian);
     expect(loaded.pixelRange).toBe(false);
     expect([...loaded.splits.train.y]).toEqual([...Array(100).fill(0), ...Array(20).fill(1)]);
     const key = `datasets/${datasetId(gaussian)}/train-x.npy`;
@@ -42,7 +42,7 @@ describe('openDataset', () => {
 
   it('no loaded sample appears in two splits', async () => {
     const store = new LocalFolderStore(await tempDir());
-    const { splits, featureShape } = await openDataset(store, gaussian);
+    const { splits, featureShape } = await preparedDataset(store, gaussian);
     const d = featureShape[0] as number;
     const rows = (name: 'train' | 'validation' | 'testBalanced') =>
       Array.from({ length: splits[name].count }, (_, i) =>
@@ -55,49 +55,49 @@ describe('openDataset', () => {
   it('with a cache, a second load reads no array file from the store', async () => {
     const store = new LocalFolderStore(await tempDir());
     const cache = new ContentCache(await tempDir());
-    const first = await openDataset(store, gaussian, { cache });
+    const first = await preparedDataset(store, gaussian, cache);
     const arrayGets: string[] = [];
     const get = store.get.bind(store);
     store.get = (key) => {
       if (key.endsWith('.npy')) arrayGets.push(key);
       return get(key);
     };
-    const second = await openDataset(store, gaussian, { cache });
+    const second = await preparedDataset(store, gaussian, cache);
     expect(arrayGets).toEqual([]);
     expect(second.splits).toEqual(first.splits);
   });
 
   it('with a cache, a changed file in the store fails with the same message', async () => {
     const store = new LocalFolderStore(await tempDir());
-    await openDataset(store, gaussian);
+    await preparedDataset(store, gaussian);
     const key = `datasets/${datasetId(gaussian)}/validation-x.npy`;
     const bytes = await store.get(key);
     bytes[bytes.length - 1] = (bytes.at(-1) ?? 0) ^ 1;
     await store.put(key, bytes);
-    await expect(openDataset(store, gaussian, { cache: new ContentCache(await tempDir()) })).rejects.toThrow(
+    await expect(preparedDataset(store, gaussian, new ContentCache(await tempDir()))).rejects.toThrow(
       new RegExp(`${key} in .*: sha256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}; delete datasets/`),
     );
   });
 
   it('fails on a changed byte, naming the file and the checksums', async () => {
     const store = new LocalFolderStore(await tempDir());
-    await openDataset(store, gaussian);
+    await preparedDataset(store, gaussian);
     const key = `datasets/${datasetId(gaussian)}/testBalanced-y.npy`;
     const bytes = await store.get(key);
     bytes[bytes.length - 1] = 7;
     await store.put(key, bytes);
-    await expect(openDataset(store, gaussian)).rejects.toThrow(
+    await expect(preparedDataset(store, gaussian)).rejects.toThrow(
       new RegExp(`${key} in .*: sha256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}; delete datasets/`),
     );
   });
 
   it('fails on a truncated file, naming it', async () => {
     const store = new LocalFolderStore(await tempDir());
-    await openDataset(store, gaussian);
+    await preparedDataset(store, gaussian);
     const key = `datasets/${datasetId(gaussian)}/train-x.npy`;
     const bytes = await store.get(key);
     await store.put(key, bytes.subarray(0, 1000));
-    await expect(openDataset(store, gaussian)).rejects.toThrow(
+    await expect(preparedDataset(store, gaussian)).rejects.toThrow(
       new RegExp(
         `${key} in .*: 1000 bytes, the manifest says ${bytes.length} \\(truncated or replaced file\\)`,
       ),
@@ -106,18 +106,18 @@ describe('openDataset', () => {
 
   it('rejects a manifest that describes another dataset', async () => {
     const store = new LocalFolderStore(await tempDir());
-    await openDataset(store, gaussian);
+    await preparedDataset(store, gaussian);
     const manifest = await readManifest(store, gaussian);
     const key = `datasets/${datasetId(gaussian)}/manifest.json`;
     await store.put(key, JSON.stringify({ ...manifest, ref: { ...manifest.ref, R: 7 } }));
-    await expect(openDataset(store, gaussian)).rejects.toThrow(
+    await expect(preparedDataset(store, gaussian)).rejects.toThrow(
       /manifest\.json in .*: describes a different dataset/,
     );
   });
 
   it('every split of the manifest is loaded with its count', async () => {
     const store = new LocalFolderStore(await tempDir());
-    const loaded = await openDataset(store, gaussian);
+    const loaded = await preparedDataset(store, gaussian);
     const manifest = await readManifest(store, gaussian);
     for (const name of SPLIT_NAMES) {
       expect(loaded.splits[name].count).toBe(manifest.splits[name].count);

@@ -4,14 +4,15 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { datasetId } from '../../src/datasets/dataset-id.js';
-import { loadDataset, openDataset, readManifest } from '../../src/datasets/load.js';
+import { loadDataset, readManifest } from '../../src/datasets/load.js';
 import { manifestKey } from '../../src/datasets/manifest.js';
 import { decodeNpy } from '../../src/datasets/npy.js';
 import { prepareDatasets } from '../../src/datasets/prepare.js';
 import { type DatasetRef, SPLIT_NAMES } from '../../src/datasets/types.js';
+import { readImageSource } from '../../src/sources/image-source.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { listAll, type ObjectStore } from '../../src/store/object-store.js';
-import { cifarBatch, useTempDirs } from './fixtures.js';
+import { cifarBatch, preparedDataset, useTempDirs } from './fixtures.js';
 
 const tempDir = useTempDirs();
 const SIZES = { train: 200, validation: 50, test: 50 };
@@ -70,8 +71,8 @@ function countingStore(inner: ObjectStore): ObjectStore & { puts: Map<string, nu
 describe('prepareDatasets', () => {
   it('two prepares into two stores are byte-identical', async () => {
     const [a, b] = [await storeIn(), await storeIn()];
-    await prepareDatasets(a, ALL_REFS);
-    await prepareDatasets(b, ALL_REFS);
+    await prepareDatasets(a, ALL_REFS, readImageSource);
+    await prepareDatasets(b, ALL_REFS, readImageSource);
     const [left, right] = [await contents(a), await contents(b)];
     expect(left.size).toBe(ALL_REFS.length * 9);
     expect(right).toEqual(left);
@@ -79,7 +80,7 @@ describe('prepareDatasets', () => {
 
   it('the manifest records shapes, dtypes, per-class counts, the source and the sha256 of every file', async () => {
     const store = await storeIn();
-    await prepareDatasets(store, [mnist(5), synthetic('holtsmark', 2)]);
+    await prepareDatasets(store, [mnist(5), synthetic('holtsmark', 2)], readImageSource);
     const image = await readManifest(store, mnist(5));
     expect(image.classes).toEqual(['digit 1', 'digit 7']);
     expect(image.splits.train).toMatchObject({
@@ -113,7 +114,7 @@ describe('prepareDatasets', () => {
 
   it('records eps_max as half the distance between the class means of the R = 1 training split, for every R', async () => {
     const store = await storeIn();
-    await prepareDatasets(store, [synthetic('gaussian', 1), synthetic('gaussian', 10)]);
+    await prepareDatasets(store, [synthetic('gaussian', 1), synthetic('gaussian', 10)], readImageSource);
     const train = (await loadDataset(store, synthetic('gaussian', 1))).splits.train;
     const mean = (c: number) => {
       const sum = new Array(SYNTHETIC.dim).fill(0);
@@ -135,11 +136,11 @@ describe('prepareDatasets', () => {
 
   it('does not write a dataset the store already holds', async () => {
     const store = countingStore(await storeIn());
-    expect(await prepareDatasets(store, [synthetic('cauchy', 2)])).toEqual([
+    expect(await prepareDatasets(store, [synthetic('cauchy', 2)], readImageSource)).toEqual([
       { datasetId: datasetId(synthetic('cauchy', 2)), prepared: true },
     ]);
     const putsAfterFirst = [...store.puts.values()].reduce((a, b) => a + b, 0);
-    expect(await prepareDatasets(store, [synthetic('cauchy', 2)])).toEqual([
+    expect(await prepareDatasets(store, [synthetic('cauchy', 2)], readImageSource)).toEqual([
       { datasetId: datasetId(synthetic('cauchy', 2)), prepared: false },
     ]);
     expect([...store.puts.values()].reduce((a, b) => a + b, 0)).toBe(putsAfterFirst);
@@ -149,9 +150,9 @@ describe('prepareDatasets', () => {
     const store = countingStore(await storeIn());
     const ref = synthetic('holtsmark', 5);
     const loaded = await Promise.all([
-      openDataset(store, ref),
-      openDataset(store, ref),
-      openDataset(store, ref),
+      preparedDataset(store, ref),
+      preparedDataset(store, ref),
+      preparedDataset(store, ref),
     ]);
     expect(store.puts.get(manifestKey(datasetId(ref)))).toBe(1);
     expect(loaded[1]).toEqual(loaded[0]);
@@ -164,7 +165,7 @@ describe('prepareDatasets', () => {
     const [a, b] = [new LocalFolderStore(join(root, 'store')), new LocalFolderStore(join(root, 'alias'))];
     expect(a.uri).not.toBe(b.uri);
     const refs = [synthetic('gaussian', 2), synthetic('cauchy', 2)];
-    await Promise.all([prepareDatasets(a, refs), prepareDatasets(b, refs)]);
+    await Promise.all([prepareDatasets(a, refs, readImageSource), prepareDatasets(b, refs, readImageSource)]);
     for (const ref of refs) await expect(loadDataset(a, ref)).resolves.toMatchObject({ ref });
     expect((await contents(a)).size).toBe(refs.length * 9);
   });
@@ -172,11 +173,11 @@ describe('prepareDatasets', () => {
   it('an interrupted prepare (array files but no manifest) is redone', async () => {
     const store = await storeIn();
     const ref = synthetic('gaussian', 2);
-    const expected = await openDataset(store, ref);
+    const expected = await preparedDataset(store, ref);
     const id = datasetId(ref);
     await store.delete(manifestKey(id));
     await store.put(`datasets/${id}/train-x.npy`, new Uint8Array([1, 2, 3]));
-    expect(await openDataset(store, ref)).toEqual(expected);
+    expect(await preparedDataset(store, ref)).toEqual(expected);
   });
 
   it('prepares cifar10 from a --source folder of batches in the official binary format', async () => {
@@ -197,7 +198,8 @@ describe('prepareDatasets', () => {
       dataSeed: 0,
       sizes: { train: 8, validation: 2, test: 2 },
     };
-    const loaded = await openDataset(store, ref, { sources: { cifar10: dir } });
+    await prepareDatasets(store, [ref], (group) => readImageSource(group, dir));
+    const loaded = await loadDataset(store, ref);
     expect(loaded.featureShape).toEqual([3, 32, 32]);
     expect(loaded.pixelRange).toBe(true);
     expect(loaded.splits.train.count).toBe(12);
@@ -214,7 +216,7 @@ describe('prepareDatasets', () => {
       const root = await tempDir();
       const store = new LocalFolderStore(root);
       const refs = [mnist(2), synthetic('cauchy', 2)];
-      await prepareDatasets(store, refs);
+      await prepareDatasets(store, refs, readImageSource);
       const script = [
         'import sys, json, hashlib, numpy',
         'out = {}',

@@ -62,14 +62,10 @@ describe('IAM', () => {
     expect(keysAllowed(job, 's3:GetObject').sort()).toEqual(['/datasets/*/*', '/sweeps/*']);
   });
 
-  it('lets trainer jobs write only datasets, results and failures', () => {
+  it('lets trainer jobs write only results and failures, never datasets (sweep run prepares those)', () => {
     const job = statementsOfRole(template, 'TrainerJobsJobRole');
     for (const action of ['s3:PutObject', 's3:AbortMultipartUpload']) {
-      expect(keysAllowed(job, action).sort()).toEqual([
-        '/datasets/*/*',
-        '/sweeps/*/failures/*',
-        '/sweeps/*/results/*',
-      ]);
+      expect(keysAllowed(job, action).sort()).toEqual(['/sweeps/*/failures/*', '/sweeps/*/results/*']);
     }
   });
 

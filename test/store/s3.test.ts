@@ -114,7 +114,7 @@ describe('S3Store', () => {
   test.each(['s3://', 's3://Upper-Case/p', 's3://ab/p', 's3://bucket/../escape', 's3://bucket/a//b'])(
     '%s is refused as a store URI',
     (uri) => {
-      expect(() => parseS3Uri(uri)).toThrow(/--store/);
+      expect(() => parseS3Uri(uri)).toThrow(/^store: /);
     },
   );
 

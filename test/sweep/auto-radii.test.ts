@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { datasetId } from '../../src/datasets/dataset-id.js';
 import { readManifest } from '../../src/datasets/load.js';
+import { readImageSource } from '../../src/sources/image-source.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { resolveAutoRadii } from '../../src/sweep/auto-radii.js';
 import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';
@@ -78,7 +79,7 @@ describe('eps: auto', () => {
   it('resolveAutoRadii prepares the datasets and reads eps_max from their manifests, equal for every R', async () => {
     const s = await store();
     const parsed = sweep(['standard', { norm: 'l2', eps: 'auto' }]);
-    const radii = await resolveAutoRadii(s, parsed);
+    const radii = await resolveAutoRadii(s, parsed, readImageSource);
     const refs = datasetRefs(parsed);
     const expected = (await readManifest(s, refs[0] as (typeof refs)[number])).epsMax;
     expect(radii).toEqual(Object.fromEntries(refs.map((ref) => [datasetId(ref), expected])));
@@ -87,7 +88,7 @@ describe('eps: auto', () => {
 
   it('resolveAutoRadii prepares nothing for a sweep with explicit radii only', async () => {
     const s = await store();
-    expect(await resolveAutoRadii(s, sweep([{ norm: 'l2', eps: [1] }]))).toEqual({});
+    expect(await resolveAutoRadii(s, sweep([{ norm: 'l2', eps: [1] }]), readImageSource)).toEqual({});
     expect((await s.list('datasets/')).objects).toEqual([]);
   });
 });

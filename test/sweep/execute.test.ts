@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { BatchRunner } from '../../src/runners/batch.js';
+import { readImageSource } from '../../src/sources/image-source.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
 import { executeSweep } from '../../src/sweep/execute.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
@@ -58,7 +59,7 @@ async function finish(store: ObjectStore, sweepId: string, jobIndex: number): Pr
 describe('executeSweep', () => {
   it('plans a sweep first run on Batch into jobs of 8 runs and submits them all', async () => {
     const store = await s3Store();
-    const { sweepId } = await executeSweep(store, sweep, batchRunner(store), quiet);
+    const { sweepId } = await executeSweep(store, sweep, batchRunner(store), quiet, readImageSource);
     const plan = await readPlan(store, sweepId);
     expect(plan.chunkSize).toBe(8);
     expect(plan.jobs.map((j) => j.runs.length)).toEqual([8, 8, 4]);
@@ -67,27 +68,29 @@ describe('executeSweep', () => {
 
   it('plans with an explicit chunk size, and goes on with the stored plan when none is given', async () => {
     const store = await s3Store();
-    const { sweepId } = await executeSweep(store, sweep, batchRunner(store), quiet, 5);
-    await executeSweep(store, sweep, batchRunner(store), quiet);
+    const { sweepId } = await executeSweep(store, sweep, batchRunner(store), quiet, readImageSource, 5);
+    await executeSweep(store, sweep, batchRunner(store), quiet, readImageSource);
     expect((await readPlan(store, sweepId)).jobs.map((j) => j.runs.length)).toEqual([5, 5, 5, 5]);
     expect(arraySizes()).toEqual([4, 4]);
   });
 
   it('refuses a chunk size that differs from the stored plan’s', async () => {
     const store = await s3Store();
-    await executeSweep(store, sweep, batchRunner(store), quiet, 5);
-    await expect(executeSweep(store, sweep, batchRunner(store), quiet, 4)).rejects.toThrow(ValidationError);
-    await expect(executeSweep(store, sweep, batchRunner(store), quiet, 4)).rejects.toThrow(
+    await executeSweep(store, sweep, batchRunner(store), quiet, readImageSource, 5);
+    await expect(executeSweep(store, sweep, batchRunner(store), quiet, readImageSource, 4)).rejects.toThrow(
+      ValidationError,
+    );
+    await expect(executeSweep(store, sweep, batchRunner(store), quiet, readImageSource, 4)).rejects.toThrow(
       /already planned with 5 runs per job, not 4/,
     );
   });
 
   it('hands the runner only the jobs that still have a run without a result', async () => {
     const store = await s3Store();
-    const { sweepId } = await executeSweep(store, sweep, batchRunner(store), quiet, 5);
+    const { sweepId } = await executeSweep(store, sweep, batchRunner(store), quiet, readImageSource, 5);
     await finish(store, sweepId, 1);
     batch.resetHistory();
-    await executeSweep(store, sweep, batchRunner(store), quiet);
+    await executeSweep(store, sweep, batchRunner(store), quiet, readImageSource);
     expect(
       batch.commandCalls(SubmitJobCommand).map((c) => c.args[0].input.containerOverrides?.command?.slice(-2)),
     ).toEqual([

@@ -2,7 +2,7 @@ import { expect, test } from 'vitest';
 import type { LoadedDataset } from '../../../src/datasets/types.js';
 import type { Engine, RunOutcome, TrainedRun } from '../../../src/train/engine.js';
 import { createLinearCpuEngine } from '../../../src/train/engines/linear-cpu/engine.js';
-import { createTfjsEngine } from '../../../src/train/engines/tfjs.js';
+import { createTfjsEngine } from '../../../src/train/engines/tfjs/engine.js';
 import { modeId, type RunSpec, type TrainingMode } from '../../../src/train/run-spec.js';
 import { gaussian, runSpec } from './fixtures/datasets.js';
 

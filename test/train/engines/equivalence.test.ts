@@ -12,10 +12,11 @@ import {
   trainStep,
   type Workspace,
 } from '../../../src/train/engines/linear-cpu/linear-model.js';
-import { StackedCell } from '../../../src/train/engines/stacked-cell.js';
-import { evaluateRobust } from '../../../src/train/evaluate.js';
+import { evaluateRobust } from '../../../src/train/engines/tfjs/evaluate.js';
+import type { Model } from '../../../src/train/engines/tfjs/models.js';
+import { StackedCell } from '../../../src/train/engines/tfjs/stacked-cell.js';
+import { tf, useFastestBackend } from '../../../src/train/engines/tfjs/tf.js';
 import { initLinear, type LinearWeights } from '../../../src/train/init.js';
-import type { Model } from '../../../src/train/models.js';
 import { ADAM, evaluationPgd, pgdMethod } from '../../../src/train/protocol.js';
 import {
   type AttackSpec,
@@ -24,7 +25,6 @@ import {
   type TrainingMode,
   trainingAttack,
 } from '../../../src/train/run-spec.js';
-import { tf, useFastestBackend } from '../../../src/train/tf.js';
 import { gaussian, pixels, runSpec } from './fixtures/datasets.js';
 import { type GradientLog, generalParameters, maxArrayDifference } from './fixtures/general-path.js';
 

@@ -1,10 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { RunOutcome } from '../../../src/train/engine.js';
-import {
-  assertLinearCpuRuns,
-  createLinearCpuEngine,
-  trainingUnits,
-} from '../../../src/train/engines/linear-cpu/engine.js';
+import { assertLinearCpuRuns } from '../../../src/train/engine-support.js';
+import { createLinearCpuEngine, trainingUnits } from '../../../src/train/engines/linear-cpu/engine.js';
 import { runOnWorkers } from '../../../src/train/engines/linear-cpu/worker-pool.js';
 import type { RunSpec } from '../../../src/train/run-spec.js';
 import { gaussian, runSpec } from './fixtures/datasets.js';

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { LoadedDataset } from '../../../datasets/types.js';
-import { ValidationError } from '../../../errors.js';
 import type { Engine } from '../../engine.js';
+import { assertLinearCpuRuns } from '../../engine-support.js';
 import type { EngineName } from '../../result.js';
 import type { RunSpec } from '../../run-spec.js';
 import { type SharedKernelData, shareWithKernels } from './kernels.js';
@@ -68,25 +68,6 @@ export function createWorkerEngine(spec: WorkerEngineSpec, workerCount: number):
       });
     },
   };
-}
-
-/**
- * Why linear-cpu cannot train `run` exactly as the protocol says, or undefined when it can. It must never train
- * something else silently: the chooser sends such runs to tfjs, and an explicit request for linear-cpu fails.
- * Every optimiser, attack and objective of the linear model is implemented (linear-model.ts).
- */
-export function linearCpuUnsupported(run: RunSpec): string | undefined {
-  if (run.model !== 'linear')
-    return `linear-cpu trains the linear model only (run ${run.runId} uses '${run.model}')`;
-  return undefined;
-}
-
-/** Asking linear-cpu for a run it cannot train is a user error, caught before anything trains. */
-export function assertLinearCpuRuns(runs: readonly RunSpec[]): void {
-  for (const run of runs) {
-    const reason = linearCpuUnsupported(run);
-    if (reason) throw new ValidationError('engine', `${reason}; use --engine tfjs, or no --engine`);
-  }
 }
 
 /**

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { ValidationError } from '../../../errors.js';
 import type { Engine } from '../../engine.js';
-import type { RunSpec } from '../../run-spec.js';
+import { assertMlpCpuRuns } from '../../engine-support.js';
 import { createWorkerEngine } from '../linear-cpu/engine.js';
 import { shareWithMlpKernels } from './kernels.js';
 
@@ -18,21 +17,4 @@ export function createMlpCpuEngine(workerCount: number = availableParallelism())
     { name: 'mlp-cpu', worker: WORKER, share: shareWithMlpKernels, assertRuns: assertMlpCpuRuns },
     workerCount,
   );
-}
-
-/**
- * Why mlp-cpu cannot train `run` exactly as the protocol says, or undefined when it can: every optimiser,
- * attack and objective of the MLP is implemented (mlp-model.ts), other models are not.
- */
-export function mlpCpuUnsupported(run: RunSpec): string | undefined {
-  if (run.model !== 'mlp') return `mlp-cpu trains the mlp model only (run ${run.runId} uses '${run.model}')`;
-  return undefined;
-}
-
-/** Asking mlp-cpu for a run it cannot train is a user error, caught before anything trains. */
-export function assertMlpCpuRuns(runs: readonly RunSpec[]): void {
-  for (const run of runs) {
-    const reason = mlpCpuUnsupported(run);
-    if (reason) throw new ValidationError('engine', `${reason}; use --engine tfjs, or no --engine`);
-  }
 }

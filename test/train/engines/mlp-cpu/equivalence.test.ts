@@ -13,7 +13,8 @@ import {
   trainStep,
 } from '../../../../src/train/engines/mlp-cpu/mlp-model.js';
 import { initMlp } from '../../../../src/train/engines/mlp-cpu/train-group.js';
-import { evaluateRobust, evaluateSplit } from '../../../../src/train/evaluate.js';
+import { evaluateRobust, evaluateSplit } from '../../../../src/train/engines/tfjs/evaluate.js';
+import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
 import { ADAM, evaluationPgd, pgdMethod } from '../../../../src/train/protocol.js';
 import {
   type AttackSpec,
@@ -22,7 +23,6 @@ import {
   type TrainingMode,
   trainingAttack,
 } from '../../../../src/train/run-spec.js';
-import { tf, useFastestBackend } from '../../../../src/train/tf.js';
 import { gaussian, pixels, runSpec } from '../fixtures/datasets.js';
 import { type GradientLog, generalParameters, maxArrayDifference } from '../fixtures/general-path.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../src/errors.js';
+import { ValidationError } from '../errors.js';
 
 const cursorSchema = z.strictObject({ after: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._=-]*$/) });
 

@@ -1,11 +1,11 @@
-import { openDataset } from '../datasets/load.js';
+import { loadDataset } from '../datasets/load.js';
 import { ValidationError } from '../errors.js';
 import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../sweep/stored.js';
-import type { Engine } from './engine.js';
-import type { EngineName } from './result.js';
-import type { RunSpec } from './run-spec.js';
+import type { Engine } from '../train/engine.js';
+import type { EngineName } from '../train/result.js';
+import type { RunSpec } from '../train/run-spec.js';
 
 export type JobEvent =
   | { event: 'run-finished'; runId: string }
@@ -42,9 +42,7 @@ export async function runJob(
     return;
   }
   const engine = await createEngine(pending, (await readSweep(store, sweepId)).definition.engine);
-  const data = await openDataset(store, (pending[0] as (typeof pending)[number]).dataset, {
-    cache: datasetCache,
-  });
+  const data = await loadDataset(store, (pending[0] as (typeof pending)[number]).dataset, datasetCache);
   await engine.train(
     pending,
     data,

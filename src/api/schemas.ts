@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import type { SchemaObject } from 'openapi3-ts/oas31';
 import runResultJsonSchema from '../../schemas/run-result.schema.json' with { type: 'json' };
-import { sweepFileSchema } from '../../src/sweep/schema.js';
-import { SWEEP_ID_PATTERN } from '../../src/sweep/sweep-id.js';
-import type { RunResult } from '../../src/train/result.js';
+import { sweepFileSchema } from '../sweep/schema.js';
+import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
+import type { RunResult } from '../train/result.js';
 
 /** Request parameters: validated here, so nothing unchecked reaches a store key. */
 export const sweepParams = z.object({

@@ -1,13 +1,13 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { accepts } from 'hono/accepts';
-import { AdgapError, NotFoundError, ValidationError } from '../../src/errors.js';
-import { cachedReport } from '../../src/report/cache.js';
-import { reportCsv } from '../../src/report/format.js';
-import { reportHtml } from '../../src/report/html.js';
-import { runsPage } from '../../src/report/runs-page.js';
-import { ObjectNotFoundError, type ObjectStore } from '../../src/store/object-store.js';
-import { listSweeps, sweepStatus } from '../../src/sweep/status.js';
+import { AdgapError, NotFoundError, ValidationError } from '../errors.js';
+import { cachedReport } from '../report/cache.js';
+import { reportCsv } from '../report/format.js';
+import { reportHtml } from '../report/html.js';
+import { runsPage } from '../report/runs-page.js';
+import { ObjectNotFoundError, type ObjectStore } from '../store/object-store.js';
+import { listSweeps, sweepStatus } from '../sweep/status.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   errorBody,

@@ -4,7 +4,6 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
-import { AdgapError, NotFoundError } from '../errors.js';
 import {
   CIFAR_ARCHIVE_MD5,
   CIFAR_ARCHIVE_NAME,
@@ -14,21 +13,12 @@ import {
   CIFAR_URL,
   concatBatches,
   parseCifarBatch,
-} from './cifar.js';
-import { parseIdx } from './idx.js';
-import type { ImageSet } from './image-pools.js';
-import type { ImageGroup } from './types.js';
-
-/** A file a dataset was prepared from, as recorded in its manifest (names only: paths differ per machine). */
-export interface SourceFile {
-  name: string;
-  sha256: string;
-}
-
-export interface ImageSource {
-  set: ImageSet;
-  files: SourceFile[];
-}
+} from '../datasets/cifar.js';
+import { parseIdx } from '../datasets/idx.js';
+import type { ImageSet } from '../datasets/image-pools.js';
+import type { ImageSource, SourceFile } from '../datasets/prepare.js';
+import type { ImageGroup } from '../datasets/types.js';
+import { AdgapError, NotFoundError } from '../errors.js';
 
 export const FASHION_MNIST_DEFAULT_PATH = '/usr/share/datasets/fashion-mnist';
 

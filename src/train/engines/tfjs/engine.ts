@@ -1,17 +1,17 @@
-import { featureCount, type LoadedDataset } from '../../datasets/types.js';
-import { Random, TrainingStream } from '../../random.js';
-import { type AttackContext, attack, type InputGradient } from '../attacks.js';
-import { epochBatches } from '../batches.js';
-import { initialEarlyStopping, observeEpoch } from '../early-stopping.js';
-import type { Engine, RunOutcome, TrainedRun } from '../engine.js';
-import { evaluateRobust, evaluateSplit, type Logits } from '../evaluate.js';
-import { createModel, disposeModel, type Model, modelState, restoreModelState } from '../models.js';
-import { createOptimizer } from '../optimizers.js';
-import type { RunMetrics } from '../result.js';
-import { robustMetrics } from '../robust.js';
-import { type Objective, type RunSpec, type TrainingMode, trainingAttack } from '../run-spec.js';
-import { crossEntropy, type TfBackend, tf, useFastestBackend } from '../tf.js';
+import { featureCount, type LoadedDataset } from '../../../datasets/types.js';
+import { Random, TrainingStream } from '../../../random.js';
+import { epochBatches } from '../../batches.js';
+import { initialEarlyStopping, observeEpoch } from '../../early-stopping.js';
+import type { Engine, RunOutcome, TrainedRun } from '../../engine.js';
+import type { RunMetrics } from '../../result.js';
+import { robustMetrics } from '../../robust.js';
+import { type Objective, type RunSpec, type TrainingMode, trainingAttack } from '../../run-spec.js';
+import { type AttackContext, attack, type InputGradient } from './attacks.js';
+import { evaluateRobust, evaluateSplit, type Logits } from './evaluate.js';
+import { createModel, disposeModel, type Model, modelState, restoreModelState } from './models.js';
+import { createOptimizer } from './optimizers.js';
 import { StackedCell, stackable, stackableGroups } from './stacked-cell.js';
+import { crossEntropy, type TfBackend, tf, useFastestBackend } from './tf.js';
 
 /**
  * The `tfjs` engine: every model, optimiser, attack and objective, on any tfjs backend. Runs that a stacked

@@ -1,5 +1,5 @@
-import type { Random } from '../random.js';
-import type { AttackSpec } from './run-spec.js';
+import type { Random } from '../../../random.js';
+import type { AttackSpec } from '../../run-spec.js';
 import { exactSign, tf } from './tf.js';
 
 /**

@@ -1,20 +1,20 @@
-import { featureCount, type LoadedDataset } from '../../datasets/types.js';
-import { Random, TrainingStream } from '../../random.js';
-import { attack, type InputGradient } from '../attacks.js';
-import { epochBatches } from '../batches.js';
-import { type EarlyStoppingState, initialEarlyStopping, observeEpoch } from '../early-stopping.js';
-import type { TrainedRun } from '../engine.js';
-import { evaluateRobust, evaluateSplit, type Logits } from '../evaluate.js';
-import { initLinear, type LinearWeights } from '../init.js';
-import { adamDirection } from '../optimizers.js';
-import { MLP_HIDDEN, SGD_MOMENTUM } from '../protocol.js';
-import type { RunMetrics } from '../result.js';
-import { robustMetrics } from '../robust.js';
-import { type RunSpec, trainingAttack } from '../run-spec.js';
-import { tf } from '../tf.js';
+import { featureCount, type LoadedDataset } from '../../../datasets/types.js';
+import { Random, TrainingStream } from '../../../random.js';
+import { epochBatches } from '../../batches.js';
+import { type EarlyStoppingState, initialEarlyStopping, observeEpoch } from '../../early-stopping.js';
+import type { TrainedRun } from '../../engine.js';
+import { initLinear, type LinearWeights } from '../../init.js';
+import { MLP_HIDDEN, SGD_MOMENTUM } from '../../protocol.js';
+import type { RunMetrics } from '../../result.js';
+import { robustMetrics } from '../../robust.js';
+import { type RunSpec, trainingAttack } from '../../run-spec.js';
+import { attack, type InputGradient } from './attacks.js';
+import { evaluateRobust, evaluateSplit, type Logits } from './evaluate.js';
+import { adamDirection } from './optimizers.js';
+import { tf } from './tf.js';
 
 /**
- * Whether a stacked cell trains `run` exactly as the one-run path (trainRun in tfjs.ts) would: the linear model
+ * Whether a stacked cell trains `run` exactly as the one-run path (trainRun in engine.ts) would: the linear model
  * or the MLP, any optimiser and attack, the clean objective. The reference objective is not stacked because its
  * leaked gradients need a parameter backward pass per attack gradient; VGG11 is not, because batch norm's
  * statistics would need a per-model train/eval split of every layer.

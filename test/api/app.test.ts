@@ -2,17 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../../functions/api/app.js';
-import { CSV_HEADER } from '../../../src/report/format.js';
-import { buildReport, type Report } from '../../../src/report/report.js';
-import { RUNS_PAGE_SIZE } from '../../../src/report/runs-page.js';
-import { reportCacheKey } from '../../../src/store/layout.js';
-import { LocalFolderStore } from '../../../src/store/local-folder.js';
-import { getJson, putJson } from '../../../src/store/object-store.js';
-import { writeResult } from '../../../src/sweep/stored.js';
-import type { RunResult } from '../../../src/train/result.js';
-import { modeId, type RunSpec } from '../../../src/train/run-spec.js';
-import { type SyntheticSweep, writeSyntheticSweep } from '../../helpers/synthetic-sweep.js';
+import { createApp } from '../../src/api/app.js';
+import { CSV_HEADER } from '../../src/report/format.js';
+import { buildReport, type Report } from '../../src/report/report.js';
+import { RUNS_PAGE_SIZE } from '../../src/report/runs-page.js';
+import { reportCacheKey } from '../../src/store/layout.js';
+import { LocalFolderStore } from '../../src/store/local-folder.js';
+import { getJson, putJson } from '../../src/store/object-store.js';
+import { writeResult } from '../../src/sweep/stored.js';
+import type { RunResult } from '../../src/train/result.js';
+import { modeId, type RunSpec } from '../../src/train/run-spec.js';
+import { type SyntheticSweep, writeSyntheticSweep } from '../helpers/synthetic-sweep.js';
 
 /** 4 R x 5 modes x 3 seeds x 2 learning rates = 120 runs: more than one page of /runs. */
 const FIXTURE = {

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createApp } from '../../../functions/api/app.js';
-import { LocalFolderStore } from '../../../src/store/local-folder.js';
-import { adgap } from '../../helpers/cli.js';
-import { writeSyntheticSweep } from '../../helpers/synthetic-sweep.js';
+import { createApp } from '../../src/api/app.js';
+import { LocalFolderStore } from '../../src/store/local-folder.js';
+import { adgap } from '../helpers/cli.js';
+import { writeSyntheticSweep } from '../helpers/synthetic-sweep.js';
 
 let folder: string;
 let sweepId: string;

@@ -1,5 +1,5 @@
-import { ADAM, SGD_MOMENTUM } from './protocol.js';
-import type { OptimizerName } from './run-spec.js';
+import { ADAM, SGD_MOMENTUM } from '../../protocol.js';
+import type { OptimizerName } from '../../run-spec.js';
 import { tf } from './tf.js';
 
 /**

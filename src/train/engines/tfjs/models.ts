@@ -1,9 +1,9 @@
-import { featureCount } from '../datasets/types.js';
-import { ValidationError } from '../errors.js';
-import type { Random } from '../random.js';
-import { initConv3x3, initLinear, KERNEL } from './init.js';
-import { BATCH_NORM, MLP_HIDDEN } from './protocol.js';
-import type { ModelName } from './run-spec.js';
+import { featureCount } from '../../../datasets/types.js';
+import { ValidationError } from '../../../errors.js';
+import type { Random } from '../../../random.js';
+import { initConv3x3, initLinear, KERNEL } from '../../init.js';
+import { BATCH_NORM, MLP_HIDDEN } from '../../protocol.js';
+import type { ModelName } from '../../run-spec.js';
 import { tf } from './tf.js';
 
 /**

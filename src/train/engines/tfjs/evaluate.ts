@@ -1,7 +1,7 @@
-import type { Split } from '../datasets/types.js';
+import type { Split } from '../../../datasets/types.js';
+import type { SplitMetrics } from '../../result.js';
+import type { AttackSpec } from '../../run-spec.js';
 import { type AttackContext, attack } from './attacks.js';
-import type { SplitMetrics } from './result.js';
-import type { AttackSpec } from './run-spec.js';
 import { crossEntropy, tf } from './tf.js';
 
 /** A model in evaluation mode: features in, logits out. */

@@ -2,15 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDataset } from '../../../src/datasets/load.js';
-import { DEFAULT_SYNTHETIC_PARAMS } from '../../../src/datasets/types.js';
-import { Random } from '../../../src/random.js';
-import { LocalFolderStore } from '../../../src/store/local-folder.js';
-import { trainRun, trainStep } from '../../../src/train/engines/tfjs.js';
-import { createOptimizer } from '../../../src/train/optimizers.js';
-import type { Objective, RunSpec } from '../../../src/train/run-spec.js';
-import { tf, useFastestBackend } from '../../../src/train/tf.js';
-import { linearModel } from '../helpers.js';
+import { DEFAULT_SYNTHETIC_PARAMS } from '../../../../src/datasets/types.js';
+import { Random } from '../../../../src/random.js';
+import { LocalFolderStore } from '../../../../src/store/local-folder.js';
+import { trainRun, trainStep } from '../../../../src/train/engines/tfjs/engine.js';
+import { createOptimizer } from '../../../../src/train/engines/tfjs/optimizers.js';
+import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import type { Objective, RunSpec } from '../../../../src/train/run-spec.js';
+import { preparedDataset } from '../../../datasets/fixtures.js';
+import { linearModel } from './helpers.js';
 
 beforeAll(async () => {
   await useFastestBackend();
@@ -115,10 +115,10 @@ describe('trainRun', () => {
     synthetic: { ...DEFAULT_SYNTHETIC_PARAMS, dim: 10, meanNonZero: 3 },
   };
   let storeDir = '';
-  let data: Awaited<ReturnType<typeof openDataset>>;
+  let data: Awaited<ReturnType<typeof preparedDataset>>;
   beforeAll(async () => {
     storeDir = await mkdtemp(join(tmpdir(), 'adgap-step-'));
-    data = await openDataset(new LocalFolderStore(storeDir), ref);
+    data = await preparedDataset(new LocalFolderStore(storeDir), ref);
   });
   afterAll(() => rm(storeDir, { recursive: true, force: true }));
   const run: RunSpec = {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { create } from 'tar';
 import { describe, expect, it } from 'vitest';
-import { readImageSource } from '../../src/datasets/sources.js';
-import { cifarBatch, idxBytes, useTempDirs } from './fixtures.js';
+import { readImageSource } from '../../src/sources/image-source.js';
+import { cifarBatch, idxBytes, useTempDirs } from '../datasets/fixtures.js';
 
 const tempDir = useTempDirs();
 

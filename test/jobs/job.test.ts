@@ -4,18 +4,21 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { failureKey, resultKey } from '../../src/store/layout.js';
+import { prepareDatasets } from '../../src/datasets/prepare.js';
+import { NotFoundError } from '../../src/errors.js';
+import { type JobEvent, runJob } from '../../src/jobs/job.js';
+import { readImageSource } from '../../src/sources/image-source.js';
+import { failureKey, planKey, resultKey, sweepKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import { getJson } from '../../src/store/object-store.js';
-import { expandRuns } from '../../src/sweep/expand.js';
+import { getJson, listAll } from '../../src/store/object-store.js';
+import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { type RunFailure, storeSweep } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 import type { Engine } from '../../src/train/engine.js';
 import { createEngine } from '../../src/train/engines/choose.js';
-import { createTfjsEngine } from '../../src/train/engines/tfjs.js';
-import { type JobEvent, runJob } from '../../src/train/job.js';
+import { createTfjsEngine } from '../../src/train/engines/tfjs/engine.js';
 
 const sweep = parseSweepFile({
   name: 'job-contract',
@@ -30,7 +33,8 @@ const sweep = parseSweepFile({
 const id = sweepId(sweep);
 const runs = expandRuns(sweep);
 
-async function plannedStore() {
+/** The sweep stored and planned as `adgap sweep run` leaves it before jobs start: its datasets prepared. */
+async function plannedStore({ prepared = true } = {}) {
   const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-job-')));
   const plan = planJobs(id, runs);
   await storeSweep(
@@ -45,6 +49,7 @@ async function plannedStore() {
     },
     plan,
   );
+  if (prepared) await prepareDatasets(store, datasetRefs(sweep), readImageSource);
   return store;
 }
 
@@ -56,6 +61,18 @@ async function resultValidator() {
 }
 
 describe('the job contract', () => {
+  it('never prepares a dataset: without it in the store the job fails, naming it, and writes nothing', async () => {
+    const store = await plannedStore({ prepared: false });
+    const events: JobEvent[] = [];
+    const failure = runJob(store, id, 0, createEngine, (e) => events.push(e));
+    await expect(failure).rejects.toThrow(NotFoundError);
+    await expect(failure).rejects.toThrow(/dataset gaussian-\S+ is not prepared in .*adgap sweep run/);
+    expect(events).toEqual([]);
+    const keys: string[] = [];
+    for await (const object of listAll(store, '')) keys.push(object.key);
+    expect(keys.sort()).toEqual([planKey(id), sweepKey(id)].sort());
+  });
+
   it('with no engine asked for, trains the linear cell on linear-cpu and records it in results that validate', async () => {
     const store = await plannedStore();
     const events: JobEvent[] = [];

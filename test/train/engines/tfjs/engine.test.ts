@@ -2,15 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDataset } from '../../../src/datasets/load.js';
-import { DEFAULT_SYNTHETIC_PARAMS } from '../../../src/datasets/types.js';
-import { LocalFolderStore } from '../../../src/store/local-folder.js';
-import type { TrainedRun } from '../../../src/train/engine.js';
-import { stackable } from '../../../src/train/engines/stacked-cell.js';
-import { createTfjsEngine } from '../../../src/train/engines/tfjs.js';
-import { pgdMethod } from '../../../src/train/protocol.js';
-import type { RunSpec } from '../../../src/train/run-spec.js';
-import { useFastestBackend } from '../../../src/train/tf.js';
+import { DEFAULT_SYNTHETIC_PARAMS } from '../../../../src/datasets/types.js';
+import { LocalFolderStore } from '../../../../src/store/local-folder.js';
+import type { TrainedRun } from '../../../../src/train/engine.js';
+import { createTfjsEngine } from '../../../../src/train/engines/tfjs/engine.js';
+import { stackable } from '../../../../src/train/engines/tfjs/stacked-cell.js';
+import { useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import { pgdMethod } from '../../../../src/train/protocol.js';
+import type { RunSpec } from '../../../../src/train/run-spec.js';
+import { preparedDataset } from '../../../datasets/fixtures.js';
 
 const dataset = {
   group: 'gaussian' as const,
@@ -21,7 +21,7 @@ const dataset = {
 };
 const storeDir = await mkdtemp(join(tmpdir(), 'adgap-tfjs-'));
 afterAll(() => rm(storeDir, { recursive: true, force: true }));
-const data = await openDataset(new LocalFolderStore(storeDir), dataset);
+const data = await preparedDataset(new LocalFolderStore(storeDir), dataset);
 
 const run: RunSpec = {
   runId: 'determinism',

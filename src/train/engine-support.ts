@@ -1,0 +1,59 @@
+import { ValidationError } from '../errors.js';
+import type { EngineName } from './result.js';
+import type { RunSpec } from './run-spec.js';
+
+// What each engine trains exactly, beside the Engine interface rather than in an engine's folder: planning
+// (sweep run, sweep plan) and the chooser ask here without loading an engine.
+
+/**
+ * Why linear-cpu cannot train `run` exactly as the protocol says, or undefined when it can. It must never train
+ * something else silently: the chooser sends such runs to tfjs, and an explicit request for linear-cpu fails.
+ * Every optimiser, attack and objective of the linear model is implemented (engines/linear-cpu/linear-model.ts).
+ */
+export function linearCpuUnsupported(run: RunSpec): string | undefined {
+  if (run.model !== 'linear')
+    return `linear-cpu trains the linear model only (run ${run.runId} uses '${run.model}')`;
+  return undefined;
+}
+
+/**
+ * Why mlp-cpu cannot train `run` exactly, or undefined when it can: every optimiser, attack and objective of
+ * the MLP is implemented (engines/mlp-cpu/mlp-model.ts), other models are not.
+ */
+export function mlpCpuUnsupported(run: RunSpec): string | undefined {
+  if (run.model !== 'mlp') return `mlp-cpu trains the mlp model only (run ${run.runId} uses '${run.model}')`;
+  return undefined;
+}
+
+/** Asking linear-cpu for a run it cannot train is a user error, caught before anything trains. */
+export function assertLinearCpuRuns(runs: readonly RunSpec[]): void {
+  assertTrains(runs, linearCpuUnsupported);
+}
+
+/** Asking mlp-cpu for a run it cannot train is a user error, caught before anything trains. */
+export function assertMlpCpuRuns(runs: readonly RunSpec[]): void {
+  assertTrains(runs, mlpCpuUnsupported);
+}
+
+function assertTrains(runs: readonly RunSpec[], unsupported: (run: RunSpec) => string | undefined): void {
+  for (const run of runs) {
+    const reason = unsupported(run);
+    if (reason) throw new ValidationError('engine', reason);
+  }
+}
+
+/** A user's explicit engine must train every run exactly; tfjs trains everything. */
+export function assertEngineTrains(engine: EngineName | undefined, runs: readonly RunSpec[]): void {
+  if (engine === 'linear-cpu') assertLinearCpuRuns(runs);
+  if (engine === 'mlp-cpu') assertMlpCpuRuns(runs);
+}
+
+/**
+ * The engine a cell of `runs` gets on a machine without a GPU backend: `linear-cpu` when it trains every run
+ * exactly, `mlp-cpu` when that one does; else `tfjs`, which trains everything.
+ */
+export function cpuEngineFor(runs: readonly RunSpec[]): EngineName {
+  if (runs.every((r) => linearCpuUnsupported(r) === undefined)) return 'linear-cpu';
+  if (runs.every((r) => mlpCpuUnsupported(r) === undefined)) return 'mlp-cpu';
+  return 'tfjs';
+}
