@@ -21,7 +21,12 @@ import { createMlpCpuEngine } from '../src/train/engines/mlp-cpu/engine.js';
 import { StackedCell } from '../src/train/engines/tfjs/stacked-cell.js';
 import { tf, useFastestBackend } from '../src/train/engines/tfjs/tf.js';
 import { pgdMethod } from '../src/train/protocol.js';
-import { type RunSpec, type TrainingMode, trainingAttack } from '../src/train/run-spec.js';
+import {
+  gradientPassesPerSample,
+  type RunSpec,
+  type TrainingMode,
+  trainingAttack,
+} from '../src/train/run-spec.js';
 
 const SEEDS = [2, 22, 42, 62, 82];
 const LEARNING_RATES = [0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 2e-4, 1e-4];
@@ -70,6 +75,7 @@ function cellRuns(c: Case, maxEpochs: number): RunSpec[] {
       // The protocol's optimisers: Adam for the linear models, SGD with momentum for CIFAR's MLP.
       optimizer: c.model === 'mlp' ? ('sgd-momentum' as const) : ('adam' as const),
       objective: 'clean' as const,
+      fidelity: 'adgap' as const,
       learningRate,
       seed,
       maxEpochs,
@@ -101,7 +107,7 @@ function rateOf(
     features: featureCount(c.data.featureShape),
     trainSamples: c.data.splits.train.count,
     attack: spec ? spec.method.name : 'standard',
-    gradientPasses: spec ? (spec.method.name === 'pgd' ? spec.method.steps + 1 : 2) : 1,
+    gradientPasses: gradientPassesPerSample(c.mode),
     msPerModelEpoch: rounded(ms),
     evaluationSamples: c.data.splits.testBalanced.count,
     msPerRunEvaluation: rounded(msPerRunEvaluation),

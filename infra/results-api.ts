@@ -31,8 +31,8 @@ export class ResultsApi extends Construct {
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      // The "Node 20" is the project's Node line; Lambda's nodejs20.x is past end of support.
-      runtime: lambda.Runtime.NODEJS_22_X,
+      // Node 24 is the project's runtime (package.json engines); Lambda deprecates nodejs22.x in April 2027.
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 1024,
       timeout: Duration.seconds(30),
@@ -45,7 +45,7 @@ export class ResultsApi extends Construct {
         // esbuild from node_modules (a devDependency) bundles at synth; docker is never needed.
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,
-        target: 'node22',
+        target: 'node24',
         minify: true,
         // The SDK is bundled, not taken from the runtime, so the API runs the versions the lockfile pins.
         externalModules: [],

@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { jobRunArguments } from '../src/jobs/job-command.js';
 import { KEY_PATTERNS } from './key-patterns.js';
 import { REPO_ROOT } from './repo-root.js';
 import type { Storage } from './storage.js';
@@ -53,7 +54,7 @@ export class TrainerJobs extends Construct {
           image: ecs.ContainerImage.fromDockerImageAsset(image),
           ...resources,
           // Batch substitutes Ref::<name> from the SubmitJob parameters; the store defaults to this bucket.
-          command: ['job', 'run', '--store', 'Ref::store', '--sweep', 'Ref::sweep'],
+          command: jobRunArguments('Ref::store', 'Ref::sweep'),
           environment: { AWS_REGION: Stack.of(this).region },
           jobRole: this.jobRole,
           // An init process as PID 1 passes Batch's SIGTERM on to node, which stops between runs (issue 8);

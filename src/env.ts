@@ -10,6 +10,8 @@ import { ValidationError } from './errors.js';
 export interface DeploymentEnv {
   /** An S3-compatible server to use instead of AWS S3, e.g. http://127.0.0.1:4568. */
   s3Endpoint?: string;
+  /** An AWS Batch endpoint to use instead of AWS's, e.g. the local AWS of test/local-aws.ts (ADGAP_BATCH_ENDPOINT). */
+  batchEndpoint?: string;
   /** The store the results API serves on Lambda, e.g. s3://my-bucket (ADGAP_STORE). */
   storeUri?: string;
   /** Where jobs keep downloaded dataset files by sha256 (ADGAP_CACHE_DIR; default: a folder in the OS temp dir). */
@@ -18,6 +20,7 @@ export interface DeploymentEnv {
 
 const schema = z.object({
   ADGAP_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  ADGAP_BATCH_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   ADGAP_STORE: z.string().optional(),
   ADGAP_CACHE_DIR: z.string().min(1).optional(),
 });
@@ -25,6 +28,7 @@ const schema = z.object({
 export function deploymentEnv(env: NodeJS.ProcessEnv = process.env): DeploymentEnv {
   const parsed = schema.safeParse({
     ADGAP_S3_ENDPOINT: env.ADGAP_S3_ENDPOINT || undefined,
+    ADGAP_BATCH_ENDPOINT: env.ADGAP_BATCH_ENDPOINT || undefined,
     ADGAP_STORE: env.ADGAP_STORE || undefined,
     ADGAP_CACHE_DIR: env.ADGAP_CACHE_DIR || undefined,
   });
@@ -33,9 +37,15 @@ export function deploymentEnv(env: NodeJS.ProcessEnv = process.env): DeploymentE
     const name = String(issue?.path[0] ?? 'environment');
     throw new ValidationError(name, `'${env[name]}' is not an http:// or https:// URL`);
   }
-  const { ADGAP_S3_ENDPOINT: s3Endpoint, ADGAP_STORE: storeUri, ADGAP_CACHE_DIR: cacheDir } = parsed.data;
+  const {
+    ADGAP_S3_ENDPOINT: s3Endpoint,
+    ADGAP_BATCH_ENDPOINT: batchEndpoint,
+    ADGAP_STORE: storeUri,
+    ADGAP_CACHE_DIR: cacheDir,
+  } = parsed.data;
   return {
     ...(s3Endpoint === undefined ? {} : { s3Endpoint }),
+    ...(batchEndpoint === undefined ? {} : { batchEndpoint }),
     ...(storeUri === undefined ? {} : { storeUri }),
     datasetCacheDir: cacheDir ?? join(tmpdir(), 'adgap-dataset-cache'),
   };

@@ -9,6 +9,11 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/** SHA-256 as 64 lowercase hex digits: how datasets, manifests and the content cache name file contents. */
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
 export function shortHash(value: unknown, length = 8): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, length);
+  return sha256Hex(canonicalJson(value)).slice(0, length);
 }

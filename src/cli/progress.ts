@@ -34,6 +34,12 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
     },
     event(e) {
       if (e.event === 'job-skipped') return;
+      if (e.event === 'job-failed') {
+        done += e.runIds.length;
+        if (bar) bar.update(done, { last: `(job failed: ${e.error})` });
+        else line(`FAILED ${e.runIds.length} runs: ${e.error}`);
+        return;
+      }
       done += 1;
       const text = e.event === 'run-finished' ? `finished ${e.runId}` : `FAILED ${e.runId}: ${e.error}`;
       if (bar) bar.update(done, { last: e.event === 'run-failed' ? `(failed: ${e.runId})` : '' });

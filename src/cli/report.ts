@@ -14,6 +14,6 @@ export function reportCommand(): Command {
     .action(async (sweepId: string, options: { store: string; format: ReportFormat }) => {
       assertSweepId(sweepId);
       const report = await reportFromStore(openStore(options.store), sweepId);
-      process.stdout.write(`${formatReport(report, options.format)}\n`);
+      process.stdout.write(`${await formatReport(report, options.format)}\n`);
     });
 }

@@ -1,6 +1,8 @@
+import type { DatasetGroup } from '../datasets/types.js';
 import { AdgapError } from '../errors.js';
-import { formatReport } from '../report/format.js';
+import { reportTable } from '../report/format.js';
 import { reportFromStore } from '../report/from-store.js';
+import type { Report } from '../report/report.js';
 import type { Runner } from '../runners/runner.js';
 import { readImageSource } from '../sources/image-source.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -10,14 +12,16 @@ import { sweepProgress } from './progress.js';
 
 /**
  * Shared by `adgap sweep run` and `adgap demo`: hand what is missing to the runner, then print the report
- * (runners that finish the jobs) or the queued job ids (Batch, which `adgap sweep status` follows).
+ * (runners that finish the jobs) or the queued job ids (Batch, which `adgap sweep status` follows). Returns the
+ * printed report, undefined when the jobs were only submitted.
  */
 export async function runSweep(
   store: ObjectStore,
   sweep: SweepFile,
   runner: Runner,
   chunkSize?: number,
-): Promise<void> {
+  groups?: ReadonlySet<DatasetGroup>,
+): Promise<Report | undefined> {
   const progress = sweepProgress();
   const { sweepId, outcome } = await executeSweep(
     store,
@@ -26,6 +30,7 @@ export async function runSweep(
     progress,
     readImageSource,
     chunkSize,
+    groups,
   ).finally(() => progress.stop());
   const header = `sweep: ${sweepId}\nstore: ${store.uri}\n`;
   if (outcome.state === 'submitted') {
@@ -33,7 +38,7 @@ export async function runSweep(
     process.stdout.write(
       `${header}submitted to AWS Batch:\n  ${jobs}\nfollow with: adgap sweep status ${sweepId} --store ${store.uri}\n`,
     );
-    return;
+    return undefined;
   }
   const report = await reportFromStore(store, sweepId);
   if (outcome.jobFailures.length > 0) {
@@ -42,5 +47,6 @@ export async function runSweep(
       `${outcome.jobFailures.length} job(s) of sweep ${sweepId} failed (first: job ${first.jobIndex}: ${first.error}); finished results are kept, run again to resume`,
     );
   }
-  process.stdout.write(`${header}\n${formatReport(report, 'table')}\n`);
+  process.stdout.write(`${header}\n${reportTable(report)}\n`);
+  return report;
 }

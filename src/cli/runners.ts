@@ -1,5 +1,5 @@
-import { BatchClient } from '@aws-sdk/client-batch';
 import { BatchRunner } from '../runners/batch.js';
+import { batchClientFor } from '../runners/batch-client.js';
 import { DockerRunner, hostVariant, trainerImage } from '../runners/docker.js';
 import { LocalProcessRunner } from '../runners/local-processes.js';
 import type { Runner } from '../runners/runner.js';
@@ -29,11 +29,7 @@ export async function createRunner(options: RunnerOptions): Promise<Runner> {
         options.queue === 'gpu'
           ? { jobQueue: stack.gpuJobQueueArn, jobDefinition: stack.gpuJobDefinitionArn }
           : { jobQueue: stack.cpuJobQueueArn, jobDefinition: stack.cpuJobDefinitionArn };
-      return new BatchRunner(
-        { region: stack.region, ...queue },
-        `s3://${stack.bucketName}`,
-        (region) => new BatchClient({ region }),
-      );
+      return new BatchRunner({ region: stack.region, ...queue }, `s3://${stack.bucketName}`, batchClientFor);
     }
   }
 }

@@ -1,5 +1,5 @@
-import { BatchClient } from '@aws-sdk/client-batch';
 import { Command } from 'commander';
+import { batchClientFor } from '../runners/batch-client.js';
 import { readBatchSubmissions, terminateSubmissions } from '../runners/batch-jobs.js';
 import { openStore } from '../store/open-store.js';
 import { readPlan } from '../sweep/stored.js';
@@ -17,7 +17,7 @@ export function sweepCancelCommand(): Command {
       await readPlan(store, sweepId);
       const terminated = await terminateSubmissions(
         await readBatchSubmissions(store, sweepId),
-        (region) => new BatchClient({ region }),
+        batchClientFor,
         `cancelled by adgap sweep cancel ${sweepId}`,
       );
       process.stdout.write(

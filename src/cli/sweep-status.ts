@@ -1,5 +1,5 @@
-import { BatchClient } from '@aws-sdk/client-batch';
 import { Command } from 'commander';
+import { batchClientFor } from '../runners/batch-client.js';
 import {
   BATCH_STATES,
   type BatchJobState,
@@ -7,7 +7,7 @@ import {
   readBatchSubmissions,
 } from '../runners/batch-jobs.js';
 import { openStore } from '../store/open-store.js';
-import { readPlan, runCounts } from '../sweep/stored.js';
+import { sweepStatus } from '../sweep/status.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { STORE_OPTION } from './options.js';
 
@@ -19,19 +19,19 @@ export function sweepStatusCommand(): Command {
     .action(async (sweepId: string, options: { store: string }) => {
       assertSweepId(sweepId);
       const store = openStore(options.store);
-      // Read first so that an unknown sweep is reported as such, not as a sweep with no Batch jobs.
-      await readPlan(store, sweepId);
-      const [counts, submissions] = await Promise.all([
-        runCounts(store, sweepId),
+      // An unknown sweep fails here, reported as such rather than as a sweep with no Batch jobs.
+      const [{ runs }, submissions] = await Promise.all([
+        sweepStatus(store, sweepId),
         readBatchSubmissions(store, sweepId),
       ]);
+      const pending = runs.total - runs.done - runs.failed;
       const lines = [
         `sweep: ${sweepId}`,
         `store: ${store.uri}`,
-        `runs: ${counts.planned} planned, ${counts.finished} finished, ${counts.failed} failed, ${counts.pending} pending`,
+        `runs: ${runs.total} planned, ${runs.done} finished, ${runs.failed} failed, ${pending} pending`,
       ];
       if (submissions.length > 0) {
-        const states = await describeSubmissions(submissions, (region) => new BatchClient({ region }));
+        const states = await describeSubmissions(submissions, batchClientFor);
         lines.push('AWS Batch jobs (planned jobs by state):', ...states.map(formatState));
       }
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -8,7 +8,7 @@ import { openStore } from '../store/open-store.js';
 import { resolveAutoRadii } from '../sweep/auto-radii.js';
 import { expandRuns } from '../sweep/expand.js';
 import { type PlanSummary, summarisePlan } from '../sweep/plan-summary.js';
-import { PRESETS, paperPreset } from '../sweep/presets.js';
+import { ALL_GROUPS, PRESETS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
 import { sweepId } from '../sweep/sweep-id.js';
 import {
@@ -19,8 +19,16 @@ import {
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
 import { cpuEngineFor } from '../train/engine-support.js';
+import { vgg11Takes } from '../train/protocol.js';
 import type { EngineName } from '../train/result.js';
-import { modeId, type RunSpec } from '../train/run-spec.js';
+import {
+  FIDELITIES,
+  type Fidelity,
+  modeId,
+  OBJECTIVES,
+  type Objective,
+  type RunSpec,
+} from '../train/run-spec.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
 import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
@@ -86,26 +94,50 @@ export function sweepCommand(): Command {
     );
   sweep
     .command('init')
-    .description("write a preset's sweep file (paper: the reference's grid for one dataset group)")
+    .description(
+      "write a preset's sweep file (paper: the reference's grid for one dataset group, or all six in one sweep)",
+    )
     .addOption(new Option('--preset <name>', 'preset').choices(PRESETS).makeOptionMandatory())
-    .addOption(new Option('--dataset <group>', 'dataset group').choices(DATASET_GROUPS).makeOptionMandatory())
+    .addOption(
+      new Option('--dataset <group>', 'dataset group, or all')
+        .choices([...DATASET_GROUPS, ALL_GROUPS])
+        .makeOptionMandatory(),
+    )
+    .addOption(new Option('--fidelity <fidelity>', 'adgap or the reference quirks').choices(FIDELITIES))
+    .addOption(
+      new Option(
+        '--objective <objective>',
+        "default: the fidelity's (clean for adgap, reference for reference)",
+      ).choices(OBJECTIVES),
+    )
     .option('-o, --output <file>', 'write here instead of stdout (never overwrites)')
-    .action(async (options: { dataset: DatasetGroup; output?: string }) => {
-      const text = `${presetHeader(options.dataset)}${presetYaml(paperPreset(options.dataset))}`;
-      if (!options.output) {
-        process.stdout.write(text);
-        return;
-      }
-      try {
-        await writeFile(options.output, text, { flag: 'wx' });
-      } catch {
-        throw new ValidationError(
-          '--output',
-          `cannot create '${options.output}' (it exists or its folder does not)`,
-        );
-      }
-      process.stderr.write(`wrote ${options.output}\n`);
-    });
+    .action(
+      async (options: {
+        dataset: DatasetGroup | typeof ALL_GROUPS;
+        fidelity?: Fidelity;
+        objective?: Objective;
+        output?: string;
+      }) => {
+        const preset = paperPreset(options.dataset, {
+          fidelity: options.fidelity,
+          objective: options.objective,
+        });
+        const text = `${presetHeader(options.dataset)}${presetYaml(preset)}`;
+        if (!options.output) {
+          process.stdout.write(text);
+          return;
+        }
+        try {
+          await writeFile(options.output, text, { flag: 'wx' });
+        } catch {
+          throw new ValidationError(
+            '--output',
+            `cannot create '${options.output}' (it exists or its folder does not)`,
+          );
+        }
+        process.stderr.write(`wrote ${options.output}\n`);
+      },
+    );
 
   sweep
     .command('plan')
@@ -146,15 +178,17 @@ function presetYaml(preset: Record<string, unknown>): string {
   return document.toString({ flowCollectionPadding: false });
 }
 
-function presetHeader(group: DatasetGroup): string {
-  const appendix = group === 'cifar10' ? '# model: vgg11 gives the appendix runs.\n' : '';
+function presetHeader(group: DatasetGroup | typeof ALL_GROUPS): string {
+  if (group === ALL_GROUPS)
+    return "# The reference's whole grid (Hu et al., ICML 2023; see protocol.md): the six groups of figure 1, each with its own radii,\n# model and optimiser. 6,360 runs; `adgap paper` trains it and prints the plan per group. Every value is a parameter.\n";
+  const appendix = vgg11Takes(group) ? '# model: vgg11 gives the appendix runs.\n' : '';
   return `# The reference's grid for ${group} (Hu et al., ICML 2023; see protocol.md). Every value is a parameter.\n${appendix}`;
 }
 
 const RATES_FILE = new URL('../../bench/rates.json', import.meta.url);
 
 /** The rates `npm run bench` measured on this checkout's machine, or undefined when it has not run here. */
-async function readMeasuredRates(): Promise<MeasuredRate[] | undefined> {
+export async function readMeasuredRates(): Promise<MeasuredRate[] | undefined> {
   let text: string;
   try {
     text = await readFile(RATES_FILE, 'utf8');
@@ -164,7 +198,7 @@ async function readMeasuredRates(): Promise<MeasuredRate[] | undefined> {
   return ratesFileSchema.parse(JSON.parse(text));
 }
 
-function formatWallTime(estimate: WallTimeEstimate | undefined): string {
+export function formatWallTime(estimate: WallTimeEstimate | undefined): string {
   if (!estimate) return 'wall time: no measured rates here (run `npm run bench` to measure this machine)';
   const measured = [
     ...new Set(estimate.ratesUsed.map((r) => `${r.engine} on ${r.backend}, ${r.measuredAt.slice(0, 10)}`)),
@@ -195,7 +229,7 @@ function formatPlan(
     // An `eps: auto` mode's id names its factor; the radius it resolved to is what the run trains at.
     const radius = r.mode.kind === 'adversarial' && r.mode.auto ? ` (eps ${r.mode.eps.toPrecision(4)})` : '';
     lines.push(
-      `  ${r.runId}  model ${r.model}, ${r.optimizer}, lr ${r.learningRate}, seed ${r.seed}, ${modeId(r.mode)}${radius}, objective ${r.objective}`,
+      `  ${r.runId}  model ${r.model}, ${r.optimizer}, lr ${r.learningRate}, seed ${r.seed}, ${modeId(r.mode)}${radius}, objective ${r.objective}, fidelity ${r.fidelity}`,
     );
   }
   return lines.join('\n');

@@ -12,7 +12,6 @@ export const CIFAR_ARCHIVE_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
 export const CIFAR_ARCHIVE_NAME = 'cifar-10-binary.tar.gz';
 export const CIFAR_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const CIFAR_TEST_FILE = 'test_batch.bin';
-export const CIFAR_IMAGE_SHAPE = [3, 32, 32];
 
 const IMAGE_BYTES = 3072;
 const RECORD_BYTES = 1 + IMAGE_BYTES;

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { AdgapError, NotFoundError } from '../errors.js';
-import { canonicalJson } from '../hash.js';
+import { canonicalJson, sha256Hex } from '../hash.js';
 import { ChecksumMismatchError, type ContentCache } from '../store/content-cache.js';
 import { datasetPrefix } from '../store/layout.js';
 import { ObjectNotFoundError, type ObjectStore } from '../store/object-store.js';
@@ -74,7 +73,7 @@ export async function loadDataset(
       if (bytes.length !== file.bytes) {
         throw broken(`${bytes.length} bytes, the manifest says ${file.bytes} (truncated or replaced file)`);
       }
-      const actual = createHash('sha256').update(bytes).digest('hex');
+      const actual = sha256Hex(bytes);
       if (actual !== file.sha256) throw mismatch(actual);
     }
     const array = decodeNpy(bytes, key);

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { AdgapError } from '../errors.js';
-import { canonicalJson } from '../hash.js';
+import { canonicalJson, sha256Hex } from '../hash.js';
 import { ObjectExistsError, type ObjectStore } from '../store/object-store.js';
 import { datasetId } from './dataset-id.js';
 import { IMAGE_CLASSES, type ImageSet, imagePools } from './image-pools.js';
@@ -155,7 +154,7 @@ async function writeDataset(store: ObjectStore, ref: DatasetRef, pools: Pools): 
     const bytes = encodeNpy(data, shape);
     // Not write-once: a leftover from an interrupted prepare is replaced; racing preparers write equal bytes.
     await store.put(arrayKey(id, file), bytes);
-    return { file, dtype: dtypeOf(data), shape, bytes: bytes.length, sha256: sha256(bytes) };
+    return { file, dtype: dtypeOf(data), shape, bytes: bytes.length, sha256: sha256Hex(bytes) };
   };
   const manifestSplits = {} as Manifest['splits'];
   for (const name of SPLIT_NAMES) {
@@ -192,10 +191,6 @@ async function writeDataset(store: ObjectStore, ref: DatasetRef, pools: Pools): 
       );
     }
   }
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 const running = new Map<string, Promise<unknown>>();

@@ -41,6 +41,16 @@ export const DEFAULT_SYNTHETIC_PARAMS: SyntheticParams = {
   noiseScale: 2,
 };
 
+/**
+ * One sample of each image group as a model sees it (protocol.md): the MNIST-like groups as 784 flat features
+ * (their linear models' input), CIFAR-10 as 3x32x32 (its MLP flattens it, VGG11 convolves it).
+ */
+export const IMAGE_FEATURE_SHAPES: Record<ImageGroup, readonly number[]> = {
+  mnist: [784],
+  fmnist: [784],
+  cifar10: [3, 32, 32],
+};
+
 /** Everything that determines a dataset's bytes: generation is a pure function of this. */
 export interface DatasetRef {
   group: DatasetGroup;
@@ -69,4 +79,11 @@ export interface LoadedDataset {
 
 export function featureCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/** The shape of one sample of a dataset as its model sees it, known before the dataset is prepared. */
+export function featureShapeOf(ref: Pick<DatasetRef, 'group' | 'synthetic'>): readonly number[] {
+  return isSyntheticGroup(ref.group)
+    ? [ref.synthetic?.dim ?? DEFAULT_SYNTHETIC_PARAMS.dim]
+    : IMAGE_FEATURE_SHAPES[ref.group];
 }

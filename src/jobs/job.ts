@@ -4,19 +4,27 @@ import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../sweep/stored.js';
 import type { Engine } from '../train/engine.js';
-import type { EngineName } from '../train/result.js';
+import { classMetrics, type EngineName } from '../train/result.js';
 import type { RunSpec } from '../train/run-spec.js';
 
 export type JobEvent =
   | { event: 'run-finished'; runId: string }
   | { event: 'run-failed'; runId: string; error: string }
-  | { event: 'job-skipped'; reason: string };
+  | { event: 'job-skipped'; reason: string }
+  /** The job stopped on an error that was not one run's: every unfinished run got a failure record with it. */
+  | { event: 'job-failed'; error: string; runIds: string[] };
 
 /**
  * The job contract, the same for a local process, a docker container and an AWS Batch array child: train the
  * runs of job `jobIndex` that have no result yet with the engine the sweep asks for (`createEngine` picks one
  * when it does not), writing each result as it finishes. A failed run gets a
  * failure record and the others go on. An abort (SIGTERM) stops between epochs; finished results stay.
+ *
+ * A fatal error (the dataset cannot be read, the disk is full, a worker crashes) ends the job, but first every
+ * run it had not finished gets a failure record with that error (as far as the store still takes writes) and a
+ * `job-failed` event carries it to the runner: whichever runner started the job (a local process, a container,
+ * an AWS Batch child), `sweep status` counts those runs failed with the real cause, and the next `sweep run`
+ * trains them again. The error is then rethrown, so the process exits non-zero.
  */
 export async function runJob(
   store: ObjectStore,
@@ -41,8 +49,29 @@ export async function runJob(
     onEvent({ event: 'job-skipped', reason: 'every run has a result' });
     return;
   }
+  const unfinished = new Set(pending.map((r) => r.runId));
+  try {
+    await trainPending(store, sweepId, pending, createEngine, unfinished, onEvent, signal, datasetCache);
+  } catch (error) {
+    const message = errorMessage(error);
+    await recordJobFailure(store, sweepId, unfinished, message);
+    onEvent({ event: 'job-failed', error: message, runIds: [...unfinished] });
+    throw error;
+  }
+}
+
+async function trainPending(
+  store: ObjectStore,
+  sweepId: string,
+  pending: RunSpec[],
+  createEngine: (runs: readonly RunSpec[], requested: EngineName | undefined) => Promise<Engine>,
+  unfinished: Set<string>,
+  onEvent: (event: JobEvent) => void,
+  signal: AbortSignal | undefined,
+  datasetCache: ContentCache | undefined,
+): Promise<void> {
   const engine = await createEngine(pending, (await readSweep(store, sweepId)).definition.engine);
-  const data = await loadDataset(store, (pending[0] as (typeof pending)[number]).dataset, datasetCache);
+  const data = await loadDataset(store, (pending[0] as RunSpec).dataset, datasetCache);
   await engine.train(
     pending,
     data,
@@ -55,21 +84,51 @@ export async function runJob(
           error,
           failedAt: new Date().toISOString(),
         });
+        unfinished.delete(outcome.run.runId);
         onEvent({ event: 'run-failed', runId: outcome.run.runId, error });
         return;
       }
       await writeResult(store, {
-        schemaVersion: 2,
+        schemaVersion: 3,
         sweepId,
         run: outcome.run,
         engine: engine.name,
         backend: engine.backend,
         ...outcome.trained,
-        wallSeconds: outcome.wallSeconds,
+        metrics: { ...outcome.trained.metrics, perClass: classMetrics(outcome.trained.metrics) },
+        runWallSeconds: outcome.runWallSeconds,
+        cellWallSeconds: outcome.cellWallSeconds,
         finishedAt: new Date().toISOString(),
       });
+      unfinished.delete(outcome.run.runId);
       onEvent({ event: 'run-finished', runId: outcome.run.runId });
     },
     signal,
   );
+}
+
+/**
+ * One failure record per unfinished run. The store may be what failed (full, read-only, unreachable): then
+ * the records cannot be written either, and the job-failed event and the exit status still carry the cause.
+ */
+async function recordJobFailure(
+  store: ObjectStore,
+  sweepId: string,
+  runIds: ReadonlySet<string>,
+  error: string,
+): Promise<void> {
+  const failedAt = new Date().toISOString();
+  for (const runId of runIds) {
+    try {
+      await writeFailure(store, { sweepId, runId, error, failedAt });
+    } catch {
+      return;
+    }
+  }
+}
+
+/** One line: the error's own message (a stack or a multi-line message would hide the cause in a summary). */
+export function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]?.trim() || (error instanceof Error ? error.name : 'unknown error');
 }

@@ -1,13 +1,14 @@
 import type { RunResult } from '../train/result.js';
-import type { RunSpec } from '../train/run-spec.js';
+import type { Fidelity, RunSpec } from '../train/run-spec.js';
 import { modeId } from '../train/run-spec.js';
 import { datasetFamilyId } from './groups.js';
 
-/** The unit of model selection: one (dataset, R, seed, mode), over all its learning rates. */
+/** The unit of model selection: one (dataset, R, seed, fidelity, mode), over all its learning rates. */
 export interface SelectionKey {
   family: string;
   R: number;
   seed: number;
+  fidelity: Fidelity;
   mode: string;
 }
 
@@ -15,17 +16,18 @@ export const selectionKeyOf = (run: RunSpec): SelectionKey => ({
   family: datasetFamilyId(run.dataset),
   R: run.dataset.R,
   seed: run.seed,
+  fidelity: run.fidelity,
   mode: modeId(run.mode),
 });
 
-export const selectionKeyString = (k: SelectionKey) => `${k.family}|${k.R}|${k.seed}|${k.mode}`;
+export const selectionKeyString = (k: SelectionKey) => `${k.family}|${k.R}|${k.seed}|${k.fidelity}|${k.mode}`;
 
 export type Selection =
   | { key: SelectionKey; selected: RunResult }
   | { key: SelectionKey; missingRunIds: string[] };
 
 /**
- * Model selection (protocol.md): per (dataset, R, seed, mode) the learning rate with the lowest clean
+ * Model selection (protocol.md): per (dataset, R, seed, fidelity, mode) the learning rate with the lowest clean
  * validation loss; ties go to the smaller learning rate and a NaN loss never wins. A key with any learning
  * rate not yet finished is not selected at all but reported with its missing runs, so a partial sweep never
  * picks from a partial grid.

@@ -1,5 +1,7 @@
 import { type BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { AdgapError, ValidationError } from '../errors.js';
+import { jobRunArguments } from '../jobs/job-command.js';
+import { canonicalS3Uri, sameS3Store } from '../store/s3.js';
 import {
   type BatchSubmission,
   describeSubmissions,
@@ -50,10 +52,10 @@ export class BatchRunner implements Runner {
 
   async runJobs(target: SweepTarget, jobIndexes: readonly number[]): Promise<RunnerOutcome> {
     const { store, sweepId } = target;
-    if (store.uri !== this.storeUri) {
+    if (!store.uri.startsWith('s3://') || !sameS3Store(store.uri, this.storeUri)) {
       throw new ValidationError(
         '--store',
-        `Batch jobs can reach only the stack's bucket: use --store ${this.storeUri} (not '${store.uri}')`,
+        `Batch jobs can reach only the stack's bucket: use --store ${canonicalS3Uri(this.storeUri)} (not '${store.uri}')`,
       );
     }
     // A second submission while the first is queued or running would train the same runs twice.
@@ -70,7 +72,6 @@ export class BatchRunner implements Runner {
     const submissions: BatchSubmission[] = [];
     for (const { firstJob, jobCount } of arrayRanges(jobIndexes)) {
       const jobName = `${sweepId}-jobs-${firstJob}-${firstJob + jobCount - 1}`;
-      const index = jobCount > 1 ? ['--job-offset', String(firstJob)] : ['--job', String(firstJob)];
       const { jobId } = await client.send(
         new SubmitJobCommand({
           jobName,
@@ -78,7 +79,11 @@ export class BatchRunner implements Runner {
           jobDefinition: this.queue.jobDefinition,
           ...(jobCount > 1 ? { arrayProperties: { size: jobCount } } : {}),
           containerOverrides: {
-            command: ['job', 'run', '--store', store.uri, '--sweep', sweepId, ...index],
+            command: jobRunArguments(
+              store.uri,
+              sweepId,
+              jobCount > 1 ? { jobOffset: firstJob } : { job: firstJob },
+            ),
           },
         }),
       );

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AdgapError } from '../errors.js';
 import type { JobEvent } from '../jobs/job.js';
+import { jobRunArguments } from '../jobs/job-command.js';
 import { runJobProcesses } from './job-process.js';
 import type { Runner, RunnerOutcome, SweepTarget } from './runner.js';
 
@@ -68,7 +69,7 @@ export class DockerRunner implements Runner {
         'docker',
         [
           ...this.runArguments(where.dockerArgs),
-          ...['job', 'run', '--store', where.storeUri, '--sweep', target.sweepId, '--job', String(index)],
+          ...jobRunArguments(where.storeUri, target.sweepId, { job: index }),
         ],
       ],
       onEvent,

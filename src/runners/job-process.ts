@@ -22,8 +22,8 @@ export async function runJobProcesses(
 
 /**
  * Runs one job as a child process (`node bin/adgap.js job run ...`, or `docker run ... job run ...`), passing
- * the JSON event lines it prints to `onEvent`. Resolves to a failure when it exits with any status but 0; the
- * error is the last line it wrote to stderr, which is where the CLI puts its one-line reason.
+ * the JSON event lines it prints to `onEvent`. Resolves to a failure when it exits with any status but 0, with
+ * the child's own cause (`childError`).
  */
 function runJobProcess(
   jobIndex: number,
@@ -35,11 +35,17 @@ function runJobProcess(
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let pending = '';
+    let jobError: string | undefined;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       pending += chunk;
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const line of lines) if (line.trim() !== '') onEvent(JSON.parse(line) as JobEvent);
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        const event = JSON.parse(line) as JobEvent;
+        if (event.event === 'job-failed') jobError = event.error;
+        onEvent(event);
+      }
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-4000);
@@ -47,10 +53,25 @@ function runJobProcess(
     child.on('error', (error) => resolve({ jobIndex, error: error.message }));
     child.on('close', (code, signal) => {
       if (code === 0) resolve(undefined);
-      else {
-        const reason = stderr.trim().split('\n').at(-1) ?? '';
-        resolve({ jobIndex, error: reason || `exited with ${signal ?? `code ${code}`}` });
-      }
+      else resolve({ jobIndex, error: jobError ?? childError(stderr, code, signal) });
     });
   });
+}
+
+/**
+ * The cause of a child's failure from its stderr: the CLI's one-line `adgap: ...` reason; else, after a crash
+ * that bypassed it, the `SomeError: message` line Node prints above the stack (its last line is only
+ * "Node.js v20.x"); else the last line; else the exit status.
+ */
+export function childError(stderr: string, code: number | null, signal: NodeJS.Signals | null): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const exit = signal ? `killed by ${signal}` : `exited with code ${code}`;
+  const reason =
+    lines.findLast((l) => l.startsWith('adgap: '))?.slice('adgap: '.length) ??
+    lines.find((l) => /^(\w*Error( \[\w+\])?|FATAL ERROR): /.test(l)) ??
+    lines.findLast((l) => !/^Node\.js v\d/.test(l) && !l.startsWith('at ') && l !== '^');
+  return reason ? `${reason} (${exit})` : exit;
 }

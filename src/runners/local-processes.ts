@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { JobEvent } from '../jobs/job.js';
+import { jobRunArguments } from '../jobs/job-command.js';
 import { runJobProcesses } from './job-process.js';
 import type { Runner, RunnerOutcome, SweepTarget } from './runner.js';
 
@@ -26,7 +27,7 @@ export class LocalProcessRunner implements Runner {
       this.concurrency,
       (index) => [
         process.execPath,
-        [CLI, 'job', 'run', '--store', target.store.uri, '--sweep', target.sweepId, '--job', String(index)],
+        [CLI, ...jobRunArguments(target.store.uri, target.sweepId, { job: index })],
       ],
       onEvent,
     );

@@ -19,7 +19,12 @@ const outputSchemas: Record<keyof StackOutputs, z.ZodType<string>> = {
   cpuJobQueueArn: arn('batch'),
   gpuJobDefinitionArn: arn('batch'),
   cpuJobDefinitionArn: arn('batch'),
-  apiUrl: z.url({ protocol: /^https$/, error: 'expected an https URL' }),
+  // A function URL is https; the local AWS (test/local-aws.ts) serves the same function on http://127.0.0.1.
+  apiUrl: z
+    .url({ protocol: /^https?$/, error: 'expected an https URL' })
+    .refine((url) => url.startsWith('https://') || /^http:\/\/127\.0\.0\.1[:/]/.test(url), {
+      error: 'expected an https URL',
+    }),
 };
 
 /**

@@ -7,7 +7,6 @@ import { Parser, type ReadEntry } from 'tar';
 import {
   CIFAR_ARCHIVE_MD5,
   CIFAR_ARCHIVE_NAME,
-  CIFAR_IMAGE_SHAPE,
   CIFAR_TEST_FILE,
   CIFAR_TRAIN_FILES,
   CIFAR_URL,
@@ -17,8 +16,9 @@ import {
 import { parseIdx } from '../datasets/idx.js';
 import type { ImageSet } from '../datasets/image-pools.js';
 import type { ImageSource, SourceFile } from '../datasets/prepare.js';
-import type { ImageGroup } from '../datasets/types.js';
+import { IMAGE_FEATURE_SHAPES, type ImageGroup } from '../datasets/types.js';
 import { AdgapError, NotFoundError } from '../errors.js';
+import { sha256Hex } from '../hash.js';
 
 export const FASHION_MNIST_DEFAULT_PATH = '/usr/share/datasets/fashion-mnist';
 
@@ -42,14 +42,19 @@ const WHERE_TO_GET: Record<ImageGroup, string> = {
     "and run 'adgap data prepare cifar10 --source PATH' with the archive or its extracted folder",
 };
 
+/** How each image group's published files are read, from `sourcePath` or from the group's default place. */
+const READERS: Record<ImageGroup, (sourcePath?: string) => Promise<ImageSource>> = {
+  mnist: (sourcePath) => readIdxSet('mnist', sourcePath ?? mnistDataFolder()),
+  fmnist: (sourcePath) => readIdxSet('fmnist', sourcePath ?? FASHION_MNIST_DEFAULT_PATH),
+  cifar10: async (sourcePath) =>
+    sourcePath === undefined
+      ? cifarFromArchive(await downloadCifar(), CIFAR_ARCHIVE_NAME)
+      : readCifar(sourcePath),
+};
+
 /** Reads the published files of an image group from `sourcePath`, or from its default place. */
 export async function readImageSource(group: ImageGroup, sourcePath?: string): Promise<ImageSource> {
-  if (group === 'cifar10')
-    return sourcePath === undefined
-      ? cifarFromArchive(await downloadCifar(), CIFAR_ARCHIVE_NAME)
-      : readCifar(sourcePath);
-  const folder = sourcePath ?? (group === 'mnist' ? mnistDataFolder() : FASHION_MNIST_DEFAULT_PATH);
-  return readIdxSet(group, folder);
+  return READERS[group](sourcePath);
 }
 
 function mnistDataFolder(): string {
@@ -60,17 +65,13 @@ function mnistDataFolder(): string {
   }
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 async function readIdxSet(group: ImageGroup, folder: string): Promise<ImageSource> {
   const files: SourceFile[] = [];
   const read = async (name: string) => {
     for (const candidate of [name, `${name}.gz`]) {
       const bytes = await readIfExists(join(folder, candidate));
       if (bytes === undefined) continue;
-      files.push({ name: candidate, sha256: sha256(bytes) });
+      files.push({ name: candidate, sha256: sha256Hex(bytes) });
       return parseIdx(candidate.endsWith('.gz') ? gunzip(bytes, candidate) : bytes, candidate);
     }
     throw new NotFoundError(`${group}: no ${name} or ${name}.gz in ${folder}; ${WHERE_TO_GET[group]}`);
@@ -130,7 +131,7 @@ async function readCifar(path: string): Promise<ImageSource> {
       throw new NotFoundError(`cifar10: no ${name} in ${folder}; ${WHERE_TO_GET.cifar10}`);
     batches.set(name, bytes);
   }
-  const files = [...batches].map(([name, bytes]) => ({ name, sha256: sha256(bytes) }));
+  const files = [...batches].map(([name, bytes]) => ({ name, sha256: sha256Hex(bytes) }));
   return { set: cifarSet(batches), files };
 }
 
@@ -140,13 +141,13 @@ async function cifarFromArchive(archive: Uint8Array, name: string): Promise<Imag
     if (!batches.has(file))
       throw new NotFoundError(`cifar10: ${name} has no ${file}; ${WHERE_TO_GET.cifar10}`);
   }
-  return { set: cifarSet(batches), files: [{ name, sha256: sha256(archive) }] };
+  return { set: cifarSet(batches), files: [{ name, sha256: sha256Hex(archive) }] };
 }
 
 function cifarSet(batches: Map<string, Uint8Array>): ImageSet {
   const parse = (file: string) => parseCifarBatch(batches.get(file) as Uint8Array, file);
   return {
-    featureShape: CIFAR_IMAGE_SHAPE,
+    featureShape: [...IMAGE_FEATURE_SHAPES.cifar10],
     train: concatBatches(CIFAR_TRAIN_FILES.map(parse)),
     test: parse(CIFAR_TEST_FILE),
   };

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdgapError, ValidationError } from '../errors.js';
+import { sha256Hex } from '../hash.js';
 import type { ObjectStore } from './object-store.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -41,10 +42,6 @@ export class ContentCache {
     await writeAtomically(path, bytes);
     return bytes;
   }
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 async function readIfPresent(path: string): Promise<Uint8Array | undefined> {

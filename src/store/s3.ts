@@ -70,6 +70,21 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
 }
 
 /**
+ * The one spelling of an S3 store: `s3://bucket` or `s3://bucket/prefix`, without a trailing slash, so that
+ * `s3://bucket/` and `s3://bucket` name the same store everywhere a URI is printed, recorded or compared.
+ */
+export function canonicalS3Uri(uri: string): string {
+  const { bucket, prefix } = parseS3Uri(uri);
+  return prefix === '' ? `s3://${bucket}` : `s3://${bucket}/${prefix.slice(0, -1)}`;
+}
+
+/** Whether two S3 URIs name the same bucket and prefix (compared parsed, never as strings). */
+export function sameS3Store(a: string, b: string): boolean {
+  const [x, y] = [parseS3Uri(a), parseS3Uri(b)];
+  return x.bucket === y.bucket && x.prefix === y.prefix;
+}
+
+/**
  * Client settings for an S3-compatible server at `s3Endpoint`; AWS S3 itself needs none beyond the standard
  * AWS chain. Retries are the SDK's standard strategy (3 attempts, AWS_MAX_ATTEMPTS and AWS_RETRY_MODE apply).
  */
@@ -106,7 +121,7 @@ export class S3Store implements ObjectStore {
     private readonly client: S3Client,
   ) {
     ({ bucket: this.bucket, prefix: this.prefix } = parseS3Uri(uri));
-    this.uri = `s3://${this.bucket}/${this.prefix.replace(/\/$/, '')}`;
+    this.uri = canonicalS3Uri(uri);
   }
 
   async get(key: string): Promise<Uint8Array> {

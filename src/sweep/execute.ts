@@ -1,4 +1,5 @@
 import { prepareDatasets, type ReadImageSource } from '../datasets/prepare.js';
+import type { DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/job.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
@@ -25,6 +26,8 @@ export interface SweepProgress {
  * The first attempt fixes the plan: `chunkSize` (default: the runner's) applies to a sweep not yet stored.
  * Job indexes must mean the same runs for as long as any job may still be running, so an explicit chunk
  * size that differs from the stored plan's is refused rather than silently ignored or applied.
+ * `groups`, when given, limits what is prepared and trained now to those dataset groups; the sweep and its plan
+ * stay whole, so a later call (on a machine that can train the rest) resumes it.
  */
 export async function executeSweep(
   store: ObjectStore,
@@ -33,9 +36,15 @@ export async function executeSweep(
   progress: SweepProgress,
   readImageSource: ReadImageSource,
   chunkSize?: number,
+  groups?: ReadonlySet<DatasetGroup>,
 ): Promise<{ sweepId: string; outcome: RunnerOutcome }> {
   const sweepId = idOf(sweep);
-  await prepareDatasets(store, datasetRefs(sweep), readImageSource);
+  const here = (group: DatasetGroup) => groups === undefined || groups.has(group);
+  await prepareDatasets(
+    store,
+    datasetRefs(sweep).filter((ref) => here(ref.group)),
+    readImageSource,
+  );
   const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep, readImageSource));
   assertEngineTrains(sweep.engine, runs);
   const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
@@ -60,10 +69,10 @@ export async function executeSweep(
   }
   const finished = await finishedRunIds(store, sweepId);
   const pendingJobs = stored.jobs
-    .filter((job) => job.runs.some((r) => !finished.has(r.runId)))
+    .filter((job) => job.runs.some((r) => here(r.dataset.group) && !finished.has(r.runId)))
     .map((j) => j.index);
-  const total = planRuns(stored).length;
-  progress.start(total, planRuns(stored).filter((r) => finished.has(r.runId)).length);
+  const runsHere = planRuns(stored).filter((r) => here(r.dataset.group));
+  progress.start(runsHere.length, runsHere.filter((r) => finished.has(r.runId)).length);
   const outcome = await runner.runJobs({ store, sweepId }, pendingJobs, (e) => progress.event(e));
   return { sweepId, outcome };
 }

@@ -9,8 +9,14 @@ import {
 } from '../datasets/types.js';
 import { AdgapError, ValidationError } from '../errors.js';
 import { DATASET_DEFAULTS, pgdMethod } from '../train/protocol.js';
-import { modeId, type RunSpec, type TrainingMode } from '../train/run-spec.js';
-import type { DatasetEntry, SweepFile } from './schema.js';
+import {
+  fidelitySuffix,
+  impliedObjective,
+  modeId,
+  type RunSpec,
+  type TrainingMode,
+} from '../train/run-spec.js';
+import { type DatasetEntry, type SweepFile, sweepFidelities } from './schema.js';
 
 /** The datasets of one sweep entry, one per R, with every default made explicit (so dataset ids are stable). */
 export function entryRefs(entry: DatasetEntry, ratios: readonly number[]): DatasetRef[] {
@@ -40,7 +46,15 @@ export const AUTO_EPS_FACTORS = [1, 0.75, 0.5] as const;
 export type AutoRadii = Record<string, EpsMax>;
 
 export function usesAutoRadii(sweep: SweepFile): boolean {
-  return sweep.modes.some((m) => m !== 'standard' && m.eps === 'auto');
+  const modes = [...sweep.modes, ...sweep.datasets.flatMap(entryModes)];
+  return modes.some((m) => m !== 'standard' && m.eps === 'auto');
+}
+
+type SweepMode = SweepFile['modes'][number];
+
+/** The modes a dataset entry adds to the sweep's. */
+function entryModes(entry: DatasetEntry): SweepMode[] {
+  return typeof entry === 'string' ? [] : (entry.modes ?? []);
 }
 
 /** A training mode with the learning rates it is trained at. */
@@ -50,12 +64,17 @@ export interface ModeGrid {
 }
 
 /**
- * The training modes of a sweep for one dataset, each with its learning-rate grid: an adversarial mode without
- * `attack` uses the group's default (protocol.md: PGD for cifar10), PGD without steps the protocol's.
- * `epsMax` is the dataset's, needed only for `eps: auto`.
+ * The training modes of a sweep for one dataset (the sweep's, then the dataset entry's own), each with its
+ * learning-rate grid: an adversarial mode without `attack` uses the group's default (protocol.md: PGD for
+ * cifar10), PGD without steps the protocol's. `epsMax` is the dataset's, needed only for `eps: auto`.
  */
-export function trainingModes(sweep: SweepFile, group: DatasetGroup, epsMax?: EpsMax): ModeGrid[] {
-  return sweep.modes.flatMap((m): ModeGrid[] => {
+export function trainingModes(
+  sweep: SweepFile,
+  entry: DatasetEntry,
+  group: DatasetGroup,
+  epsMax?: EpsMax,
+): ModeGrid[] {
+  return [...sweep.modes, ...entryModes(entry)].flatMap((m): ModeGrid[] => {
     if (m === 'standard') return [{ mode: { kind: 'standard' }, learningRates: sweep.learningRates }];
     const attack = m.attack ?? DATASET_DEFAULTS[group].attack;
     const adversarial = (eps: number, auto?: { epsMax: number; factor: number }): ModeGrid => ({
@@ -79,39 +98,45 @@ export function trainingModes(sweep: SweepFile, group: DatasetGroup, epsMax?: Ep
 }
 
 /**
- * The full grid: datasets x R x modes x seeds x learning rates, in that nesting order. Model and optimiser
- * are the sweep's or, when it names none, each dataset's (protocol.md).
+ * The full grid: datasets x R x fidelities x modes x seeds x learning rates, in that nesting order. Model and
+ * optimiser are the sweep's or, when it names none, each dataset's (protocol.md); the objective is the sweep's
+ * or, when it names none, the one the run's fidelity implies.
  */
 export function expandRuns(sweep: SweepFile, autoRadii: AutoRadii = {}): RunSpec[] {
   const runs: RunSpec[] = [];
-  for (const dataset of datasetRefs(sweep)) {
+  const entries = sweep.datasets.flatMap((entry) => entryRefs(entry, sweep.R).map((ref) => ({ entry, ref })));
+  for (const { entry, ref: dataset } of entries) {
     const id = datasetId(dataset);
     const defaults = DATASET_DEFAULTS[dataset.group];
-    const modeIds = new Set<string>();
-    for (const { mode, learningRates } of trainingModes(sweep, dataset.group, autoRadii[id])) {
-      const mid = modeId(mode);
-      if (modeIds.has(mid)) {
-        throw new ValidationError(
-          'modes',
-          `two modes give the same runs (${mid}); give them different radii, attacks or step counts`,
-        );
-      }
-      modeIds.add(mid);
-      for (const seed of sweep.seeds) {
-        for (const learningRate of learningRates) {
-          runs.push({
-            runId: `${id}-${mid}-s${seed}-lr${learningRate}`,
-            dataset,
-            model: sweep.model ?? defaults.model,
-            optimizer: sweep.optimizer ?? defaults.optimizer,
-            objective: sweep.objective,
-            learningRate,
-            seed,
-            maxEpochs: sweep.epochs,
-            patience: sweep.patience,
-            batchSize: sweep.batchSize,
-            mode,
-          });
+    const modes = trainingModes(sweep, entry, dataset.group, autoRadii[id]);
+    for (const fidelity of sweepFidelities(sweep)) {
+      const modeIds = new Set<string>();
+      for (const { mode, learningRates } of modes) {
+        const mid = modeId(mode);
+        if (modeIds.has(mid)) {
+          throw new ValidationError(
+            'modes',
+            `two modes give the same runs (${mid}); give them different radii, attacks or step counts`,
+          );
+        }
+        modeIds.add(mid);
+        for (const seed of sweep.seeds) {
+          for (const learningRate of learningRates) {
+            runs.push({
+              runId: `${id}-${mid}${fidelitySuffix(fidelity)}-s${seed}-lr${learningRate}`,
+              dataset,
+              model: sweep.model ?? defaults.model,
+              optimizer: sweep.optimizer ?? defaults.optimizer,
+              objective: sweep.objective ?? impliedObjective(fidelity),
+              fidelity,
+              learningRate,
+              seed,
+              maxEpochs: sweep.epochs,
+              patience: sweep.patience,
+              batchSize: sweep.batchSize,
+              mode,
+            });
+          }
         }
       }
     }

@@ -1,4 +1,4 @@
-import type { RunSpec, TrainingMode } from '../train/run-spec.js';
+import { gradientPassesPerSample, type RunSpec } from '../train/run-spec.js';
 import { planJobs } from './plan.js';
 
 /** What a sweep will cost before it runs: `adgap sweep plan`. */
@@ -8,16 +8,11 @@ export interface PlanSummary {
   /** Runs x max epochs: the upper bound, reached only by runs that never stop early. */
   maxModelEpochs: number;
   /**
-   * The same, weighted by the gradient passes an epoch takes per sample: 1 standard, 2 one-step (the attack's
-   * gradient and the update's), steps + 1 for PGD. A fairer comparison of CIFAR's PGD runs with the rest.
+   * The same, weighted by the gradient passes an epoch takes per sample (gradientPassesPerSample). A fairer
+   * comparison of CIFAR's PGD runs with the rest.
    */
   maxGradientPassEpochs: number;
   firstRuns: RunSpec[];
-}
-
-export function gradientPassesPerSample(mode: TrainingMode): number {
-  if (mode.kind === 'standard') return 1;
-  return mode.method.name === 'pgd' ? mode.method.steps + 1 : 2;
 }
 
 export function summarisePlan(sweepId: string, runs: readonly RunSpec[], firstRunCount = 5): PlanSummary {

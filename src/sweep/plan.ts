@@ -1,7 +1,7 @@
 import { datasetId } from '../datasets/dataset-id.js';
 import { modeId, type RunSpec } from '../train/run-spec.js';
 
-/** A unit of work for one process or container: runs that share a dataset (and, within it, a mode). */
+/** A unit of work for one process or container: runs that share a dataset (and, within it, a mode and fidelity). */
 export interface Job {
   index: number;
   datasetId: string;
@@ -16,14 +16,14 @@ export interface Plan {
 }
 
 /**
- * Groups runs into jobs: one per cell (dataset, R, mode) so a job loads its dataset once and an engine can
+ * Groups runs into jobs: one per cell (dataset, R, fidelity, mode) so a job loads its dataset once and an engine can
  * train the cell's seeds x learning rates together; cells larger than `chunkSize` are cut into chunks.
  */
 export function planJobs(sweepId: string, runs: readonly RunSpec[], chunkSize?: number): Plan {
   const size = chunkSize ?? Number.POSITIVE_INFINITY;
   const cells = new Map<string, RunSpec[]>();
   for (const run of runs) {
-    const cell = `${datasetId(run.dataset)}|${modeId(run.mode)}`;
+    const cell = `${datasetId(run.dataset)}|${run.fidelity}|${modeId(run.mode)}`;
     const members = cells.get(cell) ?? [];
     members.push(run);
     cells.set(cell, members);

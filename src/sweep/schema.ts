@@ -7,8 +7,9 @@ import {
   SYNTHETIC_GROUPS,
 } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { vgg11Takes } from '../train/protocol.js';
 import { ENGINE_NAMES } from '../train/result.js';
-import { MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES } from '../train/run-spec.js';
+import { FIDELITIES, type Fidelity, MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES } from '../train/run-spec.js';
 
 /** A strict object whose unknown-key error lists the allowed keys. */
 function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
@@ -24,38 +25,6 @@ function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
 const positiveInt = z.number().int().positive();
 const nonEmpty = <T extends z.ZodType>(item: T, what: string) =>
   z.array(item).min(1, { error: `the grid needs at least one ${what}` });
-
-const datasetObject = strictObject({
-  group: z.enum(DATASET_GROUPS),
-  dataSeed: z.number().int().nonnegative().default(0),
-  sizes: strictObject({
-    train: positiveInt.default(DEFAULT_SPLIT_SIZES.train),
-    validation: positiveInt.default(DEFAULT_SPLIT_SIZES.validation),
-    test: positiveInt.default(DEFAULT_SPLIT_SIZES.test),
-  }).optional(),
-  synthetic: strictObject({
-    dim: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.dim),
-    meanNonZero: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.meanNonZero),
-    meanValue: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.meanValue),
-    noiseScale: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.noiseScale),
-  }).optional(),
-}).check((ctx) => {
-  if (ctx.value.synthetic && !isSyntheticGroup(ctx.value.group)) {
-    ctx.issues.push({
-      code: 'custom',
-      path: ['synthetic'],
-      input: ctx.value.synthetic,
-      message: `only for the synthetic groups (${SYNTHETIC_GROUPS.join(', ')}), not ${ctx.value.group}`,
-    });
-  }
-});
-
-/** A group name alone means that group with every default. */
-export const datasetEntrySchema = z.union([z.enum(DATASET_GROUPS), datasetObject], {
-  error: `expected a dataset group (one of ${DATASET_GROUPS.join(', ')}) or an object with 'group'`,
-});
-
-export type DatasetEntry = z.output<typeof datasetEntrySchema>;
 
 const learningRates = nonEmpty(
   z.number().positive({ error: 'a learning rate must be > 0' }),
@@ -96,6 +65,43 @@ const mode = z.union([z.literal('standard'), adversarialMode], {
   error: "expected 'standard' or { norm: linf | l2, eps: [radii] | auto }",
 });
 
+const datasetObject = strictObject({
+  group: z.enum(DATASET_GROUPS),
+  dataSeed: z.number().int().nonnegative().default(0),
+  sizes: strictObject({
+    train: positiveInt.default(DEFAULT_SPLIT_SIZES.train),
+    validation: positiveInt.default(DEFAULT_SPLIT_SIZES.validation),
+    test: positiveInt.default(DEFAULT_SPLIT_SIZES.test),
+  }).optional(),
+  synthetic: strictObject({
+    dim: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.dim),
+    meanNonZero: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.meanNonZero),
+    meanValue: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.meanValue),
+    noiseScale: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.noiseScale),
+  }).optional(),
+  /**
+   * Modes trained on this dataset only, in addition to the sweep's `modes`: radii are per dataset, so one sweep
+   * can hold the paper's six groups (`adgap sweep init --preset paper --dataset all`).
+   */
+  modes: nonEmpty(mode, 'training mode').optional(),
+}).check((ctx) => {
+  if (ctx.value.synthetic && !isSyntheticGroup(ctx.value.group)) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['synthetic'],
+      input: ctx.value.synthetic,
+      message: `only for the synthetic groups (${SYNTHETIC_GROUPS.join(', ')}), not ${ctx.value.group}`,
+    });
+  }
+});
+
+/** A group name alone means that group with every default. */
+export const datasetEntrySchema = z.union([z.enum(DATASET_GROUPS), datasetObject], {
+  error: `expected a dataset group (one of ${DATASET_GROUPS.join(', ')}) or an object with 'group'`,
+});
+
+export type DatasetEntry = z.output<typeof datasetEntrySchema>;
+
 export const sweepFileSchema = strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, {
     error: 'lower-case letters, digits and dashes, at most 48 characters',
@@ -107,7 +113,17 @@ export const sweepFileSchema = strictObject({
   /** Default: each dataset's model and optimiser (protocol.md, src/train/protocol.ts). */
   model: z.enum(MODEL_NAMES).optional(),
   optimizer: z.enum(OPTIMIZER_NAMES).optional(),
-  objective: z.enum(OBJECTIVES).default('clean'),
+  /** Without it: `reference` for reference-fidelity runs, `clean` for the others (impliedObjective). */
+  objective: z.enum(OBJECTIVES).optional(),
+  /**
+   * `adgap` (default) or `reference` (run-spec.ts); a list trains the grid once per fidelity, so the two can be
+   * compared in one report (each row names its fidelity).
+   */
+  fidelity: z
+    .union([z.enum(FIDELITIES), nonEmpty(z.enum(FIDELITIES), 'fidelity')], {
+      error: `expected ${FIDELITIES.join(' or ')}, or a list of them`,
+    })
+    .optional(),
   epochs: positiveInt.max(10_000).default(500),
   patience: positiveInt.default(50),
   batchSize: positiveInt.default(64),
@@ -118,24 +134,46 @@ export const sweepFileSchema = strictObject({
    */
   engine: z.enum(ENGINE_NAMES, { error: `allowed: ${ENGINE_NAMES.join(', ')}` }).optional(),
 }).check((ctx) => {
+  const { fidelity } = ctx.value;
+  if (Array.isArray(fidelity) && new Set(fidelity).size < fidelity.length) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['fidelity'],
+      input: fidelity,
+      message: 'names a fidelity twice',
+    });
+  }
   const groups = ctx.value.datasets.map((entry) => (typeof entry === 'string' ? entry : entry.group));
-  const notImages = groups.filter((group) => group !== 'cifar10');
+  const notImages = groups.filter((group) => !vgg11Takes(group));
   if (ctx.value.model === 'vgg11' && notImages.length > 0) {
     ctx.issues.push({
       code: 'custom',
       path: ['model'],
       input: ctx.value.model,
-      message: `vgg11 takes 3x32x32 images, which only cifar10 has (not ${notImages.join(', ')})`,
+      message: `vgg11 takes 3x32x32 images, which only ${DATASET_GROUPS.filter(vgg11Takes).join(', ')} has (not ${notImages.join(', ')})`,
     });
   }
 });
 
 export type SweepFile = z.output<typeof sweepFileSchema>;
 
+/** The fidelities a sweep trains, each once, in the file's order; `adgap` when it names none. */
+export function sweepFidelities(sweep: SweepFile): Fidelity[] {
+  const named = sweep.fidelity ?? 'adgap';
+  return typeof named === 'string' ? [named] : named;
+}
+
 /** Validates a parsed sweep file; the error names the first offending field, its value and what is allowed. */
 export function parseSweepFile(input: unknown): SweepFile {
   const parsed = sweepFileSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // A file that names neither objective nor fidelity parses as it did before fidelity existed (objective
+    // clean), so its sweep id, a hash of this output, and so its stored results stay the same.
+    const { data } = parsed;
+    return data.objective === undefined && data.fidelity === undefined
+      ? { ...data, objective: 'clean' }
+      : data;
+  }
   const first = parsed.error.issues[0];
   if (!first) throw new ValidationError('sweep', 'invalid sweep file');
   const issue = innermost(first);

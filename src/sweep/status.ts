@@ -3,7 +3,11 @@ import { runIdOfKey, SWEEPS_PREFIX } from '../store/layout.js';
 import { listAll, type ObjectStore } from '../store/object-store.js';
 import { failedRunIds, finishedRunIds, readSweep, type StoredSweep } from './stored.js';
 
-/** How far a sweep has come: runs planned, with a result, and failed without a result. */
+/**
+ * How far a sweep has come, from the store alone, whichever runner is working on it: runs planned, with a
+ * result, and failed without a result (a failure followed by a result counts as done). The rest are pending:
+ * queued, running, or never started.
+ */
 export interface RunCounts {
   total: number;
   done: number;

@@ -18,6 +18,7 @@ import {
   putJson,
 } from '../store/object-store.js';
 import type { RunResult } from '../train/result.js';
+import type { RunSpec } from '../train/run-spec.js';
 import type { Plan } from './plan.js';
 import type { SweepFile } from './schema.js';
 
@@ -55,7 +56,14 @@ export async function readSweep(store: ObjectStore, sweepId: string): Promise<St
 }
 
 export async function readPlan(store: ObjectStore, sweepId: string): Promise<Plan> {
-  return notFoundAsSweep(sweepId, store, () => getJson<Plan>(store, planKey(sweepId)));
+  const plan = await notFoundAsSweep(sweepId, store, () => getJson<Plan>(store, planKey(sweepId)));
+  for (const job of plan.jobs) job.runs = job.runs.map(withFidelity);
+  return plan;
+}
+
+/** Plans and results stored before `fidelity` existed (result schemaVersion 2) trained with adgap's. */
+function withFidelity(run: RunSpec): RunSpec {
+  return run.fidelity === undefined ? { ...run, fidelity: 'adgap' } : run;
 }
 
 async function notFoundAsSweep<T>(sweepId: string, store: ObjectStore, read: () => Promise<T>): Promise<T> {
@@ -113,28 +121,9 @@ export async function readResultsOf(
     [...runIds].map((id) => resultKey(sweepId, id)),
   );
   const decoder = new TextDecoder();
-  const results = bodies.map((body) => JSON.parse(decoder.decode(body)) as RunResult);
+  const results = bodies.map((body) => {
+    const result = JSON.parse(decoder.decode(body)) as RunResult;
+    return { ...result, run: withFidelity(result.run) };
+  });
   return new Map(results.map((r) => [r.run.runId, r]));
-}
-
-export interface RunCounts {
-  planned: number;
-  finished: number;
-  /** Runs whose last attempt failed and that have no result. */
-  failed: number;
-  /** Neither finished nor failed: queued, running, or never started. */
-  pending: number;
-}
-
-/** How far a sweep has got, from the store alone, whichever runner is working on it. */
-export async function runCounts(store: ObjectStore, sweepId: string): Promise<RunCounts> {
-  const [plan, finished, failures] = await Promise.all([
-    readPlan(store, sweepId),
-    finishedRunIds(store, sweepId),
-    failedRunIds(store, sweepId),
-  ]);
-  const runIds = plan.jobs.flatMap((j) => j.runs.map((r) => r.runId));
-  const done = runIds.filter((id) => finished.has(id)).length;
-  const failed = runIds.filter((id) => !finished.has(id) && failures.has(id)).length;
-  return { planned: runIds.length, finished: done, failed, pending: runIds.length - done - failed };
 }

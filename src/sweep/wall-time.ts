@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { isSyntheticGroup } from '../datasets/types.js';
+import { featureCount, featureShapeOf } from '../datasets/types.js';
 import { ENGINE_NAMES, type EngineName } from '../train/result.js';
-import { MODEL_NAMES, type RunSpec } from '../train/run-spec.js';
+import { gradientPassesPerSample, MODEL_NAMES, type RunSpec } from '../train/run-spec.js';
 
 /**
  * One measured training rate, as `npm run bench` records it in bench/rates.json: wall milliseconds per
@@ -15,7 +15,7 @@ export const measuredRateSchema = z.object({
   features: z.number().int().positive(),
   trainSamples: z.number().int().positive(),
   attack: z.enum(['standard', 'one-step', 'pgd']),
-  /** Gradient passes a training sample takes per step: 1 standard, 2 one-step, steps + 1 for PGD. */
+  /** Gradient passes a training sample takes per step (gradientPassesPerSample of the case's mode). */
   gradientPasses: z.number().int().positive(),
   msPerModelEpoch: z.number().positive(),
   /** Balanced test samples of the measured case: a run's final evaluation attacks every one of them. */
@@ -39,20 +39,8 @@ export interface WallTimeEstimate {
   ratesUsed: MeasuredRate[];
 }
 
-/** Features a run's model sees (protocol.md): the synthetic dimension, 784 for MNIST-like, 3072 for CIFAR. */
-function featuresOf(run: RunSpec): number {
-  const { group, synthetic } = run.dataset;
-  if (isSyntheticGroup(group)) return synthetic?.dim ?? 100;
-  return group === 'cifar10' ? 3072 : 784;
-}
-
 function attackOf(run: RunSpec): MeasuredRate['attack'] {
   return run.mode.kind === 'standard' ? 'standard' : run.mode.method.name;
-}
-
-function gradientPassesOf(run: RunSpec): number {
-  if (run.mode.kind === 'standard') return 1;
-  return run.mode.method.name === 'pgd' ? run.mode.method.steps + 1 : 2;
 }
 
 /**
@@ -72,7 +60,7 @@ export function estimateWallTime(
   const used = new Set<MeasuredRate>();
   for (const run of runs) {
     const engine = engineOf(run);
-    const features = featuresOf(run);
+    const features = featureCount(featureShapeOf(run.dataset));
     // Of the matching rates, the one measured at the nearest feature count (fixed costs do not scale).
     const rate = rates
       .filter((r) => r.engine === engine && r.model === run.model && r.attack === attackOf(run))
@@ -86,7 +74,7 @@ export function estimateWallTime(
     used.add(rate);
     const trainSamples = run.dataset.sizes.train + Math.floor(run.dataset.sizes.train / run.dataset.R);
     const work =
-      (trainSamples * features * gradientPassesOf(run)) /
+      (trainSamples * features * gradientPassesPerSample(run.mode)) /
       (rate.trainSamples * rate.features * rate.gradientPasses);
     const evaluationWork = (2 * run.dataset.sizes.test * features) / (rate.evaluationSamples * rate.features);
     maxSeconds +=

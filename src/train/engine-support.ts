@@ -18,10 +18,12 @@ export function linearCpuUnsupported(run: RunSpec): string | undefined {
 
 /**
  * Why mlp-cpu cannot train `run` exactly, or undefined when it can: every optimiser, attack and objective of
- * the MLP is implemented (engines/mlp-cpu/mlp-model.ts), other models are not.
+ * the MLP is implemented (engines/mlp-cpu/mlp-model.ts); other models and reference fidelity's quirks are not.
  */
 export function mlpCpuUnsupported(run: RunSpec): string | undefined {
   if (run.model !== 'mlp') return `mlp-cpu trains the mlp model only (run ${run.runId} uses '${run.model}')`;
+  if (run.fidelity !== 'adgap')
+    return `mlp-cpu trains adgap fidelity only (run ${run.runId} asks for '${run.fidelity}'; tfjs implements it)`;
   return undefined;
 }
 
@@ -56,4 +58,17 @@ export function cpuEngineFor(runs: readonly RunSpec[]): EngineName {
   if (runs.every((r) => linearCpuUnsupported(r) === undefined)) return 'linear-cpu';
   if (runs.every((r) => mlpCpuUnsupported(r) === undefined)) return 'mlp-cpu';
   return 'tfjs';
+}
+
+/**
+ * Whether tfjs-node-gpu (the `tensorflow` backend) loads here; loading it registers the backend. Here, without
+ * tfjs, so choosing an engine or planning where a sweep can train (`adgap paper`) loads no engine.
+ */
+export function gpuBackendLoads(): Promise<boolean> {
+  // A computed specifier keeps bundlers and the type checker from requiring the optional package.
+  const gpuPackage = '@tensorflow/tfjs-node-gpu';
+  return import(gpuPackage).then(
+    () => true,
+    () => false,
+  );
 }

@@ -9,8 +9,18 @@ export interface TrainedRun {
   metrics: RunMetrics;
 }
 
+/**
+ * A run's wall time: its own (`runWallSeconds`: alone, its training; trained together with others, its equal
+ * share of every epoch it trained in plus its own evaluation, run-timing.ts) and its group's since the group
+ * started (`cellWallSeconds`; the same as the run's when it trained alone).
+ */
+export interface RunWallTime {
+  runWallSeconds: number;
+  cellWallSeconds: number;
+}
+
 export type RunOutcome =
-  | { run: RunSpec; trained: TrainedRun; wallSeconds: number }
+  | ({ run: RunSpec; trained: TrainedRun } & RunWallTime)
   | { run: RunSpec; error: Error };
 
 /**

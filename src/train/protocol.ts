@@ -1,4 +1,4 @@
-import type { DatasetGroup } from '../datasets/types.js';
+import { type DatasetGroup, featureShapeOf } from '../datasets/types.js';
 import type { AttackMethod, AttackSpec, ModelName, Norm, OptimizerName } from './run-spec.js';
 
 /**
@@ -38,6 +38,15 @@ export function evaluationPgd(norm: Norm, eps: number): AttackSpec {
   return { norm, eps, method: pgdMethod(norm, eps, undefined, EVALUATION_PGD_STEP_DIVISOR) };
 }
 
+/** VGG11 (the paper's appendix model) convolves 3x32x32 images. */
+export const VGG11_INPUT_SHAPE = [3, 32, 32] as const;
+
+/** Whether a group's samples are images VGG11 takes: of adgap's groups, CIFAR-10's. */
+export function vgg11Takes(group: DatasetGroup): boolean {
+  const shape = featureShapeOf({ group });
+  return shape.length === VGG11_INPUT_SHAPE.length && VGG11_INPUT_SHAPE.every((n, i) => shape[i] === n);
+}
+
 /** Per-dataset defaults of the reference (protocol.md: models and optimisers; CIFAR trains against PGD). */
 export interface DatasetDefaults {
   model: ModelName;
@@ -53,6 +62,12 @@ export const DATASET_DEFAULTS: Record<DatasetGroup, DatasetDefaults> = {
   fmnist: { model: 'linear', optimizer: 'sgd', attack: 'one-step' },
   cifar10: { model: 'mlp', optimizer: 'sgd-momentum', attack: 'pgd' },
 };
+
+/**
+ * advertorch's normalize_by_pnorm(small_constant=1e-6): l2 attacks of reference fidelity divide the gradient by
+ * max(||g||_2, this), so gradients shorter than it give steps shorter than eps (docs/protocol-notes.md).
+ */
+export const ADVERTORCH_SMALL_NORM = 1e-6;
 
 /** torch.optim.Adam's defaults (optimizers.ts implements it; tfjs's own Adam defaults to epsilon 1e-7). */
 export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;

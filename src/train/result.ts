@@ -22,6 +22,35 @@ export interface RunMetrics {
    * training attack and under evaluation PGD at the same norm and radius (evaluationPgd, protocol.ts).
    */
   robust?: { trainingAttack: RobustEvaluation; pgd: RobustEvaluation };
+  /** The metrics the fairness-in-robustness literature compares, derived from the counts (classMetrics). */
+  perClass?: ClassMetrics;
+}
+
+/**
+ * Per-class figures of the balanced test set, index 0 = majority, 1 = minority, as FRL (Xu et al. 2021), CFA,
+ * WAT and DAFA report them: clean accuracy, robust accuracy under evaluation PGD, boundary error = clean minus
+ * robust accuracy, and the worst class's clean and robust accuracy. Standard runs have no robust figures.
+ */
+export interface ClassMetrics {
+  cleanAccuracy: [number, number];
+  worstClassCleanAccuracy: number;
+  robustAccuracy?: [number, number];
+  worstClassRobustAccuracy?: number;
+  boundaryError?: [number, number];
+}
+
+/** ClassMetrics from a run's per-class counts. */
+export function classMetrics(metrics: RunMetrics): ClassMetrics {
+  const perClass = (m: SplitMetrics): [number, number] => [classAccuracy(m, 0), classAccuracy(m, 1)];
+  const clean = perClass(metrics.testBalanced);
+  const out: ClassMetrics = { cleanAccuracy: clean, worstClassCleanAccuracy: Math.min(...clean) };
+  if (metrics.robust) {
+    const robust = perClass(metrics.robust.pgd.testBalanced);
+    out.robustAccuracy = robust;
+    out.worstClassRobustAccuracy = Math.min(...robust);
+    out.boundaryError = [clean[0] - robust[0], clean[1] - robust[1]];
+  }
+  return out;
 }
 
 export const ENGINE_NAMES = ['tfjs', 'linear-cpu', 'mlp-cpu'] as const;
@@ -29,15 +58,17 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** The result document of one finished run (schemas/run-result.schema.json). */
 export interface RunResult {
-  /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. */
-  schemaVersion: 2;
+  /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. 3: `fidelity`. */
+  schemaVersion: 3;
   sweepId: string;
   run: RunSpec;
   engine: EngineName;
   backend: string;
   epochsRun: number;
   bestEpoch: number;
-  wallSeconds: number;
+  /** The run's own wall time and its group's (RunWallTime in engine.ts). */
+  runWallSeconds: number;
+  cellWallSeconds: number;
   metrics: RunMetrics;
   finishedAt: string;
 }

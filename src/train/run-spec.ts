@@ -38,6 +38,20 @@ export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 export const OBJECTIVES = ['clean', 'reference'] as const;
 export type Objective = (typeof OBJECTIVES)[number];
 
+/**
+ * How closely a run follows the reference code where adgap computes something more exactly. `adgap` (default):
+ * per-sample mean validation loss, FGM steps of exactly eps, the exact sign for FGSM. `reference`: the
+ * reference's three quirks (docs/protocol-notes.md, "Fidelity"): validation loss as the mean of per-batch mean
+ * losses, advertorch's small-norm rule in l2 attacks, the sign of the float32 autograd gradient in linf ones.
+ */
+export const FIDELITIES = ['adgap', 'reference'] as const;
+export type Fidelity = (typeof FIDELITIES)[number];
+
+/** A sweep without `objective` trains reference-fidelity runs with the reference objective, others clean. */
+export function impliedObjective(fidelity: Fidelity): Objective {
+  return fidelity === 'reference' ? 'reference' : 'clean';
+}
+
 /** Everything that defines one training run; a result records it whole. */
 export interface RunSpec {
   /** Unique within a sweep and safe as a store key segment. */
@@ -46,6 +60,7 @@ export interface RunSpec {
   model: ModelName;
   optimizer: OptimizerName;
   objective: Objective;
+  fidelity: Fidelity;
   learningRate: number;
   seed: number;
   maxEpochs: number;
@@ -57,6 +72,23 @@ export interface RunSpec {
 /** The attack an adversarial mode trains against; undefined for standard training. */
 export function trainingAttack(mode: TrainingMode): AttackSpec | undefined {
   return mode.kind === 'standard' ? undefined : { norm: mode.norm, eps: mode.eps, method: mode.method };
+}
+
+/**
+ * Gradient passes a training sample takes per step: 1 standard, 2 one-step (the attack's gradient and the
+ * update's), steps + 1 for PGD. What a mode's epoch costs relative to a standard one, for plans and wall time.
+ */
+export function gradientPassesPerSample(mode: TrainingMode): number {
+  if (mode.kind === 'standard') return 1;
+  return mode.method.name === 'pgd' ? mode.method.steps + 1 : 2;
+}
+
+/**
+ * The part of a run id that tells fidelities apart: empty for adgap's (so sweeps stored before fidelity existed
+ * keep their ids), `-reference` otherwise.
+ */
+export function fidelitySuffix(fidelity: Fidelity): string {
+  return fidelity === 'adgap' ? '' : `-${fidelity}`;
 }
 
 /**

@@ -48,3 +48,22 @@ it('gives the same CSV as `adgap report --format csv`', async () => {
   );
   expect((await response.text()).trimEnd()).toBe((await cli('csv')).trimEnd());
 });
+
+it('gives the same table as `adgap report`, via ?format=table or Accept: text/plain', async () => {
+  const app = createApp(new LocalFolderStore(folder));
+  const expected = await cli('table');
+  for (const response of [
+    await app.request(`/sweeps/${sweepId}/report?format=table`),
+    await app.request(`/sweeps/${sweepId}/report`, { headers: { Accept: 'text/plain' } }),
+  ]) {
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await response.text()).toBe(expected);
+  }
+});
+
+it('gives the same HTML page as `adgap report --format html`', async () => {
+  const response = await createApp(new LocalFolderStore(folder)).request(
+    `/sweeps/${sweepId}/report?format=html`,
+  );
+  expect((await response.text()).trimEnd()).toBe((await cli('html')).trimEnd());
+});

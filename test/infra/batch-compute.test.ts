@@ -1,10 +1,17 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from './synthesize.js';
+import { BatchCompute } from '../../infra/batch-compute.js';
+import { readConfig } from '../../infra/config.js';
+import { Network } from '../../infra/network.js';
+import { synthesizeConstructs } from './synthesize.js';
 
 let template: Template;
 beforeAll(() => {
-  ({ template } = synthesize());
+  ({ template } = synthesizeConstructs((stack) => {
+    // The default configuration, as `cdk synth` without -c reads it.
+    const network = new Network(stack, 'Network');
+    new BatchCompute(stack, 'Compute', { network, ...readConfig(() => undefined) });
+  }));
 });
 
 /** The compute environment whose logical id starts with `prefix`, and its logical id. */
@@ -74,11 +81,5 @@ describe('the job queues', () => {
         },
       ],
     });
-  });
-
-  it('are published as stack outputs', () => {
-    for (const output of ['GpuJobQueueName', 'GpuJobQueueArn', 'CpuJobQueueName', 'CpuJobQueueArn']) {
-      template.hasOutput(output, { Value: Match.anyValue() });
-    }
   });
 });

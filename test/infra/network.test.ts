@@ -1,10 +1,11 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from './synthesize.js';
+import { Network } from '../../infra/network.js';
+import { synthesizeConstructs } from './synthesize.js';
 
 let template: Template;
 beforeAll(() => {
-  ({ template } = synthesize());
+  ({ template } = synthesizeConstructs((stack) => new Network(stack, 'Network')));
 });
 
 describe('the network', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createAdgapStack } from '../../infra/stack.js';
 
@@ -16,12 +16,31 @@ export interface Synthesized {
 }
 
 /**
- * The stack as `cdk synth` builds it, with `context` as if given by `-c key=value`. The API bundle is not built
- * (it takes seconds and the template does not depend on it); cdk-synth.test.ts builds it for real.
+ * The whole stack as `cdk synth` builds it, with `context` as if given by `-c key=value`: for what only the
+ * stack decides (its outputs, the config it reads, its IAM as a whole). The API bundle is not built (it takes
+ * seconds and the template does not depend on it); cdk-synth.test.ts builds it for real.
  */
 export function synthesize(context: Record<string, string> = {}): Synthesized {
-  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
-  const stack = createAdgapStack(app);
+  const app = testApp(context);
+  return synthesized(app, createAdgapStack(app));
+}
+
+/**
+ * Constructs on a small stack of their own, as aws-cdk-lib tests its constructs: a test synthesizes only the
+ * construct it looks at (and what that construct needs), so a failure points at it. Give each construct the id
+ * the stack gives it, so logical ids match the deployed ones.
+ */
+export function synthesizeConstructs(build: (stack: Stack) => void): Synthesized {
+  const app = testApp({});
+  const stack = new Stack(app, 'Test');
+  build(stack);
+  return synthesized(app, stack);
+}
+
+const testApp = (context: Record<string, string>) =>
+  new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+
+function synthesized(app: App, stack: Stack): Synthesized {
   const template = Template.fromStack(stack);
   const assembly = app.synth();
   const assets = JSON.parse(

@@ -14,13 +14,14 @@ import { getJson, listAll } from '../../src/store/object-store.js';
 import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
+import { sweepStatus } from '../../src/sweep/status.js';
 import { type RunFailure, storeSweep } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 import type { Engine } from '../../src/train/engine.js';
 import { createEngine } from '../../src/train/engines/choose.js';
 import { createTfjsEngine } from '../../src/train/engines/tfjs/engine.js';
 
-const sweep = parseSweepFile({
+const sweepFile = {
   name: 'job-contract',
   datasets: [{ group: 'gaussian', sizes: { train: 200, validation: 50, test: 50 } }],
   R: [2],
@@ -29,12 +30,15 @@ const sweep = parseSweepFile({
   epochs: 2,
   patience: 2,
   modes: [{ norm: 'l2', eps: [1] }],
-});
+};
+const sweep = parseSweepFile(sweepFile);
 const id = sweepId(sweep);
 const runs = expandRuns(sweep);
 
 /** The sweep stored and planned as `adgap sweep run` leaves it before jobs start: its datasets prepared. */
-async function plannedStore({ prepared = true } = {}) {
+async function plannedStore({ prepared = true, sweep = parseSweepFile(sweepFile) } = {}) {
+  const id = sweepId(sweep);
+  const runs = expandRuns(sweep);
   const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-job-')));
   const plan = planJobs(id, runs);
   await storeSweep(
@@ -61,16 +65,23 @@ async function resultValidator() {
 }
 
 describe('the job contract', () => {
-  it('never prepares a dataset: without it in the store the job fails, naming it, and writes nothing', async () => {
+  it('never prepares a dataset: without it in the store the job fails, naming it, and records that cause for its runs', async () => {
     const store = await plannedStore({ prepared: false });
     const events: JobEvent[] = [];
     const failure = runJob(store, id, 0, createEngine, (e) => events.push(e));
     await expect(failure).rejects.toThrow(NotFoundError);
     await expect(failure).rejects.toThrow(/dataset gaussian-\S+ is not prepared in .*adgap sweep run/);
-    expect(events).toEqual([]);
+    const runIds = runs.map((r) => r.runId);
+    expect(events).toEqual([
+      {
+        event: 'job-failed',
+        error: expect.stringMatching(/is not prepared in/),
+        runIds: expect.arrayContaining(runIds),
+      },
+    ]);
     const keys: string[] = [];
     for await (const object of listAll(store, '')) keys.push(object.key);
-    expect(keys.sort()).toEqual([planKey(id), sweepKey(id)].sort());
+    expect(keys.sort()).toEqual([planKey(id), sweepKey(id), ...runIds.map((r) => failureKey(id, r))].sort());
   });
 
   it('with no engine asked for, trains the linear cell on linear-cpu and records it in results that validate', async () => {
@@ -84,6 +95,20 @@ describe('the job contract', () => {
       expect(validate(result), JSON.stringify(validate.errors)).toBe(true);
       expect(result).toMatchObject({ run, engine: 'linear-cpu', backend: 'wasm-simd' });
       expect(result).toHaveProperty('metrics.robust.pgd.testBalanced.total', [50, 50]);
+    }
+  });
+
+  it('records reference fidelity, its implied objective and the per-class figures in results that validate', async () => {
+    const reference = parseSweepFile({ ...sweepFile, fidelity: 'reference' });
+    const store = await plannedStore({ sweep: reference });
+    const referenceId = sweepId(reference);
+    await runJob(store, referenceId, 0, createEngine, () => {});
+    const validate = await resultValidator();
+    for (const run of expandRuns(reference)) {
+      const result = await getJson(store, resultKey(referenceId, run.runId));
+      expect(validate(result), JSON.stringify(validate.errors)).toBe(true);
+      expect(result).toMatchObject({ run: { fidelity: 'reference', objective: 'reference' } });
+      expect(result).toHaveProperty('metrics.perClass.boundaryError');
     }
   });
 
@@ -146,6 +171,39 @@ describe('the job contract', () => {
     expect(failure).toMatchObject({ sweepId: id, runId: runs[0]?.runId, error: 'boom' });
     expect(await store.head(resultKey(id, runs[0]?.runId as string))).toBeUndefined();
     expect(await store.head(resultKey(id, runs[1]?.runId as string))).toBeDefined();
+  });
+
+  it('on a fatal error, records it for every unfinished run, reports it in a job-failed event and rethrows', async () => {
+    const store = await plannedStore();
+    const real = await createTfjsEngine();
+    const crashAfterFirst: Engine = {
+      name: real.name,
+      backend: real.backend,
+      train: async (pending, data, onOutcome, signal) => {
+        await real.train(pending.slice(0, 1), data, onOutcome, signal);
+        throw new Error('ENOSPC: no space left on device, write\n    at something');
+      },
+    };
+    const events: JobEvent[] = [];
+    await expect(
+      runJob(
+        store,
+        id,
+        0,
+        async () => crashAfterFirst,
+        (e) => events.push(e),
+      ),
+    ).rejects.toThrow('ENOSPC');
+    const [first, second] = runs.map((r) => r.runId) as [string, string];
+    expect(events).toEqual([
+      { event: 'run-finished', runId: first },
+      { event: 'job-failed', error: 'ENOSPC: no space left on device, write', runIds: [second] },
+    ]);
+    expect(await store.head(resultKey(id, first))).toBeDefined();
+    expect(await store.head(failureKey(id, first))).toBeUndefined();
+    const failure = await getJson<RunFailure>(store, failureKey(id, second));
+    expect(failure).toMatchObject({ runId: second, error: 'ENOSPC: no space left on device, write' });
+    expect((await sweepStatus(store, id)).runs).toEqual({ total: 2, done: 1, failed: 1 });
   });
 
   it('refuses a job index outside the plan, naming the range', async () => {

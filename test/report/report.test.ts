@@ -5,7 +5,7 @@ import { parseSweepFile } from '../../src/sweep/schema.js';
 import type { RunResult, SplitMetrics } from '../../src/train/result.js';
 import type { RunSpec } from '../../src/train/run-spec.js';
 
-const sweep = parseSweepFile({
+const sweepFile = {
   name: 'hand',
   datasets: ['gaussian'],
   R: [1, 5],
@@ -13,8 +13,10 @@ const sweep = parseSweepFile({
   learningRates: [0.1, 0.01],
   epochs: 5,
   modes: ['standard', { norm: 'linf', eps: [0.5] }],
-});
-const runs = expandRuns(sweep);
+};
+const runs = expandRuns(parseSweepFile(sweepFile));
+/** 2 R x 2 modes. */
+const rowsPerFidelity = 4;
 
 type Counts = [number, number];
 /** Test-set correct counts of the model that selection must pick: [balanced, imbalanced] per (R, seed). */
@@ -101,14 +103,15 @@ function resultOf(run: RunSpec): RunResult {
         [50, 5],
       ] as [Counts, Counts]);
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     sweepId: 'hand-00000000',
     run,
     engine: 'tfjs',
     backend: 'wasm',
     epochsRun: 5,
     bestEpoch: 5,
-    wallSeconds: 1,
+    runWallSeconds: 1,
+    cellWallSeconds: 1,
     finishedAt: '2026-01-01T00:00:00.000Z',
     metrics: {
       validation: metrics(selected ? 0.2 : 0.3, [0, 0], [1, 1]),
@@ -191,5 +194,71 @@ describe('buildReport', () => {
         0.01,
       );
     }
+  });
+
+  it('keeps the rows of two fidelities apart, each gap paired with the standard row of its own fidelity', () => {
+    const both = expandRuns(parseSweepFile({ ...sweepFile, fidelity: ['adgap', 'reference'] }));
+    // The reference fidelity's models are the adgap ones with 10 more minority-class errors on the balanced set.
+    const results = new Map(
+      both.map((run) => {
+        const result = resultOf(run);
+        if (run.fidelity === 'adgap') return [run.runId, result];
+        const { correct } = result.metrics.testBalanced;
+        const fewer: Counts = [correct[0], correct[1] - (run.mode.kind === 'standard' ? 0 : 10)];
+        const testBalanced = { ...result.metrics.testBalanced, correct: fewer };
+        return [run.runId, { ...result, metrics: { ...result.metrics, testBalanced } }];
+      }),
+    );
+    const report = buildReport('hand-00000000', both, results);
+    const at = (fidelity: string) =>
+      report.rows.find((r) => r.R === 1 && r.mode === 'linf-0.5' && r.fidelity === fidelity);
+    expect(report.rows).toHaveLength(2 * rowsPerFidelity);
+    expect(at('adgap')).toMatchObject({ objective: 'clean', adGap: { mean: expect.closeTo(0.0433333, 6) } });
+    // 10 more minority errors out of 100 add 0.1 to AD and so to the gap against the unchanged standard row.
+    expect(at('reference')).toMatchObject({
+      objective: 'reference',
+      adGap: { mean: expect.closeTo(0.1433333, 6) },
+    });
+  });
+
+  it('reports per-class, worst-class and boundary-error figures of the selected models over seeds', () => {
+    // Each robust model loses 10 majority and 30 minority samples of 100 to evaluation PGD.
+    const withRobust = new Map(
+      [...allResults].map(([id, result]) => {
+        if (result.run.mode.kind === 'standard') return [id, result];
+        const { correct, total } = result.metrics.testBalanced;
+        const attacked = { loss: 1, correct: [correct[0] - 10, correct[1] - 30] as Counts, total };
+        const evaluation = {
+          attack: { norm: 'linf' as const, eps: 0.5, method: { name: 'one-step' as const } },
+        };
+        const robust = {
+          trainingAttack: { ...evaluation, testBalanced: attacked },
+          pgd: { ...evaluation, testBalanced: attacked },
+        };
+        return [id, { ...result, metrics: { ...result.metrics, robust } }];
+      }),
+    );
+    const report = buildReport('hand-00000000', runs, withRobust);
+    // R=1 standard, balanced: (90, 80), (92, 86), (88, 80) of 100 per class; the minority is the worse class.
+    const standard = row(report, 1, 'standard');
+    expect(standard?.cleanAccuracy.map((v) => v?.mean)).toEqual([
+      expect.closeTo(0.9, 10),
+      expect.closeTo(0.82, 10),
+    ]);
+    expect(standard?.worstClassCleanAccuracy?.mean).toBeCloseTo(0.82, 10);
+    expect(standard?.robustAccuracy).toEqual([null, null]);
+    expect(standard?.worstClassRobustAccuracy).toBeNull();
+    // R=1 linf-0.5: clean (85, 70), (90, 78), (80, 70); robust (75, 40), (80, 48), (70, 40).
+    const robust = row(report, 1, 'linf-0.5');
+    expect(robust?.robustAccuracy.map((v) => v?.mean)).toEqual([
+      expect.closeTo(0.75, 10),
+      expect.closeTo(0.4266666666666667, 10),
+    ]);
+    expect(robust?.boundaryError.map((v) => v?.mean)).toEqual([
+      expect.closeTo(0.1, 10),
+      expect.closeTo(0.3, 10),
+    ]);
+    expect(robust?.worstClassRobustAccuracy?.mean).toBeCloseTo(0.4266666666666667, 10);
+    expect(robust?.worstClassCleanAccuracy?.mean).toBeCloseTo(0.7266666666666667, 10);
   });
 });

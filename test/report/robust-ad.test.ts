@@ -13,6 +13,7 @@ function result(mode: TrainingMode, robust?: [number, number]): RunResult {
     model: 'linear',
     optimizer: 'adam',
     objective: 'clean',
+    fidelity: 'adgap',
     learningRate: 0.01,
     seed: 2,
     maxEpochs: 1,
@@ -22,14 +23,15 @@ function result(mode: TrainingMode, robust?: [number, number]): RunResult {
   };
   const clean = metrics([90, 80]);
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     sweepId: 's',
     run,
     engine: 'tfjs',
     backend: 'cpu',
     epochsRun: 1,
     bestEpoch: 1,
-    wallSeconds: 1,
+    runWallSeconds: 1,
+    cellWallSeconds: 1,
     finishedAt: '',
     metrics: {
       validation: clean,

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { ObjectExistsError } from '../../src/store/object-store.js';
 import { openStore } from '../../src/store/open-store.js';
-import { parseS3Uri, S3Store, S3StoreError } from '../../src/store/s3.js';
+import { canonicalS3Uri, parseS3Uri, S3Store, S3StoreError, sameS3Store } from '../../src/store/s3.js';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -121,5 +121,19 @@ describe('S3Store', () => {
   test('a bucket without a prefix uses the whole bucket', () => {
     expect(parseS3Uri('s3://my-bucket')).toEqual({ bucket: 'my-bucket', prefix: '' });
     expect(parseS3Uri('s3://my-bucket/a/b/')).toEqual({ bucket: 'my-bucket', prefix: 'a/b/' });
+  });
+
+  test('a store URI has one canonical form, with or without a trailing slash', () => {
+    expect(canonicalS3Uri('s3://my-bucket/')).toBe('s3://my-bucket');
+    expect(canonicalS3Uri('s3://my-bucket')).toBe('s3://my-bucket');
+    expect(canonicalS3Uri('s3://my-bucket/a/b/')).toBe('s3://my-bucket/a/b');
+    expect(new S3Store('s3://my-bucket/', server.client()).uri).toBe('s3://my-bucket');
+  });
+
+  test('two store URIs are the same store when bucket and prefix are, however they are spelt', () => {
+    expect(sameS3Store('s3://my-bucket/', 's3://my-bucket')).toBe(true);
+    expect(sameS3Store('s3://my-bucket/a/', 's3://my-bucket/a')).toBe(true);
+    expect(sameS3Store('s3://my-bucket/a', 's3://my-bucket')).toBe(false);
+    expect(sameS3Store('s3://my-bucket', 's3://my-bucket2')).toBe(false);
   });
 });

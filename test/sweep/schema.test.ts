@@ -59,4 +59,45 @@ describe('sweep file validation', () => {
     expect(runs).toHaveLength(1 * 2 * 3 * 1 * 1);
     expect(new Set(runs.map((r) => r.runId)).size).toBe(runs.length);
   });
+
+  it('parses a file without objective or fidelity as before fidelity existed, so its sweep id is unchanged', () => {
+    expect(parseSweepFile(valid)).toMatchObject({ objective: 'clean' });
+    expect(parseSweepFile(valid)).not.toHaveProperty('fidelity');
+    expect(parseSweepFile({ ...valid, fidelity: 'reference' })).not.toHaveProperty('objective');
+  });
+
+  it('trains adgap fidelity with the clean objective when the file names neither', () => {
+    const runs = expandRuns(parseSweepFile(valid));
+    expect(new Set(runs.map((r) => `${r.fidelity} ${r.objective}`))).toEqual(new Set(['adgap clean']));
+  });
+
+  it('takes the reference objective with reference fidelity, unless the file names an objective', () => {
+    const implied = expandRuns(parseSweepFile({ ...valid, fidelity: 'reference' }));
+    expect(new Set(implied.map((r) => `${r.fidelity} ${r.objective}`))).toEqual(
+      new Set(['reference reference']),
+    );
+    const explicit = expandRuns(parseSweepFile({ ...valid, fidelity: 'reference', objective: 'clean' }));
+    expect(new Set(explicit.map((r) => `${r.fidelity} ${r.objective}`))).toEqual(
+      new Set(['reference clean']),
+    );
+  });
+
+  it('trains the grid once per listed fidelity, with run ids that tell them apart', () => {
+    const runs = expandRuns(parseSweepFile({ ...valid, fidelity: ['adgap', 'reference'] }));
+    expect(runs).toHaveLength(2 * 1 * 2 * 3 * 1 * 1);
+    expect(new Set(runs.map((r) => r.runId)).size).toBe(runs.length);
+    // adgap's ids are those of a sweep without fidelity, so sweeps stored before it existed keep theirs.
+    const adgapIds = runs.filter((r) => r.fidelity === 'adgap').map((r) => r.runId);
+    expect(adgapIds).toEqual(expandRuns(parseSweepFile(valid)).map((r) => r.runId));
+    expect(runs.find((r) => r.fidelity === 'reference')?.runId).toMatch(/-standard-reference-s2-lr0\.01$/);
+  });
+
+  it('refuses an unknown fidelity and a fidelity named twice', () => {
+    expect(errorOf({ ...valid, fidelity: 'exact' }).message).toBe(
+      'fidelity: expected adgap or reference, or a list of them (got "exact")',
+    );
+    expect(errorOf({ ...valid, fidelity: ['reference', 'reference'] }).message).toBe(
+      'fidelity: names a fidelity twice (got ["reference","reference"])',
+    );
+  });
 });

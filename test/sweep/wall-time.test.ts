@@ -35,6 +35,7 @@ const run = (R: number, dim = 100): RunSpec => ({
   model: 'linear',
   optimizer: 'adam',
   objective: 'clean',
+  fidelity: 'adgap',
   learningRate: 0.01,
   seed: 2,
   maxEpochs: 500,

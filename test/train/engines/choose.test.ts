@@ -38,6 +38,8 @@ describe('choosing an engine for a cell', () => {
   test('tfjs for a cell that mixes models, or has a model no wasm engine trains', async () => {
     expect((await createEngine([fgsm, mlp], undefined)).name).toBe('tfjs');
     expect((await createEngine([{ ...fgsm, model: 'vgg11' }], undefined)).name).toBe('tfjs');
+    // mlp-cpu implements adgap fidelity only; the reference's quirks train on tfjs.
+    expect((await createEngine([{ ...mlp, fidelity: 'reference' }], undefined)).name).toBe('tfjs');
   });
 
   test('an explicit mlp-cpu refuses another model before training, naming the run', async () => {

@@ -74,4 +74,32 @@ describe('the linear-cpu engine', () => {
       else expect(outcome.trained.epochsRun).toBe(40);
     }
   });
+
+  test("runs trained together record their own share of the group's time and the group's time apart", async () => {
+    const data = gaussian({ train: 200, validation: 100, test: 100 });
+    const rates = [0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 2e-4, 1e-4];
+    const runs = rates.map((lr) =>
+      runSpec(data, 2, lr, { kind: 'standard' }, { maxEpochs: 20, patience: 3 }),
+    );
+    // One worker, 8 runs of one seed: trainingUnits makes 4 units of 2 runs that train together.
+    expect(trainingUnits(runs, 1).map((u) => u.length)).toEqual([2, 2, 2, 2]);
+    const outcomes = new Map<string, { runWallSeconds: number; cellWallSeconds: number }>();
+    await createLinearCpuEngine(1).train(runs, data, async (o) => {
+      if ('error' in o) throw o.error;
+      outcomes.set(o.run.runId, o);
+    });
+    for (const unit of trainingUnits(runs, 1)) {
+      const [a, b] = unit.map(
+        (r) => outcomes.get(r.runId) as { runWallSeconds: number; cellWallSeconds: number },
+      );
+      if (!a || !b) throw new Error('missing outcome');
+      // Each shared at least its first epoch with the other, so its own time is below its group's...
+      expect(a.runWallSeconds).toBeLessThan(a.cellWallSeconds);
+      expect(b.runWallSeconds).toBeLessThan(b.cellWallSeconds);
+      // ...and the two shares add up to no more than the group's time when the last of them ended.
+      expect(a.runWallSeconds + b.runWallSeconds).toBeLessThanOrEqual(
+        Math.max(a.cellWallSeconds, b.cellWallSeconds),
+      );
+    }
+  });
 });

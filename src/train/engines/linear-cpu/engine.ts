@@ -56,9 +56,9 @@ export function createWorkerEngine(spec: WorkerEngineSpec, workerCount: number):
         units: trainingUnits(runs, workerCount),
         workerCount,
         signal,
-        onMessage: async (_unit, { runId, trained, wallSeconds }) => {
+        onMessage: async (_unit, { runId, trained, wallTime }) => {
           finished.add(runId);
-          await onOutcome({ run: byId.get(runId) as RunSpec, trained, wallSeconds });
+          await onOutcome({ run: byId.get(runId) as RunSpec, trained, ...wallTime });
         },
         onCrash: async (unit, error) => {
           const failure = new Error(`${spec.name} worker crashed: ${error.message}`);

@@ -2,9 +2,10 @@ import type { SplitName } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
 import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
 import type { LinearWeights } from '../../init.js';
-import { ADAM, SGD_MOMENTUM } from '../../protocol.js';
+import { ADAM, ADVERTORCH_SMALL_NORM, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
 import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
+import { LossMean } from '../../validation-loss.js';
 import type { Kernels } from './kernels.js';
 import { randomStartRows } from './random-start.js';
 
@@ -195,6 +196,8 @@ export function trainStep(model: LinearModel, ws: Workspace, indices: Uint32Arra
 
   if (!spec) {
     biasGradient = gradientAt(ws, k.batchRows, n, c);
+  } else if (model.run.fidelity === 'reference') {
+    biasGradient = referenceAttack(model, ws, n, c, spec);
   } else {
     // The reference objective (run-spec.ts) adds the parameter gradient of every point the attack takes an input
     // gradient at: the clean batch for a one-step attack, each iterate before its step for PGD.
@@ -209,8 +212,8 @@ export function trainStep(model: LinearModel, ws: Workspace, indices: Uint32Arra
       const { dots, weights } = k;
       for (let i = 0; i < n; i++) {
         const y = labels[i] as number;
-        const sign = 1 - 2 * y;
         const u = (dots[i] as number) + c;
+        const sign = 1 - 2 * y;
         const adversarial = sigmoid(u + shift * sign) - y;
         const residual = leak ? adversarial + sigmoid(u) - y : adversarial;
         weights[i] = residual / n;
@@ -247,6 +250,107 @@ export function trainStep(model: LinearModel, ws: Workspace, indices: Uint32Arra
   gradient[d] = biasGradient;
   optimizerStep(model, gradient);
   kernelWeights(model.p0, model.p1, attackNorm(model.run), model.weights);
+}
+
+/**
+ * PyTorch's float32 gradient of the batch-mean cross-entropy in the logits (z0, z1) of one sample, as autograd
+ * computes it through log-softmax (tf.ts's referenceCrossEntropy does the same in tfjs): log p = z - max -
+ * log(sum exp(z - max)), then dz_k = dy_k - p_k sum(dy) with dy = -onehot / n. Every operation rounds to float32,
+ * so once p_y is within 2^-24 of 1, dz_y is 0 and only the other class's term remains.
+ */
+export function autogradLogitGradient(u: number, y: number, n: number): [number, number] {
+  const f = Math.fround;
+  const uf = f(u);
+  // z - max: the larger logit's is 0, the other's -|u| (u = z1 - z0).
+  const s0 = Math.min(-uf, 0);
+  const s1 = Math.min(uf, 0);
+  const logSum = f(Math.log(f(f(Math.exp(s0)) + f(Math.exp(s1)))));
+  const p0 = f(Math.exp(f(s0 - logSum)));
+  const p1 = f(Math.exp(f(s1 - logSum)));
+  const dy = f(-1 / n);
+  return [f((y === 0 ? dy : 0) - f(p0 * dy)), f((y === 1 ? dy : 0) - f(p1 * dy))];
+}
+
+/**
+ * Reference fidelity's attacks (docs/protocol-notes.md, Fidelity), as advertorch computes them on PyTorch's
+ * float32 autograd gradient g_j = dz0 w0_j + dz1 w1_j of the batch-mean loss (autogradLogitGradient): linf steps
+ * along sign(g), l2 along g / max(||g||_2, 1e-6). Unsaturated, g = r_i v / n up to rounding, so linf's sign is
+ * s_i sign(v_j); where float32 saturates it is w1's or w0's alone, or 0 (no step), and l2's step shrinks once
+ * ||g|| < 1e-6. The per-sample directions differ from the kernels' shared one, so the adversarial rows are built
+ * here, into the kernels' work rows, in attacks.ts's order of operations; the reference objective's leaked terms
+ * are added as in trainStep. Returns the bias's gradient; the weights' is in the kernels'.
+ */
+function referenceAttack(model: LinearModel, ws: Workspace, n: number, c: number, spec: AttackSpec): number {
+  const k = ws.kernels;
+  const { labels, row: direction } = ws;
+  const { f32, work, dots } = k;
+  const d = model.featureCount;
+  const f = Math.fround;
+  const w0 = Float32Array.from(model.p0.subarray(0, d));
+  const w1 = Float32Array.from(model.p1.subarray(0, d));
+  const leak = model.run.objective === 'reference';
+  const clip = k.clipToUnitBox;
+  const eps = f(spec.eps);
+  let biasGradient = 0;
+  /** The direction of sample i at the dot products the kernels hold, into `direction`. */
+  const directionAt = (i: number) => {
+    const [dz0, dz1] = autogradLogitGradient((dots[i] as number) + c, labels[i] as number, n);
+    let squared = 0;
+    for (let j = 0; j < d; j++) {
+      const g = f(dz0 * (w0[j] as number) + dz1 * (w1[j] as number));
+      direction[j] = spec.norm === 'linf' ? Number(g > 0) - Number(g < 0) : g;
+      squared += g * g;
+    }
+    if (spec.norm === 'l2') {
+      const length = f(Math.max(f(Math.sqrt(squared)), f(ADVERTORCH_SMALL_NORM)));
+      for (let j = 0; j < d; j++) direction[j] = f((direction[j] as number) / length);
+    }
+  };
+  const origin = (i: number) => (k.u32[k.batchRows / 4 + i] as number) / 4;
+  const box = (value: number) => (clip ? Math.min(Math.max(value, 0), 1) : value);
+  if (spec.method.name === 'one-step') {
+    if (leak) biasGradient += gradientAt(ws, k.batchRows, n, c);
+    else k.dotRows(k.batchRows, n);
+    for (let i = 0; i < n; i++) {
+      directionAt(i);
+      const x = origin(i);
+      const out = i * k.stride;
+      for (let j = 0; j < d; j++)
+        work[out + j] = box(f((f32[x + j] as number) + f(eps * (direction[j] as number))));
+    }
+    return biasGradient + gradientAt(ws, k.workRows, n, c);
+  }
+  randomStart(ws, k.batchRows, n, spec, model.attackRandom);
+  const stepSize = f(spec.method.stepSize);
+  for (let step = 0; step < spec.method.steps; step++) {
+    if (leak) biasGradient += gradientAt(ws, k.workRows, n, c);
+    else k.dotRows(k.workRows, n);
+    for (let i = 0; i < n; i++) {
+      directionAt(i);
+      const x = origin(i);
+      const out = i * k.stride;
+      if (spec.norm === 'linf') {
+        for (let j = 0; j < d; j++) {
+          const xj = f32[x + j] as number;
+          const moved = f((work[out + j] as number) + f(stepSize * (direction[j] as number)));
+          work[out + j] = box(f(xj + Math.min(Math.max(f(moved - xj), -eps), eps)));
+        }
+        continue;
+      }
+      // l2: into the box, then the offset from x scaled down onto the ball (attacks.ts's projectL2).
+      let squared = 0;
+      for (let j = 0; j < d; j++) {
+        const moved = box(f((work[out + j] as number) + f(stepSize * (direction[j] as number))));
+        const delta = f(moved - (f32[x + j] as number));
+        work[out + j] = delta;
+        squared += delta * delta;
+      }
+      const scale = f(Math.min(1, f(eps / Math.max(f(Math.sqrt(squared)), 1e-30))));
+      for (let j = 0; j < d; j++)
+        work[out + j] = f((f32[x + j] as number) + f((work[out + j] as number) * scale));
+    }
+  }
+  return biasGradient + gradientAt(ws, k.workRows, n, c);
 }
 
 /** Copies `weights` into the kernels' slot; returns what the loops here need of them. */
@@ -336,9 +440,13 @@ function optimizerStep(model: LinearModel, gradient: Float64Array): void {
 
 /** Loss and per-class counts, summed chunk by chunk from the dot products the kernels hold. */
 class Tally {
-  private lossSum = 0;
+  private readonly loss: LossMean;
   private readonly correct: [number, number] = [0, 0];
   private readonly total: [number, number] = [0, 0];
+
+  constructor(lossBatchSize?: number) {
+    this.loss = new LossMean(lossBatchSize);
+  }
 
   /** Ties (u = 0) go to class 0. */
   add(ws: Workspace, n: number, c: number): void {
@@ -347,14 +455,14 @@ class Tally {
     for (let i = 0; i < n; i++) {
       const u = (dots[i] as number) + c;
       const y = labels[i] as 0 | 1;
-      this.lossSum += softplus(y === 0 ? u : -u);
+      this.loss.add(softplus(y === 0 ? u : -u));
       this.total[y] += 1;
       if ((u > 0 ? 1 : 0) === y) this.correct[y] += 1;
     }
   }
 
   metrics(): SplitMetrics {
-    return { loss: this.lossSum / (this.total[0] + this.total[1]), correct: this.correct, total: this.total };
+    return { loss: this.loss.mean(), correct: this.correct, total: this.total };
   }
 }
 
@@ -374,15 +482,19 @@ function forChunks(ws: Workspace, split: SplitName, chunk: (origins: number, n: 
   }
 }
 
-/** Mean clean cross-entropy and per-class correct counts on a split. */
+/**
+ * Mean clean cross-entropy and per-class correct counts on a split; with `lossBatchSize`, the loss is the mean of
+ * per-batch means (the reference's validation loss, validation-loss.ts).
+ */
 export function evaluateLinear(
   p0: Float64Array,
   p1: Float64Array,
   ws: Workspace,
   split: SplitName,
+  lossBatchSize?: number,
 ): SplitMetrics {
   const { c } = useWeights(ws.kernels, kernelWeights(p0, p1, undefined, ws.weights));
-  const tally = new Tally();
+  const tally = new Tally(lossBatchSize);
   forChunks(ws, split, (origins, n) => {
     ws.kernels.dotRows(origins, n);
     tally.add(ws, n, c);

@@ -1,6 +1,6 @@
 // TypeScript declares the WebAssembly JS API only in its DOM and WebWorker libs, which would also declare
-// browser globals that Node lacks, and @types/node 20 declares none of it. These are the parts kernels.ts uses,
-// as Node 20 and 22 provide them.
+// browser globals that Node lacks, and @types/node (24) declares none of it. These are the parts kernels.ts uses,
+// as Node 20 and 24 provide them.
 declare namespace WebAssembly {
   interface MemoryDescriptor {
     initial: number;

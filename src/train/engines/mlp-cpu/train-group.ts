@@ -7,6 +7,7 @@ import { MLP_HIDDEN } from '../../protocol.js';
 import type { RunMetrics } from '../../result.js';
 import { robustMetrics } from '../../robust.js';
 import { type RunSpec, trainingAttack } from '../../run-spec.js';
+import { SharedWallTime } from '../../run-timing.js';
 import type { FinishedRun } from '../linear-cpu/train-group.js';
 import type { MlpKernels } from './kernels.js';
 import {
@@ -39,7 +40,7 @@ export function trainMlpGroup(
 ): void {
   const first = runs[0];
   if (!first) return;
-  const started = performance.now();
+  const clock = new SharedWallTime(runs.length);
   const init = initMlp(kernels.featureCount, first.seed);
   const models = runs.map((run) => createMlpModel(run, init, kernels.stride));
   const batchRandom = Random.stream(first.seed, TrainingStream.batches);
@@ -49,24 +50,27 @@ export function trainMlpGroup(
   for (let epoch = 1; epoch <= maxEpochs; epoch++) {
     const active = models.filter((m) => !m.finished);
     if (active.length === 0) return;
+    const activeIndices = models.flatMap((m, index) => (m.finished ? [] : [index]));
     // Model by model within a batch, so the batch's rows stay in cache for every model that shares it.
     for (const batch of epochBatches(kernels.split('train').count, first.batchSize, batchRandom)) {
       for (const model of active) trainStep(model, ws, batch);
     }
-    for (const model of active) {
+    const ending: number[] = [];
+    for (const [position, model] of active.entries()) {
       model.epochsRun = epoch;
       const validationLoss = evaluateMlp(model.parameters, ws, 'validation').loss;
       const observed = observeEpoch(model.stopping, epoch, validationLoss, model.run.patience);
       model.stopping = observed.state;
       if (observed.improved) model.best = model.parameters.map((p) => p.slice());
-      if (observed.stop || epoch === model.run.maxEpochs) {
-        model.finished = true;
-        onFinished({
-          runId: model.run.runId,
-          trained: finish(model, ws),
-          wallSeconds: (performance.now() - started) / 1000,
-        });
-      }
+      if (observed.stop || epoch === model.run.maxEpochs) ending.push(activeIndices[position] as number);
+    }
+    clock.charge(activeIndices);
+    for (const index of ending) {
+      const model = models[index] as MlpModel;
+      model.finished = true;
+      const trained = finish(model, ws);
+      clock.charge([index]);
+      onFinished({ runId: model.run.runId, trained, wallTime: clock.seconds(index) });
     }
   }
 }

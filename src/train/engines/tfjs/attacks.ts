@@ -1,5 +1,6 @@
 import type { Random } from '../../../random.js';
-import type { AttackSpec } from '../../run-spec.js';
+import { ADVERTORCH_SMALL_NORM } from '../../protocol.js';
+import type { AttackSpec, Fidelity } from '../../run-spec.js';
 import { exactSign, tf } from './tf.js';
 
 /**
@@ -17,6 +18,11 @@ export interface AttackContext {
    * its draws are used, so a stacked cell can serve each model's rows from that model's own stream.
    */
   random: Pick<Random, 'uniform' | 'normal'>;
+  /**
+   * `reference`: l2 steps divide by max(||g||_2, ADVERTORCH_SMALL_NORM), as advertorch's normalize_by_pnorm
+   * does (docs/protocol-notes.md, Fidelity). Absent: adgap's, always a full step (robust evaluation's too).
+   */
+  fidelity?: Fidelity;
 }
 
 /**
@@ -35,13 +41,18 @@ export function attack(
 ): tf.Tensor2D {
   const clip = (t: tf.Tensor2D): tf.Tensor2D => (context.clipToUnitBox ? tf.clipByValue(t, 0, 1) : t);
   if (spec.method.name === 'one-step') {
-    return tf.tidy(() => clip(tf.add(x, tf.mul(direction(gradient(x), spec.norm), spec.eps))));
+    return tf.tidy(() =>
+      clip(tf.add(x, tf.mul(direction(gradient(x), spec.norm, context.fidelity), spec.eps))),
+    );
   }
   const { steps, stepSize } = spec.method;
   let current = tf.tidy(() => clip(tf.add(x, randomStart(x, spec, context))));
   for (let step = 0; step < steps; step++) {
     const next = tf.tidy(() => {
-      const moved = tf.add(current, tf.mul(direction(gradient(current), spec.norm), stepSize)) as tf.Tensor2D;
+      const moved = tf.add(
+        current,
+        tf.mul(direction(gradient(current), spec.norm, context.fidelity), stepSize),
+      ) as tf.Tensor2D;
       if (spec.norm === 'linf') {
         return clip(tf.add(x, tf.clipByValue(tf.sub(moved, x), -spec.eps, spec.eps)));
       }
@@ -54,10 +65,13 @@ export function attack(
   return current;
 }
 
-/** sign(g) for linf (exact: see exactSign), g / ||g||_2 per sample for l2; a zero gradient gives no step. */
-function direction(g: tf.Tensor2D, norm: AttackSpec['norm']): tf.Tensor {
+/**
+ * sign(g) for linf (exact: see exactSign), g / ||g||_2 per sample for l2; a zero gradient gives no step. With
+ * reference fidelity, g / max(||g||_2, 1e-6) (advertorch), so a gradient shorter than 1e-6 steps less.
+ */
+function direction(g: tf.Tensor2D, norm: AttackSpec['norm'], fidelity: Fidelity | undefined): tf.Tensor {
   if (norm === 'linf') return exactSign(g);
-  return tf.div(g, tf.maximum(rowNorms(g), 1e-30));
+  return tf.div(g, tf.maximum(rowNorms(g), fidelity === 'reference' ? ADVERTORCH_SMALL_NORM : 1e-30));
 }
 
 const rowNorms = (t: tf.Tensor2D) => tf.sqrt(tf.sum(tf.square(t), 1, true));

@@ -6,12 +6,14 @@ import type { Engine, RunOutcome, TrainedRun } from '../../engine.js';
 import type { RunMetrics } from '../../result.js';
 import { robustMetrics } from '../../robust.js';
 import { type Objective, type RunSpec, type TrainingMode, trainingAttack } from '../../run-spec.js';
+import { SharedWallTime } from '../../run-timing.js';
+import { validationLossBatches } from '../../validation-loss.js';
 import { type AttackContext, attack, type InputGradient } from './attacks.js';
 import { evaluateRobust, evaluateSplit, type Logits } from './evaluate.js';
 import { createModel, disposeModel, type Model, modelState, restoreModelState } from './models.js';
 import { createOptimizer } from './optimizers.js';
 import { StackedCell, stackable, stackableGroups } from './stacked-cell.js';
-import { crossEntropy, type TfBackend, tf, useFastestBackend } from './tf.js';
+import { crossEntropy, referenceCrossEntropy, type TfBackend, tf, useFastestBackend } from './tf.js';
 
 /**
  * The `tfjs` engine: every model, optimiser, attack and objective, on any tfjs backend. Runs that a stacked
@@ -30,7 +32,7 @@ export async function createTfjsEngine(forcedBackend?: TfBackend): Promise<Engin
       }
       for (const run of runs.filter((r) => !stackable(r))) {
         if (signal?.aborted) return;
-        const started = performance.now();
+        const clock = new SharedWallTime(1);
         let trained: TrainedRun | undefined;
         try {
           trained = await trainRun(run, data, signal);
@@ -39,7 +41,8 @@ export async function createTfjsEngine(forcedBackend?: TfBackend): Promise<Engin
           continue;
         }
         if (trained === undefined) return;
-        await onOutcome({ run, trained, wallSeconds: (performance.now() - started) / 1000 });
+        clock.charge([0]);
+        await onOutcome({ run, trained, ...clock.seconds(0) });
       }
     },
   };
@@ -52,17 +55,18 @@ async function trainStacked(
   onOutcome: (outcome: RunOutcome) => Promise<void>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const started = performance.now();
+  const clock = new SharedWallTime(group.length);
   let cell: StackedCell | undefined;
   try {
     cell = new StackedCell(group, data);
     while (!cell.done()) {
-      for (const index of cell.trainEpoch()) {
-        await onOutcome({
-          run: group[index] as RunSpec,
-          trained: cell.result(index),
-          wallSeconds: (performance.now() - started) / 1000,
-        });
+      const training = group.flatMap((_run, index) => (cell?.isFinished(index) ? [] : [index]));
+      const ended = cell.trainEpoch();
+      clock.charge(training);
+      for (const index of ended) {
+        const trained = cell.result(index);
+        clock.charge([index]);
+        await onOutcome({ run: group[index] as RunSpec, trained, ...clock.seconds(index) });
       }
       // Yield once an epoch so signals (SIGTERM on a Spot reclaim) are handled between epochs.
       await new Promise((resolve) => setImmediate(resolve));
@@ -96,9 +100,11 @@ export function trainStep(
   const parameters = [...model.parameters];
   const leaked: tf.Tensor[] | undefined =
     spec && objective === 'reference' ? parameters.map((p) => tf.zerosLike(p)) : undefined;
+  // Reference fidelity differentiates as PyTorch's float32 autograd does, so its linf attack takes that sign.
+  const loss = context.fidelity === 'reference' ? referenceCrossEntropy : crossEntropy;
   try {
     tf.tidy(() => {
-      const evalLoss = (input: tf.Tensor) => crossEntropy(model.logits(input as tf.Tensor2D, 'eval'), y);
+      const evalLoss = (input: tf.Tensor) => loss(model.logits(input as tf.Tensor2D, 'eval'), y);
       const gradient: InputGradient = (input) => {
         if (!leaked) return tf.grad(evalLoss)(input) as tf.Tensor2D;
         const [inputGradient, ...parameterGradients] = tf.grads((v: tf.Tensor) => evalLoss(v))([
@@ -113,7 +119,7 @@ export function trainStep(
         return inputGradient as tf.Tensor2D;
       };
       const input = spec ? attack(x, spec, gradient, context) : x;
-      const { grads } = tf.variableGrads(() => crossEntropy(model.logits(input, 'train'), y), parameters);
+      const { grads } = tf.variableGrads(() => loss(model.logits(input, 'train'), y), parameters);
       const update: tf.NamedTensorMap = {};
       parameters.forEach((p, i) => {
         const g = grads[p.name] as tf.Tensor;
@@ -139,11 +145,13 @@ export async function trainRun(
   const context: AttackContext = {
     clipToUnitBox: data.pixelRange,
     random: Random.stream(run.seed, TrainingStream.attack),
+    fidelity: run.fidelity,
   };
   const trainX = tf.tensor2d(train.x, [train.count, d]);
   const trainY = tf.tensor1d(Int32Array.from(train.y), 'int32');
   const optimizer = createOptimizer(run.optimizer, run.learningRate);
   const logits: Logits = (x) => model.logits(x, 'eval');
+  const lossBatches = validationLossBatches(run);
 
   try {
     let best = modelState(model);
@@ -159,7 +167,7 @@ export async function trainRun(
         });
       }
       epochsRun = epoch;
-      const validationLoss = evaluateSplit(logits, data.splits.validation, d).loss;
+      const validationLoss = evaluateSplit(logits, data.splits.validation, d, lossBatches).loss;
       const observed = observeEpoch(stopping, epoch, validationLoss, run.patience);
       stopping = observed.state;
       if (observed.improved) best = modelState(model);
@@ -170,7 +178,7 @@ export async function trainRun(
     }
     restoreModelState(model, best);
     const metrics: RunMetrics = {
-      validation: evaluateSplit(logits, data.splits.validation, d),
+      validation: evaluateSplit(logits, data.splits.validation, d, lossBatches),
       testImbalanced: evaluateSplit(logits, data.splits.testImbalanced, d),
       testBalanced: evaluateSplit(logits, data.splits.testBalanced, d),
     };

@@ -1,6 +1,7 @@
 import type { Split } from '../../../datasets/types.js';
 import type { SplitMetrics } from '../../result.js';
 import type { AttackSpec } from '../../run-spec.js';
+import { LossMean } from '../../validation-loss.js';
 import { type AttackContext, attack } from './attacks.js';
 import { crossEntropy, tf } from './tf.js';
 
@@ -10,9 +11,17 @@ export type Logits = (x: tf.Tensor2D) => tf.Tensor2D;
 /** Small enough that a VGG11 chunk's activations and PGD's backward passes fit in memory. */
 const EVALUATION_CHUNK = 256;
 
-/** Mean clean cross-entropy and per-class correct counts of a model on a split (ties go to class 0). */
-export function evaluateSplit(logits: Logits, split: Split, featureCount: number): SplitMetrics {
-  return evaluateChunks(logits, split, featureCount, (x) => x);
+/**
+ * Mean clean cross-entropy and per-class correct counts of a model on a split (ties go to class 0). With
+ * `lossBatchSize`, the loss is the mean of per-batch means (the reference's validation loss, validation-loss.ts).
+ */
+export function evaluateSplit(
+  logits: Logits,
+  split: Split,
+  featureCount: number,
+  lossBatchSize?: number,
+): SplitMetrics {
+  return evaluateChunks(logits, split, featureCount, (x) => x, lossBatchSize);
 }
 
 /**
@@ -41,28 +50,30 @@ function evaluateChunks(
   split: Split,
   featureCount: number,
   inputs: (x: tf.Tensor2D, y: tf.Tensor1D) => tf.Tensor2D,
+  lossBatchSize?: number,
 ): SplitMetrics {
-  let lossSum = 0;
+  const loss = new LossMean(lossBatchSize);
   const correct: [number, number] = [0, 0];
   const total: [number, number] = [0, 0];
   for (let start = 0; start < split.count; start += EVALUATION_CHUNK) {
     const end = Math.min(start + EVALUATION_CHUNK, split.count);
     const labels = split.y.subarray(start, end);
-    const [chunkLoss, predictions] = tf.tidy(() => {
+    const [losses, predictions] = tf.tidy(() => {
       const x = tf.tensor2d(split.x.subarray(start * featureCount, end * featureCount), [
         end - start,
         featureCount,
       ]);
       const y = tf.tensor1d(Int32Array.from(labels), 'int32');
       const output = logits(inputs(x, y));
-      return [crossEntropy(output, y).dataSync()[0] as number, tf.argMax(output, 1).dataSync()];
+      const perSample = tf.neg(tf.sum(tf.mul(tf.logSoftmax(output), tf.oneHot(y, output.shape[1])), 1));
+      return [perSample.dataSync(), tf.argMax(output, 1).dataSync()];
     });
-    lossSum += chunkLoss * (end - start);
     for (let i = 0; i < labels.length; i++) {
+      loss.add(losses[i] as number);
       const label = labels[i] as 0 | 1;
       total[label] += 1;
       if (predictions[i] === label) correct[label] += 1;
     }
   }
-  return { loss: lossSum / split.count, correct, total };
+  return { loss: loss.mean(), correct, total };
 }

@@ -2,7 +2,7 @@ import { featureCount } from '../../../datasets/types.js';
 import { ValidationError } from '../../../errors.js';
 import type { Random } from '../../../random.js';
 import { initConv3x3, initLinear, KERNEL } from '../../init.js';
-import { BATCH_NORM, MLP_HIDDEN } from '../../protocol.js';
+import { BATCH_NORM, MLP_HIDDEN, VGG11_INPUT_SHAPE } from '../../protocol.js';
 import type { ModelName } from '../../run-spec.js';
 import { tf } from './tf.js';
 
@@ -32,7 +32,6 @@ export interface Model {
 
 /** VGG11's feature plan: channels of each 3x3 conv (+ batch norm + ReLU), 'M' a 2x2 max pool. */
 export const VGG11_PLAN = [64, 'M', 128, 'M', 256, 256, 'M', 512, 512, 'M', 512, 512, 'M'] as const;
-const VGG_INPUT = [3, 32, 32] as const;
 const CLASSES = 2;
 
 /**
@@ -56,7 +55,7 @@ export function createModel(name: ModelName, featureShape: readonly number[], ra
       logits: (x) => out.apply(tf.relu(hidden.apply(x))),
     };
   }
-  if (featureShape.length !== 3 || VGG_INPUT.some((n, i) => featureShape[i] !== n)) {
+  if (featureShape.length !== 3 || VGG11_INPUT_SHAPE.some((n, i) => featureShape[i] !== n)) {
     throw new ValidationError(
       'model',
       `vgg11 needs 3x32x32 images (cifar10); this dataset's samples have shape [${featureShape.join(', ')}]`,
@@ -81,7 +80,7 @@ function vgg11(random: Random): Model {
   const parameters: tf.Variable[] = [];
   const buffers: tf.Variable[] = [];
   const stages: ((x: tf.Tensor4D, mode: ForwardMode) => tf.Tensor4D)[] = [];
-  let channels: number = VGG_INPUT[0];
+  let channels: number = VGG11_INPUT_SHAPE[0];
   for (const item of VGG11_PLAN) {
     if (item === 'M') {
       stages.push((x) => tf.maxPool(x, 2, 2, 'valid'));
@@ -114,7 +113,7 @@ function vgg11(random: Random): Model {
     buffers,
     logits(x, mode) {
       // tfjs's CPU and WASM convolutions are channels-last: C, H, W -> H, W, C.
-      let h = tf.transpose(tf.reshape(x, [x.shape[0], ...VGG_INPUT]), [0, 2, 3, 1]) as tf.Tensor4D;
+      let h = tf.transpose(tf.reshape(x, [x.shape[0], ...VGG11_INPUT_SHAPE]), [0, 2, 3, 1]) as tf.Tensor4D;
       for (const stage of stages) h = stage(h, mode);
       // Five 2x2 pools take 32x32 to 1x1, so flattening leaves the 512 channels (PyTorch's view(n, -1)).
       return classifier.apply(tf.reshape(h, [x.shape[0], channels]));

@@ -11,17 +11,19 @@ import { type RunSpec, trainingAttack } from '../../run-spec.js';
 import { attack, type InputGradient } from './attacks.js';
 import { evaluateRobust, evaluateSplit, type Logits } from './evaluate.js';
 import { adamDirection } from './optimizers.js';
-import { tf } from './tf.js';
+import { crossEntropySum, tf } from './tf.js';
 
 /**
  * Whether a stacked cell trains `run` exactly as the one-run path (trainRun in engine.ts) would: the linear model
- * or the MLP, any optimiser and attack, the clean objective. The reference objective is not stacked because its
+ * or the MLP, any optimiser and attack, the clean objective, adgap's fidelity (reference fidelity's batch-mean
+ * validation loss and PyTorch-like gradients are the one-run path's only). The reference objective is not stacked because its
  * leaked gradients need a parameter backward pass per attack gradient; VGG11 is not, because batch norm's
  * statistics would need a per-model train/eval split of every layer.
  */
 export function stackable(run: RunSpec): boolean {
   return (
     (run.model === 'linear' || run.model === 'mlp') &&
+    run.fidelity === 'adgap' &&
     (run.mode.kind === 'standard' || run.objective === 'clean')
   );
 }
@@ -171,10 +173,7 @@ export class StackedCell {
       const oneHot = tf.oneHot(y, 2) as tf.Tensor3D;
       // The sum over models of each model's mean loss: model m's gradient is that of its own loss.
       const totalLoss = (input: tf.Tensor) =>
-        tf.div(
-          tf.neg(tf.sum(tf.mul(tf.logSoftmax(this.logits(tf.reshape(input, [M, size, this.d]))), oneHot))),
-          size,
-        ) as tf.Scalar;
+        tf.div(crossEntropySum(this.logits(tf.reshape(input, [M, size, this.d])), oneHot), size) as tf.Scalar;
       // The rows of all M batches form one [M * size, d] batch for the shared attack module; each row's input
       // gradient is that of its own model's mean loss, as in the one-run path.
       const gradient: InputGradient = (input) => tf.grad(totalLoss)(input) as tf.Tensor2D;

@@ -127,6 +127,7 @@ describe('trainRun', () => {
     model: 'mlp',
     optimizer: 'sgd-momentum',
     objective: 'reference',
+    fidelity: 'adgap',
     learningRate: 0.01,
     seed: 22,
     maxEpochs: 2,

@@ -29,6 +29,7 @@ const run: RunSpec = {
   model: 'linear',
   optimizer: 'adam',
   objective: 'clean',
+  fidelity: 'adgap',
   learningRate: 0.01,
   seed: 2,
   maxEpochs: 4,
