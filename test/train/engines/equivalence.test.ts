@@ -12,10 +12,8 @@ import {
   trainStep,
   type Workspace,
 } from '../../../src/train/engines/linear-cpu/linear-model.js';
-import { trainStep as generalStep } from '../../../src/train/engines/tfjs/engine.js';
 import { evaluateRobust, evaluateSplit } from '../../../src/train/engines/tfjs/evaluate.js';
-import { createModel, disposeModel, type Model } from '../../../src/train/engines/tfjs/models.js';
-import { createOptimizer } from '../../../src/train/engines/tfjs/optimizers.js';
+import type { Model } from '../../../src/train/engines/tfjs/models.js';
 import { StackedCell } from '../../../src/train/engines/tfjs/stacked-cell.js';
 import { tf, useFastestBackend } from '../../../src/train/engines/tfjs/tf.js';
 import { initLinear, type LinearWeights } from '../../../src/train/init.js';
