@@ -6,7 +6,7 @@ import { ALL_GROUPS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile } from '../sweep/schema.js';
 import { sweepId } from '../sweep/sweep-id.js';
 import { estimateWallTime } from '../sweep/wall-time.js';
-import { gpuBackendLoads, linearCpuUnsupported } from '../train/engine-support.js';
+import { cpuEngineFor, gpuBackendLoads } from '../train/engine-support.js';
 import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective, type RunSpec } from '../train/run-spec.js';
 import { positiveInteger, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
@@ -83,7 +83,7 @@ export function paperCommand(): Command {
       );
       const runs = expandRuns(sweep);
       const rates = await readMeasuredRates();
-      const engineOf = (run: RunSpec) => (linearCpuUnsupported(run) ? 'tfjs' : 'linear-cpu');
+      const engineOf = (run: RunSpec) => cpuEngineFor([run]);
       const here = new Set<DatasetGroup>();
       const skipped: string[] = [];
       const lines = [

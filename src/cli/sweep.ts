@@ -14,11 +14,12 @@ import { sweepId } from '../sweep/sweep-id.js';
 import {
   estimateGpuWallTime,
   estimateWallTime,
+  formatHoursMinutes,
   type MeasuredRate,
   ratesFileSchema,
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
-import { linearCpuUnsupported } from '../train/engine-support.js';
+import { cpuEngineFor } from '../train/engine-support.js';
 import { vgg11Takes } from '../train/protocol.js';
 import type { EngineName } from '../train/result.js';
 import {
@@ -156,8 +157,7 @@ export function sweepCommand(): Command {
         await resolveAutoRadii(openStore(options.store), definition, readImageSource),
       );
       // The engine each job would choose on a CPU machine (choose.ts; the plan does not probe for a GPU).
-      const engineOf = (run: RunSpec): EngineName =>
-        definition.engine ?? (linearCpuUnsupported(run) ? 'tfjs' : 'linear-cpu');
+      const engineOf = (run: RunSpec): EngineName => definition.engine ?? cpuEngineFor([run]);
       const rates = await readMeasuredRates();
       const wallTime = rates && estimateWallTime(runs, rates, engineOf);
       const gpuWallTime = rates && estimateGpuWallTime(runs, rates);
@@ -202,8 +202,6 @@ export async function readMeasuredRates(): Promise<MeasuredRate[] | undefined> {
 
 export function formatWallTime(estimate: WallTimeEstimate | undefined): string {
   if (!estimate) return 'wall time: no measured rates here (run `npm run bench` to measure this machine)';
-  const hours = Math.floor(estimate.maxSeconds / 3600);
-  const minutes = Math.ceil((estimate.maxSeconds % 3600) / 60);
   const measured = [
     ...new Set(estimate.ratesUsed.map((r) => `${r.engine} on ${r.backend}, ${r.measuredAt.slice(0, 10)}`)),
   ];
@@ -211,7 +209,7 @@ export function formatWallTime(estimate: WallTimeEstimate | undefined): string {
     estimate.unratedRuns > 0
       ? `; ${estimate.unratedRuns} runs have no measured rate and are not counted`
       : '';
-  return `wall time: at most ${hours} h ${minutes} min on the machine \`npm run bench\` measured (${measured.join('; ')})${unrated}`;
+  return `wall time: at most ${formatHoursMinutes(estimate.maxSeconds)} on the machine \`npm run bench\` measured (${measured.join('; ')})${unrated}`;
 }
 
 /** The GPU queue's bound (estimateGpuWallTime), or that the cuda engine's rate is unmeasured. */
@@ -220,7 +218,6 @@ function formatGpuWallTime(estimate: ReturnType<typeof estimateGpuWallTime> | un
     return "GPU queue: no estimate, the cuda engine's rate is unmeasured (bench/gpu-check.sh on a GPU machine measures it; docs/performance.md)";
   if (estimate.ratesUsed.length === 0)
     return "GPU queue: no estimate, no cuda rate was measured for these runs' models and attacks";
-  const minutes = Math.ceil(estimate.maxSeconds / 60);
   const measured = [
     ...new Set(estimate.ratesUsed.map((r) => `${r.engine} on ${r.backend}, ${r.measuredAt.slice(0, 10)}`)),
   ];
@@ -228,7 +225,7 @@ function formatGpuWallTime(estimate: ReturnType<typeof estimateGpuWallTime> | un
     estimate.unratedRuns > 0
       ? `; ${estimate.unratedRuns} runs have no measured GPU rate and are not counted`
       : '';
-  return `GPU queue: at most ${Math.floor(minutes / 60)} h ${minutes % 60} min on one GPU (${measured.join('; ')})${unrated}`;
+  return `GPU queue: at most ${formatHoursMinutes(estimate.maxSeconds)} on one GPU (${measured.join('; ')})${unrated}`;
 }
 
 function formatPlan(

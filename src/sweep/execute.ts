@@ -4,7 +4,7 @@ import { ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/job.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { assertCudaRuns, assertLinearCpuRuns } from '../train/engine-support.js';
+import { assertEngineTrains } from '../train/engine-support.js';
 import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
 import { planJobs, planRuns } from './plan.js';
@@ -46,8 +46,7 @@ export async function executeSweep(
     readImageSource,
   );
   const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep, readImageSource));
-  if (sweep.engine === 'linear-cpu') assertLinearCpuRuns(runs);
-  if (sweep.engine === 'cuda') assertCudaRuns(runs);
+  assertEngineTrains(sweep.engine, runs);
   const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
   await storeSweep(
     store,

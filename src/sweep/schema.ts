@@ -129,7 +129,7 @@ export const sweepFileSchema = strictObject({
   batchSize: positiveInt.default(64),
   modes: nonEmpty(mode, 'training mode'),
   /**
-   * Optional: without it each job picks (linear-cpu for linear models unless a GPU backend loads, else tfjs).
+   * Optional: without it each job picks (linear-cpu for linear models, mlp-cpu for the MLP, unless a GPU backend loads; else tfjs).
    * Set, it is part of the definition and so of the sweep id: results of different engines never mix.
    */
   engine: z.enum(ENGINE_NAMES, { error: `allowed: ${ENGINE_NAMES.join(', ')}` }).optional(),

@@ -97,3 +97,12 @@ export function estimateGpuWallTime(
   const cudaRates = rates.filter((r) => r.engine === 'cuda');
   return { ...estimateWallTime(runs, cudaRates, () => 'cuda'), measured: cudaRates.length > 0 };
 }
+
+/**
+ * A duration bound as whole hours and minutes, rounded up to the next minute so it stays an upper bound;
+ * the rounding carries into the hours ("1 h 0 min", never "0 h 60 min").
+ */
+export function formatHoursMinutes(seconds: number): string {
+  const totalMinutes = Math.ceil(seconds / 60);
+  return `${Math.floor(totalMinutes / 60)} h ${totalMinutes % 60} min`;
+}

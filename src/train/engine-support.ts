@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { stackable } from './cell-schedule.js';
+import type { EngineName } from './result.js';
 import type { RunSpec } from './run-spec.js';
 
 // What each engine trains exactly, beside the Engine interface rather than in an engine's folder: planning
@@ -16,12 +17,49 @@ export function linearCpuUnsupported(run: RunSpec): string | undefined {
   return undefined;
 }
 
+/**
+ * Why mlp-cpu cannot train `run` exactly, or undefined when it can: every optimiser, attack and objective of
+ * the MLP is implemented (engines/mlp-cpu/mlp-model.ts); other models and reference fidelity's quirks are not.
+ */
+export function mlpCpuUnsupported(run: RunSpec): string | undefined {
+  if (run.model !== 'mlp') return `mlp-cpu trains the mlp model only (run ${run.runId} uses '${run.model}')`;
+  if (run.fidelity !== 'adgap')
+    return `mlp-cpu trains adgap fidelity only (run ${run.runId} asks for '${run.fidelity}'; tfjs implements it)`;
+  return undefined;
+}
+
 /** Asking linear-cpu for a run it cannot train is a user error, caught before anything trains. */
 export function assertLinearCpuRuns(runs: readonly RunSpec[]): void {
+  assertTrains(runs, linearCpuUnsupported);
+}
+
+/** Asking mlp-cpu for a run it cannot train is a user error, caught before anything trains. */
+export function assertMlpCpuRuns(runs: readonly RunSpec[]): void {
+  assertTrains(runs, mlpCpuUnsupported);
+}
+
+function assertTrains(runs: readonly RunSpec[], unsupported: (run: RunSpec) => string | undefined): void {
   for (const run of runs) {
-    const reason = linearCpuUnsupported(run);
+    const reason = unsupported(run);
     if (reason) throw new ValidationError('engine', reason);
   }
+}
+
+/** A user's explicit engine must train every run exactly; tfjs trains everything. */
+export function assertEngineTrains(engine: EngineName | undefined, runs: readonly RunSpec[]): void {
+  if (engine === 'linear-cpu') assertLinearCpuRuns(runs);
+  if (engine === 'mlp-cpu') assertMlpCpuRuns(runs);
+  if (engine === 'cuda') assertCudaRuns(runs);
+}
+
+/**
+ * The engine a cell of `runs` gets on a machine without a GPU backend: `linear-cpu` when it trains every run
+ * exactly, `mlp-cpu` when that one does; else `tfjs`, which trains everything.
+ */
+export function cpuEngineFor(runs: readonly RunSpec[]): EngineName {
+  if (runs.every((r) => linearCpuUnsupported(r) === undefined)) return 'linear-cpu';
+  if (runs.every((r) => mlpCpuUnsupported(r) === undefined)) return 'mlp-cpu';
+  return 'tfjs';
 }
 
 /**
@@ -40,10 +78,7 @@ export function cudaUnsupported(run: RunSpec): string | undefined {
 
 /** Asking cuda for a run it cannot train is a user error, caught before anything trains. */
 export function assertCudaRuns(runs: readonly RunSpec[]): void {
-  for (const run of runs) {
-    const reason = cudaUnsupported(run);
-    if (reason) throw new ValidationError('engine', reason);
-  }
+  assertTrains(runs, cudaUnsupported);
 }
 
 /**

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SYNTHETIC_PARAMS } from '../../src/datasets/types.js';
-import { estimateGpuWallTime, estimateWallTime, type MeasuredRate } from '../../src/sweep/wall-time.js';
+import {
+  estimateGpuWallTime,
+  estimateWallTime,
+  formatHoursMinutes,
+  type MeasuredRate,
+} from '../../src/sweep/wall-time.js';
 import type { RunSpec } from '../../src/train/run-spec.js';
 
 const rate = (
@@ -106,5 +111,20 @@ describe('the GPU queue estimate', () => {
   it('counts runs of a model without a cuda rate as unrated', () => {
     const estimate = estimateGpuWallTime([mlp(1), run(1)], [cudaRate]);
     expect(estimate.unratedRuns).toBe(1);
+  });
+});
+
+describe('the wall-time format', () => {
+  it('rounds up to the next minute and carries a full hour instead of printing 60 min', () => {
+    expect(formatHoursMinutes(0)).toBe('0 h 0 min');
+    expect(formatHoursMinutes(1)).toBe('0 h 1 min');
+    expect(formatHoursMinutes(60)).toBe('0 h 1 min');
+    expect(formatHoursMinutes(61)).toBe('0 h 2 min');
+    expect(formatHoursMinutes(3540.5)).toBe('1 h 0 min');
+    expect(formatHoursMinutes(3599.999)).toBe('1 h 0 min');
+    expect(formatHoursMinutes(3600)).toBe('1 h 0 min');
+    expect(formatHoursMinutes(3600.001)).toBe('1 h 1 min');
+    // The case: 34,120 h less a few seconds was printed as "34119 h 60 min".
+    expect(formatHoursMinutes(34120 * 3600 - 5)).toBe('34120 h 0 min');
   });
 });

@@ -1,15 +1,11 @@
 import { AdgapError } from '../../errors.js';
 import type { Engine } from '../engine.js';
-import {
-  assertCudaRuns,
-  assertLinearCpuRuns,
-  cudaUnsupported,
-  linearCpuUnsupported,
-} from '../engine-support.js';
+import { assertEngineTrains, cpuEngineFor, cudaUnsupported } from '../engine-support.js';
 import type { EngineName } from '../result.js';
 import type { RunSpec } from '../run-spec.js';
 import { type CudaStatus, cudaGpuStatus } from './cuda/addon.js';
 import { createLinearCpuEngine } from './linear-cpu/engine.js';
+import { createMlpCpuEngine } from './mlp-cpu/engine.js';
 import { gpuBackendLoads } from './tfjs/gpu.js';
 
 export interface EngineChoice {
@@ -21,9 +17,9 @@ export interface EngineChoice {
 
 /**
  * The engine of a job (one cell): the sweep's explicit choice; else `cuda` when its addon is built, a GPU can
- * run it and it trains every run exactly (the linear model and the MLP, the clean objective); else
- * `linear-cpu` when it trains every run exactly and no tfjs GPU backend loads (it is several times faster
- * than tfjs on CPUs, see docs/performance.md); else `tfjs`, which trains everything.
+ * run it and it trains every run exactly (the linear model and the MLP, the clean objective); else tfjs when a
+ * GPU backend loads; else cpuEngineFor's choice (linear-cpu or mlp-cpu when one trains every run exactly; they
+ * are several times faster than tfjs on CPUs, see docs/performance.md), else `tfjs`, which trains everything.
  */
 export async function createEngine(
   runs: readonly RunSpec[],
@@ -32,7 +28,7 @@ export async function createEngine(
 ): Promise<Engine> {
   const gpu = choice.gpu ?? (() => cudaGpuStatus());
   if (requested === 'cuda') {
-    assertCudaRuns(runs);
+    assertEngineTrains('cuda', runs);
     const status = gpu();
     if (!status.available) throw new AdgapError(`engine: cuda cannot run here: ${status.reason}`);
     return cudaEngine(status);
@@ -43,16 +39,11 @@ export async function createEngine(
     // Silence where nobody built the addon: that is every CPU machine.
     if (!status.available && status.built) choice.onGpuUnusable?.(status.reason);
   }
-  const name =
-    requested ??
-    (runs.every((r) => linearCpuUnsupported(r) === undefined) && !(await gpuBackendLoads())
-      ? 'linear-cpu'
-      : 'tfjs');
-  if (name === 'linear-cpu') {
-    assertLinearCpuRuns(runs);
-    return createLinearCpuEngine();
-  }
-  // Loaded only here: tfjs takes a second to load and linear-cpu does not need it.
+  const name = requested ?? ((await gpuBackendLoads()) ? 'tfjs' : cpuEngineFor(runs));
+  assertEngineTrains(name, runs);
+  if (name === 'linear-cpu') return createLinearCpuEngine();
+  if (name === 'mlp-cpu') return createMlpCpuEngine();
+  // Loaded only here: tfjs takes a second to load and the wasm engines do not need it.
   const { createTfjsEngine } = await import('./tfjs/engine.js');
   return createTfjsEngine();
 }

@@ -123,7 +123,7 @@ describe('choosing the cuda engine', () => {
     });
     const onGpuUnusable = (reason: string) => reasons.push(reason);
     expect((await createEngine([linear], undefined, { gpu, onGpuUnusable })).name).toBe('linear-cpu');
-    expect((await createEngine([mlp], undefined, { gpu, onGpuUnusable })).name).toBe('tfjs');
+    expect((await createEngine([mlp], undefined, { gpu, onGpuUnusable })).name).toBe('mlp-cpu');
     expect(reasons).toEqual(['no usable GPU: no CUDA device', 'no usable GPU: no CUDA device']);
   });
 
@@ -133,7 +133,7 @@ describe('choosing the cuda engine', () => {
       gpu: () => missing,
       onGpuUnusable: (r) => reasons.push(r),
     });
-    expect(engine.name).toBe('tfjs');
+    expect(engine.name).toBe('mlp-cpu');
     expect(reasons).toEqual([]);
   });
 
