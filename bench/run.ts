@@ -4,7 +4,7 @@
  * A benchmark, not a test: nothing here asserts; docs/performance.md reads the numbers.
  */
 import { spawnSync } from 'node:child_process';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { assembleSplits } from '../src/datasets/splits.js';
@@ -15,8 +15,9 @@ import {
   featureCount,
   type LoadedDataset,
 } from '../src/datasets/types.js';
-import type { MeasuredRate } from '../src/sweep/wall-time.js';
+import { type MeasuredRate, ratesFileSchema } from '../src/sweep/wall-time.js';
 import { createLinearCpuEngine } from '../src/train/engines/linear-cpu/engine.js';
+import { createMlpCpuEngine } from '../src/train/engines/mlp-cpu/engine.js';
 import { StackedCell } from '../src/train/engines/tfjs/stacked-cell.js';
 import { tf, useFastestBackend } from '../src/train/engines/tfjs/tf.js';
 import { pgdMethod } from '../src/train/protocol.js';
@@ -34,13 +35,13 @@ interface Case {
   name: string;
   data: LoadedDataset;
   mode: TrainingMode;
-  /** The linear model unless set; linear-cpu and the PyTorch peer time linear cases only. */
+  /** The linear model (on linear-cpu) unless set; the MLP trains on mlp-cpu. */
   model?: 'mlp';
   /**
-   * Epochs timed per engine, enough to dwarf timer noise and few enough for 5 minutes on 2 busy cores.
-   * linear-cpu trains its cell twice, for `linearCpu` and for one epoch (see linearCpu).
+   * Epochs timed per engine, enough to dwarf timer noise and few enough for 5 minutes on 2 busy cores; 0 skips
+   * that engine. The wasm engine trains its cell twice, for `wasm` and for one epoch (see wasmCell).
    */
-  epochs: { linearCpu: number; tfjs: number; torch: number };
+  epochs: { wasm: number; tfjs: number; torch: number };
 }
 
 /** 4000 + 4000 training samples (R = 1) unless `sizes` says otherwise. */
@@ -121,14 +122,14 @@ function line(fields: Record<string, unknown>): void {
 const rounded = (x: number, digits = 3) => Number(x.toPrecision(digits));
 
 /**
- * linear-cpu trains a 40-run cell end to end twice, through engine.train as a job does: for one epoch and for
- * `epochs.linearCpu`. The difference is model-epochs alone (training and the clean validation loss every epoch,
+ * linear-cpu (mlp-cpu for the MLP) trains a 40-run cell end to end twice, through engine.train as a job does:
+ * for one epoch and for `epochs.wasm`. The difference is model-epochs alone (training and the clean validation loss every epoch,
  * as the PyTorch peer does); what the one-epoch call spent beyond its epoch is each run's final clean and robust
  * evaluation plus the workers' start-up, which a run pays once however long it trains. Each call runs twice and
  * the faster counts, so a busy moment on the machine does not land in the difference.
  */
-async function linearCpu(c: Case): Promise<number> {
-  const engine = createLinearCpuEngine();
+async function wasmCell(c: Case): Promise<number> {
+  const engine = c.model === 'mlp' ? createMlpCpuEngine() : createLinearCpuEngine();
   const wallMs = async (epochs: number) => {
     let fastest = Number.POSITIVE_INFINITY;
     for (let repeat = 0; repeat < 2; repeat++) {
@@ -143,8 +144,8 @@ async function linearCpu(c: Case): Promise<number> {
   };
   const models = SEEDS.length * LEARNING_RATES.length;
   const oneEpoch = await wallMs(1);
-  const many = await wallMs(c.epochs.linearCpu);
-  const ms = (many - oneEpoch) / (models * (c.epochs.linearCpu - 1));
+  const many = await wallMs(c.epochs.wasm);
+  const ms = (many - oneEpoch) / (models * (c.epochs.wasm - 1));
   const msPerRunEvaluation = Math.max(0, oneEpoch - ms * models) / models;
   line({
     case: c.name,
@@ -156,7 +157,7 @@ async function linearCpu(c: Case): Promise<number> {
     msPerModelEpoch: rounded(ms),
     msPerRunEvaluation: rounded(msPerRunEvaluation),
   });
-  rates.push(rateOf(c, 'linear-cpu', engine.backend, ms, msPerRunEvaluation));
+  rates.push(rateOf(c, engine.name, engine.backend, ms, msPerRunEvaluation));
   return ms;
 }
 
@@ -229,13 +230,18 @@ interface PeerTiming {
 function torch(c: Case, python: string | undefined): PeerTiming | undefined {
   if (!python) return undefined;
   const d = c.data.featureShape[0] as number;
+  const spec = trainingAttack(c.mode);
   const args = [
     PEER,
     `--features=${d}`,
     `--train=${c.data.splits.train.count}`,
     `--validation=${c.data.splits.validation.count}`,
-    `--mode=${c.mode.kind === 'standard' ? 'standard' : 'fgsm'}`,
-    `--eps=${c.mode.kind === 'standard' ? 0 : c.mode.eps}`,
+    `--model=${c.model ?? 'linear'}`,
+    `--mode=${spec ? (spec.method.name === 'pgd' ? 'pgd' : 'fgsm') : 'standard'}`,
+    `--eps=${spec?.eps ?? 0}`,
+    ...(spec?.method.name === 'pgd'
+      ? [`--steps=${spec.method.steps}`, `--step-size=${spec.method.stepSize}`]
+      : []),
     `--epochs=${c.epochs.torch}`,
     ...(c.data.pixelRange ? ['--clip'] : []),
   ];
@@ -259,19 +265,19 @@ const CASES: Case[] = [
     name: 'gaussian-100d-linear-standard',
     data: gaussian(100),
     mode: { kind: 'standard' },
-    epochs: { linearCpu: 41, tfjs: 1, torch: 5 },
+    epochs: { wasm: 41, tfjs: 1, torch: 5 },
   },
   {
     name: 'gaussian-100d-linear-fgsm',
     data: gaussian(100),
     mode: { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
-    epochs: { linearCpu: 41, tfjs: 1, torch: 5 },
+    epochs: { wasm: 41, tfjs: 1, torch: 5 },
   },
   {
     name: 'mnist-784d-linear-fgsm-clip-8000',
     data: pixelShaped(784),
     mode: { kind: 'adversarial', norm: 'linf', eps: 0.3256, method: { name: 'one-step' } },
-    epochs: { linearCpu: 11, tfjs: 1, torch: 3 },
+    epochs: { wasm: 11, tfjs: 1, torch: 3 },
   },
   {
     // 64 training samples (one batch): the kernel count of a step does not depend on the data size, and a
@@ -280,33 +286,57 @@ const CASES: Case[] = [
     data: pixelShaped(3072, { train: 32, validation: 32, test: 32 }),
     mode: { kind: 'adversarial', norm: 'linf', eps: 0.0305, method: pgdMethod('linf', 0.0305, 10) },
     model: 'mlp',
-    epochs: { linearCpu: 0, tfjs: 1, torch: 0 },
+    epochs: { wasm: 3, tfjs: 1, torch: 5 },
+  },
+  {
+    // The paper's CIFAR attack: PGD-40 of eps/30. tfjs's stacked cell would take ~10 minutes here, and its
+    // rate per gradient pass is the PGD-10 case's.
+    name: 'cifar-3072d-mlp-pgd40',
+    data: pixelShaped(3072, { train: 32, validation: 32, test: 32 }),
+    mode: { kind: 'adversarial', norm: 'linf', eps: 0.0305, method: pgdMethod('linf', 0.0305) },
+    model: 'mlp',
+    epochs: { wasm: 2, tfjs: 0, torch: 2 },
   },
 ];
+
+/** `npm run bench -- cifar`: only the cases whose names contain an argument; their rates replace the old ones. */
+const only = process.argv.slice(2);
+const selected = CASES.filter((c) => only.length === 0 || only.some((part) => c.name.includes(part)));
 
 const python = torchPython();
 if (!python)
   line({ note: 'PyTorch peer skipped: no python3 with torch (Debian: apt-get install python3-torch)' });
 const backend = await useFastestBackend();
-for (const c of CASES) {
-  if (c.model === undefined) {
-    const peer = torch(c, python);
-    const cpuMs = await linearCpu(c);
-    if (peer !== undefined)
-      line({
-        case: c.name,
-        ratio: 'linear-cpu ms per model-epoch / pytorch',
-        value: rounded(cpuMs / peer.msPerModelEpoch),
-        // Wall time against wall time is the target's measure; linear-cpu's workers use every core, so this
-        // also says what each core achieves against what each of PyTorch's threads does.
-        perCore: rounded((cpuMs * availableParallelism()) / (peer.msPerModelEpoch * peer.threads)),
-      });
-  }
-  await tfjs(c, backend);
+line({
+  uptime: (await readFile('/proc/loadavg', 'utf8').catch(() => 'unknown')).trim(),
+  cores: availableParallelism(),
+});
+for (const c of selected) {
+  const peer = c.epochs.torch > 0 ? torch(c, python) : undefined;
+  const cpuMs = c.epochs.wasm > 0 ? await wasmCell(c) : undefined;
+  if (peer !== undefined && cpuMs !== undefined)
+    line({
+      case: c.name,
+      ratio: `${c.model === 'mlp' ? 'mlp-cpu' : 'linear-cpu'} ms per model-epoch / pytorch`,
+      value: rounded(cpuMs / peer.msPerModelEpoch),
+      // Wall time against wall time is the target's measure; the wasm engines' workers use every core, so this
+      // also says what each core achieves against what each of PyTorch's threads does.
+      perCore: rounded((cpuMs * availableParallelism()) / (peer.msPerModelEpoch * peer.threads)),
+    });
+  if (c.epochs.tfjs > 0) await tfjs(c, backend);
 }
 
 // Written whole then renamed, so a bench that dies midway leaves the previous rates.
 const RATES = fileURLToPath(new URL('./rates.json', import.meta.url));
-await writeFile(`${RATES}.tmp`, `${JSON.stringify(rates, null, 2)}\n`);
+// Kept from the previous file: the cuda engine's rates, which come from bench/gpu-check.sh on a GPU machine
+// (bench/add-gpu-rates.ts), never from this bench; and with `npm run bench -- <part>`, every case not rerun.
+const previous = await readFile(RATES, 'utf8').then(
+  (text) => ratesFileSchema.parse(JSON.parse(text)),
+  () => [],
+);
+const kept = previous.filter(
+  (r) => r.engine === 'cuda' || (only.length > 0 && !selected.some((c) => c.name === r.case)),
+);
+await writeFile(`${RATES}.tmp`, `${JSON.stringify([...kept, ...rates], null, 2)}\n`);
 await rename(`${RATES}.tmp`, RATES);
 line({ note: `rates for adgap sweep plan written to ${RATES}` });

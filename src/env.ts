@@ -50,3 +50,12 @@ export function deploymentEnv(env: NodeJS.ProcessEnv = process.env): DeploymentE
     datasetCacheDir: cacheDir ?? join(tmpdir(), 'adgap-dataset-cache'),
   };
 }
+
+/**
+ * Where the cuda engine's addon is (ADGAP_CUDA_ADDON), when it is not the one src/train/engines/cuda/build.sh
+ * writes into the checkout (build/cuda/adgap-cuda.node): a container image or a bundled GPU check puts it
+ * elsewhere.
+ */
+export function cudaAddonPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.ADGAP_CUDA_ADDON || undefined;
+}

@@ -20,6 +20,14 @@ export class Random {
     return new Random(generator);
   }
 
+  /**
+   * The generator's state (xoroshiro128+ as four 32-bit words, in pure-rand's getState order), for an engine
+   * that draws the same stream natively (src/train/engines/cuda/cell.cu) from where this one stands.
+   */
+  state(): Uint32Array {
+    return Uint32Array.from(this.generator.getState());
+  }
+
   /** Uniform in [0, 1) with 53 random bits. */
   uniform(): number {
     const high = (this.generator.next() >>> 0) >>> 5; // 27 bits

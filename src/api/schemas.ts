@@ -113,6 +113,10 @@ export const reportBody = z
         boundaryError: classPair.openapi({ description: 'per class: clean minus robust accuracy' }),
         worstClassCleanAccuracy: meanStderr,
         worstClassRobustAccuracy: meanStderr,
+        theory: z.object({ ad: z.number(), adGap: z.number(), accuracyGap: z.number() }).nullable().openapi({
+          description:
+            'closed-form prediction of the optimal linear rules (gaussian, linear, clean objective; docs/theory.md)',
+        }),
         seedsMissing: z.array(z.number().int()),
         selectedLearningRates: z.record(z.string(), z.number()),
       }),

@@ -1,11 +1,12 @@
 import { Command, Option } from 'commander';
-import { deploymentEnv } from '../env.js';
+import { cudaAddonPath, deploymentEnv } from '../env.js';
 import { runJob } from '../jobs/job.js';
 import { ContentCache } from '../store/content-cache.js';
 import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { createEngine } from '../train/engines/choose.js';
+import { cudaGpuStatus } from '../train/engines/cuda/addon.js';
 import { leaseOwner } from './lease-owner.js';
 import { nonNegativeInteger, STORE_OPTION } from './options.js';
 
@@ -51,7 +52,11 @@ export function jobCommand(): Command {
         store,
         options.sweep,
         index,
-        createEngine,
+        (runs, requested) =>
+          createEngine(runs, requested, {
+            gpu: () => cudaGpuStatus(cudaAddonPath()),
+            onGpuUnusable: (reason) => process.stderr.write(`cuda engine not used: ${reason}\n`),
+          }),
         (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
         abort.signal,
         cache,

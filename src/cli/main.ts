@@ -6,6 +6,7 @@ import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { cliMessage } from './flag-advice.js';
 import { jobCommand } from './job.js';
+import { paperCommand } from './paper.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { sweepCommand } from './sweep.js';
@@ -18,6 +19,7 @@ const program = new Command('adgap')
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(demoCommand())
   .addCommand(sweepCommand())
+  .addCommand(paperCommand())
   .addCommand(dataCommand())
   .addCommand(reportCommand())
   .addCommand(jobCommand())

@@ -28,7 +28,7 @@ export function nonNegativeInteger(name: string) {
 
 export const ENGINE_OPTION = [
   '--engine <name>',
-  `training engine (${ENGINE_NAMES.join(', ')}; default: linear-cpu for linear models unless a GPU backend loads); part of the sweep id`,
+  `training engine (${ENGINE_NAMES.join(', ')}; default: linear-cpu for linear models and mlp-cpu for the MLP unless a GPU backend loads); part of the sweep id`,
   (value: string): EngineName => {
     if (!(ENGINE_NAMES as readonly string[]).includes(value))
       throw new InvalidArgumentError(`--engine must be one of ${ENGINE_NAMES.join(', ')} (got '${value}')`);

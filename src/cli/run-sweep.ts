@@ -1,6 +1,8 @@
+import type { DatasetGroup } from '../datasets/types.js';
 import { AdgapError } from '../errors.js';
 import { reportTable } from '../report/format.js';
 import { reportFromStore } from '../report/from-store.js';
+import type { Report } from '../report/report.js';
 import type { Runner } from '../runners/runner.js';
 import { readImageSource } from '../sources/image-source.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -11,14 +13,16 @@ import { sweepProgress } from './progress.js';
 
 /**
  * Shared by `adgap sweep run` and `adgap demo`: hand what is missing to the runner, then print the report
- * (runners that finish the jobs) or the queued job ids (Batch, which `adgap sweep status` follows).
+ * (runners that finish the jobs) or the queued job ids (Batch, which `adgap sweep status` follows). Returns the
+ * printed report, undefined when the jobs were only submitted.
  */
 export async function runSweep(
   store: ObjectStore,
   sweep: SweepFile,
   runner: Runner,
   chunkSize?: number,
-): Promise<void> {
+  groups?: ReadonlySet<DatasetGroup>,
+): Promise<Report | undefined> {
   const progress = sweepProgress();
   const { sweepId, outcome } = await executeSweep(
     store,
@@ -27,6 +31,7 @@ export async function runSweep(
     progress,
     readImageSource,
     chunkSize,
+    groups,
     abandonedHere,
   ).finally(() => progress.stop());
   const header = `sweep: ${sweepId}\nstore: ${store.uri}\n`;
@@ -35,7 +40,7 @@ export async function runSweep(
     process.stdout.write(
       `${header}submitted to AWS Batch:\n  ${jobs}\nfollow with: adgap sweep status ${sweepId} --store ${store.uri}\n`,
     );
-    return;
+    return undefined;
   }
   const report = await reportFromStore(store, sweepId);
   if (outcome.jobFailures.length > 0) {
@@ -45,4 +50,5 @@ export async function runSweep(
     );
   }
   process.stdout.write(`${header}\n${reportTable(report)}\n`);
+  return report;
 }

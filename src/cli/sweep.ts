@@ -8,20 +8,29 @@ import { openStore } from '../store/open-store.js';
 import { resolveAutoRadii } from '../sweep/auto-radii.js';
 import { expandRuns } from '../sweep/expand.js';
 import { type PlanSummary, summarisePlan } from '../sweep/plan-summary.js';
-import { PRESETS, paperPreset } from '../sweep/presets.js';
+import { ALL_GROUPS, PRESETS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
 import { listSweeps } from '../sweep/status.js';
 import { sweepId } from '../sweep/sweep-id.js';
 import {
+  estimateGpuWallTime,
   estimateWallTime,
+  formatHoursMinutes,
   type MeasuredRate,
   ratesFileSchema,
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
-import { linearCpuUnsupported } from '../train/engine-support.js';
+import { cpuEngineFor } from '../train/engine-support.js';
 import { vgg11Takes } from '../train/protocol.js';
 import type { EngineName } from '../train/result.js';
-import { modeId, type RunSpec } from '../train/run-spec.js';
+import {
+  FIDELITIES,
+  type Fidelity,
+  modeId,
+  OBJECTIVES,
+  type Objective,
+  type RunSpec,
+} from '../train/run-spec.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
 import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
@@ -87,26 +96,50 @@ export function sweepCommand(): Command {
     );
   sweep
     .command('init')
-    .description("write a preset's sweep file (paper: the reference's grid for one dataset group)")
+    .description(
+      "write a preset's sweep file (paper: the reference's grid for one dataset group, or all six in one sweep)",
+    )
     .addOption(new Option('--preset <name>', 'preset').choices(PRESETS).makeOptionMandatory())
-    .addOption(new Option('--dataset <group>', 'dataset group').choices(DATASET_GROUPS).makeOptionMandatory())
+    .addOption(
+      new Option('--dataset <group>', 'dataset group, or all')
+        .choices([...DATASET_GROUPS, ALL_GROUPS])
+        .makeOptionMandatory(),
+    )
+    .addOption(new Option('--fidelity <fidelity>', 'adgap or the reference quirks').choices(FIDELITIES))
+    .addOption(
+      new Option(
+        '--objective <objective>',
+        "default: the fidelity's (clean for adgap, reference for reference)",
+      ).choices(OBJECTIVES),
+    )
     .option('-o, --output <file>', 'write here instead of stdout (never overwrites)')
-    .action(async (options: { dataset: DatasetGroup; output?: string }) => {
-      const text = `${presetHeader(options.dataset)}${presetYaml(paperPreset(options.dataset))}`;
-      if (!options.output) {
-        process.stdout.write(text);
-        return;
-      }
-      try {
-        await writeFile(options.output, text, { flag: 'wx' });
-      } catch {
-        throw new ValidationError(
-          '--output',
-          `cannot create '${options.output}' (it exists or its folder does not)`,
-        );
-      }
-      process.stderr.write(`wrote ${options.output}\n`);
-    });
+    .action(
+      async (options: {
+        dataset: DatasetGroup | typeof ALL_GROUPS;
+        fidelity?: Fidelity;
+        objective?: Objective;
+        output?: string;
+      }) => {
+        const preset = paperPreset(options.dataset, {
+          fidelity: options.fidelity,
+          objective: options.objective,
+        });
+        const text = `${presetHeader(options.dataset)}${presetYaml(preset)}`;
+        if (!options.output) {
+          process.stdout.write(text);
+          return;
+        }
+        try {
+          await writeFile(options.output, text, { flag: 'wx' });
+        } catch {
+          throw new ValidationError(
+            '--output',
+            `cannot create '${options.output}' (it exists or its folder does not)`,
+          );
+        }
+        process.stderr.write(`wrote ${options.output}\n`);
+      },
+    );
 
   sweep
     .command('plan')
@@ -125,11 +158,11 @@ export function sweepCommand(): Command {
         await resolveAutoRadii(openStore(options.store), definition, readImageSource),
       );
       // The engine each job would choose on a CPU machine (choose.ts; the plan does not probe for a GPU).
-      const engineOf = (run: RunSpec): EngineName =>
-        definition.engine ?? (linearCpuUnsupported(run) ? 'tfjs' : 'linear-cpu');
+      const engineOf = (run: RunSpec): EngineName => definition.engine ?? cpuEngineFor([run]);
       const rates = await readMeasuredRates();
       const wallTime = rates && estimateWallTime(runs, rates, engineOf);
-      process.stdout.write(`${formatPlan(id, summarisePlan(id, runs), definition, wallTime)}\n`);
+      const gpuWallTime = rates && estimateGpuWallTime(runs, rates);
+      process.stdout.write(`${formatPlan(id, summarisePlan(id, runs), definition, wallTime, gpuWallTime)}\n`);
     });
 
   sweep
@@ -161,7 +194,9 @@ function presetYaml(preset: Record<string, unknown>): string {
   return document.toString({ flowCollectionPadding: false });
 }
 
-function presetHeader(group: DatasetGroup): string {
+function presetHeader(group: DatasetGroup | typeof ALL_GROUPS): string {
+  if (group === ALL_GROUPS)
+    return "# The reference's whole grid (Hu et al., ICML 2023; see protocol.md): the six groups of figure 1, each with its own radii,\n# model and optimiser. 6,360 runs; `adgap paper` trains it and prints the plan per group. Every value is a parameter.\n";
   const appendix = vgg11Takes(group) ? '# model: vgg11 gives the appendix runs.\n' : '';
   return `# The reference's grid for ${group} (Hu et al., ICML 2023; see protocol.md). Every value is a parameter.\n${appendix}`;
 }
@@ -169,7 +204,7 @@ function presetHeader(group: DatasetGroup): string {
 const RATES_FILE = new URL('../../bench/rates.json', import.meta.url);
 
 /** The rates `npm run bench` measured on this checkout's machine, or undefined when it has not run here. */
-async function readMeasuredRates(): Promise<MeasuredRate[] | undefined> {
+export async function readMeasuredRates(): Promise<MeasuredRate[] | undefined> {
   let text: string;
   try {
     text = await readFile(RATES_FILE, 'utf8');
@@ -179,10 +214,8 @@ async function readMeasuredRates(): Promise<MeasuredRate[] | undefined> {
   return ratesFileSchema.parse(JSON.parse(text));
 }
 
-function formatWallTime(estimate: WallTimeEstimate | undefined): string {
+export function formatWallTime(estimate: WallTimeEstimate | undefined): string {
   if (!estimate) return 'wall time: no measured rates here (run `npm run bench` to measure this machine)';
-  const hours = Math.floor(estimate.maxSeconds / 3600);
-  const minutes = Math.ceil((estimate.maxSeconds % 3600) / 60);
   const measured = [
     ...new Set(estimate.ratesUsed.map((r) => `${r.engine} on ${r.backend}, ${r.measuredAt.slice(0, 10)}`)),
   ];
@@ -190,7 +223,23 @@ function formatWallTime(estimate: WallTimeEstimate | undefined): string {
     estimate.unratedRuns > 0
       ? `; ${estimate.unratedRuns} runs have no measured rate and are not counted`
       : '';
-  return `wall time: at most ${hours} h ${minutes} min on the machine \`npm run bench\` measured (${measured.join('; ')})${unrated}`;
+  return `wall time: at most ${formatHoursMinutes(estimate.maxSeconds)} on the machine \`npm run bench\` measured (${measured.join('; ')})${unrated}`;
+}
+
+/** The GPU queue's bound (estimateGpuWallTime), or that the cuda engine's rate is unmeasured. */
+function formatGpuWallTime(estimate: ReturnType<typeof estimateGpuWallTime> | undefined): string {
+  if (!estimate?.measured)
+    return "GPU queue: no estimate, the cuda engine's rate is unmeasured (bench/gpu-check.sh on a GPU machine measures it; docs/performance.md)";
+  if (estimate.ratesUsed.length === 0)
+    return "GPU queue: no estimate, no cuda rate was measured for these runs' models and attacks";
+  const measured = [
+    ...new Set(estimate.ratesUsed.map((r) => `${r.engine} on ${r.backend}, ${r.measuredAt.slice(0, 10)}`)),
+  ];
+  const unrated =
+    estimate.unratedRuns > 0
+      ? `; ${estimate.unratedRuns} runs have no measured GPU rate and are not counted`
+      : '';
+  return `GPU queue: at most ${formatHoursMinutes(estimate.maxSeconds)} on one GPU (${measured.join('; ')})${unrated}`;
 }
 
 function formatPlan(
@@ -198,6 +247,7 @@ function formatPlan(
   plan: PlanSummary,
   definition: SweepFile,
   wallTime: WallTimeEstimate | undefined,
+  gpuWallTime: ReturnType<typeof estimateGpuWallTime> | undefined,
 ): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const lines = [
@@ -205,6 +255,7 @@ function formatPlan(
     `runs: ${n(plan.runCount)} in ${n(plan.jobCount)} jobs`,
     `cost: at most ${n(plan.maxModelEpochs)} model-epochs (runs x max epochs); ${n(plan.maxGradientPassEpochs)} counting an attack's gradient passes`,
     formatWallTime(wallTime),
+    formatGpuWallTime(gpuWallTime),
     definition.patience < definition.epochs
       ? `  early stopping (patience ${definition.patience}) ends most runs well before ${definition.epochs} epochs, so expect a fraction of these`
       : `  patience ${definition.patience} >= ${definition.epochs} epochs: early stopping never ends a run early, every run trains all ${definition.epochs} epochs`,

@@ -3,10 +3,20 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Report, ReportRow } from './report.js';
 import type { MeanStderr } from './statistics.js';
 
-/** The two rows of the paper's figure 1. */
+/** The two rows of the paper's figure 1, each with its closed-form prediction where theory has one. */
 export const FIGURE_PANELS = [
-  { panel: 'ad-gap', title: 'Gap of AD', pick: (row: ReportRow) => row.adGap },
-  { panel: 'accuracy-gap', title: 'Gap of standard accuracy', pick: (row: ReportRow) => row.accuracyGap },
+  {
+    panel: 'ad-gap',
+    title: 'Gap of AD',
+    pick: (row: ReportRow) => row.adGap,
+    theory: (row: ReportRow) => row.theory?.adGap,
+  },
+  {
+    panel: 'accuracy-gap',
+    title: 'Gap of standard accuracy',
+    pick: (row: ReportRow) => row.accuracyGap,
+    theory: (row: ReportRow) => row.theory?.accuracyGap,
+  },
 ] as const;
 
 export type PanelName = (typeof FIGURE_PANELS)[number]['panel'];
@@ -15,8 +25,14 @@ export interface FigurePanel {
   dataset: string;
   panel: PanelName;
   title: string;
-  /** One `<path aria-label="<mode>">` per robust mode inside `g.series_marks`, error bars in `g.stderr_marks`. */
+  /**
+   * One `<path aria-label="<mode>">` per robust mode inside `g.series_marks`, error bars in `g.stderr_marks`,
+   * and, where theory predicts the gap (docs/theory.md), a dashed `<path aria-label="<mode> theory">` per mode
+   * inside `g.theory_marks`.
+   */
   svg: string;
+  /** Whether the panel draws theory beside the measurements. */
+  hasTheory: boolean;
 }
 
 /**
@@ -31,9 +47,11 @@ export async function figurePanels(report: Report): Promise<FigurePanel[]> {
     const robust = report.rows.filter((r) => r.dataset === dataset && r.mode !== 'standard');
     if (robust.length === 0) continue;
     const modes = [...new Set(robust.map((r) => r.mode))];
-    for (const { panel, title, pick } of FIGURE_PANELS) {
+    for (const { panel, title, pick, theory } of FIGURE_PANELS) {
       const points = robust.flatMap((row) => point(row, pick(row)));
-      panels.push({ dataset, panel, title, svg: await renderSvg(panelSpec(title, modes, points)) });
+      const predicted = robust.flatMap((row) => theoryPoint(row, theory(row)));
+      const svg = await renderSvg(panelSpec(title, modes, points, predicted));
+      panels.push({ dataset, panel, title, svg, hasTheory: predicted.length > 0 });
     }
   }
   return panels;
@@ -53,7 +71,18 @@ function point(row: ReportRow, value: MeanStderr | null): Point[] {
   return [{ R: row.R, mode: row.mode, mean, low: mean - stderr, high: mean + stderr }];
 }
 
-function panelSpec(title: string, modes: string[], points: Point[]): TopLevelSpec {
+interface TheoryPoint {
+  R: number;
+  mode: string;
+  label: string;
+  value: number;
+}
+
+function theoryPoint(row: ReportRow, value: number | undefined): TheoryPoint[] {
+  return value === undefined ? [] : [{ R: row.R, mode: row.mode, label: `${row.mode} theory`, value }];
+}
+
+function panelSpec(title: string, modes: string[], points: Point[], predicted: TheoryPoint[]): TopLevelSpec {
   // R is a handful of ratios (1, 2, 5, 10): evenly spaced categories read better than a numeric axis.
   const x = { field: 'R', type: 'ordinal', title: 'imbalance ratio R', axis: { labelAngle: 0 } } as const;
   const color = { field: 'mode', type: 'nominal', title: 'radius', scale: { domain: modes } } as const;
@@ -84,6 +113,21 @@ function panelSpec(title: string, modes: string[], points: Point[]): TopLevelSpe
         mark: 'rule',
         encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color },
       },
+      ...(predicted.length === 0
+        ? []
+        : [
+            {
+              name: 'theory',
+              data: { values: predicted },
+              mark: { type: 'line' as const, strokeDash: [5, 4], point: { shape: 'diamond', filled: false } },
+              encoding: {
+                x,
+                y: { field: 'value', type: 'quantitative' as const },
+                color,
+                description: { field: 'label' },
+              },
+            },
+          ]),
     ],
   };
 }

@@ -22,11 +22,13 @@ export async function reportHtml(report: Report): Promise<string> {
   const panels = await figurePanels(report);
   const datasets = [...new Set(report.rows.map((r) => r.dataset))];
   const sections = datasets.map((dataset) => {
+    const datasetRows = report.rows.filter((r) => r.dataset === dataset);
+    if (datasetRows.every((r) => r.ad === null)) return notRunSection(dataset, datasetRows[0]?.group);
     const figures = panels
       .filter((p) => p.dataset === dataset)
       .map(
         (p) =>
-          `<figure data-panel="${p.panel}" data-dataset="${escapeHtml(dataset)}">${p.svg}<figcaption>${escapeHtml(p.title)} against R, one line per radius; error bars: one standard error over seeds.</figcaption></figure>`,
+          `<figure data-panel="${p.panel}" data-dataset="${escapeHtml(dataset)}">${p.svg}<figcaption>${escapeHtml(p.title)} against R, one line per radius; error bars: one standard error over seeds.${p.hasTheory ? ' Dashed lines with open diamonds: the closed-form prediction for the optimal linear rules (docs/theory.md).' : ''}</figcaption></figure>`,
       )
       .join('\n');
     const rows = report.rows.filter((r) => r.dataset === dataset).map(tableRow);
@@ -69,6 +71,21 @@ ${sections.join('\n')}
 </body>
 </html>
 `;
+}
+
+/**
+ * A group without any result yet says so instead of drawing empty panels. CIFAR-10 says why too: its MLP with
+ * 40-50-step PGD takes days on CPU, so `adgap paper` leaves it for a GPU backend or the batch runner.
+ */
+function notRunSection(dataset: string, group: string | undefined): string {
+  const why =
+    group === 'cifar10'
+      ? ' CIFAR-10 trains only where a GPU backend loads or on the batch runner (days on CPU): run <code>adgap paper --runner batch</code>, or <code>adgap paper</code> on a GPU machine, with the same store; the sweep resumes.'
+      : '';
+  return `<section data-dataset="${escapeHtml(dataset)}" data-not-run>
+<h2>${escapeHtml(dataset)}</h2>
+<p>Not run yet: no results for this group.${why}</p>
+</section>`;
 }
 
 function tableRow(row: ReportRow): string {

@@ -5,6 +5,7 @@ import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from '
 import { datasetFamilyId } from './groups.js';
 import { type Selection, selectModels } from './selection.js';
 import { type MeanStderr, meanStderr } from './statistics.js';
+import { type TheoryGaps, theoryGaps } from './theory.js';
 
 /**
  * One (dataset, R, fidelity, mode) line of the report. Gaps are absent on the standard row, which is their
@@ -37,6 +38,11 @@ export interface ReportRow {
   boundaryError: [MeanStderr | null, MeanStderr | null];
   worstClassCleanAccuracy: MeanStderr | null;
   worstClassRobustAccuracy: MeanStderr | null;
+  /**
+   * The closed-form prediction of the population-optimal linear rules (docs/theory.md), where one exists:
+   * robust rows of the gaussian group, linear model, clean objective; null elsewhere.
+   */
+  theory: TheoryGaps | null;
   /** Seeds whose selection is missing in this row or in its standard baseline. */
   seedsMissing: number[];
   /** The selected learning rate of each seed, for reading the selection back. */
@@ -67,7 +73,15 @@ export function buildReport(
   const selections = selectModels(expected, results);
   const rowKeys = new Map<
     string,
-    { family: string; group: string; R: number; objective: Objective; fidelity: Fidelity; mode: string }
+    {
+      family: string;
+      group: string;
+      R: number;
+      objective: Objective;
+      fidelity: Fidelity;
+      mode: string;
+      theory: TheoryGaps | null;
+    }
   >();
   for (const run of expected) {
     const family = datasetFamilyId(run.dataset);
@@ -79,6 +93,7 @@ export function buildReport(
       objective: run.objective,
       fidelity: run.fidelity,
       mode,
+      theory: theoryFor(run),
     });
   }
   const selected = new Map<string, RunResult>();
@@ -90,64 +105,67 @@ export function buildReport(
   // Without standard runs in the sweep there is no baseline: gaps are absent rather than all "missing".
   const hasBaseline = expected.some((r) => r.mode.kind === 'standard');
 
-  const rows = [...rowKeys.values()].map(({ family, group, R, objective, fidelity, mode }): ReportRow => {
-    const pick = (m: string, seed: number) => selected.get(`${family}|${R}|${fidelity}|${m}|${seed}`);
-    const ads: number[] = [];
-    const robustAds: number[] = [];
-    const robustAdsPgd: number[] = [];
-    const adGaps: number[] = [];
-    const accuracyGaps: number[] = [];
-    const perClass: ClassMetrics[] = [];
-    const seedsMissing: number[] = [];
-    const selectedLearningRates: Record<string, number> = {};
-    for (const seed of seeds) {
-      const row = pick(mode, seed);
-      const standard = pick('standard', seed);
-      if (!row || (hasBaseline && mode !== 'standard' && !standard)) {
-        seedsMissing.push(seed);
-        continue;
+  const rows = [...rowKeys.values()].map(
+    ({ family, group, R, objective, fidelity, mode, theory }): ReportRow => {
+      const pick = (m: string, seed: number) => selected.get(`${family}|${R}|${fidelity}|${m}|${seed}`);
+      const ads: number[] = [];
+      const robustAds: number[] = [];
+      const robustAdsPgd: number[] = [];
+      const adGaps: number[] = [];
+      const accuracyGaps: number[] = [];
+      const perClass: ClassMetrics[] = [];
+      const seedsMissing: number[] = [];
+      const selectedLearningRates: Record<string, number> = {};
+      for (const seed of seeds) {
+        const row = pick(mode, seed);
+        const standard = pick('standard', seed);
+        if (!row || (hasBaseline && mode !== 'standard' && !standard)) {
+          seedsMissing.push(seed);
+          continue;
+        }
+        selectedLearningRates[String(seed)] = row.run.learningRate;
+        ads.push(accuracyDisparity(row));
+        perClass.push(classMetrics(row.metrics));
+        const underTraining = robustAccuracyDisparity(row, 'trainingAttack');
+        const underPgd = robustAccuracyDisparity(row, 'pgd');
+        if (underTraining !== undefined) robustAds.push(underTraining);
+        if (underPgd !== undefined) robustAdsPgd.push(underPgd);
+        if (mode !== 'standard' && standard) {
+          adGaps.push(adGap(row, standard));
+          accuracyGaps.push(accuracyGap(row, standard));
+        }
       }
-      selectedLearningRates[String(seed)] = row.run.learningRate;
-      ads.push(accuracyDisparity(row));
-      perClass.push(classMetrics(row.metrics));
-      const underTraining = robustAccuracyDisparity(row, 'trainingAttack');
-      const underPgd = robustAccuracyDisparity(row, 'pgd');
-      if (underTraining !== undefined) robustAds.push(underTraining);
-      if (underPgd !== undefined) robustAdsPgd.push(underPgd);
-      if (mode !== 'standard' && standard) {
-        adGaps.push(adGap(row, standard));
-        accuracyGaps.push(accuracyGap(row, standard));
-      }
-    }
-    const withGaps = mode !== 'standard' && hasBaseline;
-    const over = (pick: (m: ClassMetrics) => number | undefined) =>
-      meanStderr(
-        perClass.flatMap((m) => {
-          const value = pick(m);
-          return value === undefined ? [] : [value];
-        }),
-      );
-    return {
-      dataset: family,
-      group,
-      R,
-      objective,
-      fidelity,
-      mode,
-      ad: meanStderr(ads),
-      robustAd: meanStderr(robustAds),
-      robustAdPgd: meanStderr(robustAdsPgd),
-      adGap: withGaps ? meanStderr(adGaps) : null,
-      accuracyGap: withGaps ? meanStderr(accuracyGaps) : null,
-      cleanAccuracy: [over((m) => m.cleanAccuracy[0]), over((m) => m.cleanAccuracy[1])],
-      robustAccuracy: [over((m) => m.robustAccuracy?.[0]), over((m) => m.robustAccuracy?.[1])],
-      boundaryError: [over((m) => m.boundaryError?.[0]), over((m) => m.boundaryError?.[1])],
-      worstClassCleanAccuracy: over((m) => m.worstClassCleanAccuracy),
-      worstClassRobustAccuracy: over((m) => m.worstClassRobustAccuracy),
-      seedsMissing,
-      selectedLearningRates,
-    };
-  });
+      const withGaps = mode !== 'standard' && hasBaseline;
+      const over = (pick: (m: ClassMetrics) => number | undefined) =>
+        meanStderr(
+          perClass.flatMap((m) => {
+            const value = pick(m);
+            return value === undefined ? [] : [value];
+          }),
+        );
+      return {
+        dataset: family,
+        group,
+        R,
+        objective,
+        fidelity,
+        mode,
+        ad: meanStderr(ads),
+        robustAd: meanStderr(robustAds),
+        robustAdPgd: meanStderr(robustAdsPgd),
+        adGap: withGaps ? meanStderr(adGaps) : null,
+        accuracyGap: withGaps ? meanStderr(accuracyGaps) : null,
+        cleanAccuracy: [over((m) => m.cleanAccuracy[0]), over((m) => m.cleanAccuracy[1])],
+        robustAccuracy: [over((m) => m.robustAccuracy?.[0]), over((m) => m.robustAccuracy?.[1])],
+        boundaryError: [over((m) => m.boundaryError?.[0]), over((m) => m.boundaryError?.[1])],
+        worstClassCleanAccuracy: over((m) => m.worstClassCleanAccuracy),
+        worstClassRobustAccuracy: over((m) => m.worstClassRobustAccuracy),
+        theory,
+        seedsMissing,
+        selectedLearningRates,
+      };
+    },
+  );
 
   const missingRunIds = selections.flatMap((s: Selection) => ('missingRunIds' in s ? s.missingRunIds : []));
   return {
@@ -161,4 +179,17 @@ export function buildReport(
     missingRunIds,
     unreadableResults: [...unreadable],
   };
+}
+
+/**
+ * Theory applies where its assumptions hold: Gaussian noise, a linear model trained on the adversarial loss
+ * alone (the reference objective adds the clean loss, whose optimum has no closed form here) against the exact
+ * worst-case attack.
+ */
+function theoryFor(run: RunSpec): TheoryGaps | null {
+  const { dataset, mode } = run;
+  if (dataset.group !== 'gaussian' || !dataset.synthetic || run.model !== 'linear') return null;
+  // The reference fidelity's l2 step is shorter than eps for confident samples: not the worst case theory assumes.
+  if (run.objective !== 'clean' || run.fidelity !== 'adgap' || mode.kind === 'standard') return null;
+  return theoryGaps(dataset.synthetic, dataset.R, { norm: mode.norm, eps: mode.eps });
 }

@@ -1,10 +1,11 @@
 import { prepareDatasets, type ReadImageSource } from '../datasets/prepare.js';
+import type { DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/job.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import { unreadablePrefix } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { assertLinearCpuRuns } from '../train/engine-support.js';
+import { assertEngineTrains } from '../train/engine-support.js';
 import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
 import { breakLease, heldJobs, type Lease } from './leases.js';
@@ -31,6 +32,8 @@ export interface SweepProgress {
  * The first attempt fixes the plan: `chunkSize` (default: the runner's) applies to a sweep not yet stored.
  * Job indexes must mean the same runs for as long as any job may still be running, so an explicit chunk
  * size that differs from the stored plan's is refused rather than silently ignored or applied.
+ * `groups`, when given, limits what is prepared and trained now to those dataset groups; the sweep and its plan
+ * stay whole, so a later call (on a machine that can train the rest) resumes it.
  */
 export async function executeSweep(
   store: ObjectStore,
@@ -39,14 +42,20 @@ export async function executeSweep(
   progress: SweepProgress,
   readImageSource: ReadImageSource,
   chunkSize?: number,
+  groups?: ReadonlySet<DatasetGroup>,
   isAbandoned: (lease: Lease) => boolean = () => false,
 ): Promise<{ sweepId: string; outcome: RunnerOutcome }> {
   const sweepId = idOf(sweep);
+  const here = (group: DatasetGroup) => groups === undefined || groups.has(group);
   // Before anything is uploaded: a store that would silently overwrite results is refused up front.
   await store.assertWriteOnce();
-  await prepareDatasets(store, datasetRefs(sweep), readImageSource);
+  await prepareDatasets(
+    store,
+    datasetRefs(sweep).filter((ref) => here(ref.group)),
+    readImageSource,
+  );
   const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep, readImageSource));
-  if (sweep.engine === 'linear-cpu') assertLinearCpuRuns(runs);
+  assertEngineTrains(sweep.engine, runs);
   const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
   await storeSweep(
     store,
@@ -77,7 +86,7 @@ export async function executeSweep(
   }
   const finished = await finishedRunIds(store, sweepId);
   const pendingJobs = stored.jobs
-    .filter((job) => job.runs.some((r) => !finished.has(r.runId)))
+    .filter((job) => job.runs.some((r) => here(r.dataset.group) && !finished.has(r.runId)))
     .map((j) => j.index);
   const held = await heldJobs(store, sweepId);
   // A lease of a process known dead (killed with its sweep run on this machine) is freed, not waited out.
@@ -96,8 +105,8 @@ export async function executeSweep(
       `${heldPending.length} of ${pendingJobs.length} pending jobs are being trained by another sweep run (leases renewed until it ends; now until ${until}); this run trains the other ${pendingJobs.length - heldPending.length}. Run it again after the other ends to complete the sweep.`,
     );
   }
-  const total = planRuns(stored).length;
-  progress.start(total, planRuns(stored).filter((r) => finished.has(r.runId)).length);
+  const runsHere = planRuns(stored).filter((r) => here(r.dataset.group));
+  progress.start(runsHere.length, runsHere.filter((r) => finished.has(r.runId)).length);
   const outcome = await runner.runJobs(
     { store, sweepId },
     pendingJobs.filter((index) => !held.has(index)),

@@ -43,7 +43,15 @@ export function datasetRefs(sweep: SweepFile): DatasetRef[] {
 export type AutoRadii = Record<string, EpsMax>;
 
 export function usesAutoRadii(sweep: SweepFile): boolean {
-  return sweep.modes.some((m) => m !== 'standard' && m.eps === 'auto');
+  const modes = [...sweep.modes, ...sweep.datasets.flatMap(entryModes)];
+  return modes.some((m) => m !== 'standard' && m.eps === 'auto');
+}
+
+type SweepMode = SweepFile['modes'][number];
+
+/** The modes a dataset entry adds to the sweep's. */
+function entryModes(entry: DatasetEntry): SweepMode[] {
+  return typeof entry === 'string' ? [] : (entry.modes ?? []);
 }
 
 /** A training mode with the learning rates it is trained at. */
@@ -53,12 +61,17 @@ export interface ModeGrid {
 }
 
 /**
- * The training modes of a sweep for one dataset, each with its learning-rate grid: an adversarial mode without
- * `attack` uses the group's default (protocol.md: PGD for cifar10), PGD without steps the protocol's.
- * `epsMax` is the dataset's, needed only for `eps: auto`.
+ * The training modes of a sweep for one dataset (the sweep's, then the dataset entry's own), each with its
+ * learning-rate grid: an adversarial mode without `attack` uses the group's default (protocol.md: PGD for
+ * cifar10), PGD without steps the protocol's. `epsMax` is the dataset's, needed only for `eps: auto`.
  */
-export function trainingModes(sweep: SweepFile, group: DatasetGroup, epsMax?: EpsMax): ModeGrid[] {
-  return sweep.modes.flatMap((m): ModeGrid[] => {
+export function trainingModes(
+  sweep: SweepFile,
+  entry: DatasetEntry,
+  group: DatasetGroup,
+  epsMax?: EpsMax,
+): ModeGrid[] {
+  return [...sweep.modes, ...entryModes(entry)].flatMap((m): ModeGrid[] => {
     if (m === 'standard') return [{ mode: { kind: 'standard' }, learningRates: sweep.learningRates }];
     const attack = m.attack ?? DATASET_DEFAULTS[group].attack;
     const adversarial = (eps: number, auto?: { epsMax: number; factor: number }): ModeGrid => ({
@@ -88,10 +101,11 @@ export function trainingModes(sweep: SweepFile, group: DatasetGroup, epsMax?: Ep
  */
 export function expandRuns(sweep: SweepFile, autoRadii: AutoRadii = {}): RunSpec[] {
   const runs: RunSpec[] = [];
-  for (const dataset of datasetRefs(sweep)) {
+  const entries = sweep.datasets.flatMap((entry) => entryRefs(entry, sweep.R).map((ref) => ({ entry, ref })));
+  for (const { entry, ref: dataset } of entries) {
     const id = datasetId(dataset);
     const defaults = DATASET_DEFAULTS[dataset.group];
-    const modes = trainingModes(sweep, dataset.group, autoRadii[id]);
+    const modes = trainingModes(sweep, entry, dataset.group, autoRadii[id]);
     for (const fidelity of sweepFidelities(sweep)) {
       const modeIds = new Set<string>();
       for (const { mode, learningRates } of modes) {

@@ -1,6 +1,6 @@
-import type { DatasetGroup } from '../datasets/types.js';
+import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
 import { DATASET_DEFAULTS, PGD_DEFAULTS } from '../train/protocol.js';
-import type { Norm } from '../train/run-spec.js';
+import { type Fidelity, impliedObjective, type Norm, type Objective } from '../train/run-spec.js';
 
 export const PRESETS = ['paper'] as const;
 export type PresetName = (typeof PRESETS)[number];
@@ -23,34 +23,66 @@ export const PAPER_ROBUST_LEARNING_RATES: Partial<Record<DatasetGroup, number[]>
   cifar10: [0.005, 0.001, 5e-4, 2e-4, 1e-4],
 };
 
-/**
- * The reference's grid for one dataset group as a sweep file, every value written out (so the file says what
- * it runs): R {1, 2, 5, 10}, 5 seeds, 8 learning rates (CIFAR robust: 5), 500 epochs, patience 50, batch 64,
- * standard training and 3 radii per norm with the group's model, optimiser and attack.
- * 4 x 5 x 8 = 160 standard + 2 x 3 x 4 x 5 x 8 = 960 robust runs; cifar10 160 + 600.
- */
-export function paperPreset(group: DatasetGroup): Record<string, unknown> {
+/** What a paper sweep leaves to the user: which objective and fidelity produce its numbers. */
+export interface PaperChoices {
+  objective?: Objective;
+  fidelity?: Fidelity;
+}
+
+/** `--dataset all`: the six groups of the paper's figure 1 in one sweep. */
+export const ALL_GROUPS = 'all';
+
+/** A group's two robust modes: its three radii per norm, its attack, CIFAR's own learning rates. */
+function robustModes(group: DatasetGroup): Record<string, unknown>[] {
   const defaults = DATASET_DEFAULTS[group];
   const robustLearningRates = PAPER_ROBUST_LEARNING_RATES[group];
-  const robustMode = (norm: Norm) => ({
+  return (['l2', 'linf'] as const).map((norm) => ({
     norm,
     eps: PAPER_RADII[group][norm],
     attack: defaults.attack,
     ...(defaults.attack === 'pgd' ? PGD_DEFAULTS[norm] : {}),
     ...(robustLearningRates ? { learningRates: robustLearningRates } : {}),
-  });
-  return {
-    name: `paper-${group}`,
-    datasets: [group],
+  }));
+}
+
+/**
+ * The reference's grid as a sweep file, every value written out (so the file says what it runs): R {1, 2, 5,
+ * 10}, 5 seeds, 8 learning rates (CIFAR robust: 5), 500 epochs, patience 50, batch 64, standard training and
+ * 3 radii per norm with each group's model, optimiser and attack. Per group: 4 x 5 x 8 = 160 standard +
+ * 2 x 3 x 4 x 5 x 8 = 960 robust runs; cifar10 160 + 600. `all` holds the six groups (6,360 runs), each with
+ * its own radii as dataset-level modes and its own model and optimiser (the sweep names none).
+ * The objective defaults to the one the fidelity implies (clean for adgap's, reference for the reference's).
+ */
+export function paperPreset(
+  group: DatasetGroup | typeof ALL_GROUPS,
+  choices: PaperChoices = {},
+): Record<string, unknown> {
+  const fidelity = choices.fidelity ?? 'adgap';
+  const common = {
     R: PAPER_R,
     seeds: PAPER_SEEDS,
     learningRates: PAPER_LEARNING_RATES,
-    model: defaults.model,
-    optimizer: defaults.optimizer,
-    objective: 'clean',
+    objective: choices.objective ?? impliedObjective(fidelity),
+    fidelity,
     epochs: 500,
     patience: 50,
     batchSize: 64,
-    modes: ['standard', robustMode('l2'), robustMode('linf')],
+  };
+  if (group === ALL_GROUPS) {
+    return {
+      name: 'paper',
+      datasets: DATASET_GROUPS.map((g) => ({ group: g, modes: robustModes(g) })),
+      ...common,
+      modes: ['standard'],
+    };
+  }
+  const defaults = DATASET_DEFAULTS[group];
+  return {
+    name: `paper-${group}`,
+    datasets: [group],
+    model: defaults.model,
+    optimizer: defaults.optimizer,
+    ...common,
+    modes: ['standard', ...robustModes(group)],
   };
 }

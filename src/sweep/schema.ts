@@ -70,40 +70,6 @@ const splitSize = positiveInt.max(LIMITS.splitSize, {
   error: `a split size must be a whole number from 1 to ${LIMITS.splitSize}`,
 });
 
-const datasetObject = strictObject({
-  group: z.enum(DATASET_GROUPS),
-  dataSeed: seed.default(0),
-  sizes: strictObject({
-    train: splitSize.default(DEFAULT_SPLIT_SIZES.train),
-    validation: splitSize.default(DEFAULT_SPLIT_SIZES.validation),
-    test: splitSize.default(DEFAULT_SPLIT_SIZES.test),
-  }).optional(),
-  synthetic: strictObject({
-    dim: positiveInt
-      .max(LIMITS.dim, { error: `at most ${LIMITS.dim} features` })
-      .default(DEFAULT_SYNTHETIC_PARAMS.dim),
-    meanNonZero: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.meanNonZero),
-    meanValue: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.meanValue),
-    noiseScale: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.noiseScale),
-  }).optional(),
-}).check((ctx) => {
-  if (ctx.value.synthetic && !isSyntheticGroup(ctx.value.group)) {
-    ctx.issues.push({
-      code: 'custom',
-      path: ['synthetic'],
-      input: ctx.value.synthetic,
-      message: `only for the synthetic groups (${SYNTHETIC_GROUPS.join(', ')}), not ${ctx.value.group}`,
-    });
-  }
-});
-
-/** A group name alone means that group with every default. */
-export const datasetEntrySchema = z.union([z.enum(DATASET_GROUPS), datasetObject], {
-  error: `expected a dataset group (one of ${DATASET_GROUPS.join(', ')}) or an object with 'group'`,
-});
-
-export type DatasetEntry = z.output<typeof datasetEntrySchema>;
-
 const learningRateError = `a learning rate must be > 0 and <= ${LIMITS.learningRate}`;
 const learningRates = distinct(
   nonEmpty(
@@ -161,6 +127,45 @@ const mode = z.union([z.literal('standard'), adversarialMode], {
   error: "expected 'standard' or { norm: linf | l2, eps: [radii] | auto }",
 });
 
+const datasetObject = strictObject({
+  group: z.enum(DATASET_GROUPS),
+  dataSeed: seed.default(0),
+  sizes: strictObject({
+    train: splitSize.default(DEFAULT_SPLIT_SIZES.train),
+    validation: splitSize.default(DEFAULT_SPLIT_SIZES.validation),
+    test: splitSize.default(DEFAULT_SPLIT_SIZES.test),
+  }).optional(),
+  synthetic: strictObject({
+    dim: positiveInt
+      .max(LIMITS.dim, { error: `at most ${LIMITS.dim} features` })
+      .default(DEFAULT_SYNTHETIC_PARAMS.dim),
+    meanNonZero: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.meanNonZero),
+    meanValue: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.meanValue),
+    noiseScale: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.noiseScale),
+  }).optional(),
+  /**
+   * Modes trained on this dataset only, in addition to the sweep's `modes`: radii are per dataset, so one sweep
+   * can hold the paper's six groups (`adgap sweep init --preset paper --dataset all`).
+   */
+  modes: nonEmpty(mode, 'training mode').optional(),
+}).check((ctx) => {
+  if (ctx.value.synthetic && !isSyntheticGroup(ctx.value.group)) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['synthetic'],
+      input: ctx.value.synthetic,
+      message: `only for the synthetic groups (${SYNTHETIC_GROUPS.join(', ')}), not ${ctx.value.group}`,
+    });
+  }
+});
+
+/** A group name alone means that group with every default. */
+export const datasetEntrySchema = z.union([z.enum(DATASET_GROUPS), datasetObject], {
+  error: `expected a dataset group (one of ${DATASET_GROUPS.join(', ')}) or an object with 'group'`,
+});
+
+export type DatasetEntry = z.output<typeof datasetEntrySchema>;
+
 export const sweepFileSchema = strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, {
     error: 'lower-case letters, digits and dashes, at most 48 characters',
@@ -197,7 +202,7 @@ export const sweepFileSchema = strictObject({
     .default(64),
   modes: nonEmpty(mode, 'training mode'),
   /**
-   * Optional: without it each job picks (linear-cpu for linear models unless a GPU backend loads, else tfjs).
+   * Optional: without it each job picks (linear-cpu for linear models, mlp-cpu for the MLP, unless a GPU backend loads; else tfjs).
    * Set, it is part of the definition and so of the sweep id: results of different engines never mix.
    */
   engine: z.enum(ENGINE_NAMES, { error: `allowed: ${ENGINE_NAMES.join(', ')}` }).optional(),
@@ -238,26 +243,30 @@ export const sweepFileSchema = strictObject({
 
 /** Runs of the grid, counted without expanding it (an `eps: auto` mode has 3 radii). */
 export function runCount(sweep: {
-  datasets: readonly unknown[];
+  datasets: readonly DatasetEntry[];
   R: readonly number[];
   seeds: readonly number[];
   learningRates: readonly number[];
-  modes: readonly (
-    | 'standard'
-    | { eps: readonly number[] | 'auto'; learningRates?: readonly number[] | undefined }
-  )[];
+  modes: readonly ModeEntry[];
 }): number {
-  const perSeed = sweep.modes.reduce(
-    (sum, m) =>
-      sum +
-      (m === 'standard'
-        ? sweep.learningRates.length
-        : (m.eps === 'auto' ? AUTO_EPS_FACTORS.length : m.eps.length) *
-          (m.learningRates ?? sweep.learningRates).length),
-    0,
+  const perSeed = (modes: readonly ModeEntry[]) =>
+    modes.reduce(
+      (sum, m) =>
+        sum +
+        (m === 'standard'
+          ? sweep.learningRates.length
+          : (m.eps === 'auto' ? AUTO_EPS_FACTORS.length : m.eps.length) *
+            (m.learningRates ?? sweep.learningRates).length),
+      0,
+    );
+  // A dataset entry's own modes train on it in addition to the sweep's.
+  const perDataset = sweep.datasets.map(
+    (entry) => perSeed(sweep.modes) + (typeof entry === 'string' ? 0 : perSeed(entry.modes ?? [])),
   );
-  return sweep.datasets.length * sweep.R.length * sweep.seeds.length * perSeed;
+  return perDataset.reduce((a, b) => a + b, 0) * sweep.R.length * sweep.seeds.length;
 }
+
+type ModeEntry = z.output<typeof mode>;
 
 /**
  * The minority class of ratio R has floor(size / R) samples in each split: a ratio larger than a split's

@@ -82,3 +82,27 @@ export function estimateWallTime(
   }
   return { maxSeconds, unratedRuns, ratesUsed: [...used] };
 }
+
+/**
+ * The same bound for a GPU queue: every run on the cuda engine (a GPU job chooses it for every run it trains,
+ * choose.ts), from cuda rates alone, since a CPU rate says nothing of a GPU. `measured` is false while
+ * bench/rates.json holds no cuda rate (bench/gpu-check.sh measures one on a GPU machine): then there is no
+ * estimate rather than an invented one. Runs cuda cannot train, or with no cuda rate for their model and
+ * attack, are unrated.
+ */
+export function estimateGpuWallTime(
+  runs: readonly RunSpec[],
+  rates: readonly MeasuredRate[],
+): WallTimeEstimate & { measured: boolean } {
+  const cudaRates = rates.filter((r) => r.engine === 'cuda');
+  return { ...estimateWallTime(runs, cudaRates, () => 'cuda'), measured: cudaRates.length > 0 };
+}
+
+/**
+ * A duration bound as whole hours and minutes, rounded up to the next minute so it stays an upper bound;
+ * the rounding carries into the hours ("1 h 0 min", never "0 h 60 min").
+ */
+export function formatHoursMinutes(seconds: number): string {
+  const totalMinutes = Math.ceil(seconds / 60);
+  return `${Math.floor(totalMinutes / 60)} h ${totalMinutes % 60} min`;
+}

@@ -1,4 +1,6 @@
 import { ValidationError } from '../errors.js';
+import { stackable } from './cell-schedule.js';
+import type { EngineName } from './result.js';
 import type { RunSpec } from './run-spec.js';
 
 // What each engine trains exactly, beside the Engine interface rather than in an engine's folder: planning
@@ -15,10 +17,79 @@ export function linearCpuUnsupported(run: RunSpec): string | undefined {
   return undefined;
 }
 
+/**
+ * Why mlp-cpu cannot train `run` exactly, or undefined when it can: every optimiser, attack and objective of
+ * the MLP is implemented (engines/mlp-cpu/mlp-model.ts); other models and reference fidelity's quirks are not.
+ */
+export function mlpCpuUnsupported(run: RunSpec): string | undefined {
+  if (run.model !== 'mlp') return `mlp-cpu trains the mlp model only (run ${run.runId} uses '${run.model}')`;
+  if (run.fidelity !== 'adgap')
+    return `mlp-cpu trains adgap fidelity only (run ${run.runId} asks for '${run.fidelity}'; tfjs implements it)`;
+  return undefined;
+}
+
 /** Asking linear-cpu for a run it cannot train is a user error, caught before anything trains. */
 export function assertLinearCpuRuns(runs: readonly RunSpec[]): void {
+  assertTrains(runs, linearCpuUnsupported);
+}
+
+/** Asking mlp-cpu for a run it cannot train is a user error, caught before anything trains. */
+export function assertMlpCpuRuns(runs: readonly RunSpec[]): void {
+  assertTrains(runs, mlpCpuUnsupported);
+}
+
+function assertTrains(runs: readonly RunSpec[], unsupported: (run: RunSpec) => string | undefined): void {
   for (const run of runs) {
-    const reason = linearCpuUnsupported(run);
+    const reason = unsupported(run);
     if (reason) throw new ValidationError('engine', reason);
   }
+}
+
+/** A user's explicit engine must train every run exactly; tfjs trains everything. */
+export function assertEngineTrains(engine: EngineName | undefined, runs: readonly RunSpec[]): void {
+  if (engine === 'linear-cpu') assertLinearCpuRuns(runs);
+  if (engine === 'mlp-cpu') assertMlpCpuRuns(runs);
+  if (engine === 'cuda') assertCudaRuns(runs);
+}
+
+/**
+ * The engine a cell of `runs` gets on a machine without a GPU backend: `linear-cpu` when it trains every run
+ * exactly, `mlp-cpu` when that one does; else `tfjs`, which trains everything.
+ */
+export function cpuEngineFor(runs: readonly RunSpec[]): EngineName {
+  if (runs.every((r) => linearCpuUnsupported(r) === undefined)) return 'linear-cpu';
+  if (runs.every((r) => mlpCpuUnsupported(r) === undefined)) return 'mlp-cpu';
+  return 'tfjs';
+}
+
+/**
+ * Why the cuda engine cannot train `run` exactly, or undefined when it can: it trains what a stacked cell
+ * trains (stackable: the linear model or the MLP, any optimiser and attack, the clean objective, adgap's
+ * fidelity).
+ */
+export function cudaUnsupported(run: RunSpec): string | undefined {
+  if (stackable(run)) return undefined;
+  if (run.model !== 'linear' && run.model !== 'mlp')
+    return `cuda trains the linear model and the MLP only (run ${run.runId} uses '${run.model}')`;
+  if (run.fidelity !== 'adgap')
+    return `cuda trains adgap's fidelity only (run ${run.runId} uses '${run.fidelity}')`;
+  return `cuda trains the clean objective only (run ${run.runId} uses '${run.objective}')`;
+}
+
+/** Asking cuda for a run it cannot train is a user error, caught before anything trains. */
+export function assertCudaRuns(runs: readonly RunSpec[]): void {
+  assertTrains(runs, cudaUnsupported);
+}
+
+/**
+ * Whether tfjs-node-gpu (the `tensorflow` backend) loads here; loading it registers the backend. Here, without
+ * tfjs, so choosing an engine or planning where a sweep can train (`adgap paper`) loads no engine.
+ */
+export function gpuBackendLoads(): Promise<boolean> {
+  // A computed specifier keeps bundlers and the type checker from requiring the optional package.
+  const gpuPackage = '@tensorflow/tfjs-node-gpu';
+  return import(gpuPackage).then(
+    () => true,
+    () => false,
+  );
 }

@@ -53,7 +53,7 @@ export function classMetrics(metrics: RunMetrics): ClassMetrics {
   return out;
 }
 
-export const ENGINE_NAMES = ['tfjs', 'linear-cpu'] as const;
+export const ENGINE_NAMES = ['tfjs', 'linear-cpu', 'mlp-cpu', 'cuda'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** The result document of one finished run (schemas/run-result.schema.json). */

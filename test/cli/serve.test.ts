@@ -94,6 +94,16 @@ it('shows both figure-1 panels with one line per radius in a real browser', asyn
       expect(d.match(/[ML]/g)).toHaveLength(4);
     // One error bar per (radius, R).
     expect(await figure.locator('g.stderr_marks line').count()).toBe(ROBUST_MODES.length * 4);
+    // Theory beside measurement (gaussian, linear, clean objective): a dashed line per radius, through every R
+    // except R = 1 at the largest radii, where the optimal rule is undetermined (docs/theory.md).
+    const theory = figure.locator('g.theory_marks path');
+    const labels = await theory.evaluateAll((paths) => paths.map((p) => p.getAttribute('aria-label')));
+    expect(labels.sort()).toEqual(ROBUST_MODES.map((mode) => `${mode} theory`).sort());
+    const points = (await theory.evaluateAll((paths) => paths.map((p) => p.getAttribute('d') ?? ''))).map(
+      (d) => d.match(/[ML]/g)?.length,
+    );
+    expect(points.sort()).toEqual([3, 3, 4, 4]);
+    expect(await figure.locator('figcaption').textContent()).toContain('closed-form prediction');
   }
   // The table names what produced each row and carries the per-class figures.
   const headers = await page.locator('th').allTextContents();

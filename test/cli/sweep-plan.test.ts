@@ -28,4 +28,23 @@ describe('adgap sweep plan', () => {
     expect(manifest.epsMax.l2).toBeGreaterThan(4.5);
     expect(manifest.epsMax.l2).toBeLessThan(5.5);
   });
+
+  it("estimates the GPU queue from bench/rates.json's cuda rates, or says they are unmeasured", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adgap-plan-'));
+    const file = join(dir, 'mlp.yaml');
+    await writeFile(
+      file,
+      'name: mlp\ndatasets: [gaussian]\nR: [1]\nseeds: [2]\nlearningRates: [0.01]\nmodel: mlp\nmodes: [{ norm: linf, eps: [0.03], attack: pgd }]\n',
+    );
+    const out = await adgap(['sweep', 'plan', file, '--store', join(dir, 'store')]);
+    expect(out.code).toBe(0);
+    const rates = JSON.parse(await readFile(new URL('../../bench/rates.json', import.meta.url), 'utf8')) as {
+      engine: string;
+      model: string;
+    }[];
+    // Only bench/gpu-check.sh on a GPU machine adds cuda rates (bench/add-gpu-rates.ts).
+    if (rates.some((r) => r.engine === 'cuda' && r.model === 'mlp'))
+      expect(out.stdout).toMatch(/GPU queue: at most \d+ h \d+ min on one GPU \(cuda on cuda /);
+    else expect(out.stdout).toContain("GPU queue: no estimate, the cuda engine's rate is unmeasured");
+  });
 });

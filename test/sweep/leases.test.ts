@@ -154,6 +154,7 @@ describe('a second sweep run of one sweep', () => {
       { start: () => undefined, event: () => undefined, notice: () => undefined },
       readImageSource,
       undefined,
+      undefined,
       (lease) => lease.owner === 'other-host:1:abcdef',
     );
     expect(started).toEqual([0, 1]);

@@ -71,3 +71,29 @@ describe('the paper preset', () => {
     });
   });
 });
+
+describe('the paper preset for all groups', () => {
+  const all = expandRuns(parseSweepFile(paperPreset('all')));
+
+  it('is the six groups of figure 1 in one sweep: 6,360 runs', () => {
+    expect(all).toHaveLength(6360);
+    expect(new Set(all.map((r) => r.runId)).size).toBe(6360);
+  });
+
+  it("holds, group by group, exactly the runs of that group's own preset", () => {
+    for (const group of DATASET_GROUPS) {
+      expect(all.filter((r) => r.dataset.group === group)).toEqual(expand(group));
+    }
+  });
+
+  it('takes the fidelity and objective choices, the objective defaulting to the fidelity’s', () => {
+    const reference = expandRuns(parseSweepFile(paperPreset('all', { fidelity: 'reference' })));
+    expect(distinct(reference, (r) => `${r.fidelity}/${r.objective}`)).toEqual(['reference/reference']);
+    expect(reference.every((r) => r.runId.includes('-reference-'))).toBe(true);
+    const mixed = expandRuns(
+      parseSweepFile(paperPreset('all', { fidelity: 'reference', objective: 'clean' })),
+    );
+    expect(distinct(mixed, (r) => `${r.fidelity}/${r.objective}`)).toEqual(['reference/clean']);
+    expect(distinct(all, (r) => `${r.fidelity}/${r.objective}`)).toEqual(['adgap/clean']);
+  });
+});

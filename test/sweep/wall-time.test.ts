@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SYNTHETIC_PARAMS } from '../../src/datasets/types.js';
-import { estimateWallTime, type MeasuredRate } from '../../src/sweep/wall-time.js';
+import {
+  estimateGpuWallTime,
+  estimateWallTime,
+  formatHoursMinutes,
+  type MeasuredRate,
+} from '../../src/sweep/wall-time.js';
 import type { RunSpec } from '../../src/train/run-spec.js';
 
 const rate = (
@@ -69,5 +74,57 @@ describe('the wall-time estimate', () => {
     const estimate = estimateWallTime([run(1), run(1)], [rate(100, 20, 'standard')], () => 'linear-cpu');
     expect(estimate).toEqual({ maxSeconds: 0, unratedRuns: 2, ratesUsed: [] });
     expect(estimateWallTime([run(1)], [rate(100, 20)], () => 'tfjs').unratedRuns).toBe(1);
+  });
+});
+
+describe('the GPU queue estimate', () => {
+  const mlp = (R: number): RunSpec => ({
+    ...run(R, 3072),
+    model: 'mlp',
+    mode: {
+      kind: 'adversarial',
+      norm: 'linf',
+      eps: 0.03,
+      method: { name: 'pgd', steps: 40, stepSize: 0.001 },
+    },
+  });
+  const cudaRate: MeasuredRate = {
+    ...rate(3072, 8, 'pgd', 400),
+    engine: 'cuda',
+    backend: 'cuda NVIDIA H200 (sm_90)',
+    model: 'mlp',
+    gradientPasses: 41,
+  };
+
+  it('is unmeasured, with nothing counted, while only CPU rates exist', () => {
+    const estimate = estimateGpuWallTime([mlp(1)], [{ ...cudaRate, engine: 'tfjs', backend: 'wasm' }]);
+    expect(estimate).toMatchObject({ measured: false, maxSeconds: 0, unratedRuns: 1 });
+  });
+
+  it('takes the cuda rate for every run: 500 epochs of 8 ms and one evaluation of 0.4 s', () => {
+    const estimate = estimateGpuWallTime([mlp(1)], [rate(3072, 1, 'pgd'), cudaRate]);
+    expect(estimate.measured).toBe(true);
+    expect(estimate.maxSeconds).toBeCloseTo(500 * 0.008 + 0.4, 9);
+    expect(estimate.ratesUsed).toEqual([cudaRate]);
+  });
+
+  it('counts runs of a model without a cuda rate as unrated', () => {
+    const estimate = estimateGpuWallTime([mlp(1), run(1)], [cudaRate]);
+    expect(estimate.unratedRuns).toBe(1);
+  });
+});
+
+describe('the wall-time format', () => {
+  it('rounds up to the next minute and carries a full hour instead of printing 60 min', () => {
+    expect(formatHoursMinutes(0)).toBe('0 h 0 min');
+    expect(formatHoursMinutes(1)).toBe('0 h 1 min');
+    expect(formatHoursMinutes(60)).toBe('0 h 1 min');
+    expect(formatHoursMinutes(61)).toBe('0 h 2 min');
+    expect(formatHoursMinutes(3540.5)).toBe('1 h 0 min');
+    expect(formatHoursMinutes(3599.999)).toBe('1 h 0 min');
+    expect(formatHoursMinutes(3600)).toBe('1 h 0 min');
+    expect(formatHoursMinutes(3600.001)).toBe('1 h 1 min');
+    // The case: 34,120 h less a few seconds was printed as "34119 h 60 min".
+    expect(formatHoursMinutes(34120 * 3600 - 5)).toBe('34120 h 0 min');
   });
 });

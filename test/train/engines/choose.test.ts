@@ -29,8 +29,23 @@ describe('choosing an engine for a cell', () => {
     expect((await createEngine([fgsm, pgdMomentumReference], undefined)).name).toBe('linear-cpu');
   });
 
-  test('tfjs for a cell with a non-linear model when no engine was asked for', async () => {
+  test('mlp-cpu for a cell of MLPs, any optimiser, attack and objective', async () => {
+    expect((await createEngine([mlp, { ...pgdMomentumReference, model: 'mlp' }], undefined)).name).toBe(
+      'mlp-cpu',
+    );
+  });
+
+  test('tfjs for a cell that mixes models, or has a model no wasm engine trains', async () => {
     expect((await createEngine([fgsm, mlp], undefined)).name).toBe('tfjs');
+    expect((await createEngine([{ ...fgsm, model: 'vgg11' }], undefined)).name).toBe('tfjs');
+    // mlp-cpu implements adgap fidelity only; the reference's quirks train on tfjs.
+    expect((await createEngine([{ ...mlp, fidelity: 'reference' }], undefined)).name).toBe('tfjs');
+  });
+
+  test('an explicit mlp-cpu refuses another model before training, naming the run', async () => {
+    await expect(createEngine([mlp, fgsm], 'mlp-cpu')).rejects.toThrow(
+      /mlp-cpu trains the mlp model only \(run s2-lr0.01 uses 'linear'\)/,
+    );
   });
 
   test('an explicit linear-cpu refuses a non-linear model before training, naming the run', async () => {

@@ -6,7 +6,7 @@ import { createTfjsEngine } from '../../../src/train/engines/tfjs/engine.js';
 import { modeId, type RunSpec, type TrainingMode } from '../../../src/train/run-spec.js';
 import { gaussian, runSpec } from './fixtures/datasets.js';
 
-// The demo sweep's shape (R 1 and 5, seeds 2 and 22, learning rates 0.01 and 0.001, standard / linf 0.5 /
+// The first demo sweep's shape (R 1 and 5, seeds 2 and 22, learning rates 0.01 and 0.001, standard / linf 0.5 /
 // l2 2.5, patience 10) with 1/16 of its training data and 20 instead of 60 epochs, so tfjs finishes in seconds.
 const SIZES = { train: 250, validation: 250, test: 250 };
 const MODES: TrainingMode[] = [

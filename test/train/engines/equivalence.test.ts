@@ -12,10 +12,8 @@ import {
   trainStep,
   type Workspace,
 } from '../../../src/train/engines/linear-cpu/linear-model.js';
-import { trainStep as generalStep } from '../../../src/train/engines/tfjs/engine.js';
 import { evaluateRobust, evaluateSplit } from '../../../src/train/engines/tfjs/evaluate.js';
-import { createModel, disposeModel, type Model } from '../../../src/train/engines/tfjs/models.js';
-import { createOptimizer } from '../../../src/train/engines/tfjs/optimizers.js';
+import type { Model } from '../../../src/train/engines/tfjs/models.js';
 import { StackedCell } from '../../../src/train/engines/tfjs/stacked-cell.js';
 import { tf, useFastestBackend } from '../../../src/train/engines/tfjs/tf.js';
 import { initLinear, type LinearWeights } from '../../../src/train/init.js';
@@ -28,6 +26,7 @@ import {
   trainingAttack,
 } from '../../../src/train/run-spec.js';
 import { gaussian, pixels, runSpec } from './fixtures/datasets.js';
+import { type GradientLog, generalParameters, maxArrayDifference } from './fixtures/general-path.js';
 
 // 160 + 160 training samples: one epoch is exactly 5 batches of 64.
 const FIVE_STEPS = { train: 160, validation: 100, test: 100 };
@@ -92,63 +91,6 @@ function generalPathAfterFiveSteps(run: RunSpec, data: LoadedDataset, scale = 1)
   return { weight, bias, featureCount: data.featureShape[0] as number, classCount: 2 };
 }
 
-/** Gradients of one model, per step, each parameter in models.ts's order. */
-type GradientLog = Float32Array[][];
-
-/**
- * The same, every parameter of any model, in models.ts's order. `start` may change the initial weights;
- * `gradients` receives what the optimiser is given at each step.
- */
-function generalParameters(
-  run: RunSpec,
-  data: LoadedDataset,
-  hooks: { start?: (model: Model) => void; gradients?: GradientLog } = {},
-): Float32Array[] {
-  const d = data.featureShape[0] as number;
-  const model = createModel(run.model, data.featureShape, Random.stream(run.seed, TrainingStream.init));
-  hooks.start?.(model);
-  const optimizer = createOptimizer(run.optimizer, run.learningRate);
-  const log = hooks.gradients;
-  if (log) {
-    const apply = optimizer.applyGradients.bind(optimizer);
-    optimizer.applyGradients = (gradients) => {
-      const named = gradients as tf.NamedTensorMap;
-      log.push(model.parameters.map((p) => named[p.name]?.dataSync() as Float32Array));
-      apply(gradients);
-    };
-  }
-  const context = {
-    clipToUnitBox: data.pixelRange,
-    random: Random.stream(run.seed, TrainingStream.attack),
-    fidelity: run.fidelity,
-  };
-  const train = data.splits.train;
-  try {
-    for (const batch of epochBatches(
-      train.count,
-      run.batchSize,
-      Random.stream(run.seed, TrainingStream.batches),
-    )) {
-      tf.tidy(() => {
-        const rows = new Float32Array(batch.length * d);
-        batch.forEach((sample, k) => {
-          rows.set(train.x.subarray(sample * d, (sample + 1) * d), k * d);
-        });
-        const x = tf.tensor2d(rows, [batch.length, d]);
-        const y = tf.tensor1d(
-          Int32Array.from(batch, (i) => train.y[i] as number),
-          'int32',
-        );
-        generalStep(model, optimizer, x, y, run.mode, run.objective, context);
-      });
-    }
-    return model.parameters.map((p) => p.dataSync() as Float32Array);
-  } finally {
-    optimizer.dispose();
-    disposeModel(model);
-  }
-}
-
 /**
  * Records, per model and step, the gradients a stacked cell hands its optimiser. optimizerStep is private, but
  * it is the one place where the stacked program's gradients exist, so the test reaches it by name.
@@ -167,16 +109,6 @@ function watchStackedGradients(cell: StackedCell, models: number): GradientLog[]
     optimizerStep(gradients);
   };
   return logs;
-}
-
-function maxArrayDifference(a: Float32Array[], b: Float32Array[]): number {
-  let max = 0;
-  a.forEach((values, k) => {
-    values.forEach((v, i) => {
-      max = Math.max(max, Math.abs(v - (b[k]?.[i] as number)));
-    });
-  });
-  return max;
 }
 
 function maxDifference(a: LinearWeights, b: LinearWeights): number {

@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
+import type { LoadedDataset } from '../../../datasets/types.js';
 import type { Engine } from '../../engine.js';
 import { assertLinearCpuRuns } from '../../engine-support.js';
+import type { EngineName } from '../../result.js';
 import type { RunSpec } from '../../run-spec.js';
-import { shareWithKernels } from './kernels.js';
+import { type SharedKernelData, shareWithKernels } from './kernels.js';
 import { type FinishedRun, sameBatchesKey } from './train-group.js';
 import { runOnWorkers } from './worker-pool.js';
 
@@ -20,16 +22,37 @@ const WORKER = new URL('./worker.ts', import.meta.url);
  * mnist-shaped FGSM cell (8,000 samples), the kernels 0.0063 s (`npm run bench` has the current figures).
  */
 export function createLinearCpuEngine(workerCount: number = availableParallelism()): Engine {
+  return createWorkerEngine(
+    { name: 'linear-cpu', worker: WORKER, share: shareWithKernels, assertRuns: assertLinearCpuRuns },
+    workerCount,
+  );
+}
+
+/** What distinguishes one wasm engine from another: its worker module and its kernels' scratch. */
+export interface WorkerEngineSpec {
+  name: EngineName;
+  /** The worker's module: it opens its kernels on the shared data and serves units of runs (serve-units.ts). */
+  worker: URL;
+  share: (data: LoadedDataset, slots: number, maxBatch: number) => SharedKernelData;
+  /** Throws a ValidationError for a run the engine cannot train exactly. */
+  assertRuns: (runs: readonly RunSpec[]) => void;
+}
+
+/**
+ * An engine whose runs train on one worker thread per core, the dataset in one shared memory, units of runs
+ * that share batches handed to whichever worker is free (trainingUnits); linear-cpu and mlp-cpu are two.
+ */
+export function createWorkerEngine(spec: WorkerEngineSpec, workerCount: number): Engine {
   return {
-    name: 'linear-cpu',
+    name: spec.name,
     backend: 'wasm-simd',
     async train(runs, data, onOutcome, signal) {
-      assertLinearCpuRuns(runs);
+      spec.assertRuns(runs);
       const byId = new Map(runs.map((r) => [r.runId, r]));
       const finished = new Set<string>();
       await runOnWorkers<RunSpec[], FinishedRun>({
-        entry: WORKER,
-        data: shareWithKernels(data, workerCount, Math.max(...runs.map((r) => r.batchSize))),
+        entry: spec.worker,
+        data: spec.share(data, workerCount, Math.max(...runs.map((r) => r.batchSize))),
         units: trainingUnits(runs, workerCount),
         workerCount,
         signal,
@@ -38,7 +61,7 @@ export function createLinearCpuEngine(workerCount: number = availableParallelism
           await onOutcome({ run: byId.get(runId) as RunSpec, trained, ...wallTime });
         },
         onCrash: async (unit, error) => {
-          const failure = new Error(`linear-cpu worker crashed: ${error.message}`);
+          const failure = new Error(`${spec.name} worker crashed: ${error.message}`);
           for (const run of unit.filter((r) => !finished.has(r.runId)))
             await onOutcome({ run, error: failure });
         },

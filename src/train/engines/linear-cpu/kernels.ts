@@ -43,7 +43,7 @@ export interface SharedKernelData {
   layout: KernelLayout;
 }
 
-const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+export const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 /** Offsets of one slot's buffers from its start (their sizes follow from stride and rowCapacity). */
 function slotOffsets(stride: number, rows: number) {
@@ -69,11 +69,20 @@ function slotOffsets(stride: number, rows: number) {
   };
 }
 
+/** Bytes of one worker slot's scratch for rows of `stride` floats and `rowCapacity` rows at once. */
+export type SlotBytes = (stride: number, rowCapacity: number) => number;
+
 /**
  * Copies `data` into a new shared memory laid out for `slots` workers whose batches have at most `maxBatch`
- * rows. Done once per cell on the main thread; every worker then reads the same bytes.
+ * rows, each worker's scratch `slotBytes` long (linear-cpu's by default; mlp-cpu passes its own). Done once per
+ * cell on the main thread; every worker then reads the same bytes.
  */
-export function shareWithKernels(data: LoadedDataset, slots: number, maxBatch: number): SharedKernelData {
+export function shareWithKernels(
+  data: LoadedDataset,
+  slots: number,
+  maxBatch: number,
+  slotBytes: SlotBytes = (stride, rows) => slotOffsets(stride, rows).bytes,
+): SharedKernelData {
   const d = featureCount(data.featureShape);
   const stride = Math.ceil(d / 8) * 8;
   const rowCapacity = Math.max(maxBatch, EVALUATION_ROWS);
@@ -87,7 +96,7 @@ export function shareWithKernels(data: LoadedDataset, slots: number, maxBatch: n
     at = y + align(count);
     splits[name] = { count, x, rows, y };
   }
-  const slot = slotOffsets(stride, rowCapacity);
+  const slot = { bytes: align(slotBytes(stride, rowCapacity)) };
   const layout: KernelLayout = {
     featureCount: d,
     stride,
@@ -100,7 +109,7 @@ export function shareWithKernels(data: LoadedDataset, slots: number, maxBatch: n
   const pages = Math.ceil((at + slots * slot.bytes) / PAGE_BYTES);
   if (pages > MAX_PAGES)
     throw new RangeError(
-      `linear-cpu: the dataset and its scratch need ${pages * PAGE_BYTES} bytes, more than the 4 GiB the kernels address`,
+      `the dataset and its scratch need ${pages * PAGE_BYTES} bytes, more than the 4 GiB the kernels address`,
     );
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
   const f32 = new Float32Array(memory.buffer);

@@ -7,6 +7,7 @@ import type { SplitMetrics } from '../../result.js';
 import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
 import { LossMean } from '../../validation-loss.js';
 import type { Kernels } from './kernels.js';
+import { randomStartRows } from './random-start.js';
 
 /**
  * The linear model of one run: the per-sample loops run in the wasm kernels (kernels.as.ts), the per-step
@@ -392,45 +393,10 @@ function gradientAt(ws: Workspace, rows: number, n: number, c: number): number {
   return bias;
 }
 
-/**
- * PGD's random start from `random`, drawn exactly as attacks.ts's randomStart draws it (row by row, each draw
- * rounded to float32 as tfjs stores it), added to the clean rows `origins` and boxed for pixel data, into the
- * kernels' work rows.
- */
+/** PGD's random start of the rows `origins` into the kernels' work rows (random-start.ts). */
 function randomStart(ws: Workspace, origins: number, n: number, spec: AttackSpec, random: Random): void {
-  const { kernels: k, row } = ws;
-  const { f32, work } = k;
-  const d = k.featureCount;
-  const clip = k.clipToUnitBox;
-  for (let i = 0; i < n; i++) {
-    const x = (k.u32[origins / 4 + i] as number) / 4;
-    const out = i * k.stride;
-    let scale = 1;
-    if (spec.norm === 'linf') {
-      for (let j = 0; j < d; j++) row[j] = Math.fround((2 * random.uniform() - 1) * spec.eps);
-    } else if (clip) {
-      // advertorch's rule: towards a uniform point of the box, scaled down onto the ball.
-      let squared = 0;
-      for (let j = 0; j < d; j++) {
-        const delta = Math.fround(Math.fround(random.uniform()) - (f32[x + j] as number));
-        row[j] = delta;
-        squared += delta * delta;
-      }
-      scale = Math.min(1, spec.eps / Math.max(Math.sqrt(squared), 1e-30));
-    } else {
-      let squared = 0;
-      for (let j = 0; j < d; j++) {
-        const g = Math.fround(random.normal());
-        row[j] = g;
-        squared += g * g;
-      }
-      scale = spec.eps / Math.max(Math.sqrt(squared), 1e-30);
-    }
-    for (let j = 0; j < d; j++) {
-      const start = (f32[x + j] as number) + (row[j] as number) * scale;
-      work[out + j] = clip ? Math.min(Math.max(start, 0), 1) : start;
-    }
-  }
+  const k = ws.kernels;
+  randomStartRows(k, origins, n, spec, random, ws.row, k.work);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { featureCount, type LoadedDataset } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
 import { epochBatches } from '../../batches.js';
+import { stackable, stackableGroups } from '../../cell-schedule.js';
 import { initialEarlyStopping, observeEpoch } from '../../early-stopping.js';
 import type { Engine, RunOutcome, TrainedRun } from '../../engine.js';
 import type { RunMetrics } from '../../result.js';
@@ -12,7 +13,7 @@ import { type AttackContext, attack, type InputGradient } from './attacks.js';
 import { evaluateRobust, evaluateSplit, type Logits } from './evaluate.js';
 import { createModel, disposeModel, type Model, modelState, restoreModelState } from './models.js';
 import { createOptimizer } from './optimizers.js';
-import { StackedCell, stackable, stackableGroups } from './stacked-cell.js';
+import { StackedCell } from './stacked-cell.js';
 import { crossEntropy, referenceCrossEntropy, type TfBackend, tf, useFastestBackend } from './tf.js';
 
 /**

@@ -1,10 +1,15 @@
 import { featureCount, type LoadedDataset } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
-import { epochBatches } from '../../batches.js';
-import { type EarlyStoppingState, initialEarlyStopping, observeEpoch } from '../../early-stopping.js';
+import {
+  cellBatchStreams,
+  epochSteps,
+  layerWidths,
+  observeCellEpoch,
+  stackedInitialParameters,
+} from '../../cell-schedule.js';
+import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
 import type { TrainedRun } from '../../engine.js';
-import { initLinear, type LinearWeights } from '../../init.js';
-import { MLP_HIDDEN, SGD_MOMENTUM } from '../../protocol.js';
+import { SGD_MOMENTUM } from '../../protocol.js';
 import type { RunMetrics } from '../../result.js';
 import { robustMetrics } from '../../robust.js';
 import { type RunSpec, trainingAttack } from '../../run-spec.js';
@@ -12,41 +17,6 @@ import { attack, type InputGradient } from './attacks.js';
 import { evaluateRobust, evaluateSplit, type Logits } from './evaluate.js';
 import { adamDirection } from './optimizers.js';
 import { crossEntropySum, tf } from './tf.js';
-
-/**
- * Whether a stacked cell trains `run` exactly as the one-run path (trainRun in engine.ts) would: the linear model
- * or the MLP, any optimiser and attack, the clean objective, adgap's fidelity (reference fidelity's batch-mean
- * validation loss and PyTorch-like gradients are the one-run path's only). The reference objective is not stacked because its
- * leaked gradients need a parameter backward pass per attack gradient; VGG11 is not, because batch norm's
- * statistics would need a per-model train/eval split of every layer.
- */
-export function stackable(run: RunSpec): boolean {
-  return (
-    (run.model === 'linear' || run.model === 'mlp') &&
-    run.fidelity === 'adgap' &&
-    (run.mode.kind === 'standard' || run.objective === 'clean')
-  );
-}
-
-/** Runs that can share one stacked program: same model, mode, optimiser and batch size (so the same batch count). */
-export function stackableGroups(runs: readonly RunSpec[]): RunSpec[][] {
-  const groups = new Map<string, RunSpec[]>();
-  for (const run of runs) {
-    const key = JSON.stringify([run.model, run.mode, run.optimizer, run.batchSize]);
-    groups.set(key, [...(groups.get(key) ?? []), run]);
-  }
-  return [...groups.values()];
-}
-
-/** The layers of a stackable model as (inputs, outputs), in construction (and init draw) order. */
-function layerShapes(run: RunSpec, d: number): [number, number][] {
-  return run.model === 'mlp'
-    ? [
-        [d, MLP_HIDDEN],
-        [MLP_HIDDEN, 2],
-      ]
-    : [[d, 2]];
-}
 
 /**
  * PGD's random start for the cell's [M * size, d] batch, model-major: each model's rows are drawn from that
@@ -97,23 +67,11 @@ export class StackedCell {
     this.d = d;
     const M = runs.length;
     const first = runs[0] as RunSpec;
-    const shapes = layerShapes(first, d);
-    // Each run draws its layers from its own init stream, in order, exactly as models.ts does.
-    const inits = runs.map((r) => {
-      const random = Random.stream(r.seed, TrainingStream.init);
-      return shapes.map(([inputs, outputs]) => initLinear(inputs, outputs, random));
-    });
-    this.parameters = shapes.flatMap(([inputs, outputs], layer) => {
-      const weights = new Float32Array(M * inputs * outputs);
-      const biases = new Float32Array(M * outputs);
-      inits.forEach((init, m) => {
-        weights.set((init[layer] as LinearWeights).weight, m * inputs * outputs);
-        biases.set((init[layer] as LinearWeights).bias, m * outputs);
-      });
-      return [
-        tf.variable(tf.tensor3d(weights, [M, inputs, outputs])),
-        tf.variable(tf.tensor3d(biases, [M, 1, outputs])),
-      ];
+    const widths = layerWidths(first, d);
+    this.parameters = stackedInitialParameters(runs, widths).map((values, k) => {
+      const layer = Math.floor(k / 2);
+      const rows = k % 2 === 0 ? (widths[layer] as number) : 1;
+      return tf.variable(tf.tensor3d(values, [M, rows, widths[layer + 1] as number]));
     });
     this.best = this.parameters.map((p) => tf.variable(p.clone()));
     const slotCount = first.optimizer === 'adam' ? 2 : first.optimizer === 'sgd-momentum' ? 1 : 0;
@@ -131,7 +89,7 @@ export class StackedCell {
       [M, 1, 1],
     );
     this.active = tf.variable(tf.ones([M, 1, 1]));
-    this.batchStreams = new Map(runs.map((r) => [r.seed, Random.stream(r.seed, TrainingStream.batches)]));
+    this.batchStreams = cellBatchStreams(runs);
     this.attackStreams = runs.map((r) => Random.stream(r.seed, TrainingStream.attack));
     this.stopping = runs.map(() => initialEarlyStopping);
     this.finished = runs.map(() => false);
@@ -147,16 +105,9 @@ export class StackedCell {
 
   /** One epoch for every model still training; returns the indexes of the models that finished with it. */
   trainEpoch(): number[] {
-    const train = this.data.splits.train;
-    const batchSize = (this.runs[0] as RunSpec).batchSize;
-    // One permutation per seed: runs that share a seed share their batches (protocol.md).
-    const bySeed = new Map(
-      [...this.batchStreams].map(([seed, random]) => [seed, epochBatches(train.count, batchSize, random)]),
-    );
-    const batchCount = Math.ceil(train.count / batchSize);
-    for (let b = 0; b < batchCount; b++) {
-      const indices = Int32Array.from(this.runs.flatMap((r) => [...(bySeed.get(r.seed)?.[b] ?? [])]));
-      this.step(indices, indices.length / this.runs.length);
+    const M = this.runs.length;
+    for (const indices of epochSteps(this.runs, this.batchStreams, this.data.splits.train.count)) {
+      this.step(indices, indices.length / M);
     }
     this.epochsRun += 1;
     return this.observeValidation();
@@ -233,30 +184,20 @@ export class StackedCell {
       const oneHot = tf.expandDims(tf.oneHot(this.validationY, 2), 0);
       return tf.div(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), [1, 2])), n).dataSync();
     });
-    const improved = new Float32Array(M);
-    const finishedNow: number[] = [];
-    const stillActive = new Float32Array(M);
-    this.runs.forEach((run, m) => {
-      if (this.finished[m]) return;
-      const observed = observeEpoch(
-        this.stopping[m] as EarlyStoppingState,
-        this.epochsRun,
-        losses[m] as number,
-        run.patience,
-      );
-      this.stopping[m] = observed.state;
-      if (observed.improved) improved[m] = 1;
-      if (observed.stop || this.epochsRun >= run.maxEpochs) finishedNow.push(m);
-      else stillActive[m] = 1;
-    });
+    const { improved, stillActive, finishedNow } = observeCellEpoch(
+      this.runs,
+      this.stopping,
+      this.finished,
+      this.epochsRun,
+      losses,
+    );
     tf.tidy(() => {
-      const mask = tf.tensor3d(improved, [M, 1, 1]).greater(0);
+      const mask = tf.tensor3d(Float32Array.from(improved), [M, 1, 1]).greater(0);
       this.best.forEach((best, k) => {
         best.assign(tf.where(mask, this.parameters[k] as tf.Variable, best));
       });
       this.active.assign(tf.tensor3d(stillActive, [M, 1, 1]));
     });
-    for (const m of finishedNow) this.finished[m] = true;
     return finishedNow;
   }
 
@@ -269,38 +210,11 @@ export class StackedCell {
 
   /** The metrics of a finished model, with its best-validation weights; robust ones for adversarial runs. */
   result(index: number): TrainedRun {
-    const run = this.runs[index] as RunSpec;
-    const best = this.best.map((p) => tf.squeeze(tf.gather(p, [index]), [0]) as tf.Tensor2D);
-    try {
-      const logits: Logits = (x) => {
-        let h = x;
-        for (let layer = 0; layer < best.length / 2; layer++) {
-          h = tf.add(tf.matMul(h, best[2 * layer] as tf.Tensor2D), best[2 * layer + 1] as tf.Tensor2D);
-          if (layer < best.length / 2 - 1) h = tf.relu(h);
-        }
-        return h;
-      };
-      const metrics: RunMetrics = {
-        validation: evaluateSplit(logits, this.data.splits.validation, this.d),
-        testImbalanced: evaluateSplit(logits, this.data.splits.testImbalanced, this.d),
-        testBalanced: evaluateSplit(logits, this.data.splits.testBalanced, this.d),
-      };
-      const spec = trainingAttack(run.mode);
-      if (spec)
-        metrics.robust = robustMetrics(spec, run.seed, (attackSpec, random) =>
-          evaluateRobust(logits, this.data.splits.testBalanced, this.d, attackSpec, {
-            clipToUnitBox: this.data.pixelRange,
-            random,
-          }),
-        );
-      return {
-        epochsRun: this.epochsRun,
-        bestEpoch: (this.stopping[index] as EarlyStoppingState).bestEpoch,
-        metrics,
-      };
-    } finally {
-      tf.dispose(best);
-    }
+    return {
+      epochsRun: this.epochsRun,
+      bestEpoch: (this.stopping[index] as EarlyStoppingState).bestEpoch,
+      metrics: cellRunMetrics(this.runs[index] as RunSpec, this.data, this.parameterValues(index, 'best')),
+    };
   }
 
   dispose(): void {
@@ -315,5 +229,45 @@ export class StackedCell {
       this.learningRates,
       this.active,
     ]);
+  }
+}
+
+/**
+ * The metrics of one finished run of a stacked cell from its best weights (models.ts's order and layout, as
+ * parameterValues returns them), through the evaluation every engine shares (evaluate.ts, robust.ts).
+ */
+export function cellRunMetrics(run: RunSpec, data: LoadedDataset, best: readonly Float32Array[]): RunMetrics {
+  const d = featureCount(data.featureShape);
+  const widths = layerWidths(run, d);
+  const layers = widths.length - 1;
+  const weights = best.map((values, k) => {
+    const layer = Math.floor(k / 2);
+    return tf.tensor2d(values, [k % 2 === 0 ? (widths[layer] as number) : 1, widths[layer + 1] as number]);
+  });
+  try {
+    const logits: Logits = (x) => {
+      let h = x;
+      for (let layer = 0; layer < layers; layer++) {
+        h = tf.add(tf.matMul(h, weights[2 * layer] as tf.Tensor2D), weights[2 * layer + 1] as tf.Tensor2D);
+        if (layer < layers - 1) h = tf.relu(h);
+      }
+      return h;
+    };
+    const metrics: RunMetrics = {
+      validation: evaluateSplit(logits, data.splits.validation, d),
+      testImbalanced: evaluateSplit(logits, data.splits.testImbalanced, d),
+      testBalanced: evaluateSplit(logits, data.splits.testBalanced, d),
+    };
+    const spec = trainingAttack(run.mode);
+    if (spec)
+      metrics.robust = robustMetrics(spec, run.seed, (attackSpec, random) =>
+        evaluateRobust(logits, data.splits.testBalanced, d, attackSpec, {
+          clipToUnitBox: data.pixelRange,
+          random,
+        }),
+      );
+    return metrics;
+  } finally {
+    tf.dispose(weights);
   }
 }

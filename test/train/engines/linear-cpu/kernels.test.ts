@@ -45,6 +45,15 @@ describe('the linear-cpu kernels', () => {
     expect(built && Buffer.from(built).equals(readFileSync(new URL('kernels.wasm', SOURCE_DIR)))).toBe(true);
   });
 
+  test('opening the kernels writes nothing over the shared dataset (a module with static data would)', () => {
+    const shared = shareWithKernels(dataset([[1, 2, 3, 4, 5]], false), 2, 64);
+    const data = () => Buffer.from(new Uint8Array(shared.memory.buffer, 0, shared.layout.firstSlot));
+    const before = Buffer.from(data());
+    new Kernels(shared, 0);
+    new Kernels(shared, 1);
+    expect(data().equals(before)).toBe(true);
+  });
+
   test('rows are padded to 8 floats with zeros, and a split lists every row address and label', () => {
     const k = kernelsOf([
       [1, 2, 3, 4, 5],

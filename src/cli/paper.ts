@@ -1,0 +1,111 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
+import { openStore } from '../store/open-store.js';
+import { expandRuns } from '../sweep/expand.js';
+import { ALL_GROUPS, paperPreset } from '../sweep/presets.js';
+import { parseSweepFile } from '../sweep/schema.js';
+import { sweepId } from '../sweep/sweep-id.js';
+import { estimateWallTime } from '../sweep/wall-time.js';
+import { cpuEngineFor, gpuBackendLoads } from '../train/engine-support.js';
+import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective, type RunSpec } from '../train/run-spec.js';
+import { positiveInteger, STORE_OPTION } from './options.js';
+import { runSweep } from './run-sweep.js';
+import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
+import { formatWallTime, readMeasuredRates } from './sweep.js';
+
+interface PaperOptions extends RunnerOptions {
+  store: string;
+  fidelity: Fidelity;
+  objective?: Objective;
+  groups?: DatasetGroup[];
+  plan?: boolean;
+}
+
+function groupList(value: string): DatasetGroup[] {
+  const groups = value.split(',').map((g) => g.trim());
+  for (const g of groups) {
+    if (!(DATASET_GROUPS as readonly string[]).includes(g))
+      throw new InvalidArgumentError(
+        `--groups: '${g}' is not a dataset group (${DATASET_GROUPS.join(', ')})`,
+      );
+  }
+  return groups as DatasetGroup[];
+}
+
+/**
+ * Why a group cannot train where this command runs, or undefined when it can. CIFAR-10's MLP with 40-50 step
+ * PGD needs a GPU backend or the cloud runner: on CPU tfjs its 760 runs take days (the plan prints the bound).
+ */
+async function notHere(group: DatasetGroup, runner: PaperOptions['runner']): Promise<string | undefined> {
+  if (group !== 'cifar10' || runner === 'batch') return undefined;
+  if (await gpuBackendLoads()) return undefined;
+  return `not run here: no GPU backend (@tensorflow/tfjs-node-gpu does not load) and the runner is ${runner}; train it with --runner batch, or on a GPU machine with the same --store (the sweep resumes)`;
+}
+
+export function paperCommand(): Command {
+  return new Command('paper')
+    .description(
+      "the paper's whole grid (six groups, 6,360 runs) as one sweep: prints the plan per group, trains every group that can train here, then prints the report; run it again to resume",
+    )
+    .option(...STORE_OPTION)
+    .addOption(
+      new Option('--fidelity <fidelity>', 'adgap or the reference quirks')
+        .choices(FIDELITIES)
+        .default('adgap'),
+    )
+    .addOption(
+      new Option(
+        '--objective <objective>',
+        "default: the fidelity's (clean for adgap, reference for reference)",
+      ).choices(OBJECTIVES),
+    )
+    .option(
+      '--groups <list>',
+      'train only these groups now (comma-separated); the sweep stays the whole grid',
+      groupList,
+    )
+    .option('--plan', 'print the plan per group and exit')
+    .addOption(
+      new Option('--runner <runner>', 'where jobs run (see docs/runners.md)')
+        .choices(RUNNERS)
+        .default('local'),
+    )
+    .option(
+      '--concurrency <n>',
+      'local, docker: jobs at once (default: one per core)',
+      positiveInteger('--concurrency'),
+    )
+    .addOption(new Option('--queue <queue>', 'batch: the job queue').choices(['gpu', 'cpu']).default('gpu'))
+    .option('--outputs <file>', 'batch: the stack outputs file of `npx cdk deploy`', 'cdk-outputs.json')
+    .action(async (options: PaperOptions) => {
+      const sweep = parseSweepFile(
+        paperPreset(ALL_GROUPS, { fidelity: options.fidelity, objective: options.objective }),
+      );
+      const runs = expandRuns(sweep);
+      const rates = await readMeasuredRates();
+      const engineOf = (run: RunSpec) => cpuEngineFor([run]);
+      const here = new Set<DatasetGroup>();
+      const skipped: string[] = [];
+      const lines = [
+        `paper sweep: ${sweepId(sweep)} (${runs.length.toLocaleString('en-US')} runs; objective ${sweep.objective}, fidelity ${options.fidelity})`,
+      ];
+      for (const group of DATASET_GROUPS) {
+        const groupRuns = runs.filter((r) => r.dataset.group === group);
+        const wall = rates && estimateWallTime(groupRuns, rates, engineOf);
+        const reason =
+          options.groups && !options.groups.includes(group)
+            ? 'not run now: not in --groups'
+            : await notHere(group, options.runner);
+        if (reason) skipped.push(`${group}: ${reason}`);
+        else here.add(group);
+        lines.push(
+          `  ${group.padEnd(9)} ${String(groupRuns.length).padStart(5)} runs  ${formatWallTime(wall)}`,
+          `            ${reason ?? 'runs now'}`,
+        );
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+      if (options.plan) return;
+      await runSweep(openStore(options.store), sweep, await createRunner(options), undefined, here);
+      if (skipped.length > 0) process.stdout.write(`\n${skipped.join('\n')}\n`);
+    });
+}

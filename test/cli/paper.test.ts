@@ -1,0 +1,100 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LocalProcessRunner } from '../../src/runners/local-processes.js';
+import { readImageSource } from '../../src/sources/image-source.js';
+import { LocalFolderStore } from '../../src/store/local-folder.js';
+import { executeSweep } from '../../src/sweep/execute.js';
+import { parseSweepFile } from '../../src/sweep/schema.js';
+import { readResults } from '../../src/sweep/stored.js';
+import { gpuBackendLoads } from '../../src/train/engine-support.js';
+import { adgap } from '../helpers/cli.js';
+
+let folder: string;
+beforeAll(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'adgap-paper-'));
+});
+afterAll(async () => {
+  await rm(folder, { recursive: true, force: true });
+});
+
+it('adgap paper --plan prints every group with its runs and wall-time bound, and says where CIFAR-10 cannot run', async () => {
+  const { code, stdout } = await adgap(['paper', '--plan', '--store', folder]);
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^paper sweep: paper-[0-9a-f]{8} \(6,360 runs; objective clean, fidelity adgap\)/);
+  for (const group of ['mnist', 'fmnist', 'gaussian', 'cauchy', 'holtsmark'])
+    expect(stdout).toMatch(new RegExp(`  ${group} +1120 runs  wall time: .*\\n +runs now`));
+  const cifar = / {2}cifar10 +760 runs {2}wall time: .*\n +(.*)/.exec(stdout)?.[1];
+  if (await gpuBackendLoads()) expect(cifar).toBe('runs now');
+  else expect(cifar).toMatch(/^not run here: no GPU backend .* --runner batch/);
+});
+
+it('the sweep file of `sweep init --preset paper --dataset all` is the sweep `adgap paper` runs', async () => {
+  const file = join(folder, 'paper.yaml');
+  expect(
+    (
+      await adgap([
+        'sweep',
+        'init',
+        '--preset',
+        'paper',
+        '--dataset',
+        'all',
+        '--fidelity',
+        'reference',
+        '-o',
+        file,
+      ])
+    ).code,
+  ).toBe(0);
+  const plan = await adgap(['sweep', 'plan', file, '--store', folder]);
+  const paper = await adgap(['paper', '--plan', '--fidelity', 'reference', '--store', folder]);
+  const id = /paper-[0-9a-f]{8}/;
+  expect(plan.stdout).toMatch(/runs: 6,360 in/);
+  expect(id.exec(plan.stdout)?.[0]).toBe(id.exec(paper.stdout)?.[0]);
+  expect(paper.stdout).toContain('objective reference, fidelity reference');
+});
+
+it('a sweep limited to some groups prepares and trains only those, and a later call resumes the rest', async () => {
+  const tiny = { sizes: { train: 64, validation: 32, test: 32 } };
+  const sweep = parseSweepFile({
+    name: 'groups',
+    datasets: [
+      { group: 'gaussian', ...tiny, modes: [{ norm: 'l2', eps: [1] }] },
+      { group: 'cauchy', ...tiny },
+    ],
+    R: [2],
+    seeds: [2],
+    learningRates: [0.01],
+    epochs: 3,
+    patience: 2,
+    modes: ['standard'],
+  });
+  const store = new LocalFolderStore(join(folder, 'store'));
+  const quiet = { start: () => undefined, event: () => undefined, notice: () => undefined };
+  const runner = new LocalProcessRunner(1);
+  const { sweepId } = await executeSweep(
+    store,
+    sweep,
+    runner,
+    quiet,
+    readImageSource,
+    undefined,
+    new Set(['gaussian']),
+  );
+  expect(
+    [...(await readResults(store, sweepId)).results.keys()].map((id) => id.split('-')[0]).sort(),
+  ).toEqual(['gaussian', 'gaussian']);
+  expect((await readdir(join(folder, 'store', 'datasets'))).every((d) => d.startsWith('gaussian'))).toBe(
+    true,
+  );
+  await executeSweep(store, sweep, runner, quiet, readImageSource);
+  const results = [...(await readResults(store, sweepId)).results.values()];
+  // The dataset-level mode belongs to gaussian only: cauchy trains the sweep's standard mode alone.
+  expect(results.map((r) => `${r.run.dataset.group} ${r.run.mode.kind}`).sort()).toEqual([
+    'cauchy standard',
+    'gaussian adversarial',
+    'gaussian standard',
+  ]);
+});

@@ -1,0 +1,209 @@
+import { describe, expect, test } from 'vitest';
+import type { LoadedDataset } from '../../../../src/datasets/types.js';
+import { Random, TrainingStream } from '../../../../src/random.js';
+import { epochBatches } from '../../../../src/train/batches.js';
+import { MlpKernels, shareWithMlpKernels } from '../../../../src/train/engines/mlp-cpu/kernels.js';
+import {
+  createMlpModel,
+  createMlpWorkspace,
+  evaluateMlp,
+  evaluateRobustMlp,
+  type MlpWorkspace,
+  mlpParameters,
+  trainStep,
+} from '../../../../src/train/engines/mlp-cpu/mlp-model.js';
+import { initMlp } from '../../../../src/train/engines/mlp-cpu/train-group.js';
+import { evaluateRobust, evaluateSplit } from '../../../../src/train/engines/tfjs/evaluate.js';
+import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import { ADAM, evaluationPgd, pgdMethod } from '../../../../src/train/protocol.js';
+import {
+  type AttackSpec,
+  OPTIMIZER_NAMES,
+  type RunSpec,
+  type TrainingMode,
+  trainingAttack,
+} from '../../../../src/train/run-spec.js';
+import { gaussian, pixels, runSpec } from '../fixtures/datasets.js';
+import { type GradientLog, generalParameters, maxArrayDifference } from '../fixtures/general-path.js';
+
+// 160 + 160 training samples: one epoch is exactly 5 batches of 64.
+const FIVE_STEPS = { train: 160, validation: 100, test: 100 };
+
+function mlpCpuWorkspace(data: LoadedDataset): MlpWorkspace {
+  return createMlpWorkspace(new MlpKernels(shareWithMlpKernels(data, 1, 64), 0));
+}
+
+/** mlp-cpu's parameters (models.ts's layout) after one epoch, through the same per-step function the engine uses. */
+function mlpCpuAfterOneEpoch(run: RunSpec, data: LoadedDataset): Float32Array[] {
+  const d = data.featureShape[0] as number;
+  const ws = mlpCpuWorkspace(data);
+  const model = createMlpModel(run, initMlp(d, run.seed), ws.kernels.stride);
+  const batches = epochBatches(
+    data.splits.train.count,
+    run.batchSize,
+    Random.stream(run.seed, TrainingStream.batches),
+  );
+  for (const batch of batches) trainStep(model, ws, batch);
+  return mlpParameters(model.parameters, d);
+}
+
+const initial = (run: RunSpec, d: number): Float32Array[] => {
+  const init = initMlp(d, run.seed);
+  return [init.hidden.weight, init.hidden.bias, init.output.weight, init.output.bias];
+};
+
+const MODES: [string, TrainingMode, () => LoadedDataset][] = [
+  ['standard', { kind: 'standard' }, () => gaussian(FIVE_STEPS)],
+  [
+    'FGSM',
+    { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
+    () => gaussian(FIVE_STEPS),
+  ],
+  [
+    'FGM',
+    { kind: 'adversarial', norm: 'l2', eps: 2.5, method: { name: 'one-step' } },
+    () => gaussian(FIVE_STEPS),
+  ],
+  [
+    'FGSM with [0,1] clipping',
+    { kind: 'adversarial', norm: 'linf', eps: 0.1, method: { name: 'one-step' } },
+    () => pixels(FIVE_STEPS),
+  ],
+  [
+    'FGM with [0,1] clipping',
+    { kind: 'adversarial', norm: 'l2', eps: 1.5, method: { name: 'one-step' } },
+    () => pixels(FIVE_STEPS),
+  ],
+  [
+    'PGD linf',
+    { kind: 'adversarial', norm: 'linf', eps: 0.5, method: pgdMethod('linf', 0.5, 10) },
+    () => gaussian(FIVE_STEPS),
+  ],
+  [
+    'PGD l2',
+    { kind: 'adversarial', norm: 'l2', eps: 2.5, method: pgdMethod('l2', 2.5, 10) },
+    () => gaussian(FIVE_STEPS),
+  ],
+  [
+    'PGD linf with [0,1] clipping',
+    { kind: 'adversarial', norm: 'linf', eps: 0.1, method: pgdMethod('linf', 0.1, 10) },
+    () => pixels(FIVE_STEPS),
+  ],
+  [
+    'PGD l2 with [0,1] clipping',
+    { kind: 'adversarial', norm: 'l2', eps: 1.5, method: pgdMethod('l2', 1.5, 10) },
+    () => pixels(FIVE_STEPS),
+  ],
+];
+
+describe('mlp-cpu after 5 steps from the same seed', async () => {
+  await useFastestBackend();
+
+  const CASES = [
+    ...MODES.flatMap(([name, mode, dataset]) =>
+      OPTIMIZER_NAMES.map((optimizer) => [`${name}, ${optimizer}`, { mode, optimizer }, dataset] as const),
+    ),
+    ...MODES.slice(1).map(
+      ([name, mode, dataset]) =>
+        [
+          `${name}, sgd, reference objective`,
+          { mode, optimizer: 'sgd' as const, objective: 'reference' as const },
+          dataset,
+        ] as const,
+    ),
+  ];
+
+  test.each(CASES)(
+    '%s: mlp-cpu and the general one-run tfjs path give parameters within 1e-5',
+    (_, change, dataset) => {
+      const data = dataset();
+      const d = data.featureShape[0] as number;
+      for (const [seed, lr] of [
+        [2, 0.01],
+        [22, 0.001],
+      ] as const) {
+        const run: RunSpec = { ...runSpec(data, seed, lr, { kind: 'standard' }), model: 'mlp', ...change };
+        const cpu = mlpCpuAfterOneEpoch(run, data);
+        const gradients: GradientLog = [];
+        const general = generalParameters(run, data, { gradients });
+        expect(gradients).toHaveLength(5);
+        expect(maxArrayDifference(cpu, initial(run, d))).toBeGreaterThan(lr / 10);
+        if (run.optimizer !== 'adam') {
+          expect(maxArrayDifference(cpu, general)).toBeLessThan(1e-5);
+          continue;
+        }
+        // Adam: lr g / (|g| + eps) turns float32 rounding of a gradient within 10 eps of zero into a weight
+        // difference of up to lr (equivalence.test.ts demonstrates it for two tfjs paths): a parameter more
+        // than 1e-5 apart must have had such a gradient at some step, and there may be only a few.
+        const nearZero = (k: number, i: number) =>
+          gradients.some((step) => Math.abs(step[k]?.[i] as number) < 10 * ADAM.epsilon);
+        let exempt = 0;
+        let elsewhere = 0;
+        general.forEach((values, k) => {
+          values.forEach((w, i) => {
+            const difference = Math.abs(w - (cpu[k]?.[i] as number));
+            if (difference < 1e-5) return;
+            if (nearZero(k, i)) exempt += 1;
+            else elsewhere = Math.max(elsewhere, difference);
+          });
+        });
+        expect(elsewhere).toBeLessThan(1e-5);
+        // A few of the 20,702 parameters (3 at most, measured), not a blanket exemption.
+        expect(exempt).toBeLessThanOrEqual(10);
+      }
+    },
+  );
+
+  test('the reference objective changes the update, so its equivalence test can fail', () => {
+    const data = gaussian(FIVE_STEPS);
+    const [, mode] = MODES[5] as (typeof MODES)[number];
+    const run: RunSpec = { ...runSpec(data, 2, 0.01, mode), model: 'mlp', optimizer: 'sgd' };
+    const reference = mlpCpuAfterOneEpoch({ ...run, objective: 'reference' }, data);
+    expect(maxArrayDifference(reference, mlpCpuAfterOneEpoch(run, data))).toBeGreaterThan(1e-3);
+  });
+
+  test.each(MODES.slice(1))(
+    '%s: clean and robust evaluation in mlp-cpu and in tfjs agree on the same weights',
+    (_, mode, dataset) => {
+      const data = dataset();
+      const d = data.featureShape[0] as number;
+      const run: RunSpec = { ...runSpec(data, 2, 0.05, mode), model: 'mlp', optimizer: 'sgd' };
+      const trained = mlpCpuAfterOneEpoch(run, data);
+      const ws = mlpCpuWorkspace(data);
+      // Back to mlp-cpu's layout: the hidden weight transposed to rows of the kernels' stride.
+      const stride = ws.kernels.stride;
+      const hidden = trained[0] as Float32Array;
+      const transposed = new Float32Array(200 * stride);
+      for (let j = 0; j < d; j++)
+        for (let h = 0; h < 200; h++) transposed[h * stride + j] = hidden[j * 200 + h] as number;
+      const parameters = [transposed, ...trained.slice(1)];
+      const logits = (x: tf.Tensor2D) =>
+        tf.tidy(() => {
+          const [w1, b1, w2, b2] = trained as [Float32Array, Float32Array, Float32Array, Float32Array];
+          const h = tf.relu(tf.add(tf.matMul(x, tf.tensor2d(w1, [d, 200])), tf.tensor1d(b1)));
+          return tf.add(tf.matMul(h, tf.tensor2d(w2, [200, 2])), tf.tensor1d(b2)) as tf.Tensor2D;
+        });
+      const split = data.splits.testBalanced;
+      const clean = evaluateMlp(parameters, ws, 'testBalanced');
+      const cleanTfjs = evaluateSplit(logits, split, d);
+      expect(Math.abs(clean.loss - cleanTfjs.loss) / cleanTfjs.loss).toBeLessThan(1e-5);
+      expect(clean.correct).toEqual(cleanTfjs.correct);
+      const spec = trainingAttack(mode) as AttackSpec;
+      for (const attackSpec of [spec, evaluationPgd(spec.norm, spec.eps)]) {
+        const random = () => Random.stream(2, TrainingStream.evaluation);
+        const cpu = evaluateRobustMlp(parameters, ws, 'testBalanced', attackSpec, random());
+        const tfjs = evaluateRobust(logits, split, d, attackSpec, {
+          clipToUnitBox: data.pixelRange,
+          random: random(),
+        });
+        // Same weights, same draws: float32 rounding can flip an exact sign of a near-zero input-gradient
+        // coordinate, moving a sample near the boundary; 1 sample per class and 1e-4 relative loss bound that.
+        expect(Math.abs(cpu.loss - tfjs.loss) / tfjs.loss).toBeLessThan(1e-4);
+        for (const label of [0, 1] as const)
+          expect(Math.abs(cpu.correct[label] - tfjs.correct[label])).toBeLessThanOrEqual(1);
+        // The attack must matter, or agreeing on it would show nothing.
+        expect(tfjs.loss).toBeGreaterThan(clean.loss * 1.05);
+      }
+    },
+  );
+});
