@@ -101,3 +101,20 @@ describe('sweep file validation', () => {
     );
   });
 });
+
+describe('the run limit', () => {
+  it('counts the grid without expanding it, per-dataset modes included, as expandRuns does', async () => {
+    const { runCount } = await import('../../src/sweep/schema.js');
+    const { expandRuns } = await import('../../src/sweep/expand.js');
+    const sweep = parseSweepFile({
+      name: 'count',
+      datasets: ['gaussian', { group: 'cauchy', modes: [{ norm: 'l2', eps: [1, 2], learningRates: [0.1] }] }],
+      R: [1, 2],
+      seeds: [2, 22, 42],
+      learningRates: [0.1, 0.01],
+      modes: ['standard', { norm: 'linf', eps: [0.5] }],
+    });
+    expect(runCount(sweep)).toBe(expandRuns(sweep).length);
+    expect(runCount(sweep)).toBe((2 * (2 + 2) + 2 * 1) * 2 * 3);
+  });
+});
