@@ -1,15 +1,29 @@
 import { randomBytes } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Lease } from '../sweep/leases.js';
 
 /**
  * Who holds a job's lease (src/sweep/leases.ts). An AWS Batch child is its job id (`<array job id>:<index>`),
  * which every attempt shares, so a retry after a Spot reclaim that killed the first attempt takes the lease
- * over at once. Elsewhere: host, pid and a random tag (pids repeat across containers).
+ * over at once. Elsewhere: host, pid, pid namespace and a random tag. A container of the docker runner shares
+ * the host's name (--network host) but numbers its processes in a namespace of its own, so its pid says
+ * nothing about the host's processes: only a holder in this process's namespace can be checked.
  */
 export function leaseOwner(): string {
   const batchJob = process.env.AWS_BATCH_JOB_ID;
-  return batchJob ? `batch:${batchJob}` : `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  return batchJob
+    ? `batch:${batchJob}`
+    : `${hostname()}:${process.pid}:${pidNamespace()}:${randomBytes(3).toString('hex')}`;
+}
+
+/** The inode of this process's pid namespace (Linux), or '-' where /proc does not tell. */
+function pidNamespace(): string {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '-';
+  } catch {
+    return '-';
+  }
 }
 
 /**
@@ -17,8 +31,9 @@ export function leaseOwner(): string {
  * jobs (Ctrl-C twice, kill -9) must not keep a rerun waiting for the lease to expire.
  */
 export function abandonedHere(lease: Lease): boolean {
-  const [host, pid] = lease.owner.split(':');
-  if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return false;
+  const [host, pid, namespace] = lease.owner.split(':');
+  if (host !== hostname() || namespace !== pidNamespace() || namespace === '-' || !/^\d+$/.test(pid ?? ''))
+    return false;
   try {
     process.kill(Number(pid), 0);
     return false;
