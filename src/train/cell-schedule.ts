@@ -1,9 +1,11 @@
 import { Random, TrainingStream } from '../random.js';
 import { epochBatches } from './batches.js';
 import { type EarlyStoppingState, observeEpoch } from './early-stopping.js';
+import type { RunOutcome, TrainedRun } from './engine.js';
 import { initLinear } from './init.js';
 import { MLP_HIDDEN } from './protocol.js';
 import type { RunSpec } from './run-spec.js';
+import { SharedWallTime } from './run-timing.js';
 
 /**
  * What every stacked cell (tfjs/stacked-cell.ts's StackedCell, the cuda engine's CudaCell) does the same way, in plain data:
@@ -131,4 +133,50 @@ export function observeCellEpoch(
   });
   for (const m of finishedNow) finished[m] = true;
   return { improved, stillActive, finishedNow };
+}
+
+/** What trainCell drives: a cell of stacked runs, one epoch at a time (tfjs's StackedCell, cuda's CudaCell). */
+export interface EpochCell {
+  done(): boolean;
+  isFinished(index: number): boolean;
+  /** Trains one epoch of every unfinished run; returns the indices its early stopping ended. */
+  trainEpoch(): number[];
+  result(index: number): TrainedRun;
+  dispose(): void;
+}
+
+/**
+ * Trains one cell to the end, reporting each run's outcome as soon as its early stopping ends it, with its
+ * share of the cell's wall time; a cell that throws fails every run it had not finished.
+ */
+export async function trainCell(
+  group: readonly RunSpec[],
+  openCell: () => EpochCell,
+  onOutcome: (outcome: RunOutcome) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const clock = new SharedWallTime(group.length);
+  let cell: EpochCell | undefined;
+  try {
+    cell = openCell();
+    while (!cell.done()) {
+      const training = group.flatMap((_run, index) => (cell?.isFinished(index) ? [] : [index]));
+      const ended = cell.trainEpoch();
+      clock.charge(training);
+      for (const index of ended) {
+        const trained = cell.result(index);
+        clock.charge([index]);
+        await onOutcome({ run: group[index] as RunSpec, trained, ...clock.seconds(index) });
+      }
+      // Yield once an epoch so signals (SIGTERM on a Spot reclaim) are handled between epochs.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal?.aborted) return;
+    }
+  } catch (error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    for (const [index, run] of group.entries())
+      if (!cell?.isFinished(index)) await onOutcome({ run, error: failure });
+  } finally {
+    cell?.dispose();
+  }
 }

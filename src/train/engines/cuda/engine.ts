@@ -1,9 +1,6 @@
-import type { LoadedDataset } from '../../../datasets/types.js';
-import { stackableGroups } from '../../cell-schedule.js';
-import type { Engine, RunOutcome } from '../../engine.js';
+import { stackableGroups, trainCell } from '../../cell-schedule.js';
+import type { Engine } from '../../engine.js';
 import { assertCudaRuns } from '../../engine-support.js';
-import type { RunSpec } from '../../run-spec.js';
-import { SharedWallTime } from '../../run-timing.js';
 import { useFastestBackend } from '../tfjs/tf.js';
 import type { CudaAddon } from './addon.js';
 import { CudaCell } from './cell.js';
@@ -24,42 +21,8 @@ export async function createCudaEngine(addon: CudaAddon, backend: string): Promi
       assertCudaRuns(runs);
       for (const group of stackableGroups(runs)) {
         if (signal?.aborted) return;
-        await trainCell(addon, group, data, onOutcome, signal);
+        await trainCell(group, () => new CudaCell(addon, group, data), onOutcome, signal);
       }
     },
   };
-}
-
-/** One cell; each run's outcome is reported as soon as its early stopping ends it. */
-async function trainCell(
-  addon: CudaAddon,
-  group: readonly RunSpec[],
-  data: LoadedDataset,
-  onOutcome: (outcome: RunOutcome) => Promise<void>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const clock = new SharedWallTime(group.length);
-  let cell: CudaCell | undefined;
-  try {
-    cell = new CudaCell(addon, group, data);
-    while (!cell.done()) {
-      const training = group.flatMap((_run, index) => (cell?.isFinished(index) ? [] : [index]));
-      const ended = cell.trainEpoch();
-      clock.charge(training);
-      for (const index of ended) {
-        const trained = cell.result(index);
-        clock.charge([index]);
-        await onOutcome({ run: group[index] as RunSpec, trained, ...clock.seconds(index) });
-      }
-      // Yield once an epoch so signals (SIGTERM on a Spot reclaim) are handled between epochs.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (signal?.aborted) return;
-    }
-  } catch (error) {
-    const failure = error instanceof Error ? error : new Error(String(error));
-    for (const [index, run] of group.entries())
-      if (!cell?.isFinished(index)) await onOutcome({ run, error: failure });
-  } finally {
-    cell?.dispose();
-  }
 }

@@ -1,9 +1,9 @@
 import { featureCount, type LoadedDataset } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
 import { epochBatches } from '../../batches.js';
-import { stackable, stackableGroups } from '../../cell-schedule.js';
+import { stackable, stackableGroups, trainCell } from '../../cell-schedule.js';
 import { initialEarlyStopping, observeEpoch } from '../../early-stopping.js';
-import type { Engine, RunOutcome, TrainedRun } from '../../engine.js';
+import type { Engine, TrainedRun } from '../../engine.js';
 import type { RunMetrics } from '../../result.js';
 import { robustMetrics } from '../../robust.js';
 import { type Objective, type RunSpec, type TrainingMode, trainingAttack } from '../../run-spec.js';
@@ -29,7 +29,7 @@ export async function createTfjsEngine(forcedBackend?: TfBackend): Promise<Engin
     async train(runs, data, onOutcome, signal) {
       for (const group of stackableGroups(runs.filter(stackable))) {
         if (signal?.aborted) return;
-        await trainStacked(group, data, onOutcome, signal);
+        await trainCell(group, () => new StackedCell(group, data), onOutcome, signal);
       }
       for (const run of runs.filter((r) => !stackable(r))) {
         if (signal?.aborted) return;
@@ -47,39 +47,6 @@ export async function createTfjsEngine(forcedBackend?: TfBackend): Promise<Engin
       }
     },
   };
-}
-
-/** One stacked cell; each run's outcome is reported as soon as its early stopping ends it. */
-async function trainStacked(
-  group: readonly RunSpec[],
-  data: LoadedDataset,
-  onOutcome: (outcome: RunOutcome) => Promise<void>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const clock = new SharedWallTime(group.length);
-  let cell: StackedCell | undefined;
-  try {
-    cell = new StackedCell(group, data);
-    while (!cell.done()) {
-      const training = group.flatMap((_run, index) => (cell?.isFinished(index) ? [] : [index]));
-      const ended = cell.trainEpoch();
-      clock.charge(training);
-      for (const index of ended) {
-        const trained = cell.result(index);
-        clock.charge([index]);
-        await onOutcome({ run: group[index] as RunSpec, trained, ...clock.seconds(index) });
-      }
-      // Yield once an epoch so signals (SIGTERM on a Spot reclaim) are handled between epochs.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (signal?.aborted) return;
-    }
-  } catch (error) {
-    const failure = error instanceof Error ? error : new Error(String(error));
-    for (const [index, run] of group.entries())
-      if (!cell?.isFinished(index)) await onOutcome({ run, error: failure });
-  } finally {
-    cell?.dispose();
-  }
 }
 
 /**
