@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Lease } from '../sweep/leases.js';
 
@@ -34,11 +34,25 @@ export function abandonedHere(lease: Lease): boolean {
   const [host, pid, namespace] = lease.owner.split(':');
   if (host !== hostname() || namespace !== pidNamespace() || namespace === '-' || !/^\d+$/.test(pid ?? ''))
     return false;
+  return !isProcessAlive(Number(pid));
+}
+
+/**
+ * Whether process `pid` of this pid namespace still runs. A zombie does not: a job killed with its sweep run
+ * is re-parented to PID 1, which may reap it only seconds later, and until then signal 0 still reaches it.
+ */
+export function isProcessAlive(pid: number): boolean {
   try {
-    process.kill(Number(pid), 0);
-    return false;
+    process.kill(pid, 0);
   } catch (error) {
     // EPERM: the process exists under another user.
-    return (error as { code?: string }).code === 'ESRCH';
+    return (error as { code?: string }).code !== 'ESRCH';
+  }
+  try {
+    // The state follows the parenthesised command name, which may itself hold spaces or parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch (error) {
+    return (error as { code?: string }).code !== 'ENOENT';
   }
 }

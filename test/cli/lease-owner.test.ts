@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { abandonedHere, leaseOwner } from '../../src/cli/lease-owner.js';
+import { abandonedHere, isProcessAlive, leaseOwner } from '../../src/cli/lease-owner.js';
 
 const namespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1];
 
@@ -24,5 +25,24 @@ describe('a lease holder known dead', () => {
 
   it('names the pid namespace of the process that holds it', () => {
     expect(leaseOwner().split(':').slice(0, 3)).toEqual([hostname(), String(process.pid), namespace]);
+  });
+
+  it('counts a zombie as gone: a killed job waits for PID 1 to reap it, and signal 0 still reaches it', async () => {
+    // The forked child exits at once and its parent never waits for it: a zombie while the parent sleeps.
+    const forkAndSleep =
+      'import os, sys, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(5)';
+    const parent = spawn('python3', ['-c', forkAndSleep], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const [firstLine] = (await once(parent.stdout.setEncoding('utf8'), 'data')) as [string];
+    const zombie = Number(firstLine.split('\n')[0]);
+    try {
+      // The child exits at once, but on a loaded machine not within any fixed delay.
+      const deadline = Date.now() + 4000;
+      while (isProcessAlive(zombie) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(isProcessAlive(zombie)).toBe(false);
+      expect(() => process.kill(zombie, 0)).not.toThrow();
+      expect(isProcessAlive(parent.pid as number)).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
+import { isProcessAlive } from '../../src/cli/lease-owner.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { adgap, CLI } from '../helpers/cli.js';
 import { writeSyntheticSweep } from '../helpers/synthetic-sweep.js';
@@ -81,14 +82,8 @@ describe('small things a new user meets', () => {
     const pid = Number(output.split('\n')[0]);
     expect(output).toContain('adgap API on');
     wrapper.kill('SIGKILL');
-    const alive = () => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
+    // A zombie has stopped: its parent (the wrapper) is gone and PID 1 may reap it only later.
+    const alive = () => isProcessAlive(pid);
     const stopBy = Date.now() + 10_000;
     while (alive() && Date.now() < stopBy) await new Promise((r) => setTimeout(r, 100));
     const stillAlive = alive();
