@@ -58,7 +58,12 @@ export function loadCudaAddon(path: string): CudaStatus {
       built: true,
     };
   }
-  const device = addon.device();
+  let device: ReturnType<CudaAddon['device']>;
+  try {
+    device = addon.device();
+  } catch (error) {
+    return { available: false, reason: `no usable GPU: ${(error as Error).message}`, built: true };
+  }
   if (device.reason !== undefined || device.name === undefined) {
     return { available: false, reason: `no usable GPU: ${device.reason ?? 'unknown'}`, built: true };
   }

@@ -4,8 +4,8 @@
 #   build.sh host [OUT]   g++ -DADGAP_HOST: the same kernels as CPU loops, for CI's equivalence tests,
 #                         OUT defaults to build/cuda/adgap-host.node
 # NODE_INCLUDE: a folder holding node_api.h (default: the headers of the node running npm, or /usr/include/node).
-# CUDA_ARCHS: nvcc's -gencode flags (default: SASS for sm_80, 86, 89, 90 and compute_90 PTX, which newer GPUs
-# JIT-compile; `-arch=native` builds for the GPU of this machine only, much faster).
+# CUDA_ARCHS: nvcc's -gencode flags (default: SASS for sm_75 (the T4 of infra's default g4dn), 80, 86, 89, 90
+# and compute_90 PTX, which newer GPUs JIT-compile; `-arch=native` builds for the GPU of this machine only, much faster).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../../.." && pwd)"
@@ -26,7 +26,7 @@ mkdir -p "$(dirname "$out")"
 case "$kind" in
   cuda)
     command -v nvcc >/dev/null || { echo "build.sh: nvcc not found (CUDA toolkit, e.g. /usr/local/cuda/bin)" >&2; exit 1; }
-    archs="${CUDA_ARCHS:--gencode arch=compute_80,code=sm_80 -gencode arch=compute_86,code=sm_86 -gencode arch=compute_89,code=sm_89 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90}"
+    archs="${CUDA_ARCHS:--gencode arch=compute_75,code=sm_75 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_86,code=sm_86 -gencode arch=compute_89,code=sm_89 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90}"
     # --fmad=false: no contraction of a * b + c, so every operation rounds as tfjs's and the host build's do.
     # shellcheck disable=SC2086
     nvcc -O3 -std=c++17 --extended-lambda --fmad=false $archs -Xcompiler -fPIC -shared \

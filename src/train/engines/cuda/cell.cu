@@ -630,13 +630,20 @@ napi_value Device(napi_env env, napi_callback_info) {
       cudaDeviceProp props;
       check(cudaGetDeviceProperties(&props, 0), "cudaGetDeviceProperties");
       // A launch proves this build holds code the device can run (SASS for it or PTX it can JIT).
+      // forEach throws when the launch itself fails (no kernel image for this device), which is a reason too.
+      std::string failed;
       float *probe = static_cast<float *>(allocate(sizeof(float)));
-      forEach(1, [=] __device__(long i) { probe[i] = 1.0f; });
-      cudaError_t launched = cudaDeviceSynchronize();
+      try {
+        forEach(1, [=] __device__(long i) { probe[i] = 1.0f; });
+        cudaError_t launched = cudaDeviceSynchronize();
+        if (launched != cudaSuccess) failed = cudaGetErrorString(launched);
+      } catch (const Failure &f) {
+        failed = f.message;
+      }
       release(probe);
-      if (launched != cudaSuccess)
+      if (!failed.empty())
         reason = std::string(props.name) + " (sm_" + std::to_string(props.major) + std::to_string(props.minor) +
-                 ") cannot run this build: " + cudaGetErrorString(launched) + "; rebuild it on this machine";
+                 ") cannot run this build: " + failed + "; rebuild it on this machine";
       else
         NAPI(napi_set_named_property(env, result, "name",
                                      string(env, std::string(props.name) + " (sm_" + std::to_string(props.major) +
