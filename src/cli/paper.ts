@@ -35,8 +35,7 @@ function groupList(value: string): DatasetGroup[] {
 }
 
 /**
- * Where a group trains when this command runs it: a line that starts "runs now", or "not run here: " with every
- * reason. CIFAR-10's MLP with 40-50 step PGD needs a GPU engine or the cloud runner: on CPUs its 760 runs take
+ * Whether a group trains when this command runs it, and the line that says where, or why not (every reason). CIFAR-10's MLP with 40-50 step PGD needs a GPU engine or the cloud runner: on CPUs its 760 runs take
  * days (the plan prints the bound). Local jobs use the GPU engine a job here would choose (the cuda addon, else
  * tfjs-node-gpu); docker jobs the GPU image, which the docker runner uses where nvidia-smi answers.
  */
@@ -44,19 +43,23 @@ async function whereItRuns(
   group: DatasetGroup,
   runs: readonly RunSpec[],
   runner: PaperOptions['runner'],
-): Promise<string> {
-  if (group !== 'cifar10' || runner === 'batch') return 'runs now';
+): Promise<{ runs: boolean; line: string }> {
+  const runsNow = (where = '') => ({ runs: true, line: `runs now${where}` });
+  if (group !== 'cifar10' || runner === 'batch') return runsNow();
   let reasons: string[];
   if (runner === 'docker') {
-    if ((await hostVariant()) === 'gpu') return "runs now in the docker runner's GPU image";
+    if ((await hostVariant()) === 'gpu') return runsNow(" in the docker runner's GPU image");
     reasons = ["the docker runner's image is the CPU one (nvidia-smi does not answer here)"];
   } else {
     const answer = await gpuEngineOfLocalJobs(runs);
-    if (answer.engine === 'cuda') return `runs now on cuda (${answer.device})`;
-    if (answer.engine === 'tfjs') return 'runs now on tfjs-node-gpu';
+    if (answer.engine === 'cuda') return runsNow(` on cuda (${answer.device})`);
+    if (answer.engine === 'tfjs') return runsNow(' on tfjs-node-gpu');
     reasons = answer.reasons;
   }
-  return `not run here: ${reasons.join('; ')}; train it with --runner batch, or on a GPU machine with the same --store (the sweep resumes)`;
+  return {
+    runs: false,
+    line: `not run here: ${reasons.join('; ')}; train it with --runner batch, or on a GPU machine with the same --store (the sweep resumes)`,
+  };
 }
 
 export function paperCommand(): Command {
@@ -111,13 +114,13 @@ export function paperCommand(): Command {
         const wall = rates && estimateWallTime(groupRuns, rates, engineOf);
         const where =
           options.groups && !options.groups.includes(group)
-            ? 'not run now: not in --groups'
+            ? { runs: false, line: 'not run now: not in --groups' }
             : await whereItRuns(group, groupRuns, options.runner);
-        if (where.startsWith('runs now')) here.add(group);
-        else skipped.push(`${group}: ${where}`);
+        if (where.runs) here.add(group);
+        else skipped.push(`${group}: ${where.line}`);
         lines.push(
           `  ${group.padEnd(9)} ${String(groupRuns.length).padStart(5)} runs  ${formatWallTime(wall)}`,
-          `            ${where}`,
+          `            ${where.line}`,
         );
       }
       process.stdout.write(`${lines.join('\n')}\n`);
