@@ -59,3 +59,11 @@ export function deploymentEnv(env: NodeJS.ProcessEnv = process.env): DeploymentE
 export function cudaAddonPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.ADGAP_CUDA_ADDON || undefined;
 }
+
+/**
+ * The lease owner a runner names for the job it starts (ADGAP_LEASE_OWNER), when it can later tell whether that
+ * holder is gone: the docker runner names the job's container (src/runners/docker.ts).
+ */
+export function runnerLeaseOwner(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.ADGAP_LEASE_OWNER || undefined;
+}

@@ -7,6 +7,11 @@ import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
 import type { RunResult } from '../train/result.js';
 import { FIDELITIES, OBJECTIVES } from '../train/run-spec.js';
 
+/** The message for a value outside a closed list: the value, what it should be, what is allowed. */
+function notOneOf(value: unknown, what: string, allowed: readonly string[]): string {
+  return `'${String(value)}' is not ${what} (allowed: ${allowed.join(', ')})`;
+}
+
 /** Request parameters: validated here, so nothing unchecked reaches a store key. */
 export const sweepParams = z.object({
   id: z
@@ -45,6 +50,17 @@ export const runsQuery = z.object({
     })
     .optional()
     .openapi({ description: 'training mode as in the report', example: 'linf-0.5' }),
+  objective: z
+    .enum(OBJECTIVES, { error: (issue) => notOneOf(issue.input, 'an objective', OBJECTIVES) })
+    .optional()
+    .openapi({ description: "the runs' training objective, as in the report rows", example: 'clean' }),
+  fidelity: z
+    .enum(FIDELITIES, { error: (issue) => notOneOf(issue.input, 'a fidelity', FIDELITIES) })
+    .optional()
+    .openapi({
+      description: "adgap, or reference (the reference code's quirks), as in the report rows",
+      example: 'reference',
+    }),
   cursor: z
     .string()
     .max(1000, { error: 'not a cursor returned by this API' })

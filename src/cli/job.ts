@@ -5,13 +5,27 @@ import { ContentCache } from '../store/content-cache.js';
 import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
-import { createEngine } from '../train/engines/choose.js';
+import type { GpuEngineAnswer } from '../train/engine-support.js';
+import { createEngine, gpuEngineHere } from '../train/engines/choose.js';
 import { cudaGpuStatus } from '../train/engines/cuda/addon.js';
+import type { RunSpec } from '../train/run-spec.js';
 import { leaseOwner } from './lease-owner.js';
 import { nonNegativeInteger, STORE_OPTION } from './options.js';
 
 /** Exit status after SIGTERM/SIGINT (128 + 15): the job stopped early and a retry will finish it. */
 const EXIT_INTERRUPTED = 143;
+
+/** The cuda addon a job started on this machine uses: ADGAP_CUDA_ADDON, else the one built in this checkout. */
+const jobGpu = () => cudaGpuStatus(cudaAddonPath());
+
+/**
+ * The GPU engine a job started on this machine (a local process) would train `runs` on, or why none would:
+ * asked here because only the job entry point may load engines (.dependency-cruiser.cjs), and so that planning
+ * (`adgap paper`) and the job agree on which addon counts.
+ */
+export function gpuEngineOfLocalJobs(runs: readonly RunSpec[]): Promise<GpuEngineAnswer> {
+  return gpuEngineHere(runs, jobGpu);
+}
 
 export function jobCommand(): Command {
   const job = new Command('job').description(
@@ -54,7 +68,7 @@ export function jobCommand(): Command {
         index,
         (runs, requested) =>
           createEngine(runs, requested, {
-            gpu: () => cudaGpuStatus(cudaAddonPath()),
+            gpu: jobGpu,
             onGpuUnusable: (reason) => process.stderr.write(`cuda engine not used: ${reason}\n`),
           }),
         (event) => process.stdout.write(`${JSON.stringify(event)}\n`),

@@ -1,20 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { runnerLeaseOwner } from '../env.js';
 import type { Lease } from '../sweep/leases.js';
 
 /**
  * Who holds a job's lease (src/sweep/leases.ts). An AWS Batch child is its job id (`<array job id>:<index>`),
  * which every attempt shares, so a retry after a Spot reclaim that killed the first attempt takes the lease
- * over at once. Elsewhere: host, pid, pid namespace and a random tag. A container of the docker runner shares
- * the host's name (--network host) but numbers its processes in a namespace of its own, so its pid says
- * nothing about the host's processes: only a holder in this process's namespace can be checked.
+ * over at once. A job whose runner names its holder (ADGAP_LEASE_OWNER: the docker runner names the container,
+ * which numbers its processes in a pid namespace of its own) is that name, which the runner can check.
+ * Elsewhere: host, pid, pid namespace and a random tag; only a holder in this process's namespace can be
+ * checked.
  */
 export function leaseOwner(): string {
   const batchJob = process.env.AWS_BATCH_JOB_ID;
-  return batchJob
-    ? `batch:${batchJob}`
-    : `${hostname()}:${process.pid}:${pidNamespace()}:${randomBytes(3).toString('hex')}`;
+  if (batchJob) return `batch:${batchJob}`;
+  return (
+    runnerLeaseOwner() ?? `${hostname()}:${process.pid}:${pidNamespace()}:${randomBytes(3).toString('hex')}`
+  );
 }
 
 /** The inode of this process's pid namespace (Linux), or '-' where /proc does not tell. */

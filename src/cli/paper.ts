@@ -1,13 +1,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
+import { hostVariant } from '../runners/docker.js';
 import { openStore } from '../store/open-store.js';
 import { expandRuns } from '../sweep/expand.js';
 import { ALL_GROUPS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile } from '../sweep/schema.js';
 import { sweepId } from '../sweep/sweep-id.js';
 import { estimateWallTime } from '../sweep/wall-time.js';
-import { cpuEngineFor, gpuBackendLoads } from '../train/engine-support.js';
+import { cpuEngineFor } from '../train/engine-support.js';
 import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective, type RunSpec } from '../train/run-spec.js';
+import { gpuEngineOfLocalJobs } from './job.js';
 import { positiveInteger, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
 import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
@@ -33,13 +35,31 @@ function groupList(value: string): DatasetGroup[] {
 }
 
 /**
- * Why a group cannot train where this command runs, or undefined when it can. CIFAR-10's MLP with 40-50 step
- * PGD needs a GPU backend or the cloud runner: on CPU tfjs its 760 runs take days (the plan prints the bound).
+ * Whether a group trains when this command runs it, and the line that says where, or why not (every reason). CIFAR-10's MLP with 40-50 step PGD needs a GPU engine or the cloud runner: on CPUs its 760 runs take
+ * days (the plan prints the bound). Local jobs use the GPU engine a job here would choose (the cuda addon, else
+ * tfjs-node-gpu); docker jobs the GPU image, which the docker runner uses where nvidia-smi answers.
  */
-async function notHere(group: DatasetGroup, runner: PaperOptions['runner']): Promise<string | undefined> {
-  if (group !== 'cifar10' || runner === 'batch') return undefined;
-  if (await gpuBackendLoads()) return undefined;
-  return `not run here: no GPU backend (@tensorflow/tfjs-node-gpu does not load) and the runner is ${runner}; train it with --runner batch, or on a GPU machine with the same --store (the sweep resumes)`;
+async function whereItRuns(
+  group: DatasetGroup,
+  runs: readonly RunSpec[],
+  runner: PaperOptions['runner'],
+): Promise<{ runs: boolean; line: string }> {
+  const runsNow = (where = '') => ({ runs: true, line: `runs now${where}` });
+  if (group !== 'cifar10' || runner === 'batch') return runsNow();
+  let reasons: string[];
+  if (runner === 'docker') {
+    if ((await hostVariant()) === 'gpu') return runsNow(" in the docker runner's GPU image");
+    reasons = ["the docker runner's image is the CPU one (nvidia-smi does not answer here)"];
+  } else {
+    const answer = await gpuEngineOfLocalJobs(runs);
+    if (answer.engine === 'cuda') return runsNow(` on cuda (${answer.device})`);
+    if (answer.engine === 'tfjs') return runsNow(' on tfjs-node-gpu');
+    reasons = answer.reasons;
+  }
+  return {
+    runs: false,
+    line: `not run here: ${reasons.join('; ')}; train it with --runner batch, or on a GPU machine with the same --store (the sweep resumes)`,
+  };
 }
 
 export function paperCommand(): Command {
@@ -92,15 +112,15 @@ export function paperCommand(): Command {
       for (const group of DATASET_GROUPS) {
         const groupRuns = runs.filter((r) => r.dataset.group === group);
         const wall = rates && estimateWallTime(groupRuns, rates, engineOf);
-        const reason =
+        const where =
           options.groups && !options.groups.includes(group)
-            ? 'not run now: not in --groups'
-            : await notHere(group, options.runner);
-        if (reason) skipped.push(`${group}: ${reason}`);
-        else here.add(group);
+            ? { runs: false, line: 'not run now: not in --groups' }
+            : await whereItRuns(group, groupRuns, options.runner);
+        if (where.runs) here.add(group);
+        else skipped.push(`${group}: ${where.line}`);
         lines.push(
           `  ${group.padEnd(9)} ${String(groupRuns.length).padStart(5)} runs  ${formatWallTime(wall)}`,
-          `            ${reason ?? 'runs now'}`,
+          `            ${where.line}`,
         );
       }
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -75,12 +75,12 @@ ${sections.join('\n')}
 
 /**
  * A group without any result yet says so instead of drawing empty panels. CIFAR-10 says why too: its MLP with
- * 40-50-step PGD takes days on CPU, so `adgap paper` leaves it for a GPU backend or the batch runner.
+ * 40-50-step PGD takes days on CPU, so `adgap paper` leaves it for a GPU engine (cuda or tfjs-node-gpu) or the batch runner.
  */
 function notRunSection(dataset: string, group: string | undefined): string {
   const why =
     group === 'cifar10'
-      ? ' CIFAR-10 trains only where a GPU backend loads or on the batch runner (days on CPU): run <code>adgap paper --runner batch</code>, or <code>adgap paper</code> on a GPU machine, with the same store; the sweep resumes.'
+      ? ' CIFAR-10 trains only on a GPU engine (the cuda addon or tfjs-node-gpu) or on the batch runner (days on CPU): run <code>adgap paper --runner batch</code>, or <code>adgap paper</code> on a GPU machine, with the same store; the sweep resumes.'
       : '';
   return `<section data-dataset="${escapeHtml(dataset)}" data-not-run>
 <h2>${escapeHtml(dataset)}</h2>

@@ -2,7 +2,7 @@ import type { ObjectStore } from '../store/object-store.js';
 import { planRuns } from '../sweep/plan.js';
 import { finishedRunIds, readPlan, readResultsOf } from '../sweep/stored.js';
 import type { RunResult } from '../train/result.js';
-import { modeId, type RunSpec } from '../train/run-spec.js';
+import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
 import { datasetFamilyId } from './groups.js';
 
 export const RUNS_PAGE_SIZE = 100;
@@ -14,6 +14,8 @@ export interface RunFilter {
   R?: number;
   /** A report row's mode: `standard`, `linf-0.5`, `l2-2.5`. */
   mode?: string;
+  objective?: Objective;
+  fidelity?: Fidelity;
 }
 
 export interface RunsPage {
@@ -53,6 +55,8 @@ function matches(run: RunSpec, filter: RunFilter): boolean {
       filter.dataset === run.dataset.group ||
       filter.dataset === datasetFamilyId(run.dataset)) &&
     (filter.R === undefined || filter.R === run.dataset.R) &&
-    (filter.mode === undefined || filter.mode === modeId(run.mode))
+    (filter.mode === undefined || filter.mode === modeId(run.mode)) &&
+    (filter.objective === undefined || filter.objective === run.objective) &&
+    (filter.fidelity === undefined || filter.fidelity === run.fidelity)
   );
 }

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
@@ -43,6 +43,7 @@ export class DockerRunner implements Runner {
   readonly name = 'docker';
 
   private readonly concurrency: number;
+  private daemon: Promise<string | undefined> | undefined;
 
   /**
    * `concurrency` defaults to one container per core on a CPU host, and to one on a GPU host: TensorFlow takes
@@ -62,13 +63,14 @@ export class DockerRunner implements Runner {
     onEvent: (event: JobEvent) => void,
   ): Promise<RunnerOutcome> {
     const where = storeAccess(target.store.uri);
+    const daemon = await this.daemonId();
     return runJobProcesses(
       jobIndexes,
       this.concurrency,
       (index) => [
         'docker',
         [
-          ...this.runArguments(where.dockerArgs),
+          ...this.runArguments(where.dockerArgs, daemon, `adgap-${target.sweepId}-job${index}`),
           ...jobRunArguments(where.storeUri, target.sweepId, { job: index }),
         ],
       ],
@@ -76,12 +78,53 @@ export class DockerRunner implements Runner {
     );
   }
 
-  private runArguments(storeArgs: readonly string[]): string[] {
+  /**
+   * A container this daemon ran for a job is gone when docker no longer knows it (--rm removed it) or it no
+   * longer runs: a container killed (OOM, `docker kill`, a daemon restart) cannot release its lease.
+   */
+  async leaseHolderGone(owner: string): Promise<boolean> {
+    const holder = parseContainerOwner(owner);
+    if (holder === undefined || holder.daemon !== (await this.daemonId())) return false;
+    try {
+      const format = ['--format', '{{.State.Running}}'];
+      const { stdout } = await exec('docker', ['container', 'inspect', ...format, holder.container]);
+      return stdout.trim() !== 'true';
+    } catch (error) {
+      return /no such (container|object)/i.test(String((error as { stderr?: unknown }).stderr ?? ''));
+    }
+  }
+
+  private runArguments(storeArgs: readonly string[], daemon: string | undefined, prefix: string): string[] {
     const user =
       process.getuid && process.getgid ? ['--user', `${process.getuid()}:${process.getgid()}`] : [];
     const gpus = this.variant === 'gpu' ? ['--gpus', 'all'] : [];
-    return ['run', '--rm', ...user, ...gpus, ...storeArgs, this.image];
+    // Named, and the job told its name as its lease owner, so a later sweep run can ask docker about it.
+    const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+    const owner = daemon === undefined ? [] : ['-e', `ADGAP_LEASE_OWNER=${containerOwner(daemon, name)}`];
+    return ['run', '--rm', '--name', name, ...owner, ...user, ...gpus, ...storeArgs, this.image];
   }
+
+  /**
+   * The daemon's id: a lease names it beside the container, as another machine's daemon may hold a container
+   * of the same name (or none). Undefined when the daemon does not answer: jobs then name no container.
+   */
+  private daemonId(): Promise<string | undefined> {
+    this.daemon ??= exec('docker', ['info', '--format', '{{.ID}}']).then(
+      ({ stdout }) => stdout.trim() || undefined,
+      () => undefined,
+    );
+    return this.daemon;
+  }
+}
+
+/** The lease owner of a job in container `name` of docker daemon `daemon` (a daemon id may hold colons). */
+function containerOwner(daemon: string, name: string): string {
+  return `docker:${daemon}/${name}`;
+}
+
+function parseContainerOwner(owner: string): { daemon: string; container: string } | undefined {
+  const match = /^docker:([^/]+)\/([a-zA-Z0-9][a-zA-Z0-9_.-]*)$/.exec(owner);
+  return match ? { daemon: match[1] as string, container: match[2] as string } : undefined;
 }
 
 function storeAccess(storeUri: string): { storeUri: string; dockerArgs: string[] } {

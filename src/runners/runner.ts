@@ -32,6 +32,12 @@ export interface Runner {
   readonly name: string;
   /** Runs per job when a sweep is first planned for this runner; undefined: a whole cell per job. */
   readonly defaultChunkSize?: number;
+  /**
+   * Whether a job lease's holder (Lease.owner) is one this runner started and is known to be gone, so a sweep
+   * run frees its lease at once instead of waiting for it to expire. The docker runner asks docker about the
+   * container a lease names; a runner that cannot tell leaves this out, and its holders' leases expire.
+   */
+  leaseHolderGone?(owner: string): Promise<boolean>;
   /** `onEvent` receives the runs' events as they happen; a runner that only queues the jobs sees none. */
   runJobs(
     target: SweepTarget,

@@ -27,7 +27,8 @@ export interface SweepProgress {
  * sweep and its plan (or finds them from an earlier, interrupted attempt), then hands every job that still has
  * a run without a result to the runner. Returns the sweep id and what the runner did.
  *
- * Jobs that another run holds a lease on are left to it; `isAbandoned` tells which holders are known dead.
+ * Jobs that another run holds a lease on are left to it; `isAbandoned` and the runner's leaseHolderGone tell
+ * which holders are known dead.
  *
  * The first attempt fixes the plan: `chunkSize` (default: the runner's) applies to a sweep not yet stored.
  * Job indexes must mean the same runs for as long as any job may still be running, so an explicit chunk
@@ -89,9 +90,10 @@ export async function executeSweep(
     .filter((job) => job.runs.some((r) => here(r.dataset.group) && !finished.has(r.runId)))
     .map((j) => j.index);
   const held = await heldJobs(store, sweepId);
-  // A lease of a process known dead (killed with its sweep run on this machine) is freed, not waited out.
+  // A lease of a holder known dead (a process killed with its sweep run on this machine, a container of the
+  // runner that died) is freed, not waited out.
   for (const [index, lease] of held) {
-    if (!isAbandoned(lease)) continue;
+    if (!isAbandoned(lease) && !(await runner.leaseHolderGone?.(lease.owner))) continue;
     await breakLease(store, sweepId, lease);
     held.delete(index);
   }

@@ -82,14 +82,59 @@ export function assertCudaRuns(runs: readonly RunSpec[]): void {
 }
 
 /**
- * Whether tfjs-node-gpu (the `tensorflow` backend) loads here; loading it registers the backend. Here, without
- * tfjs, so choosing an engine or planning where a sweep can train (`adgap paper`) loads no engine.
+ * Why tfjs-node-gpu (the `tensorflow` backend) does not load here, or undefined when it loads; loading it
+ * registers the backend. Here, without tfjs, so choosing an engine or planning where a sweep can train
+ * (`adgap paper`) loads no engine.
  */
-export function gpuBackendLoads(): Promise<boolean> {
+export function gpuBackendProblem(): Promise<string | undefined> {
   // A computed specifier keeps bundlers and the type checker from requiring the optional package.
   const gpuPackage = '@tensorflow/tfjs-node-gpu';
   return import(gpuPackage).then(
-    () => true,
-    () => false,
+    () => undefined,
+    (error: { code?: string; message?: string }) => {
+      const message = String(error.message ?? error);
+      if (error.code === 'ERR_MODULE_NOT_FOUND' && message.includes(`'${gpuPackage}'`))
+        return `${gpuPackage} is not installed`;
+      return `${gpuPackage} does not load: ${message.split('\n')[0]?.trim()}`;
+    },
   );
+}
+
+/** Whether tfjs-node-gpu loads here (gpuBackendProblem). */
+export async function gpuBackendLoads(): Promise<boolean> {
+  return (await gpuBackendProblem()) === undefined;
+}
+
+/** What a machine offers the GPU engines, as plain data: the cuda addon's GPU and tfjs-node-gpu, or why not. */
+export interface GpuOffer {
+  /** The device a usable cuda addon runs on, or why there is none ("no cuda addon at ..."). */
+  cuda: { device: string } | { problem: string };
+  /**
+   * Why tfjs-node-gpu does not load (gpuBackendProblem), undefined when it loads; asked only where cuda does
+   * not train the runs, so a cuda job never loads TensorFlow's GPU build beside its own kernels.
+   */
+  tfjsGpuProblem: () => Promise<string | undefined>;
+}
+
+/** The GPU engine that trains every run of a set, unasked, or every reason why none does. */
+export type GpuEngineAnswer =
+  | { engine: 'cuda'; device: string }
+  | { engine: 'tfjs' }
+  | { engine: undefined; reasons: string[] };
+
+/**
+ * Which GPU engine trains `runs` given what the machine offers, as the chooser (engines/choose.ts) picks it
+ * unasked: cuda when it trains every run exactly and its addon runs on a GPU, else tfjs when tfjs-node-gpu
+ * loads; else the reasons, cuda's first (a run it cannot train outranks a missing addon).
+ */
+export async function gpuEngineFor(runs: readonly RunSpec[], offer: GpuOffer): Promise<GpuEngineAnswer> {
+  const cudaReason =
+    runs.map(cudaUnsupported).find((r) => r !== undefined) ??
+    ('problem' in offer.cuda ? offer.cuda.problem : undefined);
+  if (cudaReason === undefined && 'device' in offer.cuda)
+    return { engine: 'cuda', device: offer.cuda.device };
+  const tfjsGpuProblem = await offer.tfjsGpuProblem();
+  if (tfjsGpuProblem === undefined) return { engine: 'tfjs' };
+  const reasons = [cudaReason, tfjsGpuProblem].filter((r): r is string => r !== undefined);
+  return { engine: undefined, reasons };
 }

@@ -198,6 +198,48 @@ describe('GET /sweeps/{id}/runs', () => {
   });
 });
 
+describe('GET /sweeps/{id}/runs of a sweep that trains both fidelities', () => {
+  // Without an objective, each fidelity trains its own (adgap: clean, reference: the reference's).
+  let both: SyntheticSweep;
+  beforeAll(async () => {
+    both = await writeSyntheticSweep(store, {
+      name: 'fidelities',
+      datasets: ['gaussian'],
+      R: [2],
+      seeds: [2, 22],
+      learningRates: [0.01],
+      modes: ['standard', { norm: 'linf', eps: [0.5] }],
+      fidelity: ['adgap', 'reference'],
+    });
+  });
+  const runsOf = async (query: string) => {
+    const { status, body } = await getJsonBody(`/sweeps/${both.sweepId}/runs?${query}`);
+    expect(status).toBe(200);
+    return (body as { runs: RunResult[] }).runs.map((r) => r.run);
+  };
+
+  it('filters by fidelity', async () => {
+    const runs = await runsOf('fidelity=reference');
+    expect(runs.map((r) => r.runId)).toEqual(
+      both.runs
+        .filter((r) => r.fidelity === 'reference')
+        .map((r) => r.runId)
+        .sort(),
+    );
+    expect(runs).toHaveLength(4);
+  });
+
+  it('filters by objective, and with fidelity, mode and the others by all of them at once', async () => {
+    expect((await runsOf('objective=clean')).map((r) => [r.fidelity, r.objective])).toEqual(
+      Array(4).fill(['adgap', 'clean']),
+    );
+    expect(await runsOf('objective=clean&fidelity=reference')).toEqual([]);
+    expect(
+      (await runsOf('objective=reference&fidelity=reference&mode=linf-0.5&R=2')).map((r) => r.seed),
+    ).toEqual([2, 22]);
+  });
+});
+
 describe('bad input', () => {
   it('answers an unknown sweep with a 404 JSON error', async () => {
     for (const path of [
@@ -221,6 +263,8 @@ describe('bad input', () => {
     ['a cursor that is not base64url', '/sweeps/{id}/runs?cursor=%25%25', 'cursor'],
     ['a non-numeric R', '/sweeps/{id}/runs?R=ten', 'R'],
     ['a malformed mode', '/sweeps/{id}/runs?mode=linf', 'mode'],
+    ['an unknown fidelity', '/sweeps/{id}/runs?fidelity=exact', 'fidelity'],
+    ['an unknown objective', '/sweeps/{id}/runs?objective=robust', 'objective'],
   ])('answers %s with a 400 naming the parameter', async (_what, template, parameter) => {
     const { status, body } = await getJsonBody(template.replace('{id}', sweep.sweepId));
     expect(status).toBe(400);
@@ -231,6 +275,17 @@ describe('bad input', () => {
         message: expect.stringMatching(new RegExp(`^${parameter}: `)),
       },
     });
+  });
+
+  it('answers a value outside the allowed ones with the value and what is allowed', async () => {
+    for (const [query, message] of [
+      ['fidelity=exact', "fidelity: 'exact' is not a fidelity (allowed: adgap, reference)"],
+      ['objective=Clean', "objective: 'Clean' is not an objective (allowed: clean, reference)"],
+    ] as const) {
+      const { status, body } = await getJsonBody(`/sweeps/${sweep.sweepId}/runs?${query}`);
+      expect(status).toBe(400);
+      expect(body).toEqual({ error: { code: 'bad_request', parameter: query.split('=')[0], message } });
+    }
   });
 
   it('answers a failing store with a generic 500 and no stack trace', async () => {
@@ -264,15 +319,19 @@ describe('GET /openapi.json and /health', () => {
     expect(status).toBe(200);
     const doc = body as {
       openapi: string;
-      paths: Record<string, { get: { parameters?: { name: string }[] } }>;
+      paths: Record<string, { get: { parameters?: { name: string; schema?: unknown }[] } }>;
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
       ['/health', '/sweeps', '/sweeps/{id}', '/sweeps/{id}/report', '/sweeps/{id}/runs'].sort(),
     );
     expect(doc.paths['/sweeps/{id}/runs']?.get.parameters?.map((p) => p.name).sort()).toEqual(
-      ['R', 'cursor', 'dataset', 'id', 'mode'].sort(),
+      ['R', 'cursor', 'dataset', 'fidelity', 'id', 'mode', 'objective'].sort(),
     );
+    const schemaOf = (name: string) =>
+      doc.paths['/sweeps/{id}/runs']?.get.parameters?.find((p) => p.name === name)?.schema;
+    expect(schemaOf('fidelity')).toMatchObject({ enum: ['adgap', 'reference'] });
+    expect(schemaOf('objective')).toMatchObject({ enum: ['clean', 'reference'] });
   });
 
   it('documents every field of the report rows it returns', async () => {

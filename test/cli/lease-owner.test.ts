@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { abandonedHere, isProcessAlive, leaseOwner } from '../../src/cli/lease-owner.js';
 
 const namespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1];
@@ -25,6 +25,17 @@ describe('a lease holder known dead', () => {
 
   it('names the pid namespace of the process that holds it', () => {
     expect(leaseOwner().split(':').slice(0, 3)).toEqual([hostname(), String(process.pid), namespace]);
+  });
+
+  it("is the runner's name for the job where the runner gives one (the docker runner: its container)", () => {
+    vi.stubEnv('ADGAP_LEASE_OWNER', 'docker:ABCD:EFGH/adgap-demo-0123abcd-job3-a1b2c3');
+    try {
+      expect(leaseOwner()).toBe('docker:ABCD:EFGH/adgap-demo-0123abcd-job3-a1b2c3');
+      // Another machine's pid check never claims it.
+      expect(abandonedHere(lease(leaseOwner()))).toBe(false);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('counts a zombie as gone: a killed job waits for PID 1 to reap it, and signal 0 still reaches it', async () => {

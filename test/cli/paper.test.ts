@@ -1,14 +1,15 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostVariant } from '../../src/runners/docker.js';
 import { LocalProcessRunner } from '../../src/runners/local-processes.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { executeSweep } from '../../src/sweep/execute.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { readResults } from '../../src/sweep/stored.js';
-import { gpuBackendLoads } from '../../src/train/engine-support.js';
+import { gpuBackendProblem } from '../../src/train/engine-support.js';
 import { adgap } from '../helpers/cli.js';
 
 let folder: string;
@@ -19,15 +20,63 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
+/** The line under cifar10 in `adgap paper --plan`: where it trains, or why not. */
+const cifarLine = (stdout: string) => / {2}cifar10 +760 runs {2}wall time: .*\n +(.*)/.exec(stdout)?.[1];
+const retry = 'train it with --runner batch, or on a GPU machine with the same --store (the sweep resumes)';
+
 it('adgap paper --plan prints every group with its runs and wall-time bound, and says where CIFAR-10 cannot run', async () => {
-  const { code, stdout } = await adgap(['paper', '--plan', '--store', folder]);
+  const missing = join(folder, 'no-build', 'adgap-cuda.node');
+  const { code, stdout } = await adgap(['paper', '--plan', '--store', folder], { ADGAP_CUDA_ADDON: missing });
   expect(code).toBe(0);
   expect(stdout).toMatch(/^paper sweep: paper-[0-9a-f]{8} \(6,360 runs; objective clean, fidelity adgap\)/);
   for (const group of ['mnist', 'fmnist', 'gaussian', 'cauchy', 'holtsmark'])
     expect(stdout).toMatch(new RegExp(`  ${group} +1120 runs  wall time: .*\\n +runs now`));
-  const cifar = / {2}cifar10 +760 runs {2}wall time: .*\n +(.*)/.exec(stdout)?.[1];
-  if (await gpuBackendLoads()) expect(cifar).toBe('runs now');
-  else expect(cifar).toMatch(/^not run here: no GPU backend .* --runner batch/);
+  const tfjsGpuProblem = await gpuBackendProblem();
+  expect(cifarLine(stdout)).toBe(
+    tfjsGpuProblem === undefined
+      ? 'runs now on tfjs-node-gpu'
+      : `not run here: no cuda addon at ${missing} (build it on a machine with nvcc: src/train/engines/cuda/build.sh cuda); ${tfjsGpuProblem}; ${retry}`,
+  );
+});
+
+it('with --runner docker, runs CIFAR-10 here only where the runner uses the GPU image', async () => {
+  const { stdout } = await adgap(['paper', '--plan', '--runner', 'docker', '--store', folder]);
+  expect(cifarLine(stdout)).toBe(
+    (await hostVariant()) === 'gpu'
+      ? "runs now in the docker runner's GPU image"
+      : `not run here: the docker runner's image is the CPU one (nvidia-smi does not answer here); ${retry}`,
+  );
+});
+
+describe('CIFAR-10 and the cuda engine', () => {
+  // A stand-in for cell.cu's addon that answers device() as a build on a GPU machine does: what the job entry
+  // point loads from ADGAP_CUDA_ADDON decides, as it decides for `adgap job run`.
+  let addon: string;
+  beforeAll(async () => {
+    addon = join(folder, 'gpu-addon.cjs');
+    await writeFile(
+      addon,
+      "module.exports = { device: () => ({ backend: 'cuda', name: 'Test GPU (sm_90)' }) };\n",
+    );
+  });
+
+  it('runs CIFAR-10 here when a job here would train it on the cuda engine', async () => {
+    const { code, stdout } = await adgap(['paper', '--plan', '--store', folder], { ADGAP_CUDA_ADDON: addon });
+    expect(code).toBe(0);
+    expect(cifarLine(stdout)).toBe('runs now on cuda (Test GPU (sm_90))');
+  });
+
+  it("leaves CIFAR-10 at the reference's fidelity to tfjs-node-gpu, saying why cuda cannot train it", async () => {
+    const { stdout } = await adgap(['paper', '--plan', '--fidelity', 'reference', '--store', folder], {
+      ADGAP_CUDA_ADDON: addon,
+    });
+    const tfjsGpuProblem = await gpuBackendProblem();
+    expect(cifarLine(stdout)).toBe(
+      tfjsGpuProblem === undefined
+        ? 'runs now on tfjs-node-gpu'
+        : `not run here: cuda trains adgap's fidelity only (run cifar10-R1-d0-0b8ea7-standard-reference-s2-lr0.1 uses 'reference'); ${tfjsGpuProblem}; ${retry}`,
+    );
+  });
 });
 
 it('the sweep file of `sweep init --preset paper --dataset all` is the sweep `adgap paper` runs', async () => {

@@ -35,7 +35,7 @@ it('a group without results says it was not run, and CIFAR-10 says where it can 
   const html = await reportHtml(report);
   const section = (dataset: string) =>
     new RegExp(`<section data-dataset="${dataset}" data-not-run>[\\s\\S]*?</section>`).exec(html)?.[0] ?? '';
-  expect(section('cifar10-d0-aaaaaa')).toMatch(/Not run yet.*GPU backend.*adgap paper --runner batch/s);
+  expect(section('cifar10-d0-aaaaaa')).toMatch(/Not run yet.*GPU engine.*adgap paper --runner batch/s);
   expect(section('mnist-d0-bbbbbb')).toContain('Not run yet: no results for this group.</p>');
   expect(html).not.toContain('<figure');
 });

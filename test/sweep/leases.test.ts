@@ -161,6 +161,47 @@ describe('a second sweep run of one sweep', () => {
     expect((await heldJobs(store, id)).size).toBe(0);
   });
 
+  it('frees the lease of a holder its runner knows gone (a dead container) and trains its job', async () => {
+    const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-leases-')));
+    const id = idOf(sweep);
+    await foreignLease(store, id, 0, 60_000);
+    const asked: string[] = [];
+    const started: number[] = [];
+    const runner: Runner = {
+      name: 'containers',
+      leaseHolderGone: async (owner) => {
+        asked.push(owner);
+        return true;
+      },
+      runJobs: async (_target, jobIndexes) => {
+        started.push(...jobIndexes);
+        return { state: 'finished', jobFailures: [] };
+      },
+    };
+    const quiet = { start: () => undefined, event: () => undefined, notice: () => undefined };
+    await executeSweep(store, sweep, runner, quiet, readImageSource);
+    expect(asked).toEqual(['other-host:1:abcdef']);
+    expect(started).toEqual([0, 1]);
+    expect((await heldJobs(store, id)).size).toBe(0);
+  });
+
+  it('waits out the lease of a holder its runner knows alive', async () => {
+    const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-leases-')));
+    await foreignLease(store, idOf(sweep), 0, 60_000);
+    const started: number[] = [];
+    const runner: Runner = {
+      name: 'containers',
+      leaseHolderGone: async () => false,
+      runJobs: async (_target, jobIndexes) => {
+        started.push(...jobIndexes);
+        return { state: 'finished', jobFailures: [] };
+      },
+    };
+    const quiet = { start: () => undefined, event: () => undefined, notice: () => undefined };
+    await executeSweep(store, sweep, runner, quiet, readImageSource);
+    expect(started).toEqual([1]);
+  });
+
   it('a job whose lease another run took just before it started is skipped, not trained', async () => {
     const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-leases-')));
     const id = idOf(sweep);

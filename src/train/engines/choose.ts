@@ -1,12 +1,19 @@
 import { AdgapError } from '../../errors.js';
 import type { Engine } from '../engine.js';
-import { assertEngineTrains, cpuEngineFor, cudaUnsupported } from '../engine-support.js';
+import {
+  assertEngineTrains,
+  cpuEngineFor,
+  cudaUnsupported,
+  type GpuEngineAnswer,
+  type GpuOffer,
+  gpuBackendProblem,
+  gpuEngineFor,
+} from '../engine-support.js';
 import type { EngineName } from '../result.js';
 import type { RunSpec } from '../run-spec.js';
 import { type CudaStatus, cudaGpuStatus } from './cuda/addon.js';
 import { createLinearCpuEngine } from './linear-cpu/engine.js';
 import { createMlpCpuEngine } from './mlp-cpu/engine.js';
-import { gpuBackendLoads } from './tfjs/gpu.js';
 
 export interface EngineChoice {
   /** The GPU build's status (default: cudaGpuStatus() of the addon build.sh writes into this checkout). */
@@ -33,13 +40,16 @@ export async function createEngine(
     if (!status.available) throw new AdgapError(`engine: cuda cannot run here: ${status.reason}`);
     return cudaEngine(status);
   }
-  if (requested === undefined && runs.every((r) => cudaUnsupported(r) === undefined)) {
+  let name: EngineName | undefined = requested;
+  if (name === undefined) {
     const status = gpu();
-    if (status.available && status.backend === 'cuda') return cudaEngine(status);
+    const answer = await gpuEngineHere(runs, () => status);
+    if (answer.engine === 'cuda' && status.available) return cudaEngine(status);
     // Silence where nobody built the addon: that is every CPU machine.
-    if (!status.available && status.built) choice.onGpuUnusable?.(status.reason);
+    if (!status.available && status.built && runs.every((r) => cudaUnsupported(r) === undefined))
+      choice.onGpuUnusable?.(status.reason);
+    name = answer.engine === 'tfjs' ? 'tfjs' : cpuEngineFor(runs);
   }
-  const name = requested ?? ((await gpuBackendLoads()) ? 'tfjs' : cpuEngineFor(runs));
   assertEngineTrains(name, runs);
   if (name === 'linear-cpu') return createLinearCpuEngine();
   if (name === 'mlp-cpu') return createMlpCpuEngine();
@@ -52,4 +62,24 @@ async function cudaEngine(status: Extract<CudaStatus, { available: true }>): Pro
   // Loaded only here: the engine's final evaluation loads tfjs.
   const { createCudaEngine } = await import('./cuda/engine.js');
   return createCudaEngine(status.addon, status.backend === 'cuda' ? `cuda ${status.device}` : 'host');
+}
+
+/**
+ * The GPU engine createEngine gives `runs` here unasked, or every reason why none: `adgap paper` asks this
+ * (through the job entry point, src/cli/job.ts, the one module outside the engines that may load them) before
+ * it trains CIFAR-10 on this machine.
+ */
+export function gpuEngineHere(
+  runs: readonly RunSpec[],
+  gpu: () => CudaStatus = () => cudaGpuStatus(),
+): Promise<GpuEngineAnswer> {
+  return gpuEngineFor(runs, { cuda: cudaOffer(gpu()), tfjsGpuProblem: gpuBackendProblem });
+}
+
+function cudaOffer(status: CudaStatus): GpuOffer['cuda'] {
+  if (!status.available) return { problem: status.reason };
+  // The host build runs the kernels as CPU loops, for tests and equivalence checks.
+  if (status.backend === 'host')
+    return { problem: `the cuda addon is the host build (${status.device}), used only when asked for` };
+  return { device: status.device };
 }

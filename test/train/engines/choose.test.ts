@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { createEngine } from '../../../src/train/engines/choose.js';
+import { gpuBackendProblem } from '../../../src/train/engine-support.js';
+import { createEngine, gpuEngineHere } from '../../../src/train/engines/choose.js';
+import type { CudaAddon, CudaStatus } from '../../../src/train/engines/cuda/addon.js';
 import { pgdMethod } from '../../../src/train/protocol.js';
 import type { RunSpec } from '../../../src/train/run-spec.js';
 import { gaussian, runSpec } from './fixtures/datasets.js';
@@ -53,4 +55,45 @@ describe('choosing an engine for a cell', () => {
       /linear-cpu trains the linear model only \(run s2-lr0.01 uses 'mlp'\)/,
     );
   });
+});
+
+const tfjsGpuProblem = await gpuBackendProblem();
+
+describe('the GPU engine a cell would get here (what `adgap paper` asks)', () => {
+  // Never called: the question loads no cell.
+  const addon = {} as CudaAddon;
+
+  test('cuda on the device its addon reports', async () => {
+    const gpu = (): CudaStatus => ({
+      available: true,
+      addon,
+      backend: 'cuda',
+      device: 'NVIDIA H200 (sm_90)',
+    });
+    expect(await gpuEngineHere([mlp], gpu)).toEqual({ engine: 'cuda', device: 'NVIDIA H200 (sm_90)' });
+  });
+
+  // Where tfjs-node-gpu loads, it trains the cell instead.
+  test.skipIf(tfjsGpuProblem === undefined)(
+    "none from the host build, whose kernels are CPU loops, nor without an addon, with each one's reason",
+    async () => {
+      const host = (): CudaStatus => ({ available: true, addon, backend: 'host', device: 'host emulation' });
+      expect(await gpuEngineHere([mlp], host)).toEqual({
+        engine: undefined,
+        reasons: [
+          'the cuda addon is the host build (host emulation), used only when asked for',
+          tfjsGpuProblem,
+        ],
+      });
+      const missing = (): CudaStatus => ({
+        available: false,
+        reason: 'no cuda addon at /nowhere',
+        built: false,
+      });
+      expect(await gpuEngineHere([mlp], missing)).toEqual({
+        engine: undefined,
+        reasons: ['no cuda addon at /nowhere', tfjsGpuProblem],
+      });
+    },
+  );
 });
