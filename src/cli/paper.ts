@@ -35,8 +35,9 @@ function groupList(value: string): DatasetGroup[] {
 }
 
 /**
- * Whether a group trains when this command runs it, and the line that says where, or why not (every reason). CIFAR-10's MLP with 40-50 step PGD needs a GPU engine or the cloud runner: on CPUs its 760 runs take
- * days (the plan prints the bound). Local jobs use the GPU engine a job here would choose (the cuda addon, else
+ * Whether a group trains when this command runs it, and the line that says where, or why not (every reason).
+ * CIFAR-10's MLP with 40-50 step PGD needs a GPU engine or the cloud runner: on CPUs its 760 runs take days (the
+ * plan prints the bound). Local jobs use the GPU engine a job here would choose (the cuda addon, else
  * tfjs-node-gpu); docker jobs the GPU image, which the docker runner uses where nvidia-smi answers.
  */
 async function whereItRuns(
