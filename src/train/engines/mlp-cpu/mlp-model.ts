@@ -271,14 +271,18 @@ function optimizerStep(model: MlpModel, gradients: readonly ArrayLike<number>[])
   });
 }
 
-/** Mean clean cross-entropy and per-class correct counts on a split. */
+/**
+ * Mean clean cross-entropy and per-class correct counts on a split; with `lossBatchSize`, the loss is the mean of
+ * per-batch means (validation-loss.ts).
+ */
 export function evaluateMlp(
   parameters: readonly Float32Array[],
   ws: MlpWorkspace,
   split: SplitName,
+  lossBatchSize?: number,
 ): SplitMetrics {
   useParameters(ws.kernels, parameters);
-  const tally = new Tally();
+  const tally = new Tally(lossBatchSize);
   forChunks(ws, split, (origins, n) => {
     pass(ws, parameters, origins, n, false, false);
     tally.add(ws.labels, ws.margins, 0, n);
