@@ -159,7 +159,7 @@ interface KernelExports {
 const compiled = new Map<string, WebAssembly.Module>();
 
 /** The exports of the kernels built to `wasm`, instantiated on `memory`. */
-export function instantiateKernels<Exports>(wasm: URL, memory: WebAssembly.Memory): Exports {
+function instantiateKernels<Exports>(wasm: URL, memory: WebAssembly.Memory): Exports {
   let module = compiled.get(wasm.href);
   if (!module) {
     module = new WebAssembly.Module(readFileSync(wasm));
@@ -176,11 +176,11 @@ export interface RowListOffsets {
 }
 
 /**
- * What every engine's handle on its kernels holds besides the loops: the shared dataset, one worker slot, and
- * the slot's two row lists. Row lists are byte addresses (SplitLayout.rows, `batchRows`, `workRows`), and
- * `f32`, `u32` and `u8` view the whole memory (index: address / 4, or address).
+ * What every engine's handle on its kernels holds: the kernels built to a wasm file (`Exports`), the shared
+ * dataset, one worker slot, and the slot's two row lists. Row lists are byte addresses (SplitLayout.rows,
+ * `batchRows`, `workRows`), and `f32`, `u32` and `u8` view the whole memory (index: address / 4, or address).
  */
-export abstract class KernelSlot {
+export abstract class KernelSlot<Exports> {
   readonly featureCount: number;
   readonly stride: number;
   readonly clipToUnitBox: boolean;
@@ -195,10 +195,12 @@ export abstract class KernelSlot {
   readonly workRows: number;
   /** The slot's first byte: the subclass's buffers lie at offsets from it. */
   protected readonly base: number;
+  protected readonly exports: Exports;
   private readonly layout: KernelLayout;
   private readonly batchRowList: Uint32Array;
 
-  protected constructor({ memory, layout }: SharedKernelData, slot: number, at: RowListOffsets) {
+  protected constructor(wasm: URL, { memory, layout }: SharedKernelData, slot: number, at: RowListOffsets) {
+    this.exports = instantiateKernels<Exports>(wasm, memory);
     this.layout = layout;
     const { stride, rowCapacity } = layout;
     this.featureCount = layout.featureCount;
@@ -219,6 +221,11 @@ export abstract class KernelSlot {
     for (let i = 0; i < rowCapacity; i++) workRowList[i] = this.work.byteOffset + i * stride * 4;
   }
 
+  /** `length` float32s of the slot from `offset` bytes into it. */
+  protected floats(offset: number, length: number): Float32Array {
+    return new Float32Array(this.f32.buffer, this.base + offset, length);
+  }
+
   split(name: SplitName): SplitLayout {
     return this.layout.splits[name];
   }
@@ -232,7 +239,7 @@ export abstract class KernelSlot {
 }
 
 /** One worker's handle on linear-cpu's kernels. The slot's vectors are typed views the caller fills and reads. */
-export class Kernels extends KernelSlot {
+export class Kernels extends KernelSlot<KernelExports> {
   /** The model's weights v and the attack's direction, stride float32s each (the padding stays zero). */
   readonly v: Float32Array;
   readonly direction: Float32Array;
@@ -242,22 +249,18 @@ export class Kernels extends KernelSlot {
   readonly weights: Float32Array;
   readonly steps: Float32Array;
   readonly dots: Float64Array;
-  private readonly exports: KernelExports;
 
   constructor(shared: SharedKernelData, slot: number) {
-    const { stride, rowCapacity } = shared.layout;
-    const at = slotOffsets(stride, rowCapacity);
-    super(shared, slot, at);
-    this.exports = instantiateKernels<KernelExports>(WASM, shared.memory);
-    const buffer = shared.memory.buffer;
-    const { base } = this;
+    const at = slotOffsets(shared.layout.stride, shared.layout.rowCapacity);
+    super(WASM, shared, slot, at);
+    const { stride, rowCapacity } = this;
     // The kernels take byte addresses: each view's byteOffset is its buffer's address.
-    this.v = new Float32Array(buffer, base + at.v, stride);
-    this.direction = new Float32Array(buffer, base + at.direction, stride);
-    this.gradient = new Float32Array(buffer, base + at.gradient, stride);
-    this.weights = new Float32Array(buffer, base + at.weights, rowCapacity);
-    this.steps = new Float32Array(buffer, base + at.steps, rowCapacity);
-    this.dots = new Float64Array(buffer, base + at.dots, rowCapacity);
+    this.v = this.floats(at.v, stride);
+    this.direction = this.floats(at.direction, stride);
+    this.gradient = this.floats(at.gradient, stride);
+    this.weights = this.floats(at.weights, rowCapacity);
+    this.steps = this.floats(at.steps, rowCapacity);
+    this.dots = new Float64Array(this.f32.buffer, this.base + at.dots, rowCapacity);
   }
 
   /** dots_i = row_i . v. */

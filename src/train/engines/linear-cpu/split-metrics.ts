@@ -43,7 +43,7 @@ function softplus(t: number): number {
 
 /** Calls `chunk(origins, n)` for runs of at most rowCapacity rows of a split, their labels in `ws.labels`. */
 export function forChunks(
-  ws: { kernels: KernelSlot; labels: Uint8Array },
+  ws: { kernels: KernelSlot<unknown>; labels: Uint8Array },
   split: SplitName,
   chunk: (origins: number, n: number) => void,
 ): void {

@@ -58,7 +58,7 @@ export interface GroupTraining<M extends GroupModel> {
  */
 export function trainTogether<M extends GroupModel>(
   runs: readonly RunSpec[],
-  kernels: KernelSlot,
+  kernels: KernelSlot<unknown>,
   start: (first: RunSpec) => GroupTraining<M>,
   onFinished: (finished: FinishedRun) => void,
 ): void {

@@ -1,12 +1,6 @@
 import type { LoadedDataset } from '../../../datasets/types.js';
 import { MLP_HIDDEN } from '../../protocol.js';
-import {
-  align,
-  instantiateKernels,
-  KernelSlot,
-  type SharedKernelData,
-  shareWithKernels,
-} from '../linear-cpu/kernels.js';
+import { align, KernelSlot, type SharedKernelData, shareWithKernels } from '../linear-cpu/kernels.js';
 
 /** kernels.as.ts built by `npm run build:kernels`. */
 const WASM = new URL('./kernels.wasm', import.meta.url);
@@ -78,7 +72,7 @@ interface KernelExports {
 }
 
 /** One worker's handle on the MLP kernels: its slot's buffers are typed views the caller fills and reads. */
-export class MlpKernels extends KernelSlot {
+export class MlpKernels extends KernelSlot<KernelExports> {
   readonly hidden = MLP_HIDDEN;
   /** The hidden layer's weights (transposed, hidden x stride, padding zero) and bias the kernels read. */
   readonly w: Float32Array;
@@ -90,22 +84,17 @@ export class MlpKernels extends KernelSlot {
   readonly dz: Float32Array;
   /** rowCapacity rows of input gradients (the attack iterates are the slot's `work`). */
   readonly grads: Float32Array;
-  private readonly exports: KernelExports;
 
   constructor(shared: SharedKernelData, slot: number) {
-    const { stride, rowCapacity } = shared.layout;
-    const at = slotOffsets(stride, rowCapacity);
-    super(shared, slot, at);
-    this.exports = instantiateKernels<KernelExports>(WASM, shared.memory);
-    const hidden = MLP_HIDDEN;
-    const buffer = shared.memory.buffer;
-    const { base } = this;
-    this.w = new Float32Array(buffer, base + at.w, hidden * stride);
-    this.bias = new Float32Array(buffer, base + at.bias, hidden);
-    this.gw = new Float32Array(buffer, base + at.gw, hidden * stride);
-    this.z = new Float32Array(buffer, base + at.z, rowCapacity * hidden);
-    this.dz = new Float32Array(buffer, base + at.dz, rowCapacity * hidden);
-    this.grads = new Float32Array(buffer, base + at.grads, rowCapacity * stride);
+    const at = slotOffsets(shared.layout.stride, shared.layout.rowCapacity);
+    super(WASM, shared, slot, at);
+    const { stride, rowCapacity, hidden } = this;
+    this.w = this.floats(at.w, hidden * stride);
+    this.bias = this.floats(at.bias, hidden);
+    this.gw = this.floats(at.gw, hidden * stride);
+    this.z = this.floats(at.z, rowCapacity * hidden);
+    this.dz = this.floats(at.dz, rowCapacity * hidden);
+    this.grads = this.floats(at.grads, rowCapacity * stride);
   }
 
   /** z_i = bias + w row_i for the rows `rows`. */
