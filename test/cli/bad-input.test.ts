@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { adgap } from '../helpers/cli.js';
-import { writeSyntheticSweep } from '../helpers/synthetic-sweep.js';
+import { writeFinishedAndFailed } from '../helpers/synthetic-sweep.js';
 
 /**
  * Bad input, as a new user would give it: each case is refused with one line naming the field or the thing,
@@ -118,18 +118,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'adgap-bad-input-'));
   store = join(dir, 'store');
   // A store that already holds a sweep with results and a failure: nothing of it may change.
-  await writeSyntheticSweep(
-    new LocalFolderStore(store),
-    {
-      name: 'kept',
-      datasets: ['gaussian'],
-      R: [1],
-      seeds: [2],
-      learningRates: [0.1, 0.01],
-      modes: ['standard'],
-    },
-    { failed: (run) => run.learningRate === 0.01 },
-  );
+  await writeFinishedAndFailed(new LocalFolderStore(store), 'kept');
 });
 
 async function refused(args: string[], stderr: string): Promise<void> {

@@ -1,30 +1,12 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adgap } from '../helpers/cli.js';
-
-const SWEEP_YAML = `name: corrupt-check
-datasets:
-  - group: gaussian
-    sizes: { train: 100, validation: 20, test: 20 }
-R: [2]
-seeds: [2, 22]
-learningRates: [0.01]
-epochs: 2
-patience: 2
-modes: [standard]
-`;
+import { sweepIntoNewStore, twoRunSweep } from '../support/tiny-sweeps.js';
 
 describe('a corrupt dataset', () => {
   it('fails the sweep with failure records and advice that works as printed; data prepare verifies and rewrites it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'adgap-corrupt-'));
-    const file = join(dir, 'sweep.yaml');
-    await writeFile(file, SWEEP_YAML);
-    const root = join(dir, 'store');
-    const first = await adgap(['sweep', 'run', file, '--store', root]);
-    expect(first.code, first.stderr).toBe(0);
-    const sweepId = /^sweep: (\S+)$/m.exec(first.stdout)?.[1] as string;
+    const { file, root, sweepId } = await sweepIntoNewStore('adgap-corrupt-', twoRunSweep('corrupt-check'));
     const [datasetId] = await readdir(join(root, 'datasets'));
     const array = join(root, 'datasets', datasetId as string, 'train-x.npy');
     const bytes = await readFile(array);

@@ -7,7 +7,7 @@ import { createApp } from '../../src/api/app.js';
 import { isProcessAlive } from '../../src/cli/lease-owner.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { adgap, CLI } from '../helpers/cli.js';
-import { writeSyntheticSweep } from '../helpers/synthetic-sweep.js';
+import { writeFinishedAndFailed } from '../helpers/synthetic-sweep.js';
 
 describe('small things a new user meets', () => {
   it('adgap --version prints the package version', async () => {
@@ -20,18 +20,7 @@ describe('small things a new user meets', () => {
     const root = await mkdtemp(join(tmpdir(), 'adgap-list-'));
     const empty = await adgap(['sweep', 'list', '--store', root]);
     expect(empty).toMatchObject({ code: 0, stdout: `no sweeps in store file://${root}\n` });
-    const { sweepId } = await writeSyntheticSweep(
-      new LocalFolderStore(root),
-      {
-        name: 'listed',
-        datasets: ['gaussian'],
-        R: [1],
-        seeds: [2],
-        learningRates: [0.1, 0.01],
-        modes: ['standard'],
-      },
-      { failed: (run) => run.learningRate === 0.01 },
-    );
+    const { sweepId } = await writeFinishedAndFailed(new LocalFolderStore(root), 'listed');
     const out = await adgap(['sweep', 'list', '--store', root]);
     expect(out).toMatchObject({
       code: 0,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adgap } from '../helpers/cli.js';
+import { DEPLOYED_OUTPUTS } from '../support/stack-outputs.js';
 
 const SWEEP_YAML = `name: batch-cli
 datasets:
@@ -14,19 +15,7 @@ learningRates: [0.01]
 modes: [standard]
 `;
 
-const OUTPUTS = {
-  Adgap: {
-    Region: 'eu-west-1',
-    BucketName: 'adgap-storagebucket-1a2b3c',
-    GpuJobQueueName: 'GpuQueue-abc',
-    GpuJobQueueArn: 'arn:aws:batch:eu-west-1:123456789012:job-queue/GpuQueue-abc',
-    CpuJobQueueName: 'CpuQueue-def',
-    CpuJobQueueArn: 'arn:aws:batch:eu-west-1:123456789012:job-queue/CpuQueue-def',
-    GpuJobDefinitionArn: 'arn:aws:batch:eu-west-1:123456789012:job-definition/GpuTrainer-1:1',
-    CpuJobDefinitionArn: 'arn:aws:batch:eu-west-1:123456789012:job-definition/CpuTrainer-2:1',
-    ApiUrl: 'https://abcdef.lambda-url.eu-west-1.on.aws/',
-  },
-};
+const OUTPUTS = { Adgap: DEPLOYED_OUTPUTS };
 
 async function setup() {
   const dir = await mkdtemp(join(tmpdir(), 'adgap-batch-cli-'));

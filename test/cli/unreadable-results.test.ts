@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
@@ -7,32 +6,17 @@ import type { Report } from '../../src/report/report.js';
 import { resultKey, unreadablePrefix } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { adgap } from '../helpers/cli.js';
-
-const SWEEP_YAML = `
-name: unreadable-check
-datasets:
-  - group: gaussian
-    sizes: { train: 100, validation: 20, test: 20 }
-R: [2]
-seeds: [2, 22]
-learningRates: [0.01]
-epochs: 2
-patience: 2
-modes: [standard]
-`;
+import { sweepIntoNewStore, twoRunSweep } from '../support/tiny-sweeps.js';
 
 describe.each([
   { damage: 'a truncated result', body: (text: string) => text.slice(0, 40), reason: /^not JSON \(/ },
   { damage: 'an empty JSON object', body: () => '{}\n', reason: /^not the result of run / },
 ])('$damage', ({ body, reason }) => {
   it('is named, counted as missing by report, status and the API, set aside (not deleted) and retrained by the next sweep run', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'adgap-unreadable-'));
-    const file = join(dir, 'sweep.yaml');
-    await writeFile(file, SWEEP_YAML);
-    const root = join(dir, 'store');
-    const first = await adgap(['sweep', 'run', file, '--store', root]);
-    expect(first.code, first.stderr).toBe(0);
-    const sweepId = /^sweep: (\S+)$/m.exec(first.stdout)?.[1] as string;
+    const { file, root, sweepId } = await sweepIntoNewStore(
+      'adgap-unreadable-',
+      twoRunSweep('unreadable-check'),
+    );
     const resultsFolder = join(root, 'sweeps', sweepId, 'results');
     const [damaged, intact] = (await readdir(resultsFolder)).sort() as [string, string];
     const damagedPath = join(resultsFolder, damaged);

@@ -1,26 +1,20 @@
 import { expect, it } from 'vitest';
 import { buildReport } from '../../src/report/report.js';
 import type { RunResult, SplitMetrics } from '../../src/train/result.js';
-import type { RunSpec, TrainingMode } from '../../src/train/run-spec.js';
+import type { TrainingMode } from '../../src/train/run-spec.js';
+import { linearRun } from '../support/run-spec.js';
 
 const metrics = (correct: [number, number]): SplitMetrics => ({ loss: 0.5, correct, total: [100, 100] });
 const attack = { norm: 'linf', eps: 0.5, method: { name: 'one-step' } } as const;
 
 function result(mode: TrainingMode, robust?: [number, number]): RunResult {
-  const run: RunSpec = {
+  const run = linearRun({
     runId: mode.kind,
     dataset: { group: 'gaussian', R: 2, dataSeed: 0, sizes: { train: 10, validation: 10, test: 10 } },
-    model: 'linear',
-    optimizer: 'adam',
-    objective: 'clean',
-    fidelity: 'adgap',
-    learningRate: 0.01,
-    seed: 2,
     maxEpochs: 1,
     patience: 1,
-    batchSize: 64,
     mode,
-  };
+  });
   const clean = metrics([90, 80]);
   return {
     schemaVersion: 3,

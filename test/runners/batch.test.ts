@@ -9,7 +9,7 @@ import {
   TerminateJobCommand,
 } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { BatchRunner } from '../../src/runners/batch.js';
 import {
@@ -21,7 +21,7 @@ import {
 } from '../../src/runners/batch-jobs.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
-import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
+import { s3StorePerTest } from '../support/s3-stores.js';
 
 const SWEEP = 'paper-0123abcd';
 const QUEUE = {
@@ -35,13 +35,7 @@ const batch = mockClient(BatchClient);
 beforeEach(() => batch.reset());
 
 // A real store on the local S3-compatible server: the runner submits only for s3:// stores.
-let server: S3TestServer;
-let stores = 0;
-beforeAll(async () => {
-  server = await startS3TestServer();
-});
-afterAll(() => server?.stop());
-const s3Store = async (): Promise<ObjectStore> => server.store(`store-${stores++}`);
+const s3Store = s3StorePerTest();
 
 function runner(store: ObjectStore) {
   let next = 0;

@@ -12,6 +12,7 @@ import { parseSweepFile } from '../../src/sweep/schema.js';
 import { sweepId as idOf } from '../../src/sweep/sweep-id.js';
 import { adgap } from '../helpers/cli.js';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
+import { fourRunSweep } from '../support/tiny-sweeps.js';
 
 /**
  * Needs a docker daemon that can build the trainer image (see .ci/run, which provides one), so it runs only
@@ -20,20 +21,6 @@ import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.
 const enabled = process.env.ADGAP_DOCKER_E2E === '1';
 if (!enabled)
   console.info('test/runners/docker.test.ts skipped: set ADGAP_DOCKER_E2E=1 to run it (needs docker)');
-
-/** Four runs of a few epochs on a small Gaussian set: seconds of training, the whole path through docker. */
-const TINY_SWEEP = `name: docker-e2e
-datasets:
-  - group: gaussian
-    sizes: { train: 200, validation: 50, test: 50 }
-    synthetic: { dim: 10, meanNonZero: 5 }
-R: [2]
-seeds: [2, 22]
-learningRates: [0.01]
-epochs: 3
-patience: 2
-modes: [standard, { norm: linf, eps: [0.5] }]
-`;
 
 /** One MLP run of a few hundred epochs: tens of seconds in a container, long enough to kill it mid-job. */
 const SLOW_SWEEP = `name: docker-lease
@@ -70,7 +57,8 @@ describe.skipIf(!enabled)('adgap sweep run --runner docker', () => {
     server = await startS3TestServer();
     folder = await mkdtemp(join(tmpdir(), 'adgap-docker-'));
     sweepFile = join(folder, 'tiny.yaml');
-    await writeFile(sweepFile, TINY_SWEEP);
+    // Seconds of training, the whole path through docker.
+    await writeFile(sweepFile, fourRunSweep('docker-e2e'));
   });
   afterAll(async () => {
     await server?.stop();

@@ -4,18 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError, ValidationError } from '../../src/errors.js';
 import { parseStackOutputs, readStackOutputs } from '../../src/runners/stack-outputs.js';
+import { DEPLOYED_OUTPUTS } from '../support/stack-outputs.js';
 
-const deployed = {
-  Region: 'eu-west-1',
-  BucketName: 'adgap-storagebucket-1a2b3c',
-  GpuJobQueueName: 'GpuQueue-abc',
-  GpuJobQueueArn: 'arn:aws:batch:eu-west-1:123456789012:job-queue/GpuQueue-abc',
-  CpuJobQueueName: 'CpuQueue-def',
-  CpuJobQueueArn: 'arn:aws:batch:eu-west-1:123456789012:job-queue/CpuQueue-def',
-  GpuJobDefinitionArn: 'arn:aws:batch:eu-west-1:123456789012:job-definition/GpuTrainer-1:1',
-  CpuJobDefinitionArn: 'arn:aws:batch:eu-west-1:123456789012:job-definition/CpuTrainer-2:1',
-  ApiUrl: 'https://abcdef.lambda-url.eu-west-1.on.aws/',
-};
+const deployed = DEPLOYED_OUTPUTS;
 
 describe('parseStackOutputs', () => {
   it('maps the outputs of the named stack to their adgap names', () => {

@@ -5,20 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { listAll } from '../../src/store/object-store.js';
 import { adgap } from '../helpers/cli.js';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
-
-/** Four runs of a few epochs on a small Gaussian set: seconds, but the whole path (plan, jobs, results). */
-const TINY_SWEEP = `name: store-e2e
-datasets:
-  - group: gaussian
-    sizes: { train: 200, validation: 50, test: 50 }
-    synthetic: { dim: 10, meanNonZero: 5 }
-R: [2]
-seeds: [2, 22]
-learningRates: [0.01]
-epochs: 3
-patience: 2
-modes: [standard, { norm: linf, eps: [0.5] }]
-`;
+import { fourRunSweep } from '../support/tiny-sweeps.js';
 
 let server: S3TestServer;
 let folder: string;
@@ -40,7 +27,8 @@ async function run(...args: string[]): Promise<string> {
 
 test('a sweep run on s3:// gives the same report as on a local folder', async () => {
   const sweepFile = join(folder, 'tiny.yaml');
-  await writeFile(sweepFile, TINY_SWEEP);
+  // Seconds of training, but the whole path (plan, jobs, results).
+  await writeFile(sweepFile, fourRunSweep('store-e2e'));
   const s3Uri = `s3://${server.bucket}/e2e`;
   const localUri = join(folder, 'store');
 

@@ -1,6 +1,6 @@
 import { BatchClient, DescribeJobsCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { BatchRunner } from '../../src/runners/batch.js';
 import { readImageSource } from '../../src/sources/image-source.js';
@@ -9,7 +9,7 @@ import { executeSweep } from '../../src/sweep/execute.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { readPlan, writeResult } from '../../src/sweep/stored.js';
 import { syntheticResult } from '../helpers/synthetic-sweep.js';
-import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
+import { s3StorePerTest } from '../support/s3-stores.js';
 
 // One cell (gaussian, R 2, standard) of 5 seeds x 4 learning rates = 20 runs.
 const sweep = parseSweepFile({
@@ -21,13 +21,7 @@ const sweep = parseSweepFile({
   modes: ['standard'],
 });
 // A real store on the local S3-compatible server: the runner submits only for s3:// stores.
-let server: S3TestServer;
-let stores = 0;
-beforeAll(async () => {
-  server = await startS3TestServer();
-});
-afterAll(() => server?.stop());
-const s3Store = async (): Promise<ObjectStore> => server.store(`store-${stores++}`);
+const s3Store = s3StorePerTest();
 const quiet = { start: () => undefined, event: () => undefined, notice: () => undefined };
 
 const batch = mockClient(BatchClient);

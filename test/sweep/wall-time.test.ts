@@ -7,6 +7,7 @@ import {
   type MeasuredRate,
 } from '../../src/sweep/wall-time.js';
 import type { RunSpec } from '../../src/train/run-spec.js';
+import { linearRun } from '../support/run-spec.js';
 
 const rate = (
   features: number,
@@ -28,26 +29,20 @@ const rate = (
   measuredAt: '2026-11-25T00:00:00.000Z',
 });
 
-const run = (R: number, dim = 100): RunSpec => ({
-  runId: `r${R}`,
-  dataset: {
-    group: 'gaussian',
-    R,
-    dataSeed: 0,
-    sizes: { train: 4000, validation: 1000, test: 1000 },
-    synthetic: { ...DEFAULT_SYNTHETIC_PARAMS, dim },
-  },
-  model: 'linear',
-  optimizer: 'adam',
-  objective: 'clean',
-  fidelity: 'adgap',
-  learningRate: 0.01,
-  seed: 2,
-  maxEpochs: 500,
-  patience: 50,
-  batchSize: 64,
-  mode: { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
-});
+const run = (R: number, dim = 100): RunSpec =>
+  linearRun({
+    runId: `r${R}`,
+    dataset: {
+      group: 'gaussian',
+      R,
+      dataSeed: 0,
+      sizes: { train: 4000, validation: 1000, test: 1000 },
+      synthetic: { ...DEFAULT_SYNTHETIC_PARAMS, dim },
+    },
+    maxEpochs: 500,
+    patience: 50,
+    mode: { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
+  });
 
 describe('the wall-time estimate', () => {
   it('is the measured rate times max epochs for a run of the measured shape', () => {

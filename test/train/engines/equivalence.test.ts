@@ -17,7 +17,7 @@ import type { Model } from '../../../src/train/engines/tfjs/models.js';
 import { StackedCell } from '../../../src/train/engines/tfjs/stacked-cell.js';
 import { tf, useFastestBackend } from '../../../src/train/engines/tfjs/tf.js';
 import { initLinear, type LinearWeights } from '../../../src/train/init.js';
-import { ADAM, evaluationPgd, pgdMethod } from '../../../src/train/protocol.js';
+import { ADAM, evaluationPgd } from '../../../src/train/protocol.js';
 import {
   type AttackSpec,
   OPTIMIZER_NAMES,
@@ -25,11 +25,10 @@ import {
   type TrainingMode,
   trainingAttack,
 } from '../../../src/train/run-spec.js';
-import { gaussian, pixels, runSpec } from './fixtures/datasets.js';
+import { gaussian, runSpec } from './fixtures/datasets.js';
+import { FIVE_STEPS, ONE_STEP_MODES, pgdModes } from './fixtures/equivalence-modes.js';
 import { type GradientLog, generalParameters, maxArrayDifference } from './fixtures/general-path.js';
 
-// 160 + 160 training samples: one epoch is exactly 5 batches of 64.
-const FIVE_STEPS = { train: 160, validation: 100, test: 100 };
 // 32 + 32: one epoch is one batch.
 const ONE_STEP = { train: 32, validation: 100, test: 100 };
 
@@ -122,29 +121,7 @@ function maxDifference(a: LinearWeights, b: LinearWeights): number {
   return max;
 }
 
-const MODES: [string, TrainingMode, () => LoadedDataset][] = [
-  ['standard', { kind: 'standard' }, () => gaussian(FIVE_STEPS)],
-  [
-    'FGSM',
-    { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
-    () => gaussian(FIVE_STEPS),
-  ],
-  [
-    'FGM',
-    { kind: 'adversarial', norm: 'l2', eps: 2.5, method: { name: 'one-step' } },
-    () => gaussian(FIVE_STEPS),
-  ],
-  [
-    'FGSM with [0,1] clipping',
-    { kind: 'adversarial', norm: 'linf', eps: 0.1, method: { name: 'one-step' } },
-    () => pixels(FIVE_STEPS),
-  ],
-  [
-    'FGM with [0,1] clipping',
-    { kind: 'adversarial', norm: 'l2', eps: 1.5, method: { name: 'one-step' } },
-    () => pixels(FIVE_STEPS),
-  ],
-];
+const MODES = ONE_STEP_MODES;
 
 describe('after 5 steps from the same seed', async () => {
   await useFastestBackend();
@@ -164,28 +141,7 @@ describe('after 5 steps from the same seed', async () => {
     });
   });
 
-  const PGD: [string, TrainingMode, () => LoadedDataset][] = [
-    [
-      'PGD linf',
-      { kind: 'adversarial', norm: 'linf', eps: 0.5, method: pgdMethod('linf', 0.5) },
-      () => gaussian(FIVE_STEPS),
-    ],
-    [
-      'PGD l2',
-      { kind: 'adversarial', norm: 'l2', eps: 2.5, method: pgdMethod('l2', 2.5) },
-      () => gaussian(FIVE_STEPS),
-    ],
-    [
-      'PGD linf with [0,1] clipping',
-      { kind: 'adversarial', norm: 'linf', eps: 0.1, method: pgdMethod('linf', 0.1) },
-      () => pixels(FIVE_STEPS),
-    ],
-    [
-      'PGD l2 with [0,1] clipping',
-      { kind: 'adversarial', norm: 'l2', eps: 1.5, method: pgdMethod('l2', 1.5) },
-      () => pixels(FIVE_STEPS),
-    ],
-  ];
+  const PGD = pgdModes();
   const LINEAR_CPU_CASES = [
     ...[...MODES, ...PGD].flatMap(([name, mode, dataset]) =>
       OPTIMIZER_NAMES.map((optimizer) => [`${name}, ${optimizer}`, { mode, optimizer }, dataset] as const),

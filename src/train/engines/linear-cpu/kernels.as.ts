@@ -10,6 +10,8 @@
 // split; `work` is n contiguous rows of scratch. Arithmetic is float32 as in tfjs and PyTorch, with four-lane
 // partial sums; dot products are summed across lanes in float64.
 
+import { boxed, laneSum } from './simd.as';
+
 /** dots[i] = row_i . v, as float64. */
 export function dotRows(rows: usize, n: i32, stride: i32, v: usize, dots: usize): void {
   for (let i = 0; i < n; i++) {
@@ -169,18 +171,4 @@ function stepL2(
     const x = v128.load(origin + o);
     v128.store(current + o, f32x4.add(x, f32x4.mul(f32x4.sub(v128.load(current + o), x), scale)));
   }
-}
-
-// pmin/pmax are the x86 minps/maxps: min/max with NaN semantics cost V8 several instructions each, and neither
-// data nor steps are ever NaN.
-function boxed(value: v128, low: v128, high: v128): v128 {
-  return f32x4.pmin(f32x4.pmax(value, low), high);
-}
-
-function laneSum(lanes: v128): f64 {
-  return (
-    <f64>f32x4.extract_lane(lanes, 0) +
-    <f64>f32x4.extract_lane(lanes, 1) +
-    (<f64>f32x4.extract_lane(lanes, 2) + <f64>f32x4.extract_lane(lanes, 3))
-  );
 }

@@ -155,14 +155,32 @@ interface KernelExports {
   ): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
+/** Compiled kernel modules by file: each worker compiles a module once and instantiates it on the shared memory. */
+const compiled = new Map<string, WebAssembly.Module>();
+
+/** The exports of the kernels built to `wasm`, instantiated on `memory`. */
+function instantiateKernels<Exports>(wasm: URL, memory: WebAssembly.Memory): Exports {
+  let module = compiled.get(wasm.href);
+  if (!module) {
+    module = new WebAssembly.Module(readFileSync(wasm));
+    compiled.set(wasm.href, module);
+  }
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
+}
+
+/** Where a slot's row lists and work rows lie, in bytes from the slot's start. */
+export interface RowListOffsets {
+  batchRows: number;
+  workRows: number;
+  work: number;
+}
 
 /**
- * One worker's handle on the kernels: the shared dataset, its own slot's scratch, and the compiled loops. The
- * slot's vectors are typed views the caller fills and reads; row lists are byte addresses (SplitLayout.rows,
+ * What every engine's handle on its kernels holds: the kernels built to a wasm file (`Exports`), the shared
+ * dataset, one worker slot, and the slot's two row lists. Row lists are byte addresses (SplitLayout.rows,
  * `batchRows`, `workRows`), and `f32`, `u32` and `u8` view the whole memory (index: address / 4, or address).
  */
-export class Kernels {
+export abstract class KernelSlot<Exports> {
   readonly featureCount: number;
   readonly stride: number;
   readonly clipToUnitBox: boolean;
@@ -170,28 +188,19 @@ export class Kernels {
   readonly f32: Float32Array;
   readonly u32: Uint32Array;
   readonly u8: Uint8Array;
-  /** The model's weights v and the attack's direction, stride float32s each (the padding stays zero). */
-  readonly v: Float32Array;
-  readonly direction: Float32Array;
-  /** stride float32s the gradient kernels add into. */
-  readonly gradient: Float32Array;
-  /** Per held row: the gradient weight, the signed step size, the dot product. */
-  readonly weights: Float32Array;
-  readonly steps: Float32Array;
-  readonly dots: Float64Array;
-  /** rowCapacity rows of scratch: adversarial rows and PGD iterates. */
+  /** rowCapacity rows of scratch (adversarial rows and PGD iterates), listed by `workRows`. */
   readonly work: Float32Array;
   /** Row lists (byte addresses): the current batch in its split, and the rows of `work`. */
   readonly batchRows: number;
   readonly workRows: number;
-  private readonly exports: KernelExports;
+  /** The slot's first byte: the subclass's buffers lie at offsets from it. */
+  protected readonly base: number;
+  protected readonly exports: Exports;
   private readonly layout: KernelLayout;
   private readonly batchRowList: Uint32Array;
 
-  constructor({ memory, layout }: SharedKernelData, slot: number) {
-    compiled ??= new WebAssembly.Module(readFileSync(WASM));
-    this.exports = new WebAssembly.Instance(compiled, { env: { memory } })
-      .exports as unknown as KernelExports;
+  protected constructor(wasm: URL, { memory, layout }: SharedKernelData, slot: number, at: RowListOffsets) {
+    this.exports = instantiateKernels<Exports>(wasm, memory);
     this.layout = layout;
     const { stride, rowCapacity } = layout;
     this.featureCount = layout.featureCount;
@@ -203,20 +212,18 @@ export class Kernels {
     this.u32 = new Uint32Array(buffer);
     this.u8 = new Uint8Array(buffer);
     const base = layout.firstSlot + slot * layout.slotBytes;
-    const at = slotOffsets(stride, rowCapacity);
-    // The kernels take byte addresses: each view's byteOffset is its buffer's address.
-    this.v = new Float32Array(buffer, base + at.v, stride);
-    this.direction = new Float32Array(buffer, base + at.direction, stride);
-    this.gradient = new Float32Array(buffer, base + at.gradient, stride);
-    this.weights = new Float32Array(buffer, base + at.weights, rowCapacity);
-    this.steps = new Float32Array(buffer, base + at.steps, rowCapacity);
-    this.dots = new Float64Array(buffer, base + at.dots, rowCapacity);
+    this.base = base;
     this.work = new Float32Array(buffer, base + at.work, rowCapacity * stride);
     this.batchRows = base + at.batchRows;
     this.batchRowList = new Uint32Array(buffer, this.batchRows, rowCapacity);
     this.workRows = base + at.workRows;
     const workRowList = new Uint32Array(buffer, this.workRows, rowCapacity);
     for (let i = 0; i < rowCapacity; i++) workRowList[i] = this.work.byteOffset + i * stride * 4;
+  }
+
+  /** `length` float32s of the slot from `offset` bytes into it. */
+  protected floats(offset: number, length: number): Float32Array {
+    return new Float32Array(this.f32.buffer, this.base + offset, length);
   }
 
   split(name: SplitName): SplitLayout {
@@ -228,6 +235,32 @@ export class Kernels {
     const rowBytes = this.stride * 4;
     for (let i = 0; i < indices.length; i++)
       this.batchRowList[i] = split.x + (indices[i] as number) * rowBytes;
+  }
+}
+
+/** One worker's handle on linear-cpu's kernels. The slot's vectors are typed views the caller fills and reads. */
+export class Kernels extends KernelSlot<KernelExports> {
+  /** The model's weights v and the attack's direction, stride float32s each (the padding stays zero). */
+  readonly v: Float32Array;
+  readonly direction: Float32Array;
+  /** stride float32s the gradient kernels add into. */
+  readonly gradient: Float32Array;
+  /** Per held row: the gradient weight, the signed step size, the dot product. */
+  readonly weights: Float32Array;
+  readonly steps: Float32Array;
+  readonly dots: Float64Array;
+
+  constructor(shared: SharedKernelData, slot: number) {
+    const at = slotOffsets(shared.layout.stride, shared.layout.rowCapacity);
+    super(WASM, shared, slot, at);
+    const { stride, rowCapacity } = this;
+    // The kernels take byte addresses: each view's byteOffset is its buffer's address.
+    this.v = this.floats(at.v, stride);
+    this.direction = this.floats(at.direction, stride);
+    this.gradient = this.floats(at.gradient, stride);
+    this.weights = this.floats(at.weights, rowCapacity);
+    this.steps = this.floats(at.steps, rowCapacity);
+    this.dots = new Float64Array(this.f32.buffer, this.base + at.dots, rowCapacity);
   }
 
   /** dots_i = row_i . v. */

@@ -5,9 +5,9 @@ import type { LinearWeights } from '../../init.js';
 import { ADAM, ADVERTORCH_SMALL_NORM, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
 import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
-import { LossMean } from '../../validation-loss.js';
 import type { Kernels } from './kernels.js';
 import { randomStartRows } from './random-start.js';
+import { forChunks, Tally } from './split-metrics.js';
 
 /**
  * The linear model of one run: the per-sample loops run in the wasm kernels (kernels.as.ts), the per-step
@@ -438,50 +438,6 @@ function optimizerStep(model: LinearModel, gradient: Float64Array): void {
   }
 }
 
-/** Loss and per-class counts, summed chunk by chunk from the dot products the kernels hold. */
-class Tally {
-  private readonly loss: LossMean;
-  private readonly correct: [number, number] = [0, 0];
-  private readonly total: [number, number] = [0, 0];
-
-  constructor(lossBatchSize?: number) {
-    this.loss = new LossMean(lossBatchSize);
-  }
-
-  /** Ties (u = 0) go to class 0. */
-  add(ws: Workspace, n: number, c: number): void {
-    const { labels } = ws;
-    const { dots } = ws.kernels;
-    for (let i = 0; i < n; i++) {
-      const u = (dots[i] as number) + c;
-      const y = labels[i] as 0 | 1;
-      this.loss.add(softplus(y === 0 ? u : -u));
-      this.total[y] += 1;
-      if ((u > 0 ? 1 : 0) === y) this.correct[y] += 1;
-    }
-  }
-
-  metrics(): SplitMetrics {
-    return { loss: this.loss.mean(), correct: this.correct, total: this.total };
-  }
-}
-
-/** log(1 + e^t) without overflow. */
-function softplus(t: number): number {
-  return t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t));
-}
-
-/** Calls `chunk(origins, n)` for runs of at most rowCapacity rows of a split, their labels in the workspace. */
-function forChunks(ws: Workspace, split: SplitName, chunk: (origins: number, n: number) => void): void {
-  const k = ws.kernels;
-  const { count, rows, y } = k.split(split);
-  for (let start = 0; start < count; start += k.rowCapacity) {
-    const n = Math.min(k.rowCapacity, count - start);
-    ws.labels.set(k.u8.subarray(y + start, y + start + n));
-    chunk(rows + start * 4, n);
-  }
-}
-
 /**
  * Mean clean cross-entropy and per-class correct counts on a split; with `lossBatchSize`, the loss is the mean of
  * per-batch means (the reference's validation loss, validation-loss.ts).
@@ -497,7 +453,7 @@ export function evaluateLinear(
   const tally = new Tally(lossBatchSize);
   forChunks(ws, split, (origins, n) => {
     ws.kernels.dotRows(origins, n);
-    tally.add(ws, n, c);
+    tally.add(ws.labels, ws.kernels.dots, c, n);
   });
   return tally.metrics();
 }
@@ -528,7 +484,7 @@ export function evaluateRobustLinear(
       for (let step = 0; step < spec.method.steps; step++) k.pgdStep(origins, n, spec.norm, spec.eps);
       k.dotRows(k.workRows, n);
     }
-    tally.add(ws, n, c);
+    tally.add(ws.labels, ws.kernels.dots, c, n);
   });
   return tally.metrics();
 }

@@ -13,6 +13,8 @@
 // Register blocking: wasm SIMD has 16 vector registers on x64, so each inner loop keeps 8 accumulators and
 // loads at most 6 vectors a step.
 
+import { boxed, laneSum } from '../linear-cpu/simd.as';
+
 // A function declaration, not an arrow function: a closure's table index would be static data, and static data
 // is written into the imported memory at instantiation, over the dataset that every worker shares.
 function rowAt(rows: usize, i: i32): usize {
@@ -320,18 +322,5 @@ function exactSign(v: v128): v128 {
   return v128.or(
     v128.and(f32x4.gt(v, zero), f32x4.splat(1)),
     v128.and(f32x4.lt(v, zero), f32x4.splat(-1)),
-  );
-}
-
-// pmin/pmax are the x86 minps/maxps (kernels of linear-cpu say why).
-function boxed(value: v128, low: v128, high: v128): v128 {
-  return f32x4.pmin(f32x4.pmax(value, low), high);
-}
-
-function laneSum(lanes: v128): f64 {
-  return (
-    <f64>f32x4.extract_lane(lanes, 0) +
-    <f64>f32x4.extract_lane(lanes, 1) +
-    (<f64>f32x4.extract_lane(lanes, 2) + <f64>f32x4.extract_lane(lanes, 3))
   );
 }

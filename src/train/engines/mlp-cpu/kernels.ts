@@ -1,13 +1,6 @@
-import { readFileSync } from 'node:fs';
-import type { LoadedDataset, SplitName } from '../../../datasets/types.js';
+import type { LoadedDataset } from '../../../datasets/types.js';
 import { MLP_HIDDEN } from '../../protocol.js';
-import {
-  align,
-  type KernelLayout,
-  type SharedKernelData,
-  type SplitLayout,
-  shareWithKernels,
-} from '../linear-cpu/kernels.js';
+import { align, KernelSlot, type SharedKernelData, shareWithKernels } from '../linear-cpu/kernels.js';
 
 /** kernels.as.ts built by `npm run build:kernels`. */
 const WASM = new URL('./kernels.wasm', import.meta.url);
@@ -78,22 +71,9 @@ interface KernelExports {
   ): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-
-/**
- * One worker's handle on the MLP kernels: the shared dataset, its own slot's scratch (typed views the caller
- * fills and reads), and the compiled loops. Row lists are byte addresses (SplitLayout.rows, `batchRows`,
- * `workRows`); `f32`, `u32` and `u8` view the whole memory.
- */
-export class MlpKernels {
-  readonly featureCount: number;
-  readonly stride: number;
+/** One worker's handle on the MLP kernels: its slot's buffers are typed views the caller fills and reads. */
+export class MlpKernels extends KernelSlot<KernelExports> {
   readonly hidden = MLP_HIDDEN;
-  readonly clipToUnitBox: boolean;
-  readonly rowCapacity: number;
-  readonly f32: Float32Array;
-  readonly u32: Uint32Array;
-  readonly u8: Uint8Array;
   /** The hidden layer's weights (transposed, hidden x stride, padding zero) and bias the kernels read. */
   readonly w: Float32Array;
   readonly bias: Float32Array;
@@ -102,55 +82,19 @@ export class MlpKernels {
   /** Per held row: the hidden pre-activations, and the loss's gradient with respect to them. */
   readonly z: Float32Array;
   readonly dz: Float32Array;
-  /** rowCapacity rows of input gradients, and of attack iterates (listed by `workRows`). */
+  /** rowCapacity rows of input gradients (the attack iterates are the slot's `work`). */
   readonly grads: Float32Array;
-  readonly work: Float32Array;
-  readonly batchRows: number;
-  readonly workRows: number;
-  private readonly exports: KernelExports;
-  private readonly layout: KernelLayout;
-  private readonly batchRowList: Uint32Array;
 
-  constructor({ memory, layout }: SharedKernelData, slot: number) {
-    compiled ??= new WebAssembly.Module(readFileSync(WASM));
-    this.exports = new WebAssembly.Instance(compiled, { env: { memory } })
-      .exports as unknown as KernelExports;
-    this.layout = layout;
-    const { stride, rowCapacity } = layout;
-    const hidden = MLP_HIDDEN;
-    this.featureCount = layout.featureCount;
-    this.stride = stride;
-    this.clipToUnitBox = layout.clipToUnitBox;
-    this.rowCapacity = rowCapacity;
-    const buffer = memory.buffer;
-    this.f32 = new Float32Array(buffer);
-    this.u32 = new Uint32Array(buffer);
-    this.u8 = new Uint8Array(buffer);
-    const base = layout.firstSlot + slot * layout.slotBytes;
-    const at = slotOffsets(stride, rowCapacity);
-    this.w = new Float32Array(buffer, base + at.w, hidden * stride);
-    this.bias = new Float32Array(buffer, base + at.bias, hidden);
-    this.gw = new Float32Array(buffer, base + at.gw, hidden * stride);
-    this.z = new Float32Array(buffer, base + at.z, rowCapacity * hidden);
-    this.dz = new Float32Array(buffer, base + at.dz, rowCapacity * hidden);
-    this.grads = new Float32Array(buffer, base + at.grads, rowCapacity * stride);
-    this.work = new Float32Array(buffer, base + at.work, rowCapacity * stride);
-    this.batchRows = base + at.batchRows;
-    this.batchRowList = new Uint32Array(buffer, this.batchRows, rowCapacity);
-    this.workRows = base + at.workRows;
-    const workRowList = new Uint32Array(buffer, this.workRows, rowCapacity);
-    for (let i = 0; i < rowCapacity; i++) workRowList[i] = this.work.byteOffset + i * stride * 4;
-  }
-
-  split(name: SplitName): SplitLayout {
-    return this.layout.splits[name];
-  }
-
-  /** Points `batchRows` at the rows `indices` of `split`. */
-  selectBatch(split: SplitLayout, indices: Uint32Array): void {
-    const rowBytes = this.stride * 4;
-    for (let i = 0; i < indices.length; i++)
-      this.batchRowList[i] = split.x + (indices[i] as number) * rowBytes;
+  constructor(shared: SharedKernelData, slot: number) {
+    const at = slotOffsets(shared.layout.stride, shared.layout.rowCapacity);
+    super(WASM, shared, slot, at);
+    const { stride, rowCapacity, hidden } = this;
+    this.w = this.floats(at.w, hidden * stride);
+    this.bias = this.floats(at.bias, hidden);
+    this.gw = this.floats(at.gw, hidden * stride);
+    this.z = this.floats(at.z, rowCapacity * hidden);
+    this.dz = this.floats(at.dz, rowCapacity * hidden);
+    this.grads = this.floats(at.grads, rowCapacity * stride);
   }
 
   /** z_i = bias + w row_i for the rows `rows`. */

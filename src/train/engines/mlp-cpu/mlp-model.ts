@@ -6,6 +6,7 @@ import { ADAM, MLP_HIDDEN, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
 import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
 import { randomStartRows } from '../linear-cpu/random-start.js';
+import { forChunks, Tally } from '../linear-cpu/split-metrics.js';
 import type { MlpKernels } from './kernels.js';
 
 /**
@@ -270,55 +271,21 @@ function optimizerStep(model: MlpModel, gradients: readonly ArrayLike<number>[])
   });
 }
 
-/** Loss and per-class counts, summed chunk by chunk from the margins of the last forward pass. */
-class Tally {
-  private lossSum = 0;
-  private readonly correct: [number, number] = [0, 0];
-  private readonly total: [number, number] = [0, 0];
-
-  /** Ties (equal logits) go to class 0, as tfjs's argMax gives them. */
-  add(ws: MlpWorkspace, n: number): void {
-    for (let i = 0; i < n; i++) {
-      const u = ws.margins[i] as number;
-      const y = ws.labels[i] as 0 | 1;
-      this.lossSum += softplus(y === 0 ? u : -u);
-      this.total[y] += 1;
-      if ((u > 0 ? 1 : 0) === y) this.correct[y] += 1;
-    }
-  }
-
-  metrics(): SplitMetrics {
-    return { loss: this.lossSum / (this.total[0] + this.total[1]), correct: this.correct, total: this.total };
-  }
-}
-
-/** log(1 + e^t) without overflow. */
-function softplus(t: number): number {
-  return t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t));
-}
-
-/** Calls `chunk(origins, n)` for runs of at most rowCapacity rows of a split, their labels in the workspace. */
-function forChunks(ws: MlpWorkspace, split: SplitName, chunk: (origins: number, n: number) => void): void {
-  const k = ws.kernels;
-  const { count, rows, y } = k.split(split);
-  for (let start = 0; start < count; start += k.rowCapacity) {
-    const n = Math.min(k.rowCapacity, count - start);
-    ws.labels.set(k.u8.subarray(y + start, y + start + n));
-    chunk(rows + start * 4, n);
-  }
-}
-
-/** Mean clean cross-entropy and per-class correct counts on a split. */
+/**
+ * Mean clean cross-entropy and per-class correct counts on a split; with `lossBatchSize`, the loss is the mean of
+ * per-batch means (validation-loss.ts).
+ */
 export function evaluateMlp(
   parameters: readonly Float32Array[],
   ws: MlpWorkspace,
   split: SplitName,
+  lossBatchSize?: number,
 ): SplitMetrics {
   useParameters(ws.kernels, parameters);
-  const tally = new Tally();
+  const tally = new Tally(lossBatchSize);
   forChunks(ws, split, (origins, n) => {
     pass(ws, parameters, origins, n, false, false);
-    tally.add(ws, n);
+    tally.add(ws.labels, ws.margins, 0, n);
   });
   return tally.metrics();
 }
@@ -341,7 +308,7 @@ export function evaluateRobustMlp(
   forChunks(ws, split, (origins, n) => {
     attackRows(ws, parameters, origins, n, spec, random, false);
     pass(ws, parameters, k.workRows, n, false, false);
-    tally.add(ws, n);
+    tally.add(ws.labels, ws.margins, 0, n);
   });
   return tally.metrics();
 }

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import asc from 'assemblyscript/asc';
 import { describe, expect, test } from 'vitest';
 import type { LoadedDataset, Split } from '../../../../src/datasets/types.js';
 import { Kernels, shareWithKernels } from '../../../../src/train/engines/linear-cpu/kernels.js';
+import { expectCommittedBuild, expectOpeningLeavesDataset } from '../fixtures/wasm-kernels.js';
 
 const SOURCE_DIR = new URL('../../../../src/train/engines/linear-cpu/', import.meta.url);
 
@@ -32,26 +30,12 @@ const workRow = (k: Kernels, i: number) => Array.from(k.work.subarray(i * k.stri
 
 describe('the linear-cpu kernels', () => {
   test('the committed kernels.wasm is what kernels.as.ts compiles to', async () => {
-    let built: Uint8Array | undefined;
-    const { error, stderr } = await asc.main(
-      ['--config', fileURLToPath(new URL('asconfig.json', SOURCE_DIR)), '--outFile', 'rebuilt.wasm'],
-      {
-        writeFile: (name, contents) => {
-          if (name.endsWith('rebuilt.wasm')) built = contents as Uint8Array;
-        },
-      },
-    );
-    expect(error, stderr.toString()).toBeNull();
-    expect(built && Buffer.from(built).equals(readFileSync(new URL('kernels.wasm', SOURCE_DIR)))).toBe(true);
+    await expectCommittedBuild(SOURCE_DIR);
   });
 
   test('opening the kernels writes nothing over the shared dataset (a module with static data would)', () => {
     const shared = shareWithKernels(dataset([[1, 2, 3, 4, 5]], false), 2, 64);
-    const data = () => Buffer.from(new Uint8Array(shared.memory.buffer, 0, shared.layout.firstSlot));
-    const before = Buffer.from(data());
-    new Kernels(shared, 0);
-    new Kernels(shared, 1);
-    expect(data().equals(before)).toBe(true);
+    expectOpeningLeavesDataset(shared, (slot) => new Kernels(shared, slot));
   });
 
   test('rows are padded to 8 floats with zeros, and a split lists every row address and label', () => {

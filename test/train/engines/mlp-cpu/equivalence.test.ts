@@ -15,19 +15,16 @@ import {
 import { initMlp } from '../../../../src/train/engines/mlp-cpu/train-group.js';
 import { evaluateRobust, evaluateSplit } from '../../../../src/train/engines/tfjs/evaluate.js';
 import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
-import { ADAM, evaluationPgd, pgdMethod } from '../../../../src/train/protocol.js';
+import { ADAM, evaluationPgd } from '../../../../src/train/protocol.js';
 import {
   type AttackSpec,
   OPTIMIZER_NAMES,
   type RunSpec,
-  type TrainingMode,
   trainingAttack,
 } from '../../../../src/train/run-spec.js';
-import { gaussian, pixels, runSpec } from '../fixtures/datasets.js';
+import { gaussian, runSpec } from '../fixtures/datasets.js';
+import { allModes, FIVE_STEPS } from '../fixtures/equivalence-modes.js';
 import { type GradientLog, generalParameters, maxArrayDifference } from '../fixtures/general-path.js';
-
-// 160 + 160 training samples: one epoch is exactly 5 batches of 64.
-const FIVE_STEPS = { train: 160, validation: 100, test: 100 };
 
 function mlpCpuWorkspace(data: LoadedDataset): MlpWorkspace {
   return createMlpWorkspace(new MlpKernels(shareWithMlpKernels(data, 1, 64), 0));
@@ -52,49 +49,8 @@ const initial = (run: RunSpec, d: number): Float32Array[] => {
   return [init.hidden.weight, init.hidden.bias, init.output.weight, init.output.bias];
 };
 
-const MODES: [string, TrainingMode, () => LoadedDataset][] = [
-  ['standard', { kind: 'standard' }, () => gaussian(FIVE_STEPS)],
-  [
-    'FGSM',
-    { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
-    () => gaussian(FIVE_STEPS),
-  ],
-  [
-    'FGM',
-    { kind: 'adversarial', norm: 'l2', eps: 2.5, method: { name: 'one-step' } },
-    () => gaussian(FIVE_STEPS),
-  ],
-  [
-    'FGSM with [0,1] clipping',
-    { kind: 'adversarial', norm: 'linf', eps: 0.1, method: { name: 'one-step' } },
-    () => pixels(FIVE_STEPS),
-  ],
-  [
-    'FGM with [0,1] clipping',
-    { kind: 'adversarial', norm: 'l2', eps: 1.5, method: { name: 'one-step' } },
-    () => pixels(FIVE_STEPS),
-  ],
-  [
-    'PGD linf',
-    { kind: 'adversarial', norm: 'linf', eps: 0.5, method: pgdMethod('linf', 0.5, 10) },
-    () => gaussian(FIVE_STEPS),
-  ],
-  [
-    'PGD l2',
-    { kind: 'adversarial', norm: 'l2', eps: 2.5, method: pgdMethod('l2', 2.5, 10) },
-    () => gaussian(FIVE_STEPS),
-  ],
-  [
-    'PGD linf with [0,1] clipping',
-    { kind: 'adversarial', norm: 'linf', eps: 0.1, method: pgdMethod('linf', 0.1, 10) },
-    () => pixels(FIVE_STEPS),
-  ],
-  [
-    'PGD l2 with [0,1] clipping',
-    { kind: 'adversarial', norm: 'l2', eps: 1.5, method: pgdMethod('l2', 1.5, 10) },
-    () => pixels(FIVE_STEPS),
-  ],
-];
+// PGD of 10 steps here (the protocol's 40 for linf, 50 for l2 in equivalence.test.ts and cuda-equivalence.ts).
+const MODES = allModes(10);
 
 describe('mlp-cpu after 5 steps from the same seed', async () => {
   await useFastestBackend();

@@ -1,35 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import asc from 'assemblyscript/asc';
 import { describe, expect, test } from 'vitest';
 import { MlpKernels, shareWithMlpKernels } from '../../../../src/train/engines/mlp-cpu/kernels.js';
 import { gaussian } from '../fixtures/datasets.js';
+import { expectCommittedBuild, expectOpeningLeavesDataset } from '../fixtures/wasm-kernels.js';
 
 const SOURCE_DIR = new URL('../../../../src/train/engines/mlp-cpu/', import.meta.url);
 
 describe('the mlp-cpu kernels', () => {
   test('the committed kernels.wasm is what kernels.as.ts compiles to', async () => {
-    let built: Uint8Array | undefined;
-    const { error, stderr } = await asc.main(
-      ['--config', fileURLToPath(new URL('asconfig.json', SOURCE_DIR)), '--outFile', 'rebuilt.wasm'],
-      {
-        writeFile: (name, contents) => {
-          if (name.endsWith('rebuilt.wasm')) built = contents as Uint8Array;
-        },
-      },
-    );
-    expect(error, stderr.toString()).toBeNull();
-    expect(built && Buffer.from(built).equals(readFileSync(new URL('kernels.wasm', SOURCE_DIR)))).toBe(true);
+    await expectCommittedBuild(SOURCE_DIR);
   });
 
   test('opening the kernels writes nothing over the shared dataset (static data once overwrote row 2)', () => {
     const shared = shareWithMlpKernels(gaussian({ train: 32, validation: 10, test: 10 }), 2, 64);
-    // The dataset is everything below the first slot (each worker then fills its own slot's row list).
-    const dataset = () => Buffer.from(new Uint8Array(shared.memory.buffer, 0, shared.layout.firstSlot));
-    const before = Buffer.from(dataset());
-    new MlpKernels(shared, 0);
-    new MlpKernels(shared, 1);
-    expect(dataset().equals(before)).toBe(true);
+    expectOpeningLeavesDataset(shared, (slot) => new MlpKernels(shared, slot));
   });
 
   test('the three products of the hidden layer give the plain sums, for a block of four rows and the rest', () => {

@@ -11,6 +11,7 @@ import { useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
 import { pgdMethod } from '../../../../src/train/protocol.js';
 import type { RunSpec } from '../../../../src/train/run-spec.js';
 import { preparedDataset } from '../../../datasets/fixtures.js';
+import { linearRun } from '../../../support/run-spec.js';
 
 const dataset = {
   group: 'gaussian' as const,
@@ -23,20 +24,13 @@ const storeDir = await mkdtemp(join(tmpdir(), 'adgap-tfjs-'));
 afterAll(() => rm(storeDir, { recursive: true, force: true }));
 const data = await preparedDataset(new LocalFolderStore(storeDir), dataset);
 
-const run: RunSpec = {
+const run = linearRun({
   runId: 'determinism',
   dataset,
-  model: 'linear',
-  optimizer: 'adam',
-  objective: 'clean',
-  fidelity: 'adgap',
-  learningRate: 0.01,
-  seed: 2,
   maxEpochs: 4,
   patience: 2,
-  batchSize: 64,
   mode: { kind: 'adversarial', norm: 'linf', eps: 0.5, method: { name: 'one-step' } },
-};
+});
 
 /** One run through the engine: its result, or undefined when it produced none (aborted). */
 async function trainRun(spec: RunSpec, signal?: AbortSignal): Promise<TrainedRun | undefined> {
