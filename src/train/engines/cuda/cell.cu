@@ -7,13 +7,15 @@
 // - nvcc: the kernels run on the GPU.
 // - g++ -DADGAP_HOST: every kernel body runs in a plain loop on the CPU (the "host" backend). It exists so that
 //   CI, which has no GPU, runs this file's arithmetic through the same equivalence tests the GPU build must
-//   pass (test/train/engines/cuda.test.ts), and the GPU check (bench/gpu-check.sh) compares the two.
+//   pass (test/train/engines/cuda/cell.test.ts), and the GPU check (bench/gpu-check.sh) compares the two.
 // Both builds sum in the same order (one output per thread, k ascending, fmaf) and compile without
 // contracting a * b + c (nvcc --fmad=false, g++ -ffp-contract=off), so they round alike; only expf/logf
 // differ in their last bits.
 //
 // Numbers: float32 everywhere, each operation rounded as tfjs rounds the same operation, so the cell matches
-// the stacked tfjs cell to float32 rounding of sums in a different order.
+// the stacked tfjs cell to float32 rounding of sums in a different order. Under PGD with Adam that rounding
+// can put a run on another trajectory, as it parts tfjs's own two paths (test/train/engines/fixtures/
+// cuda-equivalence.ts, Reference): no summation order removes it, so the products keep fmaf's one rounding.
 
 #include <node_api.h>
 

@@ -10,7 +10,7 @@ import { createCudaEngine } from '../../../../src/train/engines/cuda/engine.js';
 import { createTfjsEngine } from '../../../../src/train/engines/tfjs/engine.js';
 import { useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
 import type { RunSpec } from '../../../../src/train/run-spec.js';
-import { CUDA_EQUIVALENCE_CASES, cudaVersusStacked, tolerance } from '../fixtures/cuda-equivalence.js';
+import { agrees, CUDA_EQUIVALENCE_CASES, cudaVersusStacked } from '../fixtures/cuda-equivalence.js';
 import { pixels, runSpec } from '../fixtures/datasets.js';
 
 const BUILD = new URL('../../../../src/train/engines/cuda/build.sh', import.meta.url).pathname;
@@ -37,22 +37,25 @@ beforeAll(async () => {
 }, 120_000);
 
 // The linear model in every case; the MLP in every one-step mode with the CIFAR optimiser (SGD with momentum),
-// under CIFAR's attacks (PGD with clipping) with it, and under standard training and FGSM with SGD and Adam:
-// about 40 s on the loaded 2-core machine, most of it tfjs. bench/gpu-check.sh runs all 54 cases on a GPU.
+// under CIFAR's attacks (PGD with clipping) with it, under standard training and FGSM with SGD and Adam, and in
+// the two Adam cases where a run leaves the stacked cell's trajectory (cuda-equivalence.ts's Reference; 6 s of
+// it): about 40 s on the loaded 2-core machine, most of it tfjs. bench/gpu-check.sh runs all 54 cases on a GPU.
+const ADAM_LEAVING_THE_STACKED_CELL = ['mlp, PGD linf, adam', 'mlp, PGD l2 with [0,1] clipping, adam'];
 const CI_CASES = CUDA_EQUIVALENCE_CASES.filter((c) => {
   if (c.model === 'linear') return true;
   if (c.mode.kind === 'standard') return true;
+  if (ADAM_LEAVING_THE_STACKED_CELL.includes(c.name)) return true;
   if (c.mode.method.name === 'pgd') return c.optimizer === 'sgd-momentum' && c.dataset().pixelRange;
   return c.optimizer === 'sgd-momentum' || (c.mode.norm === 'linf' && !c.dataset().pixelRange);
 });
 
-describe('the cuda cell (host build) against the stacked tfjs cell, after 5 steps from the same seeds', () => {
-  test.each(CI_CASES.map((c) => [c.name, c] as const))('%s: parameters agree', (_, c) => {
-    const { maxDifference, moved } = cudaVersusStacked(host, c);
-    expect(maxDifference).toBeLessThan(tolerance(c));
-    // lr 0.001 moves the weights by more than 1e-4 in 5 steps: the comparison is of trained weights.
-    expect(moved).toBeGreaterThan(1e-4);
-  });
+describe('the cuda cell (host build) against tfjs, after 5 steps from the same seeds', () => {
+  test.each(CI_CASES.map((c) => [c.name, c] as const))(
+    '%s: parameters agree within 1e-5 but for a few near-zero-gradient ones',
+    (_, c) => {
+      for (const run of cudaVersusStacked(host, c)) expect(agrees(run), JSON.stringify(run)).toBe(true);
+    },
+  );
 });
 
 describe('the cuda engine (host build)', () => {
