@@ -171,11 +171,11 @@ async function timeCpuEngine(): Promise<{ engine: string; backend: string; msPer
       gpu: () => ({ available: false, reason: 'timing the CPU engine', built: false }),
     });
     const started = performance.now();
-    const failures: RunOutcome[] = [];
+    const failures: Error[] = [];
     await engine.train(runs, data, async (o) => {
-      if ('error' in o) failures.push(o);
+      if ('error' in o) failures.push(o.error);
     });
-    if (failures.length > 0) throw new Error(`the CPU engine failed: ${String(failures[0])}`);
+    if (failures.length > 0) throw new Error(`the CPU engine failed: ${failures[0]?.stack}`);
     return { engine, ms: performance.now() - started };
   };
   const one = await time(1);
