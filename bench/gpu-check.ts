@@ -17,7 +17,6 @@ import { assembleSplits } from '../src/datasets/splits.js';
 import { syntheticPools } from '../src/datasets/synthetic.js';
 import { DEFAULT_SYNTHETIC_PARAMS, type LoadedDataset, type SplitSizes } from '../src/datasets/types.js';
 import type { MeasuredRate } from '../src/sweep/wall-time.js';
-import type { RunOutcome } from '../src/train/engine.js';
 import { createEngine } from '../src/train/engines/choose.js';
 import { type CudaAddon, loadCudaAddon } from '../src/train/engines/cuda/addon.js';
 import { CudaCell } from '../src/train/engines/cuda/cell.js';
