@@ -34,7 +34,7 @@ step() { # step NAME TIMEOUT COMMAND...: runs it, its stdout's JSON lines into t
   return 0
 }
 
-if [ ! -f bench/.gpu/node.tar.xz ] || [ ! -f bench/.gpu/gpu-check.cjs ]; then
+if [ ! -f bench/.gpu/node.tar.xz ] || [ ! -f bench/.gpu/gpu-check.cjs ] || [ ! -d bench/.gpu/tree ]; then
   say '{"figure":"step-failed","step":"prepare","reason":"bench/.gpu/ is missing: run bench/gpu-prepare.sh on the development machine and carry bench/.gpu"}'
   exit 1
 fi

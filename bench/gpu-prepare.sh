@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prepares what bench/gpu-check.sh needs on a GPU machine that has no Node and no network, into bench/.gpu/
 # (git-ignored; the device tool carries it): Node 24 from the npm registry (its binary, stripped, and headers, xz),
-# and bench/gpu-check.ts bundled with its dependencies into one CommonJS file, beside tfjs's wasm binaries.
-# Run it on the development machine (npm ci done). Takes a few minutes, most of it xz.
+# and bench/gpu-check.ts bundled with its dependencies (bench/gpu-bundle.mjs, which is also run alone: CI's
+# test/bench/gpu-bundle.test.ts). Run it on the development machine (npm ci done). Takes a few minutes, most of
+# it xz, which runs only when node.tar.xz is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=bench/.gpu
@@ -21,9 +22,5 @@ if [ ! -f "$dir/node.tar.xz" ]; then
   mv "$dir/node.tar.xz.tmp" "$dir/node.tar.xz"
 fi
 
-# CommonJS, because tfjs's wasm backend finds its binaries through __dirname; import.meta.url is shimmed.
-printf 'export const importMetaUrl = require("node:url").pathToFileURL(__filename).href;\n' > "$work/shim.js"
-npx esbuild bench/gpu-check.ts --bundle --platform=node --format=cjs --target=node20 --log-level=warning \
-  --inject:"$work/shim.js" --define:import.meta.url=importMetaUrl --outfile="$dir/gpu-check.cjs"
-cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$dir/"
-du -sh "$dir"/* | sed 's/^/gpu-prepare: /'
+node bench/gpu-bundle.mjs "$dir"
+du -shc "$dir"/* | sed 's/^/gpu-prepare: /'
