@@ -16,15 +16,17 @@ import { finishedRunIds, storeSweep } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 import { adgap, CLI } from '../helpers/cli.js';
 
-// One job of four runs, each long enough (a few hundred steps) that SIGTERM lands while the chunk is unfinished.
+// One job of four runs, each long enough that SIGTERM lands while the chunk is unfinished: 94,000 steps, half a
+// second on linear-cpu here. At 600 samples and 15 epochs a run took milliseconds, and a loaded CI machine once
+// let all four finish before the signal landed.
 const sweep = parseSweepFile({
   name: 'sigterm',
-  datasets: [{ group: 'gaussian', sizes: { train: 600, validation: 100, test: 50 } }],
+  datasets: [{ group: 'gaussian', sizes: { train: 20_000, validation: 100, test: 50 } }],
   R: [2],
   seeds: [2, 22],
   learningRates: [0.01, 0.002],
-  epochs: 15,
-  patience: 15,
+  epochs: 300,
+  patience: 300,
   modes: ['standard'],
 });
 const id = sweepId(sweep);
