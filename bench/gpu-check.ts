@@ -27,7 +27,7 @@ import type { RunSpec, TrainingMode } from '../src/train/run-spec.js';
 import {
   agrees,
   CUDA_EQUIVALENCE_CASES,
-  cudaVersusStacked,
+  cudaVersusTfjs,
 } from '../test/train/engines/fixtures/cuda-equivalence.js';
 
 const { values: options } = parseArgs({
@@ -88,7 +88,7 @@ function equivalence(addon: CudaAddon): number {
     ? CUDA_EQUIVALENCE_CASES.filter((k) => k.model === 'linear')
     : CUDA_EQUIVALENCE_CASES) {
     const started = performance.now();
-    const runs = cudaVersusStacked(addon, c);
+    const runs = cudaVersusTfjs(addon, c);
     const pass = runs.every(agrees);
     if (!pass) failures += 1;
     print({
