@@ -48,13 +48,16 @@ export async function runJob(
       `index ${jobIndex} is out of range (sweep ${sweepId} has ${plan.jobs.length} jobs)`,
     );
   }
-  const finished = await finishedRunIds(store, sweepId);
-  const pending = job.runs.filter((r) => !finished.has(r.runId));
-  if (pending.length === 0) {
+  const pendingRuns = async () => {
+    const finished = await finishedRunIds(store, sweepId);
+    return job.runs.filter((r) => !finished.has(r.runId));
+  };
+  // Checked before the lease too, so that a finished job takes none.
+  const unfinished = new Set((await pendingRuns()).map((r) => r.runId));
+  if (unfinished.size === 0) {
     onEvent({ event: 'job-skipped', reason: EVERY_RUN_HAS_A_RESULT });
     return;
   }
-  const unfinished = new Set(pending.map((r) => r.runId));
   try {
     const lease = await acquireLease(store, sweepId, jobIndex, leaseOwner);
     if ('heldBy' in lease) {
@@ -68,6 +71,15 @@ export async function runJob(
     // A failed renewal is not fatal: at worst another run trains the job too, and results stay write-once.
     const renewal = setInterval(() => void lease.held.renew().catch(() => undefined), LEASE_MS / 3);
     try {
+      // And again once the lease is held: another copy of this job (Batch delivers at least once) may have
+      // trained these runs and released the lease since the first check; training them again would be wasted.
+      const pending = await pendingRuns();
+      unfinished.clear();
+      for (const run of pending) unfinished.add(run.runId);
+      if (pending.length === 0) {
+        onEvent({ event: 'job-skipped', reason: EVERY_RUN_HAS_A_RESULT });
+        return;
+      }
       await trainPending(store, sweepId, pending, createEngine, unfinished, onEvent, signal, datasetCache);
     } finally {
       clearInterval(renewal);

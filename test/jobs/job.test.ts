@@ -10,7 +10,7 @@ import { type JobEvent, runJob } from '../../src/jobs/job.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { failureKey, LEASES_PREFIX, planKey, resultKey, sweepKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import { getJson, listAll } from '../../src/store/object-store.js';
+import { getJson, listAll, type ObjectStore } from '../../src/store/object-store.js';
 import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
@@ -143,6 +143,46 @@ describe('the job contract', () => {
       (e) => again.push(e),
     );
     expect(again).toEqual([{ event: 'job-skipped', reason: 'every run has a result' }]);
+  });
+
+  it('a copy of the job that finished it between its first look and its lease (a second delivery) trains nothing', async () => {
+    const store = await plannedStore();
+    const engine = await createTfjsEngine();
+    const other: JobEvent[] = [];
+    // The first look at the leases is the moment between this copy's check of the results and its lease: the
+    // other copy runs there, from its own lease to its release.
+    let otherCopy: Promise<void> | undefined;
+    const racing: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
+      list: async (prefix: string, options?: { cursor?: string; limit?: number }) => {
+        if (prefix.startsWith(LEASES_PREFIX)) {
+          otherCopy ??= runJob(
+            store,
+            id,
+            0,
+            async () => engine,
+            (e) => other.push(e),
+            undefined,
+            undefined,
+            'other',
+          );
+          await otherCopy;
+        }
+        return store.list(prefix, options);
+      },
+    });
+    const events: JobEvent[] = [];
+    await runJob(
+      racing,
+      id,
+      0,
+      async () => engine,
+      (e) => events.push(e),
+      undefined,
+      undefined,
+      'this',
+    );
+    expect(other.map((e) => e.event)).toEqual(['run-finished', 'run-finished']);
+    expect(events).toEqual([{ event: 'job-skipped', reason: 'every run has a result' }]);
   });
 
   it('records a failed run with its error and goes on with the others', async () => {
