@@ -6,18 +6,17 @@ import type { Lease } from '../sweep/leases.js';
 
 /**
  * Who holds a job's lease (src/sweep/leases.ts). An AWS Batch child is its job id (`<array job id>:<index>`),
- * which every attempt shares, so a retry after a Spot reclaim that killed the first attempt takes the lease
- * over at once. A job whose runner names its holder (ADGAP_LEASE_OWNER: the docker runner names the container,
+ * which every attempt shares, its attempt and a random tag: a retry after a Spot reclaim that killed an earlier
+ * attempt takes the lease over at once (`takesOver`), and a second copy of one attempt does not. A job whose runner names its holder (ADGAP_LEASE_OWNER: the docker runner names the container,
  * which numbers its processes in a pid namespace of its own) is that name, which the runner can check.
  * Elsewhere: host, pid, pid namespace and a random tag; only a holder in this process's namespace can be
  * checked.
  */
 export function leaseOwner(): string {
+  const tag = randomBytes(3).toString('hex');
   const batchJob = process.env.AWS_BATCH_JOB_ID;
-  if (batchJob) return `batch:${batchJob}`;
-  return (
-    runnerLeaseOwner() ?? `${hostname()}:${process.pid}:${pidNamespace()}:${randomBytes(3).toString('hex')}`
-  );
+  if (batchJob) return `batch:${batchJob}#${Number(process.env.AWS_BATCH_JOB_ATTEMPT) || 1}:${tag}`;
+  return runnerLeaseOwner() ?? `${hostname()}:${process.pid}:${pidNamespace()}:${tag}`;
 }
 
 /** The inode of this process's pid namespace (Linux), or '-' where /proc does not tell. */

@@ -62,9 +62,27 @@ export interface HeldLease {
   release(): Promise<void>;
 }
 
+/** An owner that is one attempt of a job retried as a whole: `<lineage>#<attempt>:<tag>`. */
+const ATTEMPT_OWNER = /^(.+)#(\d+):[^:#]+$/;
+
 /**
- * Takes job `jobIndex`'s lease for `owner`, or returns the live lease of whoever holds it. Losing the race for
- * the next generation to another process is reported as that process holding it.
+ * Whether `owner` may take a lease `holder` holds while it is live: its own, or one an earlier attempt of the
+ * same lineage holds. An AWS Batch child's owner is `batch:<job id>#<attempt>:<tag>` (src/cli/lease-owner.ts):
+ * Batch starts a retry only once it holds the previous attempt ended (a Spot reclaim kills it, leaving its lease
+ * live), so the retry takes over at once; two copies of one attempt (Batch delivers at least once) differ in
+ * their tags, and the second is kept off.
+ */
+export function takesOver(owner: string, holder: string): boolean {
+  if (owner === holder) return true;
+  const [, lineage, attempt] = ATTEMPT_OWNER.exec(owner) ?? [];
+  const [, holderLineage, holderAttempt] = ATTEMPT_OWNER.exec(holder) ?? [];
+  return lineage !== undefined && lineage === holderLineage && Number(attempt) > Number(holderAttempt);
+}
+
+/**
+ * Takes job `jobIndex`'s lease for `owner`, or returns the live lease of whoever holds it (unless `owner` takes
+ * over from it). Losing the race for the next generation to another process is reported as that process
+ * holding it.
  */
 export async function acquireLease(
   store: ObjectStore,
@@ -74,7 +92,7 @@ export async function acquireLease(
   durationMs = LEASE_MS,
 ): Promise<{ held: HeldLease } | { heldBy: Lease }> {
   const [current] = await newestLeases(store, sweepId, jobIndex);
-  if (current && isLive(current, Date.now()) && current.owner !== owner) return { heldBy: current };
+  if (current && isLive(current, Date.now()) && !takesOver(owner, current.owner)) return { heldBy: current };
   let generation = (current?.generation ?? 0) + 1;
   const write = async (expiresAtMs: number): Promise<boolean> => {
     const lease: Lease = { jobIndex, generation, owner, expiresAt: new Date(expiresAtMs).toISOString() };

@@ -15,12 +15,25 @@ describe('a lease holder known dead', () => {
     expect(abandonedHere(lease(`${hostname()}:${exited}:${namespace}:abc123`))).toBe(true);
     expect(abandonedHere(lease(`${hostname()}:${process.pid}:${namespace}:abc123`))).toBe(false);
     expect(abandonedHere(lease(`some-other-host:${exited}:${namespace}:abc123`))).toBe(false);
-    expect(abandonedHere(lease('batch:array-id:3'))).toBe(false);
+    expect(abandonedHere(lease('batch:array-id:3#1:abc123'))).toBe(false);
   });
 
   it("is never a holder in another pid namespace (a docker runner's container): its pid is not this machine's", () => {
     const exited = spawnSync(process.execPath, ['-e', '0']).pid as number;
     expect(abandonedHere(lease(`${hostname()}:${exited}:1:abc123`))).toBe(false);
+  });
+
+  it('is, for an AWS Batch child, its job id, its attempt and a tag that tells two copies of one attempt apart', () => {
+    vi.stubEnv('AWS_BATCH_JOB_ID', 'array-id:3');
+    vi.stubEnv('AWS_BATCH_JOB_ATTEMPT', '2');
+    try {
+      const owner = leaseOwner();
+      expect(owner).toMatch(/^batch:array-id:3#2:[0-9a-f]{6}$/);
+      expect(leaseOwner()).not.toBe(owner);
+      expect(abandonedHere(lease(owner))).toBe(false);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('names the pid namespace of the process that holds it', () => {

@@ -266,6 +266,8 @@ describe.skipIf(!enabled)('a sweep on the local AWS (the synthesized stack, jobs
     expect(results).toHaveLength(2);
     expect(await keys(failuresPrefix(sweepId))).toEqual([]);
     const trainedTwice = runIds.filter((id) => (counts.get(id) ?? 0) > 1).length;
+    // The second copy of an attempt finds the lease held by the first, or every run with a result once it was released.
+    expect(trainedTwice).toBe(0);
     expect(await apiReport(sweepId)).toEqual(await localReport(file, sweepId));
     figures.push(
       `duplicate delivery: 2 children each run twice at once; runs lost 0, trained twice ${trainedTwice}, results duplicated ${results.length - runIds.length}`,

@@ -9,7 +9,7 @@ import { leaseKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { listAll, type ObjectStore, putJson } from '../../src/store/object-store.js';
 import { executeSweep } from '../../src/sweep/execute.js';
-import { acquireLease, heldJobs, type Lease } from '../../src/sweep/leases.js';
+import { acquireLease, heldJobs, type Lease, takesOver } from '../../src/sweep/leases.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { sweepId as idOf } from '../../src/sweep/sweep-id.js';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
@@ -77,13 +77,32 @@ describe.each(STORES)('job leases on %s', (_, openStore) => {
     expect(keys).toHaveLength(1);
   });
 
-  it("the same owner (a retried AWS Batch attempt, whose owner is the child's job id) takes its live lease back", async () => {
+  it('a later attempt of an AWS Batch child takes over its live lease; a second copy of one attempt does not', async () => {
     const store = await openStore();
-    const first = await acquireLease(store, SWEEP, 3, 'batch:array-id:3');
-    expect('held' in first).toBe(true);
-    const retry = await acquireLease(store, SWEEP, 3, 'batch:array-id:3');
-    expect('held' in retry).toBe(true);
-    expect('heldBy' in (await acquireLease(store, SWEEP, 3, 'batch:array-id:4'))).toBe(true);
+    expect('held' in (await acquireLease(store, SWEEP, 3, 'batch:array-id:3#1:aaaaaa'))).toBe(true);
+    // At-least-once delivery: the same attempt started twice.
+    expect(await acquireLease(store, SWEEP, 3, 'batch:array-id:3#1:bbbbbb')).toMatchObject({
+      heldBy: { owner: 'batch:array-id:3#1:aaaaaa' },
+    });
+    // Another child of the array job.
+    expect('heldBy' in (await acquireLease(store, SWEEP, 3, 'batch:array-id:4#2:cccccc'))).toBe(true);
+    // The retry after a Spot reclaim killed attempt 1, and attempt 1 cannot take it back.
+    expect('held' in (await acquireLease(store, SWEEP, 3, 'batch:array-id:3#2:dddddd'))).toBe(true);
+    expect('heldBy' in (await acquireLease(store, SWEEP, 3, 'batch:array-id:3#1:aaaaaa'))).toBe(true);
+    // The same owner takes its own live lease back.
+    expect('held' in (await acquireLease(store, SWEEP, 3, 'batch:array-id:3#2:dddddd'))).toBe(true);
+  });
+
+  it.each([
+    ['batch:job:1#2:aa', 'batch:job:1#1:bb', true],
+    ['batch:job:1#10:aa', 'batch:job:1#9:bb', true],
+    ['batch:job:1#1:aa', 'batch:job:1#1:bb', false],
+    ['batch:job:1#1:aa', 'batch:job:1#2:bb', false],
+    ['batch:job:12#2:aa', 'batch:job:1#1:bb', false],
+    ['host:12:34:aa', 'host:12:34:aa', true],
+    ['host:12:34:aa', 'host:12:35:aa', false],
+  ])('takesOver(%s, %s) is %s', (owner, holder, expected) => {
+    expect(takesOver(owner, holder)).toBe(expected);
   });
 
   it('a renewal by a holder whose lease was taken over reports the loss', async () => {
