@@ -125,20 +125,29 @@ const sweep = parseSweepFile({
   modes: ['standard'],
 });
 
+/** A runner that trains nothing and records which jobs it was asked to start. */
+function recordingRunner(leaseHolderGone?: Runner['leaseHolderGone']): { runner: Runner; started: number[] } {
+  const started: number[] = [];
+  const runner: Runner = {
+    name: 'recording',
+    ...(leaseHolderGone && { leaseHolderGone }),
+    runJobs: async (_target, jobIndexes) => {
+      started.push(...jobIndexes);
+      return { state: 'finished', jobFailures: [] };
+    },
+  };
+  return { runner, started };
+}
+
+const quiet = { start: () => undefined, event: () => undefined, notice: () => undefined };
+
 describe('a second sweep run of one sweep', () => {
   it.each(STORES)('on %s, trains only the jobs nobody holds and says which it left', async (_, openStore) => {
     const store = await openStore();
     const id = idOf(sweep);
     await foreignLease(store, id, 0, 60_000);
-    const started: number[] = [];
+    const { runner, started } = recordingRunner();
     const notices: string[] = [];
-    const runner: Runner = {
-      name: 'recording',
-      runJobs: async (_target, jobIndexes) => {
-        started.push(...jobIndexes);
-        return { state: 'finished', jobFailures: [] };
-      },
-    };
     await executeSweep(
       store,
       sweep,
@@ -158,19 +167,12 @@ describe('a second sweep run of one sweep', () => {
     const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-leases-')));
     const id = idOf(sweep);
     await foreignLease(store, id, 0, 60_000);
-    const started: number[] = [];
-    const runner: Runner = {
-      name: 'recording',
-      runJobs: async (_target, jobIndexes) => {
-        started.push(...jobIndexes);
-        return { state: 'finished', jobFailures: [] };
-      },
-    };
+    const { runner, started } = recordingRunner();
     await executeSweep(
       store,
       sweep,
       runner,
-      { start: () => undefined, event: () => undefined, notice: () => undefined },
+      quiet,
       readImageSource,
       undefined,
       undefined,
@@ -185,19 +187,10 @@ describe('a second sweep run of one sweep', () => {
     const id = idOf(sweep);
     await foreignLease(store, id, 0, 60_000);
     const asked: string[] = [];
-    const started: number[] = [];
-    const runner: Runner = {
-      name: 'containers',
-      leaseHolderGone: async (owner) => {
-        asked.push(owner);
-        return true;
-      },
-      runJobs: async (_target, jobIndexes) => {
-        started.push(...jobIndexes);
-        return { state: 'finished', jobFailures: [] };
-      },
-    };
-    const quiet = { start: () => undefined, event: () => undefined, notice: () => undefined };
+    const { runner, started } = recordingRunner(async (owner) => {
+      asked.push(owner);
+      return true;
+    });
     await executeSweep(store, sweep, runner, quiet, readImageSource);
     expect(asked).toEqual(['other-host:1:abcdef']);
     expect(started).toEqual([0, 1]);
@@ -207,16 +200,7 @@ describe('a second sweep run of one sweep', () => {
   it('waits out the lease of a holder its runner knows alive', async () => {
     const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-leases-')));
     await foreignLease(store, idOf(sweep), 0, 60_000);
-    const started: number[] = [];
-    const runner: Runner = {
-      name: 'containers',
-      leaseHolderGone: async () => false,
-      runJobs: async (_target, jobIndexes) => {
-        started.push(...jobIndexes);
-        return { state: 'finished', jobFailures: [] };
-      },
-    };
-    const quiet = { start: () => undefined, event: () => undefined, notice: () => undefined };
+    const { runner, started } = recordingRunner(async () => false);
     await executeSweep(store, sweep, runner, quiet, readImageSource);
     expect(started).toEqual([1]);
   });
@@ -224,13 +208,7 @@ describe('a second sweep run of one sweep', () => {
   it('a job whose lease another run took just before it started is skipped, not trained', async () => {
     const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-leases-')));
     const id = idOf(sweep);
-    await executeSweep(
-      store,
-      sweep,
-      { name: 'none', runJobs: async () => ({ state: 'finished', jobFailures: [] }) },
-      { start: () => undefined, event: () => undefined, notice: () => undefined },
-      readImageSource,
-    );
+    await executeSweep(store, sweep, recordingRunner().runner, quiet, readImageSource);
     await foreignLease(store, id, 1, 60_000);
     const events: JobEvent[] = [];
     await runJob(
