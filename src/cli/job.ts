@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { cudaAddonPath, deploymentEnv } from '../env.js';
-import { runJob } from '../jobs/job.js';
+import { runJob } from '../application/run-job.js';
 import { ContentCache } from '../store/content-cache.js';
 import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';

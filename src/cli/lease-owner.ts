@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { runnerLeaseOwner } from '../env.js';
-import type { Lease } from '../sweep/leases.js';
+import type { Lease } from '../results/leases.js';
 
 /**
- * Who holds a job's lease (src/sweep/leases.ts). An AWS Batch child is its job id (`<array job id>:<index>`),
+ * Who holds a job's lease (src/results/leases.ts). An AWS Batch child is its job id (`<array job id>:<index>`),
  * which every attempt shares, its attempt and a random tag: a retry after a Spot reclaim that killed an earlier
  * attempt takes the lease over at once (`takesOver`), and a second copy of one attempt does not. A job whose runner names its holder (ADGAP_LEASE_OWNER: the docker runner names the container,
  * which numbers its processes in a pid namespace of its own) is that name, which the runner can check.

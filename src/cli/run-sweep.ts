@@ -1,12 +1,12 @@
 import type { DatasetGroup } from '../datasets/types.js';
 import { AdgapError } from '../errors.js';
 import { reportTable } from '../report/format.js';
-import { reportFromStore } from '../report/from-store.js';
+import { reportFromStore } from '../application/report.js';
 import type { Report } from '../report/report.js';
 import type { Runner } from '../runners/runner.js';
 import { readImageSource } from '../sources/image-source.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { executeSweep } from '../sweep/execute.js';
+import { executeSweep } from '../application/execute-sweep.js';
 import type { SweepFile } from '../sweep/schema.js';
 import { abandonedHere } from './lease-owner.js';
 import { sweepProgress } from './progress.js';

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { batchClientFor } from '../runners/batch-client.js';
 import { readBatchSubmissions, terminateSubmissions } from '../runners/batch-jobs.js';
 import { openStore } from '../store/open-store.js';
-import { readPlan } from '../sweep/stored.js';
+import { readPlan } from '../results/stored.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { STORE_OPTION } from './options.js';
 

@@ -7,8 +7,8 @@ import {
   readBatchSubmissions,
 } from '../runners/batch-jobs.js';
 import { openStore } from '../store/open-store.js';
-import { sweepStatus } from '../sweep/status.js';
-import { readResults } from '../sweep/stored.js';
+import { sweepStatus } from '../results/status.js';
+import { readResults } from '../results/stored.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { STORE_OPTION } from './options.js';
 

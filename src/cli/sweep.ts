@@ -10,7 +10,7 @@ import { expandRuns } from '../sweep/expand.js';
 import { type PlanSummary, summarisePlan } from '../sweep/plan-summary.js';
 import { ALL_GROUPS, PRESETS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
-import { listSweeps } from '../sweep/status.js';
+import { listSweeps } from '../results/status.js';
 import { sweepId } from '../sweep/sweep-id.js';
 import {
   estimateGpuWallTime,

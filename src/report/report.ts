@@ -1,4 +1,4 @@
-import type { UnreadableResult } from '../sweep/stored.js';
+import type { UnreadableResult } from '../results/stored.js';
 import { type ClassMetrics, classMetrics, type RunResult } from '../train/result.js';
 import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';

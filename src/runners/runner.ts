@@ -1,4 +1,4 @@
-import type { JobEvent } from '../jobs/job.js';
+import type { JobEvent } from '../application/run-job.js';
 import type { ObjectStore } from '../store/object-store.js';
 
 /** Which sweep a runner works on: jobs find everything else (plan, datasets, results) in the store. */
@@ -22,7 +22,7 @@ export type RunnerOutcome =
 
 /**
  * Runs planned jobs somewhere: local processes (the embedded default), docker containers, or AWS Batch.
- * Every runner executes the same job contract (src/jobs/job.ts); only where it runs differs.
+ * Every runner executes the same job contract (src/application/run-job.ts); only where it runs differs.
  *
  * One interface for the synchronous runners and the asynchronous one, rather than a second "submitter"
  * interface: planning, storing the plan and choosing the pending jobs (executeSweep) are then the same

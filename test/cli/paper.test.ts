@@ -6,9 +6,9 @@ import { hostVariant } from '../../src/runners/docker.js';
 import { LocalProcessRunner } from '../../src/runners/local-processes.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import { executeSweep } from '../../src/sweep/execute.js';
+import { executeSweep } from '../../src/application/execute-sweep.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { readResults } from '../../src/sweep/stored.js';
+import { readResults } from '../../src/results/stored.js';
 import { gpuBackendProblem } from '../../src/train/engine-support.js';
 import { adgap } from '../helpers/cli.js';
 

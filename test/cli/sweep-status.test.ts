@@ -6,7 +6,7 @@ import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { storeSweep, writeFailure, writeResult } from '../../src/sweep/stored.js';
+import { storeSweep, writeFailure, writeResult } from '../../src/results/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 import { adgap } from '../helpers/cli.js';
 import { syntheticResult } from '../helpers/synthetic-sweep.js';

@@ -12,7 +12,7 @@ import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { readResults, storeSweep } from '../../src/sweep/stored.js';
+import { readResults, storeSweep } from '../../src/results/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 
 /**

@@ -10,7 +10,7 @@ import { failuresPrefix, resultsPrefix } from '../../src/store/layout.js';
 import { listAll } from '../../src/store/object-store.js';
 import { expandRuns } from '../../src/sweep/expand.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { readPlan } from '../../src/sweep/stored.js';
+import { readPlan } from '../../src/results/stored.js';
 import { adgap } from '../helpers/cli.js';
 import { type LocalAws, startLocalAws, synthesize } from '../support/local-aws/local-aws.js';
 import { waitForStatus } from '../support/local-aws/sweep-status.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DockerRunner } from '../../src/runners/docker.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import { heldJobs } from '../../src/sweep/leases.js';
+import { heldJobs } from '../../src/results/leases.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { sweepId as idOf } from '../../src/sweep/sweep-id.js';
 import { adgap } from '../helpers/cli.js';

@@ -5,7 +5,7 @@ import { readImageSource } from '../../src/sources/image-source.js';
 import { ObjectExistsError } from '../../src/store/object-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import { canonicalS3Uri, parseS3Uri, S3Store, S3StoreError, sameS3Store } from '../../src/store/s3.js';
-import { executeSweep } from '../../src/sweep/execute.js';
+import { executeSweep } from '../../src/application/execute-sweep.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
 import { describeStoreContract } from './store-contract.js';

@@ -2,8 +2,8 @@ import { loadDataset } from '../datasets/load.js';
 import { ValidationError } from '../errors.js';
 import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { acquireLease, LEASE_MS, randomLeaseOwner } from '../sweep/leases.js';
-import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../sweep/stored.js';
+import { acquireLease, LEASE_MS, randomLeaseOwner } from '../results/leases.js';
+import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../results/stored.js';
 import type { Engine } from '../train/engine.js';
 import { classMetrics, type EngineName } from '../train/result.js';
 import type { RunSpec } from '../train/run-spec.js';
@@ -22,7 +22,7 @@ export type JobEvent =
  * runs of job `jobIndex` that have no result yet with the engine the sweep asks for (`createEngine` picks one
  * when it does not), writing each result as it finishes. A failed run gets a
  * failure record and the others go on. An abort (SIGTERM) stops between epochs; finished results stay.
- * While it trains, the job holds its lease (src/sweep/leases.ts); a job someone else holds is skipped.
+ * While it trains, the job holds its lease (src/results/leases.ts); a job someone else holds is skipped.
  *
  * A fatal error (the dataset cannot be read, the disk is full, a worker crashes) ends the job, but first every
  * run it had not finished gets a failure record with that error (as far as the store still takes writes) and a

@@ -1,18 +1,18 @@
 import { prepareDatasets, type ReadImageSource } from '../datasets/prepare.js';
 import type { DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
-import type { JobEvent } from '../jobs/job.js';
+import type { JobEvent } from './run-job.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import { unreadablePrefix } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { assertEngineTrains } from '../train/engine-support.js';
-import { resolveAutoRadii } from './auto-radii.js';
-import { datasetRefs, expandRuns } from './expand.js';
-import { breakLease, heldJobs, type Lease } from './leases.js';
-import { planJobs, planRuns } from './plan.js';
-import type { SweepFile } from './schema.js';
-import { finishedRunIds, readPlan, readResults, setAsideUnreadable, storeSweep } from './stored.js';
-import { sweepId as idOf } from './sweep-id.js';
+import { resolveAutoRadii } from '../sweep/auto-radii.js';
+import { datasetRefs, expandRuns } from '../sweep/expand.js';
+import { breakLease, heldJobs, type Lease } from '../results/leases.js';
+import { planJobs, planRuns } from '../sweep/plan.js';
+import type { SweepFile } from '../sweep/schema.js';
+import { finishedRunIds, readPlan, readResults, setAsideUnreadable, storeSweep } from '../results/stored.js';
+import { sweepId as idOf } from '../sweep/sweep-id.js';
 
 export interface SweepProgress {
   /** Called once the plan is known: how many runs the sweep has and how many were already finished. */

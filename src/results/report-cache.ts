@@ -9,8 +9,8 @@ import {
   putJson,
 } from '../store/object-store.js';
 import { planRuns } from '../sweep/plan.js';
-import { readPlan, readResultsOf } from '../sweep/stored.js';
-import { buildReport, type Report } from './report.js';
+import { readPlan, readResultsOf } from './stored.js';
+import { buildReport, type Report } from '../report/report.js';
 
 /**
  * Bumped whenever buildReport's output changes, so a deployment with new aggregation code never serves a

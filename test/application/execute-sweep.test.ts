@@ -5,9 +5,9 @@ import { ValidationError } from '../../src/errors.js';
 import { BatchRunner } from '../../src/runners/batch.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
-import { executeSweep } from '../../src/sweep/execute.js';
+import { executeSweep } from '../../src/application/execute-sweep.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { readPlan, writeResult } from '../../src/sweep/stored.js';
+import { readPlan, writeResult } from '../../src/results/stored.js';
 import { syntheticResult } from '../helpers/synthetic-sweep.js';
 import { s3StorePerTest } from '../support/s3-stores.js';
 

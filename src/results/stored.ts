@@ -20,8 +20,8 @@ import {
 } from '../store/object-store.js';
 import type { RunResult } from '../train/result.js';
 import type { RunSpec } from '../train/run-spec.js';
-import type { Plan } from './plan.js';
-import type { SweepFile } from './schema.js';
+import type { Plan } from '../sweep/plan.js';
+import type { SweepFile } from '../sweep/schema.js';
 
 /** The sweep document kept next to its results. */
 export interface StoredSweep {
