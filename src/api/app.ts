@@ -2,7 +2,6 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { accepts } from 'hono/accepts';
 import { AdgapError, NotFoundError, ValidationError } from '../errors.js';
-import { cachedReport } from '../results/report-cache.js';
 import {
   REPORT_FORMATS,
   REPORT_MEDIA_TYPES,
@@ -11,9 +10,10 @@ import {
   reportTable,
 } from '../report/format.js';
 import { reportHtml } from '../report/html.js';
+import { cachedReport } from '../results/report-cache.js';
 import { runsPage } from '../results/run-query.js';
-import { ObjectNotFoundError, type ObjectStore } from '../store/object-store.js';
 import { listSweeps, sweepStatus } from '../results/status.js';
+import { ObjectNotFoundError, type ObjectStore } from '../store/object-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   errorBody,

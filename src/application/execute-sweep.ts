@@ -1,18 +1,18 @@
 import { prepareDatasets, type ReadImageSource } from '../datasets/prepare.js';
 import type { DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
-import type { JobEvent } from './run-job.js';
+import type { JobEvent } from '../jobs/job-event.js';
+import { breakLease, heldJobs, type Lease } from '../results/leases.js';
+import { finishedRunIds, readPlan, readResults, setAsideUnreadable, storeSweep } from '../results/stored.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import { unreadablePrefix } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { assertEngineTrains } from '../train/engine-support.js';
 import { resolveAutoRadii } from '../sweep/auto-radii.js';
 import { datasetRefs, expandRuns } from '../sweep/expand.js';
-import { breakLease, heldJobs, type Lease } from '../results/leases.js';
 import { planJobs, planRuns } from '../sweep/plan.js';
 import type { SweepFile } from '../sweep/schema.js';
-import { finishedRunIds, readPlan, readResults, setAsideUnreadable, storeSweep } from '../results/stored.js';
 import { sweepId as idOf } from '../sweep/sweep-id.js';
+import { assertEngineTrains } from '../train/engine-support.js';
 
 export interface SweepProgress {
   /** Called once the plan is known: how many runs the sweep has and how many were already finished. */
@@ -20,6 +20,22 @@ export interface SweepProgress {
   event(event: JobEvent): void;
   /** Something the user should know before the jobs start (results set aside, jobs held by another run). */
   notice(message: string): void;
+}
+
+/** What `executeSweep` runs, where, and how it reports. */
+export interface ExecuteSweepOptions {
+  store: ObjectStore;
+  sweep: SweepFile;
+  runner: Runner;
+  progress: SweepProgress;
+  /** Reads a published dataset's files (src/sources/) for the datasets the store lacks. */
+  readImageSource: ReadImageSource;
+  /** Runs per job when the sweep is first planned (default: the runner's). */
+  chunkSize?: number;
+  /** The dataset groups to prepare and train now (default: all). */
+  groups?: ReadonlySet<DatasetGroup>;
+  /** Whether a lease's holder is known dead here (a killed process of this machine). */
+  isAbandoned?: (lease: Lease) => boolean;
 }
 
 /**
@@ -37,15 +53,18 @@ export interface SweepProgress {
  * stay whole, so a later call (on a machine that can train the rest) resumes it.
  */
 export async function executeSweep(
-  store: ObjectStore,
-  sweep: SweepFile,
-  runner: Runner,
-  progress: SweepProgress,
-  readImageSource: ReadImageSource,
-  chunkSize?: number,
-  groups?: ReadonlySet<DatasetGroup>,
-  isAbandoned: (lease: Lease) => boolean = () => false,
+  options: ExecuteSweepOptions,
 ): Promise<{ sweepId: string; outcome: RunnerOutcome }> {
+  const {
+    store,
+    sweep,
+    runner,
+    progress,
+    readImageSource,
+    chunkSize,
+    groups,
+    isAbandoned = () => false,
+  } = options;
   const sweepId = idOf(sweep);
   const here = (group: DatasetGroup) => groups === undefined || groups.has(group);
   // Before anything is uploaded: a store that would silently overwrite results is refused up front.

@@ -1,7 +1,7 @@
+import { buildReport, type Report } from '../report/report.js';
+import { failedRunIds, readPlan, readResults } from '../results/stored.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { planRuns } from '../sweep/plan.js';
-import { failedRunIds, readPlan, readResults } from '../results/stored.js';
-import { buildReport, type Report } from '../report/report.js';
 
 /** The report of a sweep as the store holds it now (finished or not). */
 export async function reportFromStore(store: ObjectStore, sweepId: string): Promise<Report> {

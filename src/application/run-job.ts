@@ -1,21 +1,29 @@
 import { loadDataset } from '../datasets/load.js';
 import { ValidationError } from '../errors.js';
-import type { ContentCache } from '../store/content-cache.js';
-import type { ObjectStore } from '../store/object-store.js';
+import { EVERY_RUN_HAS_A_RESULT, type JobEvent } from '../jobs/job-event.js';
 import { acquireLease, LEASE_MS, randomLeaseOwner } from '../results/leases.js';
 import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../results/stored.js';
+import type { ContentCache } from '../store/content-cache.js';
+import type { ObjectStore } from '../store/object-store.js';
 import type { Engine } from '../train/engine.js';
 import { classMetrics, type EngineName } from '../train/result.js';
 import type { RunSpec } from '../train/run-spec.js';
 
-export const EVERY_RUN_HAS_A_RESULT = 'every run has a result';
-
-export type JobEvent =
-  | { event: 'run-finished'; runId: string }
-  | { event: 'run-failed'; runId: string; error: string }
-  | { event: 'job-skipped'; reason: string }
-  /** The job stopped on an error that was not one run's: every unfinished run got a failure record with it. */
-  | { event: 'job-failed'; error: string; runIds: string[] };
+/** What `runJob` trains and where it reports. */
+export interface RunJobOptions {
+  store: ObjectStore;
+  sweepId: string;
+  jobIndex: number;
+  /** The engine for the pending runs; `requested` is the sweep's `engine`, when it names one. */
+  createEngine: (runs: readonly RunSpec[], requested: EngineName | undefined) => Promise<Engine>;
+  onEvent: (event: JobEvent) => void;
+  /** Asks the job to stop between epochs (SIGTERM); finished results stay. */
+  signal?: AbortSignal;
+  /** Where a remote store's dataset files are kept on local disk, so a machine downloads them once. */
+  datasetCache?: ContentCache;
+  /** Who holds the job's lease while it trains (default: a random name nobody can check). */
+  leaseOwner?: string;
+}
 
 /**
  * The job contract, the same for a local process, a docker container and an AWS Batch array child: train the
@@ -30,16 +38,8 @@ export type JobEvent =
  * an AWS Batch child), `sweep status` counts those runs failed with the real cause, and the next `sweep run`
  * trains them again. The error is then rethrown, so the process exits non-zero.
  */
-export async function runJob(
-  store: ObjectStore,
-  sweepId: string,
-  jobIndex: number,
-  createEngine: (runs: readonly RunSpec[], requested: EngineName | undefined) => Promise<Engine>,
-  onEvent: (event: JobEvent) => void,
-  signal?: AbortSignal,
-  datasetCache?: ContentCache,
-  leaseOwner: string = randomLeaseOwner(),
-): Promise<void> {
+export async function runJob(options: RunJobOptions): Promise<void> {
+  const { store, sweepId, jobIndex, onEvent, leaseOwner = randomLeaseOwner() } = options;
   const plan = await readPlan(store, sweepId);
   const job = plan.jobs[jobIndex];
   if (!job) {
@@ -80,7 +80,7 @@ export async function runJob(
         onEvent({ event: 'job-skipped', reason: EVERY_RUN_HAS_A_RESULT });
         return;
       }
-      await trainPending(store, sweepId, pending, createEngine, unfinished, onEvent, signal, datasetCache);
+      await trainPending(options, pending, unfinished);
     } finally {
       clearInterval(renewal);
       await lease.held.release().catch(() => undefined);
@@ -93,15 +93,11 @@ export async function runJob(
   }
 }
 
+/** Trains `pending` on one engine, writing each result or failure as it comes and taking it out of `unfinished`. */
 async function trainPending(
-  store: ObjectStore,
-  sweepId: string,
+  { store, sweepId, createEngine, onEvent, signal, datasetCache }: RunJobOptions,
   pending: RunSpec[],
-  createEngine: (runs: readonly RunSpec[], requested: EngineName | undefined) => Promise<Engine>,
   unfinished: Set<string>,
-  onEvent: (event: JobEvent) => void,
-  signal: AbortSignal | undefined,
-  datasetCache: ContentCache | undefined,
 ): Promise<void> {
   const engine = await createEngine(pending, (await readSweep(store, sweepId)).definition.engine);
   const data = await loadDataset(store, (pending[0] as RunSpec).dataset, datasetCache);

@@ -37,7 +37,7 @@ export function demoCommand(): Command {
     .action(async (options: { store: string; concurrency?: number; engine?: EngineName }) => {
       const runner = new LocalProcessRunner(options.concurrency);
       const sweep = parseSweepFile(options.engine ? { ...DEMO_SWEEP, engine: options.engine } : DEMO_SWEEP);
-      const report = await runSweep(openStore(options.store), sweep, runner);
+      const report = await runSweep({ store: openStore(options.store), sweep, runner });
       if (report) process.stdout.write(`\n${demoSummary(report)}\n`);
     });
 }

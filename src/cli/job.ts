@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { cudaAddonPath, deploymentEnv } from '../env.js';
 import { runJob } from '../application/run-job.js';
+import { cudaAddonPath, deploymentEnv } from '../env.js';
 import { ContentCache } from '../store/content-cache.js';
 import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
@@ -62,20 +62,20 @@ export function jobCommand(): Command {
       // A remote store's dataset files are kept on local disk, so every job on a machine downloads them once.
       const cache =
         store instanceof LocalFolderStore ? undefined : new ContentCache(deploymentEnv().datasetCacheDir);
-      await runJob(
+      await runJob({
         store,
-        options.sweep,
-        index,
-        (runs, requested) =>
+        sweepId: options.sweep,
+        jobIndex: index,
+        createEngine: (runs, requested) =>
           createEngine(runs, requested, {
             gpu: jobGpu,
             onGpuUnusable: (reason) => process.stderr.write(`cuda engine not used: ${reason}\n`),
           }),
-        (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
-        abort.signal,
-        cache,
-        leaseOwner(),
-      );
+        onEvent: (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
+        signal: abort.signal,
+        datasetCache: cache,
+        leaseOwner: leaseOwner(),
+      });
       if (abort.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
     });
   return job;

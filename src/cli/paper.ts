@@ -126,7 +126,12 @@ export function paperCommand(): Command {
       }
       process.stdout.write(`${lines.join('\n')}\n`);
       if (options.plan) return;
-      await runSweep(openStore(options.store), sweep, await createRunner(options), undefined, here);
+      await runSweep({
+        store: openStore(options.store),
+        sweep,
+        runner: await createRunner(options),
+        groups: here,
+      });
       if (skipped.length > 0) process.stdout.write(`\n${skipped.join('\n')}\n`);
     });
 }

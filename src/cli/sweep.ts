@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
 import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { listSweeps } from '../results/status.js';
 import { readImageSource } from '../sources/image-source.js';
 import { openStore } from '../store/open-store.js';
 import { resolveAutoRadii } from '../sweep/auto-radii.js';
@@ -10,7 +11,6 @@ import { expandRuns } from '../sweep/expand.js';
 import { type PlanSummary, summarisePlan } from '../sweep/plan-summary.js';
 import { ALL_GROUPS, PRESETS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
-import { listSweeps } from '../results/status.js';
 import { sweepId } from '../sweep/sweep-id.js';
 import {
   estimateGpuWallTime,
@@ -91,7 +91,7 @@ export function sweepCommand(): Command {
         const definition = await readSweepFile(file);
         const store = openStore(options.store);
         const sweep = options.engine ? { ...definition, engine: options.engine } : definition;
-        await runSweep(store, sweep, await createRunner(options), options.chunkSize);
+        await runSweep({ store, sweep, runner: await createRunner(options), chunkSize: options.chunkSize });
       },
     );
   sweep

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { buildReport, type Report } from '../report/report.js';
 import { failuresPrefix, reportCacheKey, resultsPrefix, runIdOfKey } from '../store/layout.js';
 import {
   getJson,
@@ -10,7 +11,6 @@ import {
 } from '../store/object-store.js';
 import { planRuns } from '../sweep/plan.js';
 import { readPlan, readResultsOf } from './stored.js';
-import { buildReport, type Report } from '../report/report.js';
 
 /**
  * Bumped whenever buildReport's output changes, so a deployment with new aggregation code never serves a

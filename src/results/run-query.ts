@@ -1,9 +1,9 @@
+import { datasetFamilyId } from '../report/groups.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { planRuns } from '../sweep/plan.js';
-import { finishedRunIds, readPlan, readResultsOf } from './stored.js';
 import type { RunResult } from '../train/result.js';
 import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
-import { datasetFamilyId } from '../report/groups.js';
+import { finishedRunIds, readPlan, readResultsOf } from './stored.js';
 
 export const RUNS_PAGE_SIZE = 100;
 

@@ -18,10 +18,10 @@ import {
   type ObjectStore,
   putJson,
 } from '../store/object-store.js';
-import type { RunResult } from '../train/result.js';
-import type { RunSpec } from '../train/run-spec.js';
 import type { Plan } from '../sweep/plan.js';
 import type { SweepFile } from '../sweep/schema.js';
+import type { RunResult } from '../train/result.js';
+import type { RunSpec } from '../train/run-spec.js';
 
 /** The sweep document kept next to its results. */
 export interface StoredSweep {

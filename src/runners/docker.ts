@@ -6,8 +6,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AdgapError } from '../errors.js';
-import type { JobEvent } from '../application/run-job.js';
 import { jobRunArguments } from '../jobs/job-command.js';
+import type { JobEvent } from '../jobs/job-event.js';
 import { runJobProcesses } from './job-process.js';
 import type { Runner, RunnerOutcome, SweepTarget } from './runner.js';
 

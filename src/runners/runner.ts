@@ -1,4 +1,4 @@
-import type { JobEvent } from '../application/run-job.js';
+import type { JobEvent } from '../jobs/job-event.js';
 import type { ObjectStore } from '../store/object-store.js';
 
 /** Which sweep a runner works on: jobs find everything else (plan, datasets, results) in the store. */

@@ -1,13 +1,13 @@
 import { BatchClient, DescribeJobsCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { executeSweep } from '../../src/application/execute-sweep.js';
 import { ValidationError } from '../../src/errors.js';
+import { readPlan, writeResult } from '../../src/results/stored.js';
 import { BatchRunner } from '../../src/runners/batch.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
-import { executeSweep } from '../../src/application/execute-sweep.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { readPlan, writeResult } from '../../src/results/stored.js';
 import { syntheticResult } from '../helpers/synthetic-sweep.js';
 import { s3StorePerTest } from '../support/s3-stores.js';
 
@@ -53,7 +53,13 @@ async function finish(store: ObjectStore, sweepId: string, jobIndex: number): Pr
 describe('executeSweep', () => {
   it('plans a sweep first run on Batch into jobs of 8 runs and submits them all', async () => {
     const store = await s3Store();
-    const { sweepId } = await executeSweep(store, sweep, batchRunner(store), quiet, readImageSource);
+    const { sweepId } = await executeSweep({
+      store,
+      sweep,
+      runner: batchRunner(store),
+      progress: quiet,
+      readImageSource,
+    });
     const plan = await readPlan(store, sweepId);
     expect(plan.chunkSize).toBe(8);
     expect(plan.jobs.map((j) => j.runs.length)).toEqual([8, 8, 4]);
@@ -62,29 +68,64 @@ describe('executeSweep', () => {
 
   it('plans with an explicit chunk size, and goes on with the stored plan when none is given', async () => {
     const store = await s3Store();
-    const { sweepId } = await executeSweep(store, sweep, batchRunner(store), quiet, readImageSource, 5);
-    await executeSweep(store, sweep, batchRunner(store), quiet, readImageSource);
+    const { sweepId } = await executeSweep({
+      store,
+      sweep,
+      runner: batchRunner(store),
+      progress: quiet,
+      readImageSource,
+      chunkSize: 5,
+    });
+    await executeSweep({ store, sweep, runner: batchRunner(store), progress: quiet, readImageSource });
     expect((await readPlan(store, sweepId)).jobs.map((j) => j.runs.length)).toEqual([5, 5, 5, 5]);
     expect(arraySizes()).toEqual([4, 4]);
   });
 
   it('refuses a chunk size that differs from the stored plan’s', async () => {
     const store = await s3Store();
-    await executeSweep(store, sweep, batchRunner(store), quiet, readImageSource, 5);
-    await expect(executeSweep(store, sweep, batchRunner(store), quiet, readImageSource, 4)).rejects.toThrow(
-      ValidationError,
-    );
-    await expect(executeSweep(store, sweep, batchRunner(store), quiet, readImageSource, 4)).rejects.toThrow(
-      /already planned with 5 runs per job, not 4/,
-    );
+    await executeSweep({
+      store,
+      sweep,
+      runner: batchRunner(store),
+      progress: quiet,
+      readImageSource,
+      chunkSize: 5,
+    });
+    await expect(
+      executeSweep({
+        store,
+        sweep,
+        runner: batchRunner(store),
+        progress: quiet,
+        readImageSource,
+        chunkSize: 4,
+      }),
+    ).rejects.toThrow(ValidationError);
+    await expect(
+      executeSweep({
+        store,
+        sweep,
+        runner: batchRunner(store),
+        progress: quiet,
+        readImageSource,
+        chunkSize: 4,
+      }),
+    ).rejects.toThrow(/already planned with 5 runs per job, not 4/);
   });
 
   it('hands the runner only the jobs that still have a run without a result', async () => {
     const store = await s3Store();
-    const { sweepId } = await executeSweep(store, sweep, batchRunner(store), quiet, readImageSource, 5);
+    const { sweepId } = await executeSweep({
+      store,
+      sweep,
+      runner: batchRunner(store),
+      progress: quiet,
+      readImageSource,
+      chunkSize: 5,
+    });
     await finish(store, sweepId, 1);
     batch.resetHistory();
-    await executeSweep(store, sweep, batchRunner(store), quiet, readImageSource);
+    await executeSweep({ store, sweep, runner: batchRunner(store), progress: quiet, readImageSource });
     expect(
       batch.commandCalls(SubmitJobCommand).map((c) => c.args[0].input.containerOverrides?.command?.slice(-2)),
     ).toEqual([

@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import { runJob } from '../../src/application/run-job.js';
 import { prepareDatasets } from '../../src/datasets/prepare.js';
 import { NotFoundError } from '../../src/errors.js';
-import { type JobEvent, runJob } from '../../src/application/run-job.js';
+import type { JobEvent } from '../../src/jobs/job-event.js';
+import { sweepStatus } from '../../src/results/status.js';
+import { type RunFailure, storeSweep } from '../../src/results/stored.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { failureKey, LEASES_PREFIX, planKey, resultKey, sweepKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
@@ -14,8 +17,6 @@ import { getJson, listAll, type ObjectStore } from '../../src/store/object-store
 import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { sweepStatus } from '../../src/results/status.js';
-import { type RunFailure, storeSweep } from '../../src/results/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 import type { Engine } from '../../src/train/engine.js';
 import { createEngine } from '../../src/train/engines/choose.js';
@@ -68,7 +69,7 @@ describe('the job contract', () => {
   it('never prepares a dataset: without it in the store the job fails, naming it, and records that cause for its runs', async () => {
     const store = await plannedStore({ prepared: false });
     const events: JobEvent[] = [];
-    const failure = runJob(store, id, 0, createEngine, (e) => events.push(e));
+    const failure = runJob({ store, sweepId: id, jobIndex: 0, createEngine, onEvent: (e) => events.push(e) });
     await expect(failure).rejects.toThrow(NotFoundError);
     await expect(failure).rejects.toThrow(/dataset gaussian-\S+ is not prepared in .*adgap sweep run/);
     const runIds = runs.map((r) => r.runId);
@@ -89,7 +90,7 @@ describe('the job contract', () => {
   it('with no engine asked for, trains the linear cell on linear-cpu and records it in results that validate', async () => {
     const store = await plannedStore();
     const events: JobEvent[] = [];
-    await runJob(store, id, 0, createEngine, (e) => events.push(e));
+    await runJob({ store, sweepId: id, jobIndex: 0, createEngine, onEvent: (e) => events.push(e) });
     expect(events.map((e) => e.event)).toEqual(['run-finished', 'run-finished']);
     const validate = await resultValidator();
     for (const run of runs) {
@@ -104,7 +105,7 @@ describe('the job contract', () => {
     const reference = parseSweepFile({ ...sweepFile, fidelity: 'reference' });
     const store = await plannedStore({ sweep: reference });
     const referenceId = sweepId(reference);
-    await runJob(store, referenceId, 0, createEngine, () => {});
+    await runJob({ store, sweepId: referenceId, jobIndex: 0, createEngine, onEvent: () => {} });
     const validate = await resultValidator();
     for (const run of expandRuns(reference)) {
       const result = await getJson(store, resultKey(referenceId, run.runId));
@@ -118,13 +119,13 @@ describe('the job contract', () => {
     const store = await plannedStore();
     const engine = await createTfjsEngine();
     const events: JobEvent[] = [];
-    await runJob(
+    await runJob({
       store,
-      id,
-      0,
-      async () => engine,
-      (e) => events.push(e),
-    );
+      sweepId: id,
+      jobIndex: 0,
+      createEngine: async () => engine,
+      onEvent: (e) => events.push(e),
+    });
     expect(events.map((e) => e.event)).toEqual(['run-finished', 'run-finished']);
 
     const validate = await resultValidator();
@@ -135,13 +136,13 @@ describe('the job contract', () => {
     }
 
     const again: JobEvent[] = [];
-    await runJob(
+    await runJob({
       store,
-      id,
-      0,
-      async () => engine,
-      (e) => again.push(e),
-    );
+      sweepId: id,
+      jobIndex: 0,
+      createEngine: async () => engine,
+      onEvent: (e) => again.push(e),
+    });
     expect(again).toEqual([{ event: 'job-skipped', reason: 'every run has a result' }]);
   });
 
@@ -155,32 +156,28 @@ describe('the job contract', () => {
     const racing: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
       list: async (prefix: string, options?: { cursor?: string; limit?: number }) => {
         if (prefix.startsWith(LEASES_PREFIX)) {
-          otherCopy ??= runJob(
+          otherCopy ??= runJob({
             store,
-            id,
-            0,
-            async () => engine,
-            (e) => other.push(e),
-            undefined,
-            undefined,
-            'other',
-          );
+            sweepId: id,
+            jobIndex: 0,
+            createEngine: async () => engine,
+            onEvent: (e) => other.push(e),
+            leaseOwner: 'other',
+          });
           await otherCopy;
         }
         return store.list(prefix, options);
       },
     });
     const events: JobEvent[] = [];
-    await runJob(
-      racing,
-      id,
-      0,
-      async () => engine,
-      (e) => events.push(e),
-      undefined,
-      undefined,
-      'this',
-    );
+    await runJob({
+      store: racing,
+      sweepId: id,
+      jobIndex: 0,
+      createEngine: async () => engine,
+      onEvent: (e) => events.push(e),
+      leaseOwner: 'this',
+    });
     expect(other.map((e) => e.event)).toEqual(['run-finished', 'run-finished']);
     expect(events).toEqual([{ event: 'job-skipped', reason: 'every run has a result' }]);
   });
@@ -201,13 +198,13 @@ describe('the job contract', () => {
         ),
     };
     const events: JobEvent[] = [];
-    await runJob(
+    await runJob({
       store,
-      id,
-      0,
-      async () => failFirst,
-      (e) => events.push(e),
-    );
+      sweepId: id,
+      jobIndex: 0,
+      createEngine: async () => failFirst,
+      onEvent: (e) => events.push(e),
+    });
     expect(events.map((e) => e.event)).toEqual(['run-failed', 'run-finished']);
     const failure = await getJson<RunFailure>(store, failureKey(id, runs[0]?.runId as string));
     expect(failure).toMatchObject({ sweepId: id, runId: runs[0]?.runId, error: 'boom' });
@@ -228,13 +225,13 @@ describe('the job contract', () => {
     };
     const events: JobEvent[] = [];
     await expect(
-      runJob(
+      runJob({
         store,
-        id,
-        0,
-        async () => crashAfterFirst,
-        (e) => events.push(e),
-      ),
+        sweepId: id,
+        jobIndex: 0,
+        createEngine: async () => crashAfterFirst,
+        onEvent: (e) => events.push(e),
+      }),
     ).rejects.toThrow('ENOSPC');
     const [first, second] = runs.map((r) => r.runId) as [string, string];
     expect(events).toEqual([
@@ -251,13 +248,13 @@ describe('the job contract', () => {
   it('refuses a job index outside the plan, naming the range', async () => {
     const store = await plannedStore();
     await expect(
-      runJob(
+      runJob({
         store,
-        id,
-        5,
-        () => createTfjsEngine(),
-        () => undefined,
-      ),
+        sweepId: id,
+        jobIndex: 5,
+        createEngine: () => createTfjsEngine(),
+        onEvent: () => undefined,
+      }),
     ).rejects.toThrow(`job: index 5 is out of range (sweep ${id} has 1 jobs)`);
   });
 });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { reportFromStore } from '../../src/application/report.js';
 import type { Report } from '../../src/report/report.js';
-import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { readResults } from '../../src/results/stored.js';
+import { LocalFolderStore } from '../../src/store/local-folder.js';
 import type { RunResult } from '../../src/train/result.js';
 import { adgap, type CliResult } from '../helpers/cli.js';
 

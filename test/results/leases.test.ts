@@ -2,14 +2,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JobEvent, runJob } from '../../src/application/run-job.js';
+import { executeSweep } from '../../src/application/execute-sweep.js';
+import { runJob } from '../../src/application/run-job.js';
+import type { JobEvent } from '../../src/jobs/job-event.js';
+import { acquireLease, heldJobs, type Lease, takesOver } from '../../src/results/leases.js';
 import type { Runner } from '../../src/runners/runner.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { leaseKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { listAll, type ObjectStore, putJson } from '../../src/store/object-store.js';
-import { executeSweep } from '../../src/application/execute-sweep.js';
-import { acquireLease, heldJobs, type Lease, takesOver } from '../../src/results/leases.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { sweepId as idOf } from '../../src/sweep/sweep-id.js';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
@@ -148,13 +149,13 @@ describe('a second sweep run of one sweep', () => {
     await foreignLease(store, id, 0, 60_000);
     const { runner, started } = recordingRunner();
     const notices: string[] = [];
-    await executeSweep(
+    await executeSweep({
       store,
       sweep,
       runner,
-      { start: () => undefined, event: () => undefined, notice: (m) => notices.push(m) },
+      progress: { start: () => undefined, event: () => undefined, notice: (m) => notices.push(m) },
       readImageSource,
-    );
+    });
     expect(started).toEqual([1]);
     expect(notices).toEqual([
       expect.stringMatching(
@@ -168,16 +169,14 @@ describe('a second sweep run of one sweep', () => {
     const id = idOf(sweep);
     await foreignLease(store, id, 0, 60_000);
     const { runner, started } = recordingRunner();
-    await executeSweep(
+    await executeSweep({
       store,
       sweep,
       runner,
-      quiet,
+      progress: quiet,
       readImageSource,
-      undefined,
-      undefined,
-      (lease) => lease.owner === 'other-host:1:abcdef',
-    );
+      isAbandoned: (lease) => lease.owner === 'other-host:1:abcdef',
+    });
     expect(started).toEqual([0, 1]);
     expect((await heldJobs(store, id)).size).toBe(0);
   });
@@ -191,7 +190,7 @@ describe('a second sweep run of one sweep', () => {
       asked.push(owner);
       return true;
     });
-    await executeSweep(store, sweep, runner, quiet, readImageSource);
+    await executeSweep({ store, sweep, runner, progress: quiet, readImageSource });
     expect(asked).toEqual(['other-host:1:abcdef']);
     expect(started).toEqual([0, 1]);
     expect((await heldJobs(store, id)).size).toBe(0);
@@ -201,23 +200,23 @@ describe('a second sweep run of one sweep', () => {
     const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-leases-')));
     await foreignLease(store, idOf(sweep), 0, 60_000);
     const { runner, started } = recordingRunner(async () => false);
-    await executeSweep(store, sweep, runner, quiet, readImageSource);
+    await executeSweep({ store, sweep, runner, progress: quiet, readImageSource });
     expect(started).toEqual([1]);
   });
 
   it('a job whose lease another run took just before it started is skipped, not trained', async () => {
     const store = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-leases-')));
     const id = idOf(sweep);
-    await executeSweep(store, sweep, recordingRunner().runner, quiet, readImageSource);
+    await executeSweep({ store, sweep, runner: recordingRunner().runner, progress: quiet, readImageSource });
     await foreignLease(store, id, 1, 60_000);
     const events: JobEvent[] = [];
-    await runJob(
+    await runJob({
       store,
-      id,
-      1,
-      () => Promise.reject(new Error('must not create an engine')),
-      (e) => events.push(e),
-    );
+      sweepId: id,
+      jobIndex: 1,
+      createEngine: () => Promise.reject(new Error('must not create an engine')),
+      onEvent: (e) => events.push(e),
+    });
     expect(events).toEqual([
       {
         event: 'job-skipped',
