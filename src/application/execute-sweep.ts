@@ -2,6 +2,7 @@ import { prepareDatasets, type ReadImageSource } from '../datasets/prepare.js';
 import type { DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/job-event.js';
+import { type LeaseOwner, parseLeaseOwner } from '../results/lease-owner.js';
 import { breakLease, heldJobs, type Lease } from '../results/leases.js';
 import { finishedRunIds, readPlan, readResults, setAsideUnreadable, storeSweep } from '../results/stored.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
@@ -35,7 +36,7 @@ export interface ExecuteSweepOptions {
   /** The dataset groups to prepare and train now (default: all). */
   groups?: ReadonlySet<DatasetGroup>;
   /** Whether a lease's holder is known dead here (a killed process of this machine). */
-  isAbandoned?: (lease: Lease) => boolean;
+  isAbandoned?: (owner: LeaseOwner) => boolean;
 }
 
 /**
@@ -112,7 +113,8 @@ export async function executeSweep(
   // A lease of a holder known dead (a process killed with its sweep run on this machine, a container of the
   // runner that died) is freed, not waited out.
   for (const [index, lease] of held) {
-    if (!isAbandoned(lease) && !(await runner.leaseHolderGone?.(lease.owner))) continue;
+    const owner = parseLeaseOwner(lease.owner);
+    if (!isAbandoned(owner) && !(await runner.leaseHolderGone?.(owner))) continue;
     await breakLease(store, sweepId, lease);
     held.delete(index);
   }

@@ -1,6 +1,7 @@
 import { loadDataset } from '../datasets/load.js';
 import { ValidationError } from '../errors.js';
 import { EVERY_RUN_HAS_A_RESULT, type JobEvent } from '../jobs/job-event.js';
+import type { LeaseOwner } from '../results/lease-owner.js';
 import { acquireLease, LEASE_MS, randomLeaseOwner } from '../results/leases.js';
 import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../results/stored.js';
 import type { ContentCache } from '../store/content-cache.js';
@@ -22,7 +23,7 @@ export interface RunJobOptions {
   /** Where a remote store's dataset files are kept on local disk, so a machine downloads them once. */
   datasetCache?: ContentCache;
   /** Who holds the job's lease while it trains (default: a random name nobody can check). */
-  leaseOwner?: string;
+  leaseOwner?: LeaseOwner;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { leaseKey, leasesPrefix } from '../store/layout.js';
 import { getJson, listAll, ObjectExistsError, type ObjectStore, putJson } from '../store/object-store.js';
+import { formatLeaseOwner, type LeaseOwner, parseLeaseOwner, takesOver } from './lease-owner.js';
 
 /**
  * Who is training a job, until when. Two `sweep run`s of one sweep (or a retried Batch child next to a slow
@@ -16,6 +17,7 @@ import { getJson, listAll, ObjectExistsError, type ObjectStore, putJson } from '
 export interface Lease {
   jobIndex: number;
   generation: number;
+  /** A LeaseOwner as formatLeaseOwner writes it (lease-owner.ts). */
   owner: string;
   expiresAt: string;
 }
@@ -24,8 +26,8 @@ export interface Lease {
 export const LEASE_MS = 2 * 60 * 1000;
 
 /** A lease owner when the caller names none: a random tag. (`adgap job run` names its host and pid.) */
-export function randomLeaseOwner(): string {
-  return `job-${randomBytes(4).toString('hex')}`;
+export function randomLeaseOwner(): LeaseOwner {
+  return { kind: 'other', name: `job-${randomBytes(4).toString('hex')}` };
 }
 
 const isLive = (lease: Lease, nowMs: number) => Date.parse(lease.expiresAt) > nowMs;
@@ -62,23 +64,6 @@ export interface HeldLease {
   release(): Promise<void>;
 }
 
-/** An owner that is one attempt of a job retried as a whole: `<lineage>#<attempt>:<tag>`. */
-const ATTEMPT_OWNER = /^(.+)#(\d+):[^:#]+$/;
-
-/**
- * Whether `owner` may take a lease `holder` holds while it is live: its own, or one an earlier attempt of the
- * same lineage holds. An AWS Batch child's owner is `batch:<job id>#<attempt>:<tag>` (src/cli/lease-owner.ts):
- * Batch starts a retry only once it holds the previous attempt ended (a Spot reclaim kills it, leaving its lease
- * live), so the retry takes over at once; two copies of one attempt (Batch delivers at least once) differ in
- * their tags, and the second is kept off.
- */
-export function takesOver(owner: string, holder: string): boolean {
-  if (owner === holder) return true;
-  const [, lineage, attempt] = ATTEMPT_OWNER.exec(owner) ?? [];
-  const [, holderLineage, holderAttempt] = ATTEMPT_OWNER.exec(holder) ?? [];
-  return lineage !== undefined && lineage === holderLineage && Number(attempt) > Number(holderAttempt);
-}
-
 /**
  * Takes job `jobIndex`'s lease for `owner`, or returns the live lease of whoever holds it (unless `owner` takes
  * over from it). Losing the race for the next generation to another process is reported as that process
@@ -88,14 +73,20 @@ export async function acquireLease(
   store: ObjectStore,
   sweepId: string,
   jobIndex: number,
-  owner: string,
+  owner: LeaseOwner,
   durationMs = LEASE_MS,
 ): Promise<{ held: HeldLease } | { heldBy: Lease }> {
   const [current] = await newestLeases(store, sweepId, jobIndex);
-  if (current && isLive(current, Date.now()) && !takesOver(owner, current.owner)) return { heldBy: current };
+  if (current && isLive(current, Date.now()) && !takesOver(owner, parseLeaseOwner(current.owner)))
+    return { heldBy: current };
   let generation = (current?.generation ?? 0) + 1;
   const write = async (expiresAtMs: number): Promise<boolean> => {
-    const lease: Lease = { jobIndex, generation, owner, expiresAt: new Date(expiresAtMs).toISOString() };
+    const lease: Lease = {
+      jobIndex,
+      generation,
+      owner: formatLeaseOwner(owner),
+      expiresAt: new Date(expiresAtMs).toISOString(),
+    };
     try {
       await putJson(store, leaseKey(sweepId, jobIndex, generation), lease, { ifAbsent: true });
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { JobEvent } from '../jobs/job-event.js';
+import type { LeaseOwner } from '../results/lease-owner.js';
 import type { ObjectStore } from '../store/object-store.js';
 
 /** Which sweep a runner works on: jobs find everything else (plan, datasets, results) in the store. */
@@ -33,11 +34,11 @@ export interface Runner {
   /** Runs per job when a sweep is first planned for this runner; undefined: a whole cell per job. */
   readonly defaultChunkSize?: number;
   /**
-   * Whether a job lease's holder (Lease.owner) is one this runner started and is known to be gone, so a sweep
+   * Whether a job lease's holder is one this runner started and is known to be gone, so a sweep
    * run frees its lease at once instead of waiting for it to expire. The docker runner asks docker about the
    * container a lease names; a runner that cannot tell leaves this out, and its holders' leases expire.
    */
-  leaseHolderGone?(owner: string): Promise<boolean>;
+  leaseHolderGone?(owner: LeaseOwner): Promise<boolean>;
   /** `onEvent` receives the runs' events as they happen; a runner that only queues the jobs sees none. */
   runJobs(
     target: SweepTarget,

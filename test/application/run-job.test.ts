@@ -162,7 +162,7 @@ describe('the job contract', () => {
             jobIndex: 0,
             createEngine: async () => engine,
             onEvent: (e) => other.push(e),
-            leaseOwner: 'other',
+            leaseOwner: { kind: 'other', name: 'other' },
           });
           await otherCopy;
         }
@@ -176,7 +176,7 @@ describe('the job contract', () => {
       jobIndex: 0,
       createEngine: async () => engine,
       onEvent: (e) => events.push(e),
-      leaseOwner: 'this',
+      leaseOwner: { kind: 'other', name: 'this' },
     });
     expect(other.map((e) => e.event)).toEqual(['run-finished', 'run-finished']);
     expect(events).toEqual([{ event: 'job-skipped', reason: 'every run has a result' }]);
