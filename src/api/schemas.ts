@@ -1,10 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import type { SchemaObject } from 'openapi3-ts/oas31';
-import runResultJsonSchema from '../../schemas/run-result.schema.json' with { type: 'json' };
 import { REPORT_FORMATS } from '../report/format.js';
+import { type RunResult, runResultJsonSchema } from '../results/run-result.js';
 import { sweepFileSchema } from '../sweep/schema.js';
 import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
-import type { RunResult } from '../train/result.js';
 import { FIDELITIES, OBJECTIVES } from '../train/run-spec.js';
 
 /** The message for a value outside a closed list: the value, what it should be, what is allowed. */
@@ -146,11 +145,11 @@ export const reportBody = z
   .openapi('Report');
 
 /**
- * Run results are documented by the project's JSON Schema (JSON Schema 2020-12, which OpenAPI 3.1 embeds
- * as is; its `$id` keeps its internal `$defs` references resolvable), so the API and the trainer share one
- * definition.
+ * Run results are documented by the JSON Schema generated from their zod schema (JSON Schema 2020-12, which
+ * OpenAPI 3.1 embeds as is; its `$id` keeps its internal `$defs` references resolvable), so the API, the
+ * published schemas/run-result.schema.json and the trainer share one definition.
  */
-const runResult = z.custom<RunResult>().openapi('RunResult', runResultJsonSchema as SchemaObject);
+const runResult = z.custom<RunResult>().openapi('RunResult', runResultJsonSchema() as SchemaObject);
 
 export const runsPageBody = z.object({
   runs: z.array(runResult),

@@ -3,11 +3,12 @@ import { ValidationError } from '../errors.js';
 import { EVERY_RUN_HAS_A_RESULT, type JobEvent } from '../jobs/job-event.js';
 import type { LeaseOwner } from '../results/lease-owner.js';
 import { acquireLease, LEASE_MS, randomLeaseOwner } from '../results/leases.js';
+import { runResult } from '../results/run-result.js';
 import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../results/stored.js';
 import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { Engine } from '../train/engine.js';
-import { classMetrics, type EngineName } from '../train/result.js';
+import type { EngineName } from '../train/result.js';
 import type { RunSpec } from '../train/run-spec.js';
 
 /** What `runJob` trains and where it reports. */
@@ -118,18 +119,7 @@ async function trainPending(
         onEvent({ event: 'run-failed', runId: outcome.run.runId, error });
         return;
       }
-      await writeResult(store, {
-        schemaVersion: 3,
-        sweepId,
-        run: outcome.run,
-        engine: engine.name,
-        backend: engine.backend,
-        ...outcome.trained,
-        metrics: { ...outcome.trained.metrics, perClass: classMetrics(outcome.trained.metrics) },
-        runWallSeconds: outcome.runWallSeconds,
-        cellWallSeconds: outcome.cellWallSeconds,
-        finishedAt: new Date().toISOString(),
-      });
+      await writeResult(store, runResult(sweepId, engine, outcome, new Date()));
       unfinished.delete(outcome.run.runId);
       onEvent({ event: 'run-finished', runId: outcome.run.runId });
     },

@@ -1,5 +1,6 @@
+import type { RunResult } from '../results/run-result.js';
 import type { UnreadableResult } from '../results/stored.js';
-import { type ClassMetrics, classMetrics, type RunResult } from '../train/result.js';
+import { type ClassMetrics, classMetrics } from '../train/result.js';
 import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
 import { datasetFamilyId } from './groups.js';

@@ -1,4 +1,4 @@
-import type { RunResult } from '../train/result.js';
+import type { RunResult } from '../results/run-result.js';
 import type { Fidelity, RunSpec } from '../train/run-spec.js';
 import { modeId } from '../train/run-spec.js';
 import { datasetFamilyId } from './groups.js';

@@ -1,7 +1,7 @@
 import { datasetFamilyId } from '../report/groups.js';
+import type { RunResult } from '../results/run-result.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { planRuns } from '../sweep/plan.js';
-import type { RunResult } from '../train/result.js';
 import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
 import { finishedRunIds, readPlan, readResultsOf } from './stored.js';
 

@@ -1,4 +1,5 @@
 import { NotFoundError } from '../errors.js';
+import type { RunResult } from '../results/run-result.js';
 import { getMany } from '../store/bulk.js';
 import {
   failureKey,
@@ -20,7 +21,6 @@ import {
 } from '../store/object-store.js';
 import type { Plan } from '../sweep/plan.js';
 import type { SweepFile } from '../sweep/schema.js';
-import type { RunResult } from '../train/result.js';
 import type { RunSpec } from '../train/run-spec.js';
 
 /** The sweep document kept next to its results. */

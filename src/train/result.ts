@@ -1,4 +1,4 @@
-import type { AttackSpec, RunSpec } from './run-spec.js';
+import type { AttackSpec } from './run-spec.js';
 
 /** Per split: mean cross-entropy and per-class counts, index 0 = majority, 1 = minority. */
 export interface SplitMetrics {
@@ -55,23 +55,6 @@ export function classMetrics(metrics: RunMetrics): ClassMetrics {
 
 export const ENGINE_NAMES = ['tfjs', 'linear-cpu', 'mlp-cpu', 'cuda'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
-
-/** The result document of one finished run (schemas/run-result.schema.json). */
-export interface RunResult {
-  /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. 3: `fidelity`. */
-  schemaVersion: 3;
-  sweepId: string;
-  run: RunSpec;
-  engine: EngineName;
-  backend: string;
-  epochsRun: number;
-  bestEpoch: number;
-  /** The run's own wall time and its group's (RunWallTime in engine.ts). */
-  runWallSeconds: number;
-  cellWallSeconds: number;
-  metrics: RunMetrics;
-  finishedAt: string;
-}
 
 export function accuracy(m: SplitMetrics): number {
   return (m.correct[0] + m.correct[1]) / (m.total[0] + m.total[1]);

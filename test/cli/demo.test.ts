@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { reportFromStore } from '../../src/application/report.js';
 import type { Report } from '../../src/report/report.js';
+import type { RunResult } from '../../src/results/run-result.js';
 import { readResults } from '../../src/results/stored.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import type { RunResult } from '../../src/train/result.js';
 import { adgap, type CliResult } from '../helpers/cli.js';
 
 // The demo is the small converged gaussian grid the theory test needs: one run per (R, mode, seed), so

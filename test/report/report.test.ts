@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/report/report.js';
+import type { RunResult } from '../../src/results/run-result.js';
 import { expandRuns } from '../../src/sweep/expand.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import type { RunResult, SplitMetrics } from '../../src/train/result.js';
+import type { SplitMetrics } from '../../src/train/result.js';
 import type { RunSpec } from '../../src/train/run-spec.js';
 
 const sweepFile = {

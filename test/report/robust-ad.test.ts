@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { buildReport } from '../../src/report/report.js';
-import type { RunResult, SplitMetrics } from '../../src/train/result.js';
+import type { RunResult } from '../../src/results/run-result.js';
+import type { SplitMetrics } from '../../src/train/result.js';
 import type { TrainingMode } from '../../src/train/run-spec.js';
 import { linearRun } from '../support/run-spec.js';
 
