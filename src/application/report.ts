@@ -1,5 +1,5 @@
 import { buildReport, type Report } from '../report/report.js';
-import { failedRunIds, readPlan, readResults } from '../results/stored.js';
+import { failedRunIds, readPlan, readResults } from '../results/stored-results.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { planRuns } from '../sweep/plan.js';
 

@@ -4,7 +4,7 @@ import { EVERY_RUN_HAS_A_RESULT, type JobEvent } from '../jobs/job-event.js';
 import type { LeaseOwner } from '../results/lease-owner.js';
 import { acquireLease, LEASE_MS, randomLeaseOwner } from '../results/leases.js';
 import { runResult } from '../results/run-result.js';
-import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../results/stored.js';
+import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../results/stored-results.js';
 import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { Engine } from '../train/engine.js';

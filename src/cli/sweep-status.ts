@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { sweepStatus } from '../results/status.js';
-import { readResults } from '../results/stored.js';
+import { readResults } from '../results/stored-results.js';
 import { batchClientFor } from '../runners/batch-client.js';
 import {
   BATCH_STATES,

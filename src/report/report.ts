@@ -1,9 +1,9 @@
+import { datasetFamilyId } from '../datasets/family-id.js';
 import type { RunResult } from '../results/run-result.js';
-import type { UnreadableResult } from '../results/stored.js';
+import type { UnreadableResult } from '../results/stored-results.js';
 import { type ClassMetrics, classMetrics } from '../train/result.js';
 import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
-import { datasetFamilyId } from './groups.js';
 import { type Selection, selectModels } from './selection.js';
 import { type MeanStderr, meanStderr } from './statistics.js';
 import { type TheoryGaps, theoryGaps } from './theory.js';

@@ -10,7 +10,7 @@ import {
   putJson,
 } from '../store/object-store.js';
 import { planRuns } from '../sweep/plan.js';
-import { readPlan, readResultsOf } from './stored.js';
+import { readPlan, readResultsOf } from './stored-results.js';
 
 /**
  * Bumped whenever buildReport's output changes, so a deployment with new aggregation code never serves a

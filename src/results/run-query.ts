@@ -1,9 +1,9 @@
-import { datasetFamilyId } from '../report/groups.js';
+import { datasetFamilyId } from '../datasets/family-id.js';
 import type { RunResult } from '../results/run-result.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { planRuns } from '../sweep/plan.js';
 import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
-import { finishedRunIds, readPlan, readResultsOf } from './stored.js';
+import { finishedRunIds, readPlan, readResultsOf } from './stored-results.js';
 
 export const RUNS_PAGE_SIZE = 100;
 

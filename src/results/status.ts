@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { runIdOfKey, SWEEPS_PREFIX } from '../store/layout.js';
 import { listAll, type ObjectStore } from '../store/object-store.js';
-import { failedRunIds, finishedRunIds, readSweep, type StoredSweep } from './stored.js';
+import { failedRunIds, finishedRunIds, readSweep, type StoredSweep } from './stored-results.js';
 
 /**
  * How far a sweep has come, from the store alone, whichever runner is working on it: runs planned, with a

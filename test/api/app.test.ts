@@ -7,7 +7,7 @@ import { CSV_HEADER } from '../../src/report/format.js';
 import { buildReport, type Report } from '../../src/report/report.js';
 import { RUNS_PAGE_SIZE } from '../../src/results/run-query.js';
 import type { RunResult } from '../../src/results/run-result.js';
-import { writeResult } from '../../src/results/stored.js';
+import { writeResult } from '../../src/results/stored-results.js';
 import { reportCacheKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { getJson, putJson } from '../../src/store/object-store.js';

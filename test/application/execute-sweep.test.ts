@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { executeSweep } from '../../src/application/execute-sweep.js';
 import { ValidationError } from '../../src/errors.js';
-import { readPlan, writeResult } from '../../src/results/stored.js';
+import { readPlan, writeResult } from '../../src/results/stored-results.js';
 import { BatchRunner } from '../../src/runners/batch.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import type { ObjectStore } from '../../src/store/object-store.js';

@@ -9,7 +9,7 @@ import { prepareDatasets } from '../../src/datasets/prepare.js';
 import { NotFoundError } from '../../src/errors.js';
 import type { JobEvent } from '../../src/jobs/job-event.js';
 import { sweepStatus } from '../../src/results/status.js';
-import { type RunFailure, storeSweep } from '../../src/results/stored.js';
+import { type RunFailure, storeSweep } from '../../src/results/stored-results.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { failureKey, LEASES_PREFIX, planKey, resultKey, sweepKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { reportFromStore } from '../../src/application/report.js';
 import type { Report } from '../../src/report/report.js';
 import type { RunResult } from '../../src/results/run-result.js';
-import { readResults } from '../../src/results/stored.js';
+import { readResults } from '../../src/results/stored-results.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { adgap, type CliResult } from '../helpers/cli.js';
 

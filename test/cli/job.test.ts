@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { prepareDatasets } from '../../src/datasets/prepare.js';
 import type { JobEvent } from '../../src/jobs/job-event.js';
-import { finishedRunIds, storeSweep } from '../../src/results/stored.js';
+import { finishedRunIds, storeSweep } from '../../src/results/stored-results.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { resultKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeSweep } from '../../src/application/execute-sweep.js';
-import { readResults } from '../../src/results/stored.js';
+import { readResults } from '../../src/results/stored-results.js';
 import { hostVariant } from '../../src/runners/docker.js';
 import { LocalProcessRunner } from '../../src/runners/local-processes.js';
 import { readImageSource } from '../../src/sources/image-source.js';

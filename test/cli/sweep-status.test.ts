@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { storeSweep, writeFailure, writeResult } from '../../src/results/stored.js';
+import { storeSweep, writeFailure, writeResult } from '../../src/results/stored-results.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';

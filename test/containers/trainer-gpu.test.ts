@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDatasets } from '../../src/datasets/prepare.js';
-import { readResults, storeSweep } from '../../src/results/stored.js';
+import { readResults, storeSweep } from '../../src/results/stored-results.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';

@@ -1,5 +1,5 @@
-import type { DatasetRef } from '../datasets/types.js';
 import { shortHash } from '../hash.js';
+import type { DatasetRef } from './types.js';
 
 /** A dataset across its imbalance ratios: group, data seed and a hash of every other parameter but R. */
 export function datasetFamilyId(ref: DatasetRef): string {

@@ -1,5 +1,4 @@
 import { NotFoundError } from '../errors.js';
-import type { RunResult } from '../results/run-result.js';
 import { getMany } from '../store/bulk.js';
 import {
   failureKey,
@@ -22,6 +21,7 @@ import {
 import type { Plan } from '../sweep/plan.js';
 import type { SweepFile } from '../sweep/schema.js';
 import type { RunSpec } from '../train/run-spec.js';
+import type { RunResult } from './run-result.js';
 
 /** The sweep document kept next to its results. */
 export interface StoredSweep {
