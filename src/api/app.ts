@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { accepts } from 'hono/accepts';
+import { cachedReport } from '../application/report.js';
 import { AdgapError, NotFoundError, ValidationError } from '../errors.js';
 import {
   REPORT_FORMATS,
@@ -10,7 +11,6 @@ import {
   reportTable,
 } from '../report/format.js';
 import { reportHtml } from '../report/html.js';
-import { cachedReport } from '../results/report-cache.js';
 import { runsPage } from '../results/run-query.js';
 import { listSweeps, sweepStatus } from '../results/status.js';
 import { ObjectNotFoundError, type ObjectStore } from '../store/object-store.js';

@@ -4,13 +4,8 @@ import { ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/job-event.js';
 import { type LeaseOwner, parseLeaseOwner } from '../results/lease-owner.js';
 import { breakLease, heldJobs, type Lease } from '../results/leases.js';
-import {
-  finishedRunIds,
-  readPlan,
-  readResults,
-  setAsideUnreadable,
-  storeSweep,
-} from '../results/stored-results.js';
+import { finishedRunIds, readResults, setAsideUnreadable } from '../results/stored-results.js';
+import { readPlan, storeSweep } from '../results/stored-sweep.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import { unreadablePrefix } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';

@@ -1,10 +1,12 @@
 import { loadDataset } from '../datasets/load.js';
 import { ValidationError } from '../errors.js';
 import { EVERY_RUN_HAS_A_RESULT, type JobEvent } from '../jobs/job-event.js';
+import { writeFailure } from '../results/failures.js';
 import type { LeaseOwner } from '../results/lease-owner.js';
 import { acquireLease, LEASE_MS, randomLeaseOwner } from '../results/leases.js';
 import { runResult } from '../results/run-result.js';
-import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../results/stored-results.js';
+import { finishedRunIds, writeResult } from '../results/stored-results.js';
+import { readPlan, readSweep } from '../results/stored-sweep.js';
 import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { Engine } from '../train/engine.js';

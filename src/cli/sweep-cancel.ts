@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { readPlan } from '../results/stored-results.js';
+import { readPlan } from '../results/stored-sweep.js';
 import { batchClientFor } from '../runners/batch-client.js';
 import { readBatchSubmissions, terminateSubmissions } from '../runners/batch-jobs.js';
 import { openStore } from '../store/open-store.js';

@@ -1,6 +1,6 @@
 import { datasetFamilyId } from '../datasets/family-id.js';
 import type { RunResult } from '../results/run-result.js';
-import type { UnreadableResult } from '../results/stored-results.js';
+import type { SweepRuns, UnreadableResult } from '../results/stored-results.js';
 import { type ClassMetrics, classMetrics } from '../train/result.js';
 import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
@@ -60,17 +60,21 @@ export interface Report {
   unreadableResults: UnreadableResult[];
 }
 
+/** Bumped whenever buildReport's output changes: a report cached by older code is then built again. */
+export const REPORT_VERSION = 2;
+
 /**
  * The disparity-gap report of a sweep (protocol.md): model selection, then per (dataset, R, fidelity, mode) the mean and
  * standard error over seeds of AD, gap of AD and gap of standard accuracy. Rows follow the sweep's order.
  */
-export function buildReport(
-  sweepId: string,
-  expected: readonly RunSpec[],
-  results: ReadonlyMap<string, RunResult>,
-  failedRunIds: ReadonlySet<string> = new Set(),
-  unreadable: readonly UnreadableResult[] = [],
-): Report {
+export function buildReport({
+  sweepId,
+  runs: expected,
+  results,
+  failedRunIds = new Set(),
+  unreadable = [],
+}: Pick<SweepRuns, 'sweepId' | 'runs' | 'results'> &
+  Partial<Pick<SweepRuns, 'failedRunIds' | 'unreadable'>>): Report {
   const selections = selectModels(expected, results);
   const rowKeys = new Map<
     string,

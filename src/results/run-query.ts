@@ -3,7 +3,8 @@ import type { RunResult } from '../results/run-result.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { planRuns } from '../sweep/plan.js';
 import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
-import { finishedRunIds, readPlan, readResultsOf } from './stored-results.js';
+import { finishedRunIds, readResultsOf } from './stored-results.js';
+import { readPlan } from './stored-sweep.js';
 
 export const RUNS_PAGE_SIZE = 100;
 

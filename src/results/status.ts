@@ -1,7 +1,9 @@
 import pLimit from 'p-limit';
 import { runIdOfKey, SWEEPS_PREFIX } from '../store/layout.js';
 import { listAll, type ObjectStore } from '../store/object-store.js';
-import { failedRunIds, finishedRunIds, readSweep, type StoredSweep } from './stored-results.js';
+import { failedRunIds } from './failures.js';
+import { finishedRunIds } from './stored-results.js';
+import { readSweep, type StoredSweep } from './stored-sweep.js';
 
 /**
  * How far a sweep has come, from the store alone, whichever runner is working on it: runs planned, with a

@@ -1,81 +1,11 @@
-import { NotFoundError } from '../errors.js';
 import { getMany } from '../store/bulk.js';
-import {
-  failureKey,
-  failuresPrefix,
-  planKey,
-  resultKey,
-  resultsPrefix,
-  runIdOfKey,
-  sweepKey,
-  unreadableKey,
-} from '../store/layout.js';
-import {
-  getJson,
-  listAll,
-  ObjectExistsError,
-  ObjectNotFoundError,
-  type ObjectStore,
-  putJson,
-} from '../store/object-store.js';
-import type { Plan } from '../sweep/plan.js';
-import type { SweepFile } from '../sweep/schema.js';
+import { resultKey, resultsPrefix, unreadableKey } from '../store/layout.js';
+import { ObjectExistsError, type ObjectStore, putJson } from '../store/object-store.js';
+import { planRuns } from '../sweep/plan.js';
 import type { RunSpec } from '../train/run-spec.js';
+import { failedRunIds, runIdsUnder } from './failures.js';
 import type { RunResult } from './run-result.js';
-
-/** The sweep document kept next to its results. */
-export interface StoredSweep {
-  sweepId: string;
-  name: string;
-  createdAt: string;
-  definition: SweepFile;
-  runCount: number;
-  jobCount: number;
-}
-
-/** A run that ended in an error; a later success leaves its result next to this record. */
-export interface RunFailure {
-  sweepId: string;
-  runId: string;
-  error: string;
-  failedAt: string;
-}
-
-/**
- * Stores the sweep and its plan. Both are derived from the sweep file alone, so an existing copy is kept:
- * re-running the same file resumes the same sweep.
- */
-export async function storeSweep(store: ObjectStore, sweep: StoredSweep, plan: Plan): Promise<void> {
-  if ((await store.head(planKey(sweep.sweepId))) === undefined)
-    await putJson(store, planKey(sweep.sweepId), plan);
-  if ((await store.head(sweepKey(sweep.sweepId))) === undefined)
-    await putJson(store, sweepKey(sweep.sweepId), sweep);
-}
-
-export async function readSweep(store: ObjectStore, sweepId: string): Promise<StoredSweep> {
-  return notFoundAsSweep(sweepId, store, () => getJson<StoredSweep>(store, sweepKey(sweepId)));
-}
-
-export async function readPlan(store: ObjectStore, sweepId: string): Promise<Plan> {
-  const plan = await notFoundAsSweep(sweepId, store, () => getJson<Plan>(store, planKey(sweepId)));
-  for (const job of plan.jobs) job.runs = job.runs.map(withFidelity);
-  return plan;
-}
-
-/** Plans and results stored before `fidelity` existed (result schemaVersion 2) trained with adgap's. */
-function withFidelity(run: RunSpec): RunSpec {
-  return run.fidelity === undefined ? { ...run, fidelity: 'adgap' } : run;
-}
-
-async function notFoundAsSweep<T>(sweepId: string, store: ObjectStore, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError)
-      throw new NotFoundError(`no sweep '${sweepId}' in store ${store.uri}`);
-    throw error;
-  }
-}
+import { readPlan, withFidelity } from './stored-sweep.js';
 
 /** Write-once: a second writer of the same run (a duplicated or retried job) keeps the first result. */
 export async function writeResult(store: ObjectStore, result: RunResult): Promise<void> {
@@ -86,24 +16,8 @@ export async function writeResult(store: ObjectStore, result: RunResult): Promis
   }
 }
 
-export async function writeFailure(store: ObjectStore, failure: RunFailure): Promise<void> {
-  await putJson(store, failureKey(failure.sweepId, failure.runId), failure);
-}
-
 export async function finishedRunIds(store: ObjectStore, sweepId: string): Promise<Set<string>> {
-  return keysAsRunIds(store, resultsPrefix(sweepId));
-}
-
-export async function failedRunIds(store: ObjectStore, sweepId: string): Promise<Set<string>> {
-  return keysAsRunIds(store, failuresPrefix(sweepId));
-}
-
-async function keysAsRunIds(store: ObjectStore, prefix: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for await (const object of listAll(store, prefix)) {
-    if (object.key.endsWith('.json')) ids.add(runIdOfKey(object.key));
-  }
-  return ids;
+  return runIdsUnder(store, resultsPrefix(sweepId));
 }
 
 /** A result object that cannot be used: not JSON (truncated), or not the result of the run its key names. */
@@ -179,4 +93,26 @@ export async function setAsideUnreadable(
     await store.put(unreadableKey(sweepId, runId, stamp), await store.get(key));
     await store.delete(key);
   }
+}
+
+/**
+ * What a report is computed from: the sweep's planned runs and its results and failures as one listing of each
+ * found them. Results that could not be read count as missing.
+ */
+export interface SweepRuns {
+  sweepId: string;
+  runs: RunSpec[];
+  results: ReadonlyMap<string, RunResult>;
+  failedRunIds: ReadonlySet<string>;
+  unreadable: readonly UnreadableResult[];
+}
+
+/** The sweep's runs as the store holds them now (finished or not). */
+export async function readSweepRuns(store: ObjectStore, sweepId: string): Promise<SweepRuns> {
+  const [plan, { results, unreadable }, failed] = await Promise.all([
+    readPlan(store, sweepId),
+    readResults(store, sweepId),
+    failedRunIds(store, sweepId),
+  ]);
+  return { sweepId, runs: planRuns(plan), results, failedRunIds: failed, unreadable };
 }

@@ -53,7 +53,7 @@ async function expectedReport(): Promise<Report> {
     );
   }
   const failedIds = new Set(sweep.runs.filter((r) => failed(r) && !pending(r)).map((r) => r.runId));
-  return buildReport(sweep.sweepId, sweep.runs, results, failedIds);
+  return buildReport({ sweepId: sweep.sweepId, runs: sweep.runs, results, failedRunIds: failedIds });
 }
 
 async function getJsonBody(path: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { datasetId } from '../../src/datasets/dataset-id.js';
 import { manifestKey } from '../../src/datasets/manifest.js';
-import { readPlan } from '../../src/results/stored-results.js';
+import { readPlan } from '../../src/results/stored-sweep.js';
 import { failuresPrefix, resultsPrefix } from '../../src/store/layout.js';
 import { listAll } from '../../src/store/object-store.js';
 import { expandRuns } from '../../src/sweep/expand.js';

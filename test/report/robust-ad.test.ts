@@ -44,11 +44,11 @@ function result(mode: TrainingMode, robust?: [number, number]): RunResult {
 
 it('reports robust AD under the training attack and under PGD on robust rows only', () => {
   const runs = [result({ kind: 'standard' }), result({ kind: 'adversarial', ...attack }, [70, 40])];
-  const report = buildReport(
-    's',
-    runs.map((r) => r.run),
-    new Map(runs.map((r) => [r.run.runId, r])),
-  );
+  const report = buildReport({
+    sweepId: 's',
+    runs: runs.map((r) => r.run),
+    results: new Map(runs.map((r) => [r.run.runId, r])),
+  });
   const [standard, robust] = report.rows;
   expect(standard?.robustAd).toBeNull();
   expect(robust?.robustAd?.mean).toBeCloseTo(0.3, 12);
