@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { SchemaObject } from 'openapi3-ts/oas31';
+import { reportFields } from '../report/columns.js';
 import { REPORT_FORMATS } from '../report/format.js';
 import { type RunResult, runResultJsonSchema } from '../results/run-result.js';
 import { sweepFileSchema } from '../sweep/schema.js';
@@ -91,51 +92,21 @@ export const sweepDetail = sweepSummary
   .extend({ definition: sweepFileSchema, jobCount: z.number().int() })
   .openapi('Sweep');
 
-const meanStderr = z
-  .object({ mean: z.number(), stderr: z.number(), n: z.number().int() })
-  .nullable()
-  .openapi('MeanStderr', { description: 'mean and standard error (population std / sqrt(n)) over seeds' });
-
-const classPair = z.tuple([meanStderr, meanStderr]);
+/** A report row: one property per field of the report's column list (src/report/columns.ts). */
+const reportRow = z.object(
+  Object.fromEntries(
+    reportFields().map(({ key, schema, description }) => [
+      key,
+      description === undefined ? schema : schema.openapi({ description }),
+    ]),
+  ),
+);
 
 export const reportBody = z
   .object({
     sweepId: z.string(),
     runs: z.object({ expected: z.number().int(), finished: z.number().int(), failed: z.number().int() }),
-    rows: z.array(
-      z.object({
-        dataset: z.string(),
-        group: z.string(),
-        R: z.number(),
-        objective: z.enum(OBJECTIVES).openapi({ description: "the training objective of the row's runs" }),
-        fidelity: z
-          .enum(FIDELITIES)
-          .openapi({ description: "adgap, or reference: the reference code's quirks" }),
-        mode: z.string(),
-        ad: meanStderr,
-        robustAd: meanStderr.openapi({
-          description: 'AD on the balanced test set under the training attack',
-        }),
-        robustAdPgd: meanStderr.openapi({ description: 'AD on the balanced test set under evaluation PGD' }),
-        adGap: meanStderr,
-        accuracyGap: meanStderr,
-        cleanAccuracy: classPair.openapi({
-          description: 'per class [majority, minority], balanced test set',
-        }),
-        robustAccuracy: classPair.openapi({
-          description: 'per class under evaluation PGD (null: standard rows)',
-        }),
-        boundaryError: classPair.openapi({ description: 'per class: clean minus robust accuracy' }),
-        worstClassCleanAccuracy: meanStderr,
-        worstClassRobustAccuracy: meanStderr,
-        theory: z.object({ ad: z.number(), adGap: z.number(), accuracyGap: z.number() }).nullable().openapi({
-          description:
-            'closed-form prediction of the optimal linear rules (gaussian, linear, clean objective; docs/theory.md)',
-        }),
-        seedsMissing: z.array(z.number().int()),
-        selectedLearningRates: z.record(z.string(), z.number()),
-      }),
-    ),
+    rows: z.array(reportRow),
     missingRunIds: z.array(z.string()),
     unreadableResults: z.array(z.object({ runId: z.string(), key: z.string(), reason: z.string() })).openapi({
       description:

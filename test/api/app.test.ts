@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/api/app.js';
-import { CSV_HEADER } from '../../src/report/format.js';
+import { CSV_HEADER } from '../../src/report/columns.js';
 import { buildReport, type Report } from '../../src/report/report.js';
 import { RUNS_PAGE_SIZE } from '../../src/results/run-query.js';
 import type { RunResult } from '../../src/results/run-result.js';
