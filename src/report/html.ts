@@ -1,3 +1,5 @@
+import type { DatasetGroup } from '../datasets/types.js';
+import { trainsOnlyOnGpu } from '../sweep/gpu-only.js';
 import { columnsOf, reportLegend } from './columns.js';
 import type { Report, ReportRow } from './report.js';
 
@@ -67,14 +69,13 @@ ${sections.join('\n')}
 }
 
 /**
- * A group without any result yet says so instead of drawing empty panels. CIFAR-10 says why too: its MLP with
- * 40-50-step PGD takes days on CPU, so `adgap paper` leaves it for a GPU engine (cuda or tfjs-node-gpu) or the batch runner.
+ * A group without any result yet says so instead of drawing empty panels, and a group that trains only on a GPU
+ * (trainsOnlyOnGpu) says where it can train.
  */
 function notRunSection(dataset: string, group: string | undefined): string {
-  const why =
-    group === 'cifar10'
-      ? ' CIFAR-10 trains only on a GPU engine (the cuda addon or tfjs-node-gpu) or on the batch runner (days on CPU): run <code>adgap paper --runner batch</code>, or <code>adgap paper</code> on a GPU machine, with the same store; the sweep resumes.'
-      : '';
+  const why = trainsOnlyOnGpu(group as DatasetGroup)
+    ? ' This group trains only on a GPU engine (the cuda addon or tfjs-node-gpu) or on the batch runner (days on CPU): run <code>adgap paper --runner batch</code>, or <code>adgap paper</code> on a GPU machine, with the same store; the sweep resumes.'
+    : '';
   return `<section data-dataset="${escapeHtml(dataset)}" data-not-run>
 <h2>${escapeHtml(dataset)}</h2>
 <p>Not run yet: no results for this group.${why}</p>
