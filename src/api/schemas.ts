@@ -92,12 +92,16 @@ export const sweepDetail = sweepSummary
   .extend({ definition: sweepFileSchema, jobCount: z.number().int() })
   .openapi('Sweep');
 
-/** A report row: one property per field of the report's column list (src/report/columns.ts). */
+/**
+ * A report row: one property per field of the report's column list (src/report/columns.ts). Its schemas are
+ * plain zod, made before this module extends zod with `.openapi` (the CLI loads the report first), so their
+ * descriptions are zod metadata, which the OpenAPI generator reads too.
+ */
 const reportRow = z.object(
   Object.fromEntries(
     reportFields().map(({ key, schema, description }) => [
       key,
-      description === undefined ? schema : schema.openapi({ description }),
+      description === undefined ? schema : schema.meta({ description }),
     ]),
   ),
 );
