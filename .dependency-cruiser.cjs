@@ -129,10 +129,10 @@ module.exports = {
       name: 'api-knows-nothing-of-where-it-runs',
       severity: 'error',
       comment:
-        'The Hono app: no CLI, runner, source or store adapter; its adapters (Lambda, adgap serve) hand it a store.',
+        'The Hono app: no runner, job, source or store adapter; its adapters (Lambda, adgap serve) hand it a store.',
       from: { path: '^src/api/' },
       to: {
-        path: '^(src/(cli|runners|sources|jobs)/|src/env\\.ts$|functions/|infra/|node_modules/(@hono/node-server|commander)/)|^src/store/(local-folder|s3|open-store)\\.ts$',
+        path: '^(src/(runners|sources|jobs)/|src/env\\.ts$|node_modules/(@hono/node-server|commander)/)|^src/store/(local-folder|s3|open-store)\\.ts$',
       },
     },
     {
@@ -140,14 +140,6 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/api/' },
       to: { dependencyTypes: ['core'], path: IO_MODULES },
-    },
-    {
-      name: 'edges-not-cli',
-      severity: 'error',
-      comment:
-        'Only bin/ enters the CLI; stores, runners and sources are used by it, not the other way round.',
-      from: { path: '^(src/(store|runners|sources|api)/|functions/|infra/)' },
-      to: { path: '^src/cli/' },
     },
     {
       name: 'lambda-adapter-thin',

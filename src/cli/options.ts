@@ -8,23 +8,19 @@ export const STORE_OPTION = [
   DEFAULT_STORE_URI,
 ] as const;
 
-export function positiveInteger(name: string) {
-  return (value: string): number => {
+/** A parser of option (or variable) `name`'s value: a whole number >= `min`, else a one-line error. */
+const wholeNumberFrom =
+  (min: number) =>
+  (name: string) =>
+  (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${name} must be a whole number >= 1 (got '${value}')`);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be a whole number >= ${min} (got '${value}')`);
     return n;
   };
-}
 
-export function nonNegativeInteger(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${name} must be a whole number >= 0 (got '${value}')`);
-    return n;
-  };
-}
+export const positiveInteger = wholeNumberFrom(1);
+export const nonNegativeInteger = wholeNumberFrom(0);
 
 export const ENGINE_OPTION = [
   '--engine <name>',

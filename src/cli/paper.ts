@@ -5,9 +5,9 @@ import { hostVariant } from '../runners/docker.js';
 import { openStore } from '../store/open-store.js';
 import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective, type RunSpec } from '../train/run-spec.js';
 import { gpuEngineOfLocalJobs } from './job.js';
-import { positiveInteger, STORE_OPTION } from './options.js';
+import { STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
-import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
+import { createRunner, RUNNER_OPTIONS, type RunnerOptions } from './runners.js';
 import { formatWallTime, readMeasuredRates } from './sweep.js';
 
 interface PaperOptions extends RunnerOptions {
@@ -72,18 +72,10 @@ export function paperCommand(): Command {
       groupList,
     )
     .option('--plan', 'print the plan per group and exit')
-    .addOption(
-      new Option('--runner <runner>', 'where jobs run (see docs/runners.md)')
-        .choices(RUNNERS)
-        .default('local'),
-    )
-    .option(
-      '--concurrency <n>',
-      'local, docker: jobs at once (default: one per core)',
-      positiveInteger('--concurrency'),
-    )
-    .addOption(new Option('--queue <queue>', 'batch: the job queue').choices(['gpu', 'cpu']).default('gpu'))
-    .option('--outputs <file>', 'batch: the stack outputs file of `npx cdk deploy`', 'cdk-outputs.json')
+    .addOption(RUNNER_OPTIONS.runner())
+    .addOption(RUNNER_OPTIONS.concurrency())
+    .addOption(RUNNER_OPTIONS.queue())
+    .addOption(RUNNER_OPTIONS.outputs())
     .action(async (options: PaperOptions) => {
       const plan = await planPaper({
         fidelity: options.fidelity,

@@ -33,7 +33,7 @@ import {
 } from '../train/run-spec.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
-import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
+import { createRunner, RUNNER_OPTIONS, type RunnerOptions } from './runners.js';
 import { sweepCancelCommand } from './sweep-cancel.js';
 import { sweepStatusCommand } from './sweep-status.js';
 
@@ -65,23 +65,15 @@ export function sweepCommand(): Command {
     )
     .argument('<sweep.yaml>', 'sweep file (see README: sweep file reference)')
     .option(...STORE_OPTION)
-    .addOption(
-      new Option('--runner <runner>', 'where jobs run (see docs/runners.md)')
-        .choices(RUNNERS)
-        .default('local'),
-    )
-    .option(
-      '--concurrency <n>',
-      'local, docker: jobs at once (default: one per core; docker on a GPU host: 1)',
-      positiveInteger('--concurrency'),
-    )
+    .addOption(RUNNER_OPTIONS.runner())
+    .addOption(RUNNER_OPTIONS.concurrency())
     .option(
       '--chunk-size <n>',
       'runs per job when the sweep is first planned (default: a whole cell; batch: 8)',
       positiveInteger('--chunk-size'),
     )
-    .addOption(new Option('--queue <queue>', 'batch: the job queue').choices(['gpu', 'cpu']).default('gpu'))
-    .option('--outputs <file>', 'batch: the stack outputs file of `npx cdk deploy`', 'cdk-outputs.json')
+    .addOption(RUNNER_OPTIONS.queue())
+    .addOption(RUNNER_OPTIONS.outputs())
     .option(...ENGINE_OPTION)
     .action(
       async (

@@ -42,6 +42,9 @@ const batchRunner = (store: ObjectStore) =>
     store.uri,
     (region) => new BatchClient({ region }),
   );
+/** The sweep run on the Batch runner, with an explicit chunk size or the runner's. */
+const onBatch = (store: ObjectStore, chunkSize?: number) =>
+  executeSweep({ store, sweep, runner: batchRunner(store), progress: quiet, readImageSource, chunkSize });
 const arraySizes = () =>
   batch.commandCalls(SubmitJobCommand).map((c) => c.args[0].input.arrayProperties?.size ?? 1);
 
@@ -54,13 +57,7 @@ async function finish(store: ObjectStore, sweepId: string, jobIndex: number): Pr
 describe('executeSweep', () => {
   it('plans a sweep first run on Batch into jobs of 8 runs and submits them all', async () => {
     const store = await s3Store();
-    const { sweepId } = await executeSweep({
-      store,
-      sweep,
-      runner: batchRunner(store),
-      progress: quiet,
-      readImageSource,
-    });
+    const { sweepId } = await onBatch(store);
     const plan = await readPlan(store, sweepId);
     expect(plan.chunkSize).toBe(8);
     expect(plan.jobs.map((j) => j.runs.length)).toEqual([8, 8, 4]);
@@ -69,64 +66,25 @@ describe('executeSweep', () => {
 
   it('plans with an explicit chunk size, and goes on with the stored plan when none is given', async () => {
     const store = await s3Store();
-    const { sweepId } = await executeSweep({
-      store,
-      sweep,
-      runner: batchRunner(store),
-      progress: quiet,
-      readImageSource,
-      chunkSize: 5,
-    });
-    await executeSweep({ store, sweep, runner: batchRunner(store), progress: quiet, readImageSource });
+    const { sweepId } = await onBatch(store, 5);
+    await onBatch(store);
     expect((await readPlan(store, sweepId)).jobs.map((j) => j.runs.length)).toEqual([5, 5, 5, 5]);
     expect(arraySizes()).toEqual([4, 4]);
   });
 
   it('refuses a chunk size that differs from the stored plan’s', async () => {
     const store = await s3Store();
-    await executeSweep({
-      store,
-      sweep,
-      runner: batchRunner(store),
-      progress: quiet,
-      readImageSource,
-      chunkSize: 5,
-    });
-    await expect(
-      executeSweep({
-        store,
-        sweep,
-        runner: batchRunner(store),
-        progress: quiet,
-        readImageSource,
-        chunkSize: 4,
-      }),
-    ).rejects.toThrow(ValidationError);
-    await expect(
-      executeSweep({
-        store,
-        sweep,
-        runner: batchRunner(store),
-        progress: quiet,
-        readImageSource,
-        chunkSize: 4,
-      }),
-    ).rejects.toThrow(/already planned with 5 runs per job, not 4/);
+    await onBatch(store, 5);
+    await expect(onBatch(store, 4)).rejects.toThrow(ValidationError);
+    await expect(onBatch(store, 4)).rejects.toThrow(/already planned with 5 runs per job, not 4/);
   });
 
   it('hands the runner only the jobs that still have a run without a result', async () => {
     const store = await s3Store();
-    const { sweepId } = await executeSweep({
-      store,
-      sweep,
-      runner: batchRunner(store),
-      progress: quiet,
-      readImageSource,
-      chunkSize: 5,
-    });
+    const { sweepId } = await onBatch(store, 5);
     await finish(store, sweepId, 1);
     batch.resetHistory();
-    await executeSweep({ store, sweep, runner: batchRunner(store), progress: quiet, readImageSource });
+    await onBatch(store);
     expect(
       batch.commandCalls(SubmitJobCommand).map((c) => c.args[0].input.containerOverrides?.command?.slice(-2)),
     ).toEqual([

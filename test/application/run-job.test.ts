@@ -9,6 +9,7 @@ import { prepareDatasets } from '../../src/datasets/prepare.js';
 import { NotFoundError } from '../../src/errors.js';
 import type { JobEvent } from '../../src/jobs/job-event.js';
 import type { RunFailure } from '../../src/results/failures.js';
+import type { LeaseOwner } from '../../src/results/lease-owner.js';
 import { sweepStatus } from '../../src/results/status.js';
 import { storeSweep } from '../../src/results/stored-sweep.js';
 import { readImageSource } from '../../src/sources/image-source.js';
@@ -66,6 +67,19 @@ async function resultValidator() {
   return addFormats.default(new Ajv2020({ allErrors: true })).compile(schema);
 }
 
+/** Job 0 of the sweep on `engine`, its events into `events`, as `owner` when given. */
+function trainJob(store: ObjectStore, engine: Engine, events: JobEvent[], owner?: LeaseOwner): Promise<void> {
+  const onEvent = (e: JobEvent) => events.push(e);
+  return runJob({
+    store,
+    sweepId: id,
+    jobIndex: 0,
+    createEngine: async () => engine,
+    onEvent,
+    leaseOwner: owner,
+  });
+}
+
 describe('the job contract', () => {
   it('never prepares a dataset: without it in the store the job fails, naming it, and records that cause for its runs', async () => {
     const store = await plannedStore({ prepared: false });
@@ -120,13 +134,7 @@ describe('the job contract', () => {
     const store = await plannedStore();
     const engine = await createTfjsEngine();
     const events: JobEvent[] = [];
-    await runJob({
-      store,
-      sweepId: id,
-      jobIndex: 0,
-      createEngine: async () => engine,
-      onEvent: (e) => events.push(e),
-    });
+    await trainJob(store, engine, events);
     expect(events.map((e) => e.event)).toEqual(['run-finished', 'run-finished']);
 
     const validate = await resultValidator();
@@ -137,13 +145,7 @@ describe('the job contract', () => {
     }
 
     const again: JobEvent[] = [];
-    await runJob({
-      store,
-      sweepId: id,
-      jobIndex: 0,
-      createEngine: async () => engine,
-      onEvent: (e) => again.push(e),
-    });
+    await trainJob(store, engine, again);
     expect(again).toEqual([{ event: 'job-skipped', reason: 'every run has a result' }]);
   });
 
@@ -157,28 +159,14 @@ describe('the job contract', () => {
     const racing: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
       list: async (prefix: string, options?: { cursor?: string; limit?: number }) => {
         if (prefix.startsWith(LEASES_PREFIX)) {
-          otherCopy ??= runJob({
-            store,
-            sweepId: id,
-            jobIndex: 0,
-            createEngine: async () => engine,
-            onEvent: (e) => other.push(e),
-            leaseOwner: { kind: 'other', name: 'other' },
-          });
+          otherCopy ??= trainJob(store, engine, other, { kind: 'other', name: 'other' });
           await otherCopy;
         }
         return store.list(prefix, options);
       },
     });
     const events: JobEvent[] = [];
-    await runJob({
-      store: racing,
-      sweepId: id,
-      jobIndex: 0,
-      createEngine: async () => engine,
-      onEvent: (e) => events.push(e),
-      leaseOwner: { kind: 'other', name: 'this' },
-    });
+    await trainJob(racing, engine, events, { kind: 'other', name: 'this' });
     expect(other.map((e) => e.event)).toEqual(['run-finished', 'run-finished']);
     expect(events).toEqual([{ event: 'job-skipped', reason: 'every run has a result' }]);
   });
@@ -199,13 +187,7 @@ describe('the job contract', () => {
         ),
     };
     const events: JobEvent[] = [];
-    await runJob({
-      store,
-      sweepId: id,
-      jobIndex: 0,
-      createEngine: async () => failFirst,
-      onEvent: (e) => events.push(e),
-    });
+    await trainJob(store, failFirst, events);
     expect(events.map((e) => e.event)).toEqual(['run-failed', 'run-finished']);
     const failure = await getJson<RunFailure>(store, failureKey(id, runs[0]?.runId as string));
     expect(failure).toMatchObject({ sweepId: id, runId: runs[0]?.runId, error: 'boom' });
@@ -225,15 +207,7 @@ describe('the job contract', () => {
       },
     };
     const events: JobEvent[] = [];
-    await expect(
-      runJob({
-        store,
-        sweepId: id,
-        jobIndex: 0,
-        createEngine: async () => crashAfterFirst,
-        onEvent: (e) => events.push(e),
-      }),
-    ).rejects.toThrow('ENOSPC');
+    await expect(trainJob(store, crashAfterFirst, events)).rejects.toThrow('ENOSPC');
     const [first, second] = runs.map((r) => r.runId) as [string, string];
     expect(events).toEqual([
       { event: 'run-finished', runId: first },

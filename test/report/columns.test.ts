@@ -37,37 +37,13 @@ const report: Report = {
 describe('the report column list', () => {
   it('writes the terminal table: the short headers, each value as mean ± stderr, the legend in those headers', () => {
     const [header, rule, line, , runs, ...legend] = reportTable(report).split('\n');
-    expect(header?.split(/ {2,}/)).toEqual([
-      'dataset',
-      'R',
-      'objective',
-      'fidelity',
-      'mode',
-      'AD',
-      'AD gap',
-      'acc gap',
-      'rob AD',
-      'rob AD (PGD)',
-      'worst acc',
-      'worst rob acc',
-      'seeds',
-    ]);
+    expect(header?.split(/ {2,}/).join('|')).toBe(
+      'dataset|R|objective|fidelity|mode|AD|AD gap|acc gap|rob AD|rob AD (PGD)|worst acc|worst rob acc|seeds',
+    );
     expect(rule).toMatch(/^-+( +-+){12}$/);
-    expect(line?.split(/ {2,}/)).toEqual([
-      'gaussian',
-      '5',
-      'clean',
-      'adgap',
-      'linf-0.5',
-      '+0.2500 ± 0.0100',
-      '-0.1250 ± 0.0050',
-      '+0.0625 ± 0.0000',
-      '+0.3000 ± 0.0200',
-      '+0.4000 ± 0.0300',
-      '+0.7000 ± 0.0200',
-      '+0.5000 ± 0.0200',
-      '2 (missing 42,62)',
-    ]);
+    expect(line?.split(/ {2,}/).join('|')).toBe(
+      'gaussian|5|clean|adgap|linf-0.5|+0.2500 ± 0.0100|-0.1250 ± 0.0050|+0.0625 ± 0.0000|+0.3000 ± 0.0200|+0.4000 ± 0.0300|+0.7000 ± 0.0200|+0.5000 ± 0.0200|2 (missing 42,62)',
+    );
     expect(runs).toBe('runs: 8/12 finished, 1 failed, 4 without a result');
     expect(legend).toEqual(reportLegend('short'));
     expect(legend[0]).toMatch(/^AD = .*; AD gap = .*; acc gap = /);
@@ -95,23 +71,9 @@ describe('the report column list', () => {
   it('writes the HTML table: the long headers, a class pair on two lines, the legend in those headers', async () => {
     const html = await reportHtml(report);
     const headers = [...html.matchAll(/<th>([^<]*)<\/th>/g)].map((m) => m[1]);
-    expect(headers).toEqual([
-      'R',
-      'objective',
-      'fidelity',
-      'mode',
-      'AD',
-      'AD gap',
-      'accuracy gap',
-      'robust AD',
-      'robust AD (PGD)',
-      'clean acc (maj, min)',
-      'robust acc (maj, min)',
-      'boundary error (maj, min)',
-      'worst-class acc',
-      'worst-class robust acc',
-      'seeds',
-    ]);
+    expect(headers.join('|')).toBe(
+      'R|objective|fidelity|mode|AD|AD gap|accuracy gap|robust AD|robust AD (PGD)|clean acc (maj, min)|robust acc (maj, min)|boundary error (maj, min)|worst-class acc|worst-class robust acc|seeds',
+    );
     expect(html).toContain('<td>0.9000 ± 0.0100<br>0.5000 ± 0.0200</td>');
     expect(html).toContain('<td>2 (missing 42,62)</td>');
     expect(html).toContain('worst-class acc / worst-class robust acc = the lower class accuracy');
