@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * Who holds a job's lease (leases.ts), as the lease object names it. Built and read here only: the job names
  * itself (src/cli/lease-owner.ts), a sweep run asks whether a holder is gone (the docker runner, the local pid
@@ -17,6 +19,11 @@ export type LeaseOwner =
   | { kind: 'container'; daemon: string; container: string }
   | { kind: 'process'; host: string; pid: number; pidNamespace: string; tag: string }
   | { kind: 'other'; name: string };
+
+/** A lease owner when the caller names none: a random tag. (`adgap job run` names its host and pid.) */
+export function randomLeaseOwner(): LeaseOwner {
+  return { kind: 'other', name: `job-${randomBytes(4).toString('hex')}` };
+}
 
 const BATCH = /^batch:(.+)#(\d+):([^:#]+)$/;
 const CONTAINER = /^docker:([^/]+)\/([a-zA-Z0-9][a-zA-Z0-9_.-]*)$/;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { leaseKey, leasesPrefix } from '../store/layout.js';
 import { getJson, listAll, ObjectExistsError, type ObjectStore, putJson } from '../store/object-store.js';
 import { formatLeaseOwner, type LeaseOwner, parseLeaseOwner, takesOver } from './lease-owner.js';
@@ -24,11 +23,6 @@ export interface Lease {
 
 /** How long a lease lasts without renewal; its holder renews it every third of that. */
 export const LEASE_MS = 2 * 60 * 1000;
-
-/** A lease owner when the caller names none: a random tag. (`adgap job run` names its host and pid.) */
-export function randomLeaseOwner(): LeaseOwner {
-  return { kind: 'other', name: `job-${randomBytes(4).toString('hex')}` };
-}
 
 const isLive = (lease: Lease, nowMs: number) => Date.parse(lease.expiresAt) > nowMs;
 
