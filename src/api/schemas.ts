@@ -129,10 +129,20 @@ export const reportBody = z
         boundaryError: classPair.openapi({ description: 'per class: clean minus robust accuracy' }),
         worstClassCleanAccuracy: meanStderr,
         worstClassRobustAccuracy: meanStderr,
-        theory: z.object({ ad: z.number(), adGap: z.number(), accuracyGap: z.number() }).nullable().openapi({
-          description:
-            'closed-form prediction of the optimal linear rules (gaussian, linear, clean objective; docs/theory.md)',
-        }),
+        theory: z
+          .object({
+            ad: z.number(),
+            adGap: z.number(),
+            accuracyGap: z.number(),
+            trivial: z.object({ standard: z.boolean(), robust: z.boolean() }).openapi({
+              description: 'which optimal rule predicts the majority everywhere (the trivial rule)',
+            }),
+          })
+          .nullable()
+          .openapi({
+            description:
+              'prediction of the optimal linear rules (synthetic groups, linear, clean objective, adgap fidelity, one-step attack; docs/theory.md)',
+          }),
         seedsMissing: z.array(z.number().int()),
         selectedLearningRates: z.record(z.string(), z.number()),
       }),

@@ -16,7 +16,7 @@ import { buildReport, type Report } from './report.js';
  * Bumped whenever buildReport's output changes, so a deployment with new aggregation code never serves a
  * report that the old code cached.
  */
-const REPORT_CACHE_VERSION = 2;
+const REPORT_CACHE_VERSION = 3;
 
 /** The cached report and the listing it was computed from. */
 interface CachedReport {

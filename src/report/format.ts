@@ -1,6 +1,7 @@
 import { reportHtml } from './html.js';
 import type { Report, ReportRow } from './report.js';
 import type { MeanStderr } from './statistics.js';
+import { trivialRuleNotes } from './theory-notes.js';
 
 /**
  * Every rendering of a report: `adgap report --format` and the API's `?format` (or Accept header, in this order
@@ -72,6 +73,7 @@ export function reportTable(report: Report): string {
     'rob AD = AD on the balanced test set attacked with the training attack; rob AD (PGD) = the same under evaluation PGD (docs/protocol-notes.md).',
     'worst acc / worst rob acc = the lower class accuracy, clean / under evaluation PGD, balanced test; per-class accuracies and boundary errors in --format json or csv.',
     "objective: clean = loss on the adversarial batch only, reference = the attack's gradients leak into the update; fidelity: adgap, or reference = the reference code's three quirks (docs/protocol-notes.md).",
+    ...trivialRuleNotes(report.rows).map((note) => `${note.group} R ${note.R}: ${note.text}`),
   );
   return out.join('\n');
 }
