@@ -15,6 +15,11 @@ import { type Attack, gapsBetween, type TheoryGaps } from './theory.js';
  * to s' = (meanValue k - eps ||1_k||_dual) / (gamma k^(1/alpha)); the rule predicts the majority iff z > t,
  * with t the minimiser of p F(t - s') + q F(-t - s'). Heavy tails bound the likelihood ratio f(t + s') /
  * f(t - s'), so beyond some R no threshold beats predicting the majority everywhere: the trivial rule.
+ *
+ * Holds for every parameter the sweep file allows (dim, meanNonZero, meanValue, noiseScale, R >= 1, eps, norm),
+ * for alpha in [1, 2]. It needs mu's equal non-zero coordinates (what the generator makes; unequal ones move the
+ * optimal direction), the exact worst-case attack (report.ts: one-step attacks only), and says nothing about what
+ * cross-entropy training converges to under heavy tails, which is another rule (docs/theory.md).
  */
 
 /** The optimal rule and its clean accuracies per class, or why theory names none. */
