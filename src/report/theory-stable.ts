@@ -41,8 +41,8 @@ export type StableRule =
 const MAJORITY = { kind: 'majority', accMajority: 1, accMinority: 0 } as const;
 
 /**
- * Risks closer than this count as equal. The distribution functions are exact to ~1e-15 (stable-
- * distribution.ts); at adgap's defaults cauchy R = 2 is an exact tie (docs/theory.md).
+ * Risks closer than this count as equal: the distribution functions are good to 1e-13 (1e-15 observed;
+ * stable-distribution.ts), and at adgap's defaults cauchy R = 2 is an exact tie (docs/theory.md).
  */
 const EQUAL_RISK = 1e-12;
 
