@@ -160,10 +160,23 @@ export const REPORT_COLUMNS = [
     label: 'worst-class robust acc',
     csv: 'worst_class_robust_accuracy',
   }),
-  field('theory', z.object({ ad: z.number(), adGap: z.number(), accuracyGap: z.number() }).nullable(), {
-    description:
-      'closed-form prediction of the optimal linear rules (gaussian, linear, clean objective; docs/theory.md)',
-  }),
+  field(
+    'theory',
+    z
+      .object({
+        ad: z.number(),
+        adGap: z.number(),
+        accuracyGap: z.number(),
+        trivial: z.object({ standard: z.boolean(), robust: z.boolean() }).meta({
+          description: 'which optimal rule predicts the majority everywhere (the trivial rule)',
+        }),
+      })
+      .nullable(),
+    {
+      description:
+        'prediction of the optimal linear rules (synthetic groups, linear, clean objective, adgap fidelity, one-step attack; docs/theory.md)',
+    },
+  ),
   {
     key: 'seeds',
     value: (row: ReportRow) => ({ n: row.ad?.n ?? 0, missing: row.seedsMissing }),

@@ -1,6 +1,7 @@
 import { CSV_HEADER, columnsOf, reportLegend } from './columns.js';
 import { reportHtml } from './html.js';
 import type { Report } from './report.js';
+import { trivialRuleNotes } from './theory-notes.js';
 
 /**
  * Every rendering of a report: `adgap report --format` and the API's `?format` (or Accept header, in this order
@@ -37,7 +38,10 @@ export function reportTable(report: Report): string {
     out.push(
       `unreadable result ${u.key}: ${u.reason}; counted as missing (the next sweep run sets it aside and trains the run again)`,
     );
-  out.push(...reportLegend('short'));
+  out.push(
+    ...reportLegend('short'),
+    ...trivialRuleNotes(report.rows).map((note) => `${note.group} R ${note.R}: ${note.text}`),
+  );
   return out.join('\n');
 }
 

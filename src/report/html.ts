@@ -2,6 +2,7 @@ import type { DatasetGroup } from '../datasets/types.js';
 import { trainsOnlyOnGpu } from '../sweep/gpu-only.js';
 import { columnsOf, reportLegend } from './columns.js';
 import type { Report, ReportRow } from './report.js';
+import { trivialRuleNotes } from './theory-notes.js';
 
 const escapeHtml = (text: string) =>
   text.replace(
@@ -28,10 +29,13 @@ export async function reportHtml(report: Report): Promise<string> {
       .filter((p) => p.dataset === dataset)
       .map(
         (p) =>
-          `<figure data-panel="${p.panel}" data-dataset="${escapeHtml(dataset)}">${p.svg}<figcaption>${escapeHtml(p.title)} against R, one line per radius; error bars: one standard error over seeds.${p.hasTheory ? ' Dashed lines with open diamonds: the closed-form prediction for the optimal linear rules (docs/theory.md).' : ''}</figcaption></figure>`,
+          `<figure data-panel="${p.panel}" data-dataset="${escapeHtml(dataset)}">${p.svg}<figcaption>${escapeHtml(p.title)} against R, one line per radius; error bars: one standard error over seeds.${p.hasTheory ? ' Dashed lines with open diamonds: the prediction for the optimal linear rules (docs/theory.md).' : ''}</figcaption></figure>`,
       )
       .join('\n');
     const rows = report.rows.filter((r) => r.dataset === dataset).map(tableRow);
+    const notes = trivialRuleNotes(datasetRows).map(
+      (note) => `<p data-theory-note>R ${note.R}: ${escapeHtml(note.text)}</p>`,
+    );
     return `<section data-dataset="${escapeHtml(dataset)}">
 <h2>${escapeHtml(dataset)}</h2>
 <div class="panels">${figures}</div>
@@ -41,6 +45,7 @@ export async function reportHtml(report: Report): Promise<string> {
 ${rows.join('\n')}
 </tbody>
 </table>
+${notes.join('\n')}
 </section>`;
   });
   const { expected, finished, failed } = report.runs;
