@@ -20,8 +20,8 @@ import type { MeasuredRate } from '../src/sweep/wall-time.js';
 import { createEngine } from '../src/train/engines/choose.js';
 import { type CudaAddon, loadCudaAddon } from '../src/train/engines/cuda/addon.js';
 import { CudaCell } from '../src/train/engines/cuda/cell.js';
-import { cellRunMetrics } from '../src/train/engines/tfjs/stacked-cell.js';
-import { useFastestBackend } from '../src/train/engines/tfjs/tf.js';
+import { cellRunMetrics } from '../src/train/engines/tfjs-shared/evaluate.js';
+import { useFastestBackend } from '../src/train/engines/tfjs-shared/tf.js';
 import { pgdMethod } from '../src/train/protocol.js';
 import type { RunSpec, TrainingMode } from '../src/train/run-spec.js';
 import {

@@ -19,7 +19,7 @@ import { type MeasuredRate, ratesFileSchema } from '../src/sweep/wall-time.js';
 import { createLinearCpuEngine } from '../src/train/engines/linear-cpu/engine.js';
 import { createMlpCpuEngine } from '../src/train/engines/mlp-cpu/engine.js';
 import { StackedCell } from '../src/train/engines/tfjs/stacked-cell.js';
-import { tf, useFastestBackend } from '../src/train/engines/tfjs/tf.js';
+import { tf, useFastestBackend } from '../src/train/engines/tfjs-shared/tf.js';
 import { pgdMethod } from '../src/train/protocol.js';
 import {
   gradientPassesPerSample,

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { LoadedDataset } from '../../../src/datasets/types.js';
 import { Random, TrainingStream } from '../../../src/random.js';
 import { epochBatches } from '../../../src/train/batches.js';
-import { Kernels, shareWithKernels } from '../../../src/train/engines/linear-cpu/kernels.js';
+import { LinearKernels, shareWithLinearKernels } from '../../../src/train/engines/linear-cpu/kernels.js';
 import {
   createLinearModel,
   createWorkspace,
@@ -12,10 +12,10 @@ import {
   trainStep,
   type Workspace,
 } from '../../../src/train/engines/linear-cpu/linear-model.js';
-import { evaluateRobust, evaluateSplit } from '../../../src/train/engines/tfjs/evaluate.js';
 import type { Model } from '../../../src/train/engines/tfjs/models.js';
 import { StackedCell } from '../../../src/train/engines/tfjs/stacked-cell.js';
-import { tf, useFastestBackend } from '../../../src/train/engines/tfjs/tf.js';
+import { evaluateRobust, evaluateSplit } from '../../../src/train/engines/tfjs-shared/evaluate.js';
+import { tf, useFastestBackend } from '../../../src/train/engines/tfjs-shared/tf.js';
 import { initLinear, type LinearWeights } from '../../../src/train/init.js';
 import { ADAM, evaluationPgd } from '../../../src/train/protocol.js';
 import {
@@ -39,7 +39,7 @@ const ONE_STEP = { train: 32, validation: 100, test: 100 };
 
 /** linear-cpu's workspace on `data`, in this thread (the engine's workers each open one the same way). */
 function linearCpuWorkspace(data: LoadedDataset): Workspace {
-  return createWorkspace(new Kernels(shareWithKernels(data, 1, 64), 0));
+  return createWorkspace(new LinearKernels(shareWithLinearKernels(data, 1, 64), 0));
 }
 
 /**

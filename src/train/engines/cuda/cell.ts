@@ -11,7 +11,7 @@ import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopp
 import type { TrainedRun } from '../../engine.js';
 import { ADAM, SGD_MOMENTUM } from '../../protocol.js';
 import { type RunSpec, trainingAttack } from '../../run-spec.js';
-import { cellRunMetrics } from '../tfjs/stacked-cell.js';
+import { cellRunMetrics } from '../tfjs-shared/evaluate.js';
 import type { CudaAddon, NativeCellHandle } from './addon.js';
 
 const OPTIMIZER_CODES = { sgd: 0, 'sgd-momentum': 1, adam: 2 } as const;

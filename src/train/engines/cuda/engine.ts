@@ -1,7 +1,7 @@
 import { stackableGroups, trainCell } from '../../cell-schedule.js';
 import type { Engine } from '../../engine.js';
 import { assertCudaRuns } from '../../engine-support.js';
-import { useFastestBackend } from '../tfjs/tf.js';
+import { useFastestBackend } from '../tfjs-shared/tf.js';
 import type { CudaAddon } from './addon.js';
 import { CudaCell } from './cell.js';
 

@@ -5,9 +5,9 @@ import type { LinearWeights } from '../../init.js';
 import { ADAM, ADVERTORCH_SMALL_NORM, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
 import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
-import type { Kernels } from './kernels.js';
-import { randomStartRows } from './random-start.js';
-import { forChunks, Tally } from './split-metrics.js';
+import { randomStartRows } from '../wasm-worker/random-start.js';
+import { forChunks, Tally } from '../wasm-worker/split-metrics.js';
+import type { LinearKernels } from './kernels.js';
 
 /**
  * The linear model of one run: the per-sample loops run in the wasm kernels (kernels.as.ts), the per-step
@@ -154,7 +154,7 @@ export function linearWeights(model: LinearModel): LinearWeights {
 
 /** One worker's buffers for every model it trains, beside the kernels' own. */
 export interface Workspace {
-  kernels: Kernels;
+  kernels: LinearKernels;
   /** The weights being evaluated (a model's best ones). */
   weights: KernelWeights;
   /** Class 1's gradient of a step, bias last. */
@@ -165,7 +165,7 @@ export interface Workspace {
   labels: Uint8Array;
 }
 
-export function createWorkspace(kernels: Kernels): Workspace {
+export function createWorkspace(kernels: LinearKernels): Workspace {
   const d = kernels.featureCount;
   return {
     kernels,
@@ -354,7 +354,7 @@ function referenceAttack(model: LinearModel, ws: Workspace, n: number, c: number
 }
 
 /** Copies `weights` into the kernels' slot; returns what the loops here need of them. */
-function useWeights(k: Kernels, weights: KernelWeights): KernelWeights {
+function useWeights(k: LinearKernels, weights: KernelWeights): KernelWeights {
   k.v.set(weights.v);
   k.direction.set(weights.direction);
   return weights;

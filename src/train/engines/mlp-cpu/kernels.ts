@@ -1,6 +1,6 @@
 import type { LoadedDataset } from '../../../datasets/types.js';
 import { MLP_HIDDEN } from '../../protocol.js';
-import { align, KernelSlot, type SharedKernelData, shareWithKernels } from '../linear-cpu/kernels.js';
+import { align, KernelSlot, type SharedKernelData, shareDataset } from '../wasm-worker/kernel-memory.js';
 
 /** kernels.as.ts built by `npm run build:kernels`. */
 const WASM = new URL('./kernels.wasm', import.meta.url);
@@ -33,7 +33,7 @@ function slotOffsets(stride: number, rows: number) {
 
 /** The dataset in one shared memory with a scratch slot per worker, as mlp-cpu's kernels read it. */
 export function shareWithMlpKernels(data: LoadedDataset, slots: number, maxBatch: number): SharedKernelData {
-  return shareWithKernels(data, slots, maxBatch, (stride, rows) => slotOffsets(stride, rows).bytes);
+  return shareDataset(data, slots, maxBatch, (stride, rows) => slotOffsets(stride, rows).bytes);
 }
 
 interface KernelExports {

@@ -5,8 +5,8 @@ import type { LinearWeights } from '../../init.js';
 import { ADAM, MLP_HIDDEN, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
 import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
-import { randomStartRows } from '../linear-cpu/random-start.js';
-import { forChunks, Tally } from '../linear-cpu/split-metrics.js';
+import { randomStartRows } from '../wasm-worker/random-start.js';
+import { forChunks, Tally } from '../wasm-worker/split-metrics.js';
 import type { MlpKernels } from './kernels.js';
 
 /**

@@ -2,7 +2,7 @@ import { Random, TrainingStream } from '../../../random.js';
 import { initLinear } from '../../init.js';
 import { MLP_HIDDEN } from '../../protocol.js';
 import type { RunSpec } from '../../run-spec.js';
-import { type FinishedRun, trainTogether } from '../linear-cpu/train-group.js';
+import { type FinishedRun, trainTogether } from '../wasm-worker/train-together.js';
 import type { MlpKernels } from './kernels.js';
 import {
   createMlpModel,

@@ -1,8 +1,8 @@
 import { workerData } from 'node:worker_threads';
 import type { RunSpec } from '../../run-spec.js';
-import type { SharedKernelData } from '../linear-cpu/kernels.js';
-import { serveUnits } from '../linear-cpu/serve-units.js';
-import type { FinishedRun } from '../linear-cpu/train-group.js';
+import type { SharedKernelData } from '../wasm-worker/kernel-memory.js';
+import { serveUnits } from '../wasm-worker/serve-units.js';
+import type { FinishedRun } from '../wasm-worker/train-together.js';
 import { MlpKernels } from './kernels.js';
 import { trainMlpGroup } from './train-group.js';
 

@@ -9,12 +9,18 @@ import { robustMetrics } from '../../robust.js';
 import { type Objective, type RunSpec, type TrainingMode, trainingAttack } from '../../run-spec.js';
 import { SharedWallTime } from '../../run-timing.js';
 import { validationLossBatches } from '../../validation-loss.js';
-import { type AttackContext, attack, type InputGradient } from './attacks.js';
-import { evaluateRobust, evaluateSplit, type Logits } from './evaluate.js';
+import { type AttackContext, attack, type InputGradient } from '../tfjs-shared/attacks.js';
+import { evaluateRobust, evaluateSplit, type Logits } from '../tfjs-shared/evaluate.js';
+import {
+  crossEntropy,
+  referenceCrossEntropy,
+  type TfBackend,
+  tf,
+  useFastestBackend,
+} from '../tfjs-shared/tf.js';
 import { createModel, disposeModel, type Model, modelState, restoreModelState } from './models.js';
 import { createOptimizer } from './optimizers.js';
 import { StackedCell } from './stacked-cell.js';
-import { crossEntropy, referenceCrossEntropy, type TfBackend, tf, useFastestBackend } from './tf.js';
 
 /**
  * The `tfjs` engine: every model, optimiser, attack and objective, on any tfjs backend. Runs that a stacked

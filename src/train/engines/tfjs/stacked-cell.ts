@@ -10,13 +10,11 @@ import {
 import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
 import type { TrainedRun } from '../../engine.js';
 import { SGD_MOMENTUM } from '../../protocol.js';
-import type { RunMetrics } from '../../result.js';
-import { robustMetrics } from '../../robust.js';
 import { type RunSpec, trainingAttack } from '../../run-spec.js';
-import { attack, type InputGradient } from './attacks.js';
-import { evaluateRobust, evaluateSplit, type Logits } from './evaluate.js';
+import { attack, type InputGradient } from '../tfjs-shared/attacks.js';
+import { cellRunMetrics } from '../tfjs-shared/evaluate.js';
+import { crossEntropySum, tf } from '../tfjs-shared/tf.js';
 import { adamDirection } from './optimizers.js';
-import { crossEntropySum, tf } from './tf.js';
 
 /**
  * PGD's random start for the cell's [M * size, d] batch, model-major: each model's rows are drawn from that
@@ -229,45 +227,5 @@ export class StackedCell {
       this.learningRates,
       this.active,
     ]);
-  }
-}
-
-/**
- * The metrics of one finished run of a stacked cell from its best weights (models.ts's order and layout, as
- * parameterValues returns them), through the evaluation every engine shares (evaluate.ts, robust.ts).
- */
-export function cellRunMetrics(run: RunSpec, data: LoadedDataset, best: readonly Float32Array[]): RunMetrics {
-  const d = featureCount(data.featureShape);
-  const widths = layerWidths(run, d);
-  const layers = widths.length - 1;
-  const weights = best.map((values, k) => {
-    const layer = Math.floor(k / 2);
-    return tf.tensor2d(values, [k % 2 === 0 ? (widths[layer] as number) : 1, widths[layer + 1] as number]);
-  });
-  try {
-    const logits: Logits = (x) => {
-      let h = x;
-      for (let layer = 0; layer < layers; layer++) {
-        h = tf.add(tf.matMul(h, weights[2 * layer] as tf.Tensor2D), weights[2 * layer + 1] as tf.Tensor2D);
-        if (layer < layers - 1) h = tf.relu(h);
-      }
-      return h;
-    };
-    const metrics: RunMetrics = {
-      validation: evaluateSplit(logits, data.splits.validation, d),
-      testImbalanced: evaluateSplit(logits, data.splits.testImbalanced, d),
-      testBalanced: evaluateSplit(logits, data.splits.testBalanced, d),
-    };
-    const spec = trainingAttack(run.mode);
-    if (spec)
-      metrics.robust = robustMetrics(spec, run.seed, (attackSpec, random) =>
-        evaluateRobust(logits, data.splits.testBalanced, d, attackSpec, {
-          clipToUnitBox: data.pixelRange,
-          random,
-        }),
-      );
-    return metrics;
-  } finally {
-    tf.dispose(weights);
   }
 }

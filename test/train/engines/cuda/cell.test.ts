@@ -8,7 +8,7 @@ import { createEngine } from '../../../../src/train/engines/choose.js';
 import { type CudaAddon, type CudaStatus, loadCudaAddon } from '../../../../src/train/engines/cuda/addon.js';
 import { createCudaEngine } from '../../../../src/train/engines/cuda/engine.js';
 import { createTfjsEngine } from '../../../../src/train/engines/tfjs/engine.js';
-import { useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import { useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
 import type { RunSpec } from '../../../../src/train/run-spec.js';
 import { agrees, CUDA_EQUIVALENCE_CASES, cudaVersusTfjs } from '../fixtures/cuda-equivalence.js';
 import { pixels, runSpec } from '../fixtures/datasets.js';

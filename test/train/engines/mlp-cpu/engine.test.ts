@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import type { RunOutcome } from '../../../../src/train/engine.js';
-import type { FinishedRun } from '../../../../src/train/engines/linear-cpu/train-group.js';
 import { createMlpCpuEngine } from '../../../../src/train/engines/mlp-cpu/engine.js';
 import { MlpKernels, shareWithMlpKernels } from '../../../../src/train/engines/mlp-cpu/kernels.js';
 import { trainMlpGroup } from '../../../../src/train/engines/mlp-cpu/train-group.js';
+import type { FinishedRun } from '../../../../src/train/engines/wasm-worker/train-together.js';
 import { pgdMethod } from '../../../../src/train/protocol.js';
 import type { RunSpec } from '../../../../src/train/run-spec.js';
 import { pixels, runSpec } from '../fixtures/datasets.js';

@@ -13,8 +13,8 @@ import {
   trainStep,
 } from '../../../../src/train/engines/mlp-cpu/mlp-model.js';
 import { initMlp } from '../../../../src/train/engines/mlp-cpu/train-group.js';
-import { evaluateRobust, evaluateSplit } from '../../../../src/train/engines/tfjs/evaluate.js';
-import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import { evaluateRobust, evaluateSplit } from '../../../../src/train/engines/tfjs-shared/evaluate.js';
+import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
 import { evaluationPgd } from '../../../../src/train/protocol.js';
 import {
   type AttackSpec,

@@ -7,7 +7,7 @@ import { Random } from '../../../../src/random.js';
 import { LocalFolderStore } from '../../../../src/store/local-folder.js';
 import { trainRun, trainStep } from '../../../../src/train/engines/tfjs/engine.js';
 import { createOptimizer } from '../../../../src/train/engines/tfjs/optimizers.js';
-import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
 import type { Objective, RunSpec } from '../../../../src/train/run-spec.js';
 import { preparedDataset } from '../../../datasets/fixtures.js';
 import { linearModel } from './helpers.js';

@@ -1,6 +1,8 @@
-import type { Split } from '../../../datasets/types.js';
-import type { SplitMetrics } from '../../result.js';
-import type { AttackSpec } from '../../run-spec.js';
+import { featureCount, type LoadedDataset, type Split } from '../../../datasets/types.js';
+import { layerWidths } from '../../cell-schedule.js';
+import type { RunMetrics, SplitMetrics } from '../../result.js';
+import { robustMetrics } from '../../robust.js';
+import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
 import { LossMean } from '../../validation-loss.js';
 import { type AttackContext, attack } from './attacks.js';
 import { crossEntropy, tf } from './tf.js';
@@ -76,4 +78,44 @@ function evaluateChunks(
     }
   }
   return { loss: loss.mean(), correct, total };
+}
+
+/**
+ * The metrics of one finished run of a stacked cell (tfjs's or cuda's) from its best weights (models.ts's order and layout, as
+ * parameterValues returns them), through the evaluation every engine shares (evaluate.ts, robust.ts).
+ */
+export function cellRunMetrics(run: RunSpec, data: LoadedDataset, best: readonly Float32Array[]): RunMetrics {
+  const d = featureCount(data.featureShape);
+  const widths = layerWidths(run, d);
+  const layers = widths.length - 1;
+  const weights = best.map((values, k) => {
+    const layer = Math.floor(k / 2);
+    return tf.tensor2d(values, [k % 2 === 0 ? (widths[layer] as number) : 1, widths[layer + 1] as number]);
+  });
+  try {
+    const logits: Logits = (x) => {
+      let h = x;
+      for (let layer = 0; layer < layers; layer++) {
+        h = tf.add(tf.matMul(h, weights[2 * layer] as tf.Tensor2D), weights[2 * layer + 1] as tf.Tensor2D);
+        if (layer < layers - 1) h = tf.relu(h);
+      }
+      return h;
+    };
+    const metrics: RunMetrics = {
+      validation: evaluateSplit(logits, data.splits.validation, d),
+      testImbalanced: evaluateSplit(logits, data.splits.testImbalanced, d),
+      testBalanced: evaluateSplit(logits, data.splits.testBalanced, d),
+    };
+    const spec = trainingAttack(run.mode);
+    if (spec)
+      metrics.robust = robustMetrics(spec, run.seed, (attackSpec, random) =>
+        evaluateRobust(logits, data.splits.testBalanced, d, attackSpec, {
+          clipToUnitBox: data.pixelRange,
+          random,
+        }),
+      );
+    return metrics;
+  } finally {
+    tf.dispose(weights);
+  }
 }
