@@ -66,7 +66,7 @@ test('on the demo sweep shape, both engines select the same learning rates and a
           ).toBeLessThanOrEqual(2);
         }
       }
-      // Robust metrics come from the same evaluation (robust.ts) on weights that differ by that drift, and an
+      // Robust metrics come from the same evaluation (evaluation.ts) on weights that differ by that drift, and an
       // attacked sample sits eps closer to the boundary, so the same 2-sample bound holds for them.
       expect(a.t.metrics.robust === undefined).toBe(a.r.mode.kind === 'standard');
       expect(b.t.metrics.robust === undefined).toBe(b.r.mode.kind === 'standard');

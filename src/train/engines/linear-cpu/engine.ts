@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import type { Engine } from '../../engine.js';
-import { assertLinearCpuRuns } from '../../engine-support.js';
 import { createWorkerEngine } from '../wasm-worker/worker-engine.js';
 import { shareWithLinearKernels } from './kernels.js';
 
@@ -19,7 +18,7 @@ const WORKER = new URL('./worker.ts', import.meta.url);
  */
 export function createLinearCpuEngine(workerCount: number = availableParallelism()): Engine {
   return createWorkerEngine(
-    { name: 'linear-cpu', worker: WORKER, share: shareWithLinearKernels, assertRuns: assertLinearCpuRuns },
+    { name: 'linear-cpu', worker: WORKER, share: shareWithLinearKernels },
     workerCount,
   );
 }

@@ -1,6 +1,5 @@
 import type { SplitName } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
-import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
 import type { LinearWeights } from '../../init.js';
 import { ADAM, ADVERTORCH_SMALL_NORM, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
@@ -34,10 +33,6 @@ export interface LinearModel {
   steps: number;
   /** The run's attack stream: PGD's random starts (attacks.ts draws them the same way). */
   attackRandom: Random;
-  best: { p0: Float64Array; p1: Float64Array };
-  stopping: EarlyStoppingState;
-  epochsRun: number;
-  finished: boolean;
   /** What the kernels read of the current parameters, refreshed after every step. */
   weights: KernelWeights;
 }
@@ -128,10 +123,6 @@ export function createLinearModel(run: RunSpec, init: LinearWeights): LinearMode
     s: new Float64Array(d + 1),
     steps: 0,
     attackRandom: Random.stream(run.seed, TrainingStream.attack),
-    best: { p0: p0.slice(), p1: p1.slice() },
-    stopping: initialEarlyStopping,
-    epochsRun: 0,
-    finished: false,
     weights,
   };
 }
@@ -155,7 +146,7 @@ export function linearWeights(model: LinearModel): LinearWeights {
 /** One worker's buffers for every model it trains, beside the kernels' own. */
 export interface Workspace {
   kernels: LinearKernels;
-  /** The weights being evaluated (a model's best ones). */
+  /** What the kernels read of the weights being evaluated. */
   weights: KernelWeights;
   /** Class 1's gradient of a step, bias last. */
   gradient: Float64Array;

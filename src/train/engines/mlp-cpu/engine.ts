@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import type { Engine } from '../../engine.js';
-import { assertMlpCpuRuns } from '../../engine-support.js';
 import { createWorkerEngine } from '../wasm-worker/worker-engine.js';
 import { shareWithMlpKernels } from './kernels.js';
 
@@ -13,8 +12,5 @@ const WORKER = new URL('./worker.ts', import.meta.url);
  * Why not tfjs: docs/performance.md has the measured rates of both and of PyTorch.
  */
 export function createMlpCpuEngine(workerCount: number = availableParallelism()): Engine {
-  return createWorkerEngine(
-    { name: 'mlp-cpu', worker: WORKER, share: shareWithMlpKernels, assertRuns: assertMlpCpuRuns },
-    workerCount,
-  );
+  return createWorkerEngine({ name: 'mlp-cpu', worker: WORKER, share: shareWithMlpKernels }, workerCount);
 }

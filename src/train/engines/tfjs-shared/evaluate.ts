@@ -1,8 +1,8 @@
 import { featureCount, type LoadedDataset, type Split } from '../../../datasets/types.js';
 import { layerWidths } from '../../cell-schedule.js';
-import type { RunMetrics, SplitMetrics } from '../../result.js';
-import { robustMetrics } from '../../robust.js';
-import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
+import type { ModelEvaluation } from '../../evaluation.js';
+import type { SplitMetrics } from '../../result.js';
+import type { AttackSpec, RunSpec } from '../../run-spec.js';
 import { LossMean } from '../../validation-loss.js';
 import { type AttackContext, attack } from './attacks.js';
 import { crossEntropy, tf } from './tf.js';
@@ -80,15 +80,30 @@ function evaluateChunks(
   return { loss: loss.mean(), correct, total };
 }
 
-/**
- * The metrics of one finished run of a stacked cell (tfjs's or cuda's) from its best weights (models.ts's order and layout, as
- * parameterValues returns them), through the evaluation every engine shares (evaluate.ts, robust.ts).
- */
-export function cellRunMetrics(run: RunSpec, data: LoadedDataset, best: readonly Float32Array[]): RunMetrics {
+/** A tfjs model's evaluation (evaluation.ts) on `data`'s splits. */
+export function tfjsEvaluation(logits: Logits, data: LoadedDataset): ModelEvaluation {
   const d = featureCount(data.featureShape);
-  const widths = layerWidths(run, d);
+  return {
+    clean: (split, lossBatchSize) => evaluateSplit(logits, data.splits[split], d, lossBatchSize),
+    attacked: (split, spec, random) =>
+      evaluateRobust(logits, data.splits[split], d, spec, { clipToUnitBox: data.pixelRange, random }),
+  };
+}
+
+/**
+ * `use` applied to the evaluation of one stackable model (cell-schedule.ts) from its weights in models.ts's
+ * order and layout, as a stacked cell hands them over: how tfjs's stacked cell and the cuda engine both
+ * evaluate a finished run, so both report its metrics by the same code.
+ */
+export function withStackedModel<T>(
+  run: RunSpec,
+  data: LoadedDataset,
+  parameters: readonly Float32Array[],
+  use: (model: ModelEvaluation) => T,
+): T {
+  const widths = layerWidths(run, featureCount(data.featureShape));
   const layers = widths.length - 1;
-  const weights = best.map((values, k) => {
+  const weights = parameters.map((values, k) => {
     const layer = Math.floor(k / 2);
     return tf.tensor2d(values, [k % 2 === 0 ? (widths[layer] as number) : 1, widths[layer + 1] as number]);
   });
@@ -101,20 +116,7 @@ export function cellRunMetrics(run: RunSpec, data: LoadedDataset, best: readonly
       }
       return h;
     };
-    const metrics: RunMetrics = {
-      validation: evaluateSplit(logits, data.splits.validation, d),
-      testImbalanced: evaluateSplit(logits, data.splits.testImbalanced, d),
-      testBalanced: evaluateSplit(logits, data.splits.testBalanced, d),
-    };
-    const spec = trainingAttack(run.mode);
-    if (spec)
-      metrics.robust = robustMetrics(spec, run.seed, (attackSpec, random) =>
-        evaluateRobust(logits, data.splits.testBalanced, d, attackSpec, {
-          clipToUnitBox: data.pixelRange,
-          random,
-        }),
-      );
-    return metrics;
+    return use(tfjsEvaluation(logits, data));
   } finally {
     tf.dispose(weights);
   }

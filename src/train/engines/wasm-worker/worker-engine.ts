@@ -2,41 +2,44 @@ import type { LoadedDataset } from '../../../datasets/types.js';
 import type { Engine } from '../../engine.js';
 import type { EngineName } from '../../result.js';
 import type { RunSpec } from '../../run-spec.js';
+import { sameBatchesKey } from './group-cell.js';
 import type { SharedKernelData } from './kernel-memory.js';
-import { type FinishedRun, sameBatchesKey } from './train-together.js';
+import type { WorkerOutcome } from './serve-training.js';
 import { runOnWorkers } from './worker-pool.js';
 
 /** What distinguishes one wasm engine from another: its worker module and its kernels' scratch. */
 export interface WorkerEngineSpec {
   name: EngineName;
-  /** The worker's module: it opens its kernels on the shared data and serves units of runs (serve-units.ts). */
+  /** The worker's module: it opens its kernels on the shared data and trains units of runs (serve-training.ts). */
   worker: URL;
   share: (data: LoadedDataset, slots: number, maxBatch: number) => SharedKernelData;
-  /** Throws a ValidationError for a run the engine cannot train exactly. */
-  assertRuns: (runs: readonly RunSpec[]) => void;
 }
 
 /**
  * An engine whose runs train on one worker thread per core, the dataset in one shared memory, units of runs
- * that share batches handed to whichever worker is free (trainingUnits); linear-cpu and mlp-cpu are two.
+ * that share batches handed to whichever worker is free (trainingUnits), each trained there by the epoch driver
+ * (serve-training.ts); linear-cpu and mlp-cpu are two. The runs must be ones the engine trains exactly (its
+ * descriptor's `unsupported`, which the chooser asks).
  */
 export function createWorkerEngine(spec: WorkerEngineSpec, workerCount: number): Engine {
   return {
     name: spec.name,
     backend: 'wasm-simd',
     async train(runs, data, onOutcome, signal) {
-      spec.assertRuns(runs);
       const byId = new Map(runs.map((r) => [r.runId, r]));
       const finished = new Set<string>();
-      await runOnWorkers<RunSpec[], FinishedRun>({
+      await runOnWorkers<RunSpec[], WorkerOutcome>({
         entry: spec.worker,
         data: spec.share(data, workerCount, Math.max(...runs.map((r) => r.batchSize))),
         units: trainingUnits(runs, workerCount),
         workerCount,
         signal,
-        onMessage: async (_unit, { runId, trained, wallTime }) => {
+        onMessage: async (_unit, { runId, ...outcome }) => {
           finished.add(runId);
-          await onOutcome({ run: byId.get(runId) as RunSpec, trained, ...wallTime });
+          const run = byId.get(runId) as RunSpec;
+          await onOutcome(
+            'error' in outcome ? { run, error: new Error(outcome.error) } : { run, ...outcome },
+          );
         },
         onCrash: async (unit, error) => {
           const failure = new Error(`${spec.name} worker crashed: ${error.message}`);

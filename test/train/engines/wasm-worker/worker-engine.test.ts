@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import type { RunOutcome } from '../../../../src/train/engine.js';
+import { createLinearCpuEngine } from '../../../../src/train/engines/linear-cpu/engine.js';
 import { trainingUnits } from '../../../../src/train/engines/wasm-worker/worker-engine.js';
 import { gaussian, runSpec } from '../fixtures/datasets.js';
 
@@ -16,5 +18,29 @@ describe("units of work for the wasm engines' workers", () => {
       expect(unit).toHaveLength(4);
       expect(new Set(unit.map((r) => r.seed)).size).toBe(1);
     }
+  });
+});
+
+describe('aborting a wasm engine', () => {
+  test('reaches the worker mid-unit: the run that finished is reported, the one still training stops between epochs', async () => {
+    const data = gaussian({ train: 64, validation: 10, test: 10 });
+    const standard = { kind: 'standard' } as const;
+    // One unit (one seed): the first run ends after one epoch, the second would train for a million.
+    const runs = [
+      runSpec(data, 2, 0.01, standard, { maxEpochs: 1, patience: 1 }),
+      runSpec(data, 2, 0.001, standard, { maxEpochs: 1_000_000, patience: 1_000_000 }),
+    ];
+    const abort = new AbortController();
+    const outcomes: RunOutcome[] = [];
+    await createLinearCpuEngine(1).train(
+      runs,
+      data,
+      async (outcome) => {
+        outcomes.push(outcome);
+        abort.abort();
+      },
+      abort.signal,
+    );
+    expect(outcomes.map((o) => [o.run.runId, 'trained' in o])).toEqual([['s2-lr0.01', true]]);
   });
 });
