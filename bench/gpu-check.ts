@@ -174,7 +174,7 @@ async function timeCpuEngine(): Promise<{ engine: string; backend: string; msPer
   const time = async (epochs: number) => {
     const runs = cellRuns(data, models, epochs);
     const engine = await createEngine(runs, undefined, {
-      gpu: () => ({ available: false, reason: 'timing the CPU engine', built: false }),
+      probes: { cuda: async () => ({ runs: 'no', problem: 'timing the CPU engine', tell: false }) },
     });
     const started = performance.now();
     const failures: Error[] = [];

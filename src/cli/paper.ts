@@ -7,7 +7,7 @@ import { ALL_GROUPS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile } from '../sweep/schema.js';
 import { sweepId } from '../sweep/sweep-id.js';
 import { estimateWallTime } from '../sweep/wall-time.js';
-import { cpuEngineFor } from '../train/engine-support.js';
+import { cpuEngineFor } from '../train/engines/capabilities.js';
 import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective, type RunSpec } from '../train/run-spec.js';
 import { gpuEngineOfLocalJobs } from './job.js';
 import { positiveInteger, STORE_OPTION } from './options.js';
@@ -53,8 +53,7 @@ async function whereItRuns(
     reasons = ["the docker runner's image is the CPU one (nvidia-smi does not answer here)"];
   } else {
     const answer = await gpuEngineOfLocalJobs(runs);
-    if (answer.engine === 'cuda') return runsNow(` on cuda (${answer.device})`);
-    if (answer.engine === 'tfjs') return runsNow(' on tfjs-node-gpu');
+    if (answer.engine !== undefined) return runsNow(` on ${answer.where}`);
     reasons = answer.reasons;
   }
   return {

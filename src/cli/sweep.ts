@@ -20,9 +20,9 @@ import {
   ratesFileSchema,
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
-import { cpuEngineFor } from '../train/engine-support.js';
+import { cpuEngineFor } from '../train/engines/capabilities.js';
+import type { EngineName } from '../train/engines/table.js';
 import { vgg11Takes } from '../train/protocol.js';
-import type { EngineName } from '../train/result.js';
 import {
   FIDELITIES,
   type Fidelity,

@@ -5,7 +5,8 @@ import type { ObjectStore } from '../store/object-store.js';
 import { acquireLease, LEASE_MS, randomLeaseOwner } from '../sweep/leases.js';
 import { finishedRunIds, readPlan, readSweep, writeFailure, writeResult } from '../sweep/stored.js';
 import type { Engine } from '../train/engine.js';
-import { classMetrics, type EngineName } from '../train/result.js';
+import type { EngineName } from '../train/engines/table.js';
+import { classMetrics } from '../train/result.js';
 import type { RunSpec } from '../train/run-spec.js';
 
 export const EVERY_RUN_HAS_A_RESULT = 'every run has a result';

@@ -5,7 +5,7 @@ import type { JobEvent } from '../jobs/job.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import { unreadablePrefix } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { assertEngineTrains } from '../train/engine-support.js';
+import { assertEngineTrains } from '../train/engines/capabilities.js';
 import { resolveAutoRadii } from './auto-radii.js';
 import { datasetRefs, expandRuns } from './expand.js';
 import { breakLease, heldJobs, type Lease } from './leases.js';

@@ -7,8 +7,8 @@ import {
   SYNTHETIC_GROUPS,
 } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { engineNames } from '../train/engines/capabilities.js';
 import { vgg11Takes } from '../train/protocol.js';
-import { ENGINE_NAMES } from '../train/result.js';
 import { FIDELITIES, type Fidelity, MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES } from '../train/run-spec.js';
 
 /** protocol.md: the reference's three radii per norm are {1, 3/4, 1/2} x eps_max (`eps: auto`). */
@@ -205,7 +205,7 @@ export const sweepFileSchema = strictObject({
    * Optional: without it each job picks (linear-cpu for linear models, mlp-cpu for the MLP, unless a GPU backend loads; else tfjs).
    * Set, it is part of the definition and so of the sweep id: results of different engines never mix.
    */
-  engine: z.enum(ENGINE_NAMES, { error: `allowed: ${ENGINE_NAMES.join(', ')}` }).optional(),
+  engine: z.enum(engineNames(), { error: `allowed: ${engineNames().join(', ')}` }).optional(),
 }).check((ctx) => {
   const { fidelity } = ctx.value;
   if (Array.isArray(fidelity) && new Set(fidelity).size < fidelity.length) {

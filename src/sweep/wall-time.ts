@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { featureCount, featureShapeOf } from '../datasets/types.js';
-import { ENGINE_NAMES, type EngineName } from '../train/result.js';
+import { engineNames, gpuQueueEngine } from '../train/engines/capabilities.js';
+import type { EngineName } from '../train/engines/table.js';
 import { gradientPassesPerSample, MODEL_NAMES, type RunSpec } from '../train/run-spec.js';
 
 /**
@@ -9,7 +10,7 @@ import { gradientPassesPerSample, MODEL_NAMES, type RunSpec } from '../train/run
  */
 export const measuredRateSchema = z.object({
   case: z.string(),
-  engine: z.enum(ENGINE_NAMES),
+  engine: z.enum(engineNames()),
   backend: z.string(),
   model: z.enum(MODEL_NAMES),
   features: z.number().int().positive(),
@@ -84,8 +85,8 @@ export function estimateWallTime(
 }
 
 /**
- * The same bound for a GPU queue: every run on the cuda engine (a GPU job chooses it for every run it trains,
- * choose.ts), from cuda rates alone, since a CPU rate says nothing of a GPU. `measured` is false while
+ * The same bound for a GPU queue: every run on the GPU queue's engine (gpuQueueEngine: cuda, which a GPU job
+ * chooses for every run it trains, choose.ts), from cuda rates alone, since a CPU rate says nothing of a GPU. `measured` is false while
  * bench/rates.json holds no cuda rate (bench/gpu-check.sh measures one on a GPU machine): then there is no
  * estimate rather than an invented one. Runs cuda cannot train, or with no cuda rate for their model and
  * attack, are unrated.
@@ -94,8 +95,9 @@ export function estimateGpuWallTime(
   runs: readonly RunSpec[],
   rates: readonly MeasuredRate[],
 ): WallTimeEstimate & { measured: boolean } {
-  const cudaRates = rates.filter((r) => r.engine === 'cuda');
-  return { ...estimateWallTime(runs, cudaRates, () => 'cuda'), measured: cudaRates.length > 0 };
+  const engine = gpuQueueEngine();
+  const gpuRates = rates.filter((r) => r.engine === engine);
+  return { ...estimateWallTime(runs, gpuRates, () => engine), measured: gpuRates.length > 0 };
 }
 
 /**

@@ -53,16 +53,14 @@ export function classMetrics(metrics: RunMetrics): ClassMetrics {
   return out;
 }
 
-export const ENGINE_NAMES = ['tfjs', 'linear-cpu', 'mlp-cpu', 'cuda'] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
-
 /** The result document of one finished run (schemas/run-result.schema.json). */
 export interface RunResult {
   /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. 3: `fidelity`. */
   schemaVersion: 3;
   sweepId: string;
   run: RunSpec;
-  engine: EngineName;
+  /** The engine that trained it: a name of the engine table (src/train/engines/table.ts). */
+  engine: string;
   backend: string;
   epochsRun: number;
   bestEpoch: number;

@@ -9,7 +9,7 @@ import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { executeSweep } from '../../src/sweep/execute.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { readResults } from '../../src/sweep/stored.js';
-import { gpuBackendProblem } from '../../src/train/engine-support.js';
+import { gpuBackendProblem } from '../../src/train/engines/tfjs-shared/gpu.js';
 import { adgap } from '../helpers/cli.js';
 
 let folder: string;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { RunOutcome } from '../../../src/train/engine.js';
-import { assertLinearCpuRuns } from '../../../src/train/engine-support.js';
+import { assertEngineTrains } from '../../../src/train/engines/capabilities.js';
 import { createLinearCpuEngine } from '../../../src/train/engines/linear-cpu/engine.js';
 import { trainingUnits } from '../../../src/train/engines/wasm-worker/worker-engine.js';
 import type { RunSpec } from '../../../src/train/run-spec.js';
@@ -10,7 +10,7 @@ describe('the linear-cpu engine', () => {
   test('asking it for a non-linear model is an error that names the run', () => {
     const data = gaussian({ train: 64, validation: 10, test: 10 });
     const mlp = { ...runSpec(data, 2, 0.01, { kind: 'standard' }), model: 'mlp' } as unknown as RunSpec;
-    expect(() => assertLinearCpuRuns([mlp])).toThrow(
+    expect(() => assertEngineTrains('linear-cpu', [mlp])).toThrow(
       /linear-cpu trains the linear model only \(run s2-lr0.01/,
     );
   });

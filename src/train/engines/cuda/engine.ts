@@ -1,6 +1,5 @@
 import { stackableGroups } from '../../cell-schedule.js';
 import type { Engine } from '../../engine.js';
-import { assertCudaRuns } from '../../engine-support.js';
 import { driveEpochs } from '../../epoch-driver.js';
 import { useFastestBackend } from '../tfjs-shared/tf.js';
 import type { CudaAddon } from './addon.js';
@@ -19,7 +18,6 @@ export async function createCudaEngine(addon: CudaAddon, backend: string): Promi
     name: 'cuda',
     backend,
     async train(runs, data, onOutcome, signal) {
-      assertCudaRuns(runs);
       for (const group of stackableGroups(runs)) {
         if (signal?.aborted) return;
         await driveEpochs({ runs: group, open: () => new CudaCell(addon, group, data), onOutcome, signal });

@@ -16,7 +16,7 @@ const WORKER = new URL('./worker.ts', import.meta.url);
  * closed-form input gradient, plain loops took 0.11 s per model-epoch on one thread for the clipped
  * mnist-shaped FGSM cell (8,000 samples), the kernels 0.0063 s (`npm run bench` has the current figures).
  */
-export function createLinearCpuEngine(workerCount: number = availableParallelism()): Engine {
+export function createLinearCpuEngine(workerCount: number = availableParallelism()): Engine<'linear-cpu'> {
   return createWorkerEngine(
     { name: 'linear-cpu', worker: WORKER, share: shareWithLinearKernels },
     workerCount,

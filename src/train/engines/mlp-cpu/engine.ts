@@ -11,6 +11,6 @@ const WORKER = new URL('./worker.ts', import.meta.url);
  * one shared memory, runs that share a seed sharing batches and initial weights (the wasm engines' worker machinery, wasm-worker/).
  * Why not tfjs: docs/performance.md has the measured rates of both and of PyTorch.
  */
-export function createMlpCpuEngine(workerCount: number = availableParallelism()): Engine {
+export function createMlpCpuEngine(workerCount: number = availableParallelism()): Engine<'mlp-cpu'> {
   return createWorkerEngine({ name: 'mlp-cpu', worker: WORKER, share: shareWithMlpKernels }, workerCount);
 }

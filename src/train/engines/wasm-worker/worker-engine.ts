@@ -1,6 +1,5 @@
 import type { LoadedDataset } from '../../../datasets/types.js';
 import type { Engine } from '../../engine.js';
-import type { EngineName } from '../../result.js';
 import type { RunSpec } from '../../run-spec.js';
 import { sameBatchesKey } from './group-cell.js';
 import type { SharedKernelData } from './kernel-memory.js';
@@ -8,8 +7,8 @@ import type { WorkerOutcome } from './serve-training.js';
 import { runOnWorkers } from './worker-pool.js';
 
 /** What distinguishes one wasm engine from another: its worker module and its kernels' scratch. */
-export interface WorkerEngineSpec {
-  name: EngineName;
+export interface WorkerEngineSpec<Name extends string> {
+  name: Name;
   /** The worker's module: it opens its kernels on the shared data and trains units of runs (serve-training.ts). */
   worker: URL;
   share: (data: LoadedDataset, slots: number, maxBatch: number) => SharedKernelData;
@@ -21,7 +20,10 @@ export interface WorkerEngineSpec {
  * (serve-training.ts); linear-cpu and mlp-cpu are two. The runs must be ones the engine trains exactly (its
  * descriptor's `unsupported`, which the chooser asks).
  */
-export function createWorkerEngine(spec: WorkerEngineSpec, workerCount: number): Engine {
+export function createWorkerEngine<Name extends string>(
+  spec: WorkerEngineSpec<Name>,
+  workerCount: number,
+): Engine<Name> {
   return {
     name: spec.name,
     backend: 'wasm-simd',
