@@ -22,8 +22,9 @@ import { type CudaAddon, loadCudaAddon } from '../src/train/engines/cuda/addon.j
 import { CudaCell } from '../src/train/engines/cuda/cell.js';
 import { useFastestBackend } from '../src/train/engines/tfjs-shared/tf.js';
 import { finalMetrics } from '../src/train/evaluation.js';
+import type { TrainingMode } from '../src/train/modes.js';
 import { pgdMethod } from '../src/train/protocol.js';
-import type { RunSpec, TrainingMode } from '../src/train/run-spec.js';
+import type { RunSpec } from '../src/train/run-spec.js';
 import {
   agrees,
   CUDA_EQUIVALENCE_CASES,

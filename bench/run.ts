@@ -22,13 +22,9 @@ import { StackedCell } from '../src/train/engines/tfjs/stacked-cell.js';
 import { tf, useFastestBackend } from '../src/train/engines/tfjs-shared/tf.js';
 import type { EpochCell } from '../src/train/epoch-driver.js';
 import { finalMetrics } from '../src/train/evaluation.js';
+import { type TrainingMode, trainingAttack } from '../src/train/modes.js';
 import { pgdMethod } from '../src/train/protocol.js';
-import {
-  gradientPassesPerSample,
-  type RunSpec,
-  type TrainingMode,
-  trainingAttack,
-} from '../src/train/run-spec.js';
+import { gradientPassesPerSample, type RunSpec } from '../src/train/run-spec.js';
 
 const SEEDS = [2, 22, 42, 62, 82];
 const LEARNING_RATES = [0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 2e-4, 1e-4];

@@ -22,15 +22,9 @@ import {
 } from '../sweep/wall-time.js';
 import { cpuEngineFor } from '../train/engines/capabilities.js';
 import type { EngineName } from '../train/engines/table.js';
+import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective } from '../train/modes.js';
 import { vgg11Takes } from '../train/protocol.js';
-import {
-  FIDELITIES,
-  type Fidelity,
-  modeId,
-  OBJECTIVES,
-  type Objective,
-  type RunSpec,
-} from '../train/run-spec.js';
+import { modeId, type RunSpec } from '../train/run-spec.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
 import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';

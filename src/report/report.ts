@@ -1,6 +1,7 @@
 import type { UnreadableResult } from '../sweep/stored.js';
+import type { Fidelity, Objective } from '../train/modes.js';
 import { type ClassMetrics, classMetrics, type RunResult } from '../train/result.js';
-import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
+import { modeId, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
 import { datasetFamilyId } from './groups.js';
 import { type Selection, selectModels } from './selection.js';

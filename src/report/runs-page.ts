@@ -1,8 +1,9 @@
 import type { ObjectStore } from '../store/object-store.js';
 import { planRuns } from '../sweep/plan.js';
 import { finishedRunIds, readPlan, readResultsOf } from '../sweep/stored.js';
+import type { Fidelity, Objective } from '../train/modes.js';
 import type { RunResult } from '../train/result.js';
-import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
+import { modeId, type RunSpec } from '../train/run-spec.js';
 import { datasetFamilyId } from './groups.js';
 
 export const RUNS_PAGE_SIZE = 100;

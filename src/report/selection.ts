@@ -1,5 +1,6 @@
+import type { Fidelity } from '../train/modes.js';
 import type { RunResult } from '../train/result.js';
-import type { Fidelity, RunSpec } from '../train/run-spec.js';
+import type { RunSpec } from '../train/run-spec.js';
 import { modeId } from '../train/run-spec.js';
 import { datasetFamilyId } from './groups.js';
 

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { featureCount, featureShapeOf } from '../datasets/types.js';
 import { engineNames, gpuQueueEngine } from '../train/engines/capabilities.js';
 import type { EngineName } from '../train/engines/table.js';
-import { gradientPassesPerSample, MODEL_NAMES, type RunSpec } from '../train/run-spec.js';
+import { MODE_KINDS } from '../train/modes.js';
+import { gradientPassesPerSample, MODEL_NAMES, modeKindOf, type RunSpec } from '../train/run-spec.js';
 
 /**
  * One measured training rate, as `npm run bench` records it in bench/rates.json: wall milliseconds per
@@ -15,7 +16,8 @@ export const measuredRateSchema = z.object({
   model: z.enum(MODEL_NAMES),
   features: z.number().int().positive(),
   trainSamples: z.number().int().positive(),
-  attack: z.enum(['standard', 'one-step', 'pgd']),
+  /** The kind of the case's training mode (modes.ts: standard, one-step, pgd). */
+  attack: z.enum(MODE_KINDS.map((kind) => kind.name)),
   /** Gradient passes a training sample takes per step (gradientPassesPerSample of the case's mode). */
   gradientPasses: z.number().int().positive(),
   msPerModelEpoch: z.number().positive(),
@@ -40,10 +42,6 @@ export interface WallTimeEstimate {
   ratesUsed: MeasuredRate[];
 }
 
-function attackOf(run: RunSpec): MeasuredRate['attack'] {
-  return run.mode.kind === 'standard' ? 'standard' : run.mode.method.name;
-}
-
 /**
  * Wall time of a sweep's runs from measured rates. The model: a model-epoch's time is proportional to its
  * arithmetic, training samples x features x gradient passes, so a run takes the rate measured for its engine,
@@ -64,7 +62,7 @@ export function estimateWallTime(
     const features = featureCount(featureShapeOf(run.dataset));
     // Of the matching rates, the one measured at the nearest feature count (fixed costs do not scale).
     const rate = rates
-      .filter((r) => r.engine === engine && r.model === run.model && r.attack === attackOf(run))
+      .filter((r) => r.engine === engine && r.model === run.model && r.attack === modeKindOf(run.mode).name)
       .sort(
         (a, b) => Math.abs(Math.log(a.features / features)) - Math.abs(Math.log(b.features / features)),
       )[0];

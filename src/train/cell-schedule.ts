@@ -2,7 +2,7 @@ import { Random, TrainingStream } from '../random.js';
 import { epochBatches } from './batches.js';
 import { initLinear } from './init.js';
 import { MLP_HIDDEN } from './protocol.js';
-import type { RunSpec } from './run-spec.js';
+import { modeKindOf, type RunSpec } from './run-spec.js';
 
 /**
  * What every stacked cell (tfjs/stacked-cell.ts's StackedCell, the cuda engine's CudaCell) does the same way, in
@@ -21,7 +21,7 @@ export function stackable(run: RunSpec): boolean {
   return (
     (run.model === 'linear' || run.model === 'mlp') &&
     run.fidelity === 'adgap' &&
-    (run.mode.kind === 'standard' || run.objective === 'clean')
+    (!modeKindOf(run.mode).adversarial || run.objective === 'clean')
   );
 }
 

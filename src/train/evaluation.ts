@@ -1,8 +1,9 @@
 import type { SplitName } from '../datasets/types.js';
 import { Random, TrainingStream } from '../random.js';
+import { type AttackSpec, trainingAttack } from './modes.js';
 import { evaluationPgd } from './protocol.js';
 import type { RobustEvaluation, RunMetrics, SplitMetrics } from './result.js';
-import { type AttackSpec, type RunSpec, trainingAttack } from './run-spec.js';
+import type { RunSpec } from './run-spec.js';
 import { validationLossBatches } from './validation-loss.js';
 
 /** The splits a model is evaluated on (training is not). */

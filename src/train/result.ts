@@ -1,4 +1,5 @@
-import type { AttackSpec, RunSpec } from './run-spec.js';
+import type { AttackSpec } from './modes.js';
+import type { RunSpec } from './run-spec.js';
 
 /** Per split: mean cross-entropy and per-class counts, index 0 = majority, 1 = minority. */
 export interface SplitMetrics {

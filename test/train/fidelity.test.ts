@@ -9,7 +9,7 @@ import {
   tf,
   useFastestBackend,
 } from '../../src/train/engines/tfjs-shared/tf.js';
-import type { Fidelity } from '../../src/train/run-spec.js';
+import type { Fidelity } from '../../src/train/modes.js';
 import { LossMean } from '../../src/train/validation-loss.js';
 import { linearModel } from './engines/tfjs/helpers.js';
 

@@ -17,14 +17,9 @@ import { StackedCell } from '../../../src/train/engines/tfjs/stacked-cell.js';
 import { evaluateRobust, evaluateSplit } from '../../../src/train/engines/tfjs-shared/evaluate.js';
 import { tf, useFastestBackend } from '../../../src/train/engines/tfjs-shared/tf.js';
 import { initLinear, type LinearWeights } from '../../../src/train/init.js';
+import { type AttackSpec, type TrainingMode, trainingAttack } from '../../../src/train/modes.js';
 import { ADAM, evaluationPgd } from '../../../src/train/protocol.js';
-import {
-  type AttackSpec,
-  OPTIMIZER_NAMES,
-  type RunSpec,
-  type TrainingMode,
-  trainingAttack,
-} from '../../../src/train/run-spec.js';
+import { OPTIMIZER_NAMES, type RunSpec } from '../../../src/train/run-spec.js';
 import { gaussian, runSpec } from './fixtures/datasets.js';
 import { FIVE_STEPS, ONE_STEP_MODES, pgdModes } from './fixtures/equivalence-modes.js';
 import {

@@ -3,8 +3,9 @@ import { Random, TrainingStream } from '../../../random.js';
 import { cellBatchStreams, epochSteps, layerWidths, stackedInitialParameters } from '../../cell-schedule.js';
 import type { EpochCell } from '../../epoch-driver.js';
 import type { ModelEvaluation } from '../../evaluation.js';
+import { trainingAttack } from '../../modes.js';
 import { ADAM, SGD_MOMENTUM } from '../../protocol.js';
-import { type RunSpec, trainingAttack } from '../../run-spec.js';
+import type { RunSpec } from '../../run-spec.js';
 import { withStackedModel } from '../tfjs-shared/evaluate.js';
 import type { CudaAddon, NativeCellHandle } from './addon.js';
 

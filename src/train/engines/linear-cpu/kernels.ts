@@ -1,4 +1,5 @@
 import type { LoadedDataset } from '../../../datasets/types.js';
+import type { Norm } from '../../modes.js';
 import { align, KernelSlot, type SharedKernelData, shareDataset } from '../wasm-worker/kernel-memory.js';
 
 /** kernels.as.ts built by `npm run build:kernels`. */
@@ -116,7 +117,7 @@ export class LinearKernels extends KernelSlot<KernelExports> {
   }
 
   /** One PGD step of the iterates in `work` around the clean rows `origins`. */
-  pgdStep(origins: number, n: number, norm: 'linf' | 'l2', eps: number): void {
+  pgdStep(origins: number, n: number, norm: Norm, eps: number): void {
     const { work, steps, direction } = this;
     const l2 = norm === 'l2';
     this.exports.pgdStep(

@@ -1,4 +1,5 @@
 import type { LoadedDataset } from '../../../datasets/types.js';
+import type { Norm } from '../../modes.js';
 import { MLP_HIDDEN } from '../../protocol.js';
 import { align, KernelSlot, type SharedKernelData, shareDataset } from '../wasm-worker/kernel-memory.js';
 
@@ -124,7 +125,7 @@ export class MlpKernels extends KernelSlot<KernelExports> {
   }
 
   /** work_i = box(row_i + size direction(grads_i)). */
-  stepRows(rows: number, n: number, norm: 'linf' | 'l2', size: number): void {
+  stepRows(rows: number, n: number, norm: Norm, size: number): void {
     const { grads, work } = this;
     this.exports.stepRows(
       rows,
@@ -139,7 +140,7 @@ export class MlpKernels extends KernelSlot<KernelExports> {
   }
 
   /** One PGD step of the iterates in `work` around the clean rows `origins`, along grads. */
-  pgdRows(origins: number, n: number, norm: 'linf' | 'l2', size: number, eps: number): void {
+  pgdRows(origins: number, n: number, norm: Norm, size: number, eps: number): void {
     const { grads, work } = this;
     this.exports.pgdRows(
       work.byteOffset,

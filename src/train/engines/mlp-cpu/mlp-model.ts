@@ -1,9 +1,10 @@
 import type { SplitName } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
 import type { LinearWeights } from '../../init.js';
+import { type AttackSpec, trainingAttack } from '../../modes.js';
 import { ADAM, MLP_HIDDEN, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
-import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
+import type { RunSpec } from '../../run-spec.js';
 import { randomStartRows } from '../wasm-worker/random-start.js';
 import { forChunks, Tally } from '../wasm-worker/split-metrics.js';
 import type { MlpKernels } from './kernels.js';

@@ -1,8 +1,9 @@
 import { featureCount, type LoadedDataset, type Split } from '../../../datasets/types.js';
 import { layerWidths } from '../../cell-schedule.js';
 import type { ModelEvaluation } from '../../evaluation.js';
+import type { AttackSpec } from '../../modes.js';
 import type { SplitMetrics } from '../../result.js';
-import type { AttackSpec, RunSpec } from '../../run-spec.js';
+import type { RunSpec } from '../../run-spec.js';
 import { LossMean } from '../../validation-loss.js';
 import { type AttackContext, attack } from './attacks.js';
 import { crossEntropy, tf } from './tf.js';

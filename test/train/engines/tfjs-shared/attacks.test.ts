@@ -4,8 +4,8 @@ import { createModel, type Model } from '../../../../src/train/engines/tfjs/mode
 import { attack, type InputGradient } from '../../../../src/train/engines/tfjs-shared/attacks.js';
 import { evaluateRobust, evaluateSplit } from '../../../../src/train/engines/tfjs-shared/evaluate.js';
 import { crossEntropy, tf, useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
+import type { AttackSpec, Norm } from '../../../../src/train/modes.js';
 import { evaluationPgd, pgdMethod } from '../../../../src/train/protocol.js';
-import type { AttackSpec, Norm } from '../../../../src/train/run-spec.js';
 import { linearModel, uniformRows } from '../tfjs/helpers.js';
 
 beforeAll(async () => {

@@ -10,7 +10,8 @@ import { RunCell, trainStep } from '../../../../src/train/engines/tfjs/engine.js
 import { createOptimizer } from '../../../../src/train/engines/tfjs/optimizers.js';
 import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
 import { driveEpochs } from '../../../../src/train/epoch-driver.js';
-import type { Objective, RunSpec } from '../../../../src/train/run-spec.js';
+import type { Objective } from '../../../../src/train/modes.js';
+import type { RunSpec } from '../../../../src/train/run-spec.js';
 import { preparedDataset } from '../../../datasets/fixtures.js';
 import { linearModel } from './helpers.js';
 
