@@ -9,7 +9,7 @@
 # path), mlp-cpu and tfjs on the MLP, and the cuda engine's host build (build.sh host, g++) on both models.
 set -euo pipefail
 repo="$(cd "${1:-$(dirname "$0")/..}" && pwd)"
-work="$(mktemp -d)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/demo-grid.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 "$repo/src/train/engines/cuda/build.sh" host "$work/adgap-host.node" >/dev/null
