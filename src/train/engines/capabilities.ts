@@ -1,7 +1,7 @@
 import { ValidationError } from '../../errors.js';
-import type { Device, EngineDescriptor } from '../engine.js';
+import type { EngineDescriptor } from '../engine.js';
 import type { RunSpec } from '../run-spec.js';
-import { ENGINES, type EngineName } from './table.js';
+import { ENGINES, type EngineEntry, type EngineName } from './table.js';
 
 // What planning asks of the engine table (names, what each trains), without loading an engine.
 
@@ -11,8 +11,8 @@ export function engineNames(): EngineName[] {
 }
 
 /** The table's descriptor of engine `name`. */
-export function engineNamed(name: EngineName): EngineDescriptor {
-  const engine = (ENGINES as readonly EngineDescriptor[]).find((e) => e.name === name);
+export function engineNamed(name: EngineName): EngineEntry {
+  const engine = ENGINES.find((e) => e.name === name);
   if (!engine) throw new Error(`no engine '${name}' in the engine table`);
   return engine;
 }
@@ -33,22 +33,15 @@ export function assertEngineTrains(name: EngineName | undefined, runs: readonly 
   if (reason !== undefined) throw new ValidationError('engine', reason);
 }
 
-/** The first engine of the table that trains on `device` and trains every run of `runs` exactly. */
-function firstEngineFor(device: Device, runs: readonly RunSpec[]): EngineName | undefined {
-  return (ENGINES as readonly EngineDescriptor[]).find(
-    (engine) => engine.devices.includes(device) && unsupportedRun(engine, runs) === undefined,
-  )?.name as EngineName | undefined;
-}
-
 /**
  * The engine a cell of `runs` gets on a machine without a GPU engine (choose.ts), for plans: the first of the
  * table that trains on the CPUs and trains every run exactly (linear-cpu, mlp-cpu, else tfjs, which trains
  * everything).
  */
 export function cpuEngineFor(runs: readonly RunSpec[]): EngineName {
-  const name = firstEngineFor('cpu', runs);
-  if (name === undefined) throw new Error('no engine of the table trains these runs on the CPUs');
-  return name;
+  const engine = ENGINES.find((e) => e.devices.includes('cpu') && unsupportedRun(e, runs) === undefined);
+  if (!engine) throw new Error('no engine of the table trains these runs on the CPUs');
+  return engine.name;
 }
 
 /**
@@ -56,7 +49,7 @@ export function cpuEngineFor(runs: readonly RunSpec[]): EngineName {
  * table that trains on a GPU; the wall-time bound of a GPU queue rests on its rates.
  */
 export function gpuQueueEngine(): EngineName {
-  const engine = (ENGINES as readonly EngineDescriptor[]).find((e) => e.devices.includes('gpu'));
+  const engine = ENGINES.find((e) => e.devices.includes('gpu'));
   if (!engine) throw new Error('no engine of the table trains on a GPU');
-  return engine.name as EngineName;
+  return engine.name;
 }

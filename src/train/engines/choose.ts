@@ -1,8 +1,8 @@
 import { AdgapError } from '../../errors.js';
-import type { Engine, EngineDescriptor, EngineProbe } from '../engine.js';
+import type { Engine, EngineProbe } from '../engine.js';
 import type { RunSpec } from '../run-spec.js';
 import { assertEngineTrains, engineNamed, unsupportedRun } from './capabilities.js';
-import { ENGINES, type EngineName } from './table.js';
+import { ENGINES, type EngineEntry, type EngineName } from './table.js';
 
 export interface EngineChoice {
   /**
@@ -18,12 +18,12 @@ export interface EngineChoice {
 }
 
 /** Each engine's probe (or its replacement), asked at most once per choice. */
-function probing(probes: EngineChoice['probes'] = {}): (engine: EngineDescriptor) => Promise<EngineProbe> {
+function probing(probes: EngineChoice['probes'] = {}): (engine: EngineEntry) => Promise<EngineProbe> {
   const asked = new Map<string, Promise<EngineProbe>>();
   return (engine) => {
     let probe = asked.get(engine.name);
     if (!probe) {
-      probe = probes[engine.name as EngineName]?.() ?? engine.probe();
+      probe = probes[engine.name]?.() ?? engine.probe();
       asked.set(engine.name, probe);
     }
     return probe;
@@ -51,12 +51,12 @@ export async function createEngine(
     return engine.create(found.found);
   }
   for (const device of ['gpu', 'cpu'] as const) {
-    for (const engine of ENGINES as readonly EngineDescriptor[]) {
+    for (const engine of ENGINES) {
       if (!engine.devices.includes(device) || unsupportedRun(engine, runs) !== undefined) continue;
       const found = await probe(engine);
       if (found.runs === device) return engine.create(found.found);
       if (device === 'gpu' && found.runs === 'no' && found.tell)
-        choice.onUnusable?.(engine.name as EngineName, found.problem);
+        choice.onUnusable?.(engine.name, found.problem);
     }
   }
   throw new Error('no engine of the table trains these runs here');
@@ -78,7 +78,7 @@ export async function gpuEngineHere(
 ): Promise<GpuEngineAnswer> {
   const probe = probing(probes);
   const reasons: string[] = [];
-  for (const engine of ENGINES as readonly EngineDescriptor[]) {
+  for (const engine of ENGINES) {
     if (!engine.devices.includes('gpu')) continue;
     const unsupported = unsupportedRun(engine, runs);
     if (unsupported !== undefined) {
@@ -86,7 +86,7 @@ export async function gpuEngineHere(
       continue;
     }
     const found = await probe(engine);
-    if (found.runs === 'gpu') return { engine: engine.name as EngineName, where: found.where };
+    if (found.runs === 'gpu') return { engine: engine.name, where: found.where };
     reasons.push(found.problem ?? `${engine.name} does not train on a GPU here`);
   }
   return { engine: undefined, reasons };
