@@ -50,6 +50,10 @@ const LAYER_RULES = LAYERS.slice(0, -1).map(([name, path], i) => ({
 const CORE = '^src/(datasets|train|sweep|results|report|jobs|application)/';
 /** What the core may use of an edge: interfaces and plain data, never an adapter. */
 const EDGE_INTERFACES = '^src/(store/(object-store|layout|bulk|content-cache)|runners/runner)\\.ts$';
+/** The engine table and what it is made of: what planning may import of the engines. */
+const ENGINE_TABLE = '^src/train/engines/(table|capabilities|[^/]+/descriptor)\\.ts$';
+/** Folders under src/train/engines that hold what several engines share; they are not engines. */
+const SHARED_ENGINE_FOLDERS = '(wasm-worker|tfjs-shared)';
 /** Node modules that reach outside the process: files, network, processes. */
 const IO_MODULES =
   '^(node:)?(child_process|cluster|dgram|dns|fs|fs/promises|http|http2|https|inspector|module|net|readline|repl|tls|tty|v8|vm|zlib)$';
@@ -114,16 +118,34 @@ module.exports = {
       name: 'only-jobs-load-engines',
       severity: 'error',
       comment:
-        'Planning asks src/train/engine-support.ts what an engine trains; only the job entry point (src/cli/job.ts) ' +
-        'creates engines, and engines do not import each other.',
+        'Planning reads the engine table (src/train/engines/table.ts, capabilities.ts: names and what each engine ' +
+        'trains); only the job entry point (src/cli/job.ts) chooses, probes and creates engines.',
       from: { path: '^src/', pathNot: '^src/(cli/job\\.ts$|train/engines/)' },
-      to: { path: '^src/train/engines/' },
+      to: { path: '^src/train/engines/', pathNot: ENGINE_TABLE },
+    },
+    {
+      name: 'engine-table-loads-no-engine',
+      severity: 'error',
+      comment:
+        "What planning reads (the table, capabilities, each engine's descriptor) imports no engine module but " +
+        'through import() in a probe or create(): tfjs takes a second to load.',
+      from: { path: ENGINE_TABLE },
+      to: {
+        path: '^src/train/engines/',
+        pathNot: ENGINE_TABLE,
+        dynamic: false,
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'engines-apart',
       severity: 'error',
-      from: { path: '^src/train/engines/(linear-cpu|tfjs)/' },
-      to: { path: '^src/train/engines/(?!$1/)[^/]+/' },
+      comment:
+        'No engine folder imports another: what two engines share lives in a shared folder of its own ' +
+        "(wasm-worker/: the WebAssembly engines' worker pool and kernel memory; tfjs-shared/: tfjs's tensors, " +
+        'attacks and evaluation, which cuda evaluates with), which imports no engine.',
+      from: { path: `^src/train/engines/([^/]+)/` },
+      to: { path: `^src/train/engines/(?!$1/)(?!${SHARED_ENGINE_FOLDERS}/)[^/]+/` },
     },
     {
       name: 'api-knows-nothing-of-where-it-runs',

@@ -5,7 +5,7 @@ import { REPORT_FORMATS } from '../report/format.js';
 import { type RunResult, runResultJsonSchema } from '../results/run-result.js';
 import { sweepFileSchema } from '../sweep/schema.js';
 import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
-import { FIDELITIES, OBJECTIVES } from '../train/run-spec.js';
+import { FIDELITIES, NORMS, OBJECTIVES } from '../train/modes.js';
 
 /** The message for a value outside a closed list: the value, what it should be, what is allowed. */
 function notOneOf(value: unknown, what: string, allowed: readonly string[]): string {
@@ -45,8 +45,8 @@ export const runsQuery = z.object({
     .openapi({ description: 'imbalance ratio', example: 5 }),
   mode: z
     .string()
-    .regex(/^(standard|(linf|l2)-(auto)?[0-9][0-9.e+-]*(-pgd[0-9]+)?)$/, {
-      error: "expected 'standard' or '<linf|l2>-<eps or auto<factor>>[-pgd<steps>]', as in the report",
+    .regex(new RegExp(`^(standard|(${NORMS.join('|')})-(auto)?[0-9][0-9.e+-]*(-pgd[0-9]+)?)$`), {
+      error: `expected 'standard' or '<${NORMS.join('|')}>-<eps or auto<factor>>[-pgd<steps>]', as in the report`,
     })
     .optional()
     .openapi({ description: 'training mode as in the report', example: 'linf-0.5' }),

@@ -14,7 +14,7 @@ import { datasetRefs, expandRuns } from '../sweep/expand.js';
 import { planJobs, planRuns } from '../sweep/plan.js';
 import type { SweepFile } from '../sweep/schema.js';
 import { sweepId as idOf } from '../sweep/sweep-id.js';
-import { assertEngineTrains } from '../train/engine-support.js';
+import { assertEngineTrains } from '../train/engines/capabilities.js';
 
 export interface SweepProgress {
   /** Called once the plan is known: how many runs the sweep has and how many were already finished. */

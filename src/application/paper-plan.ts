@@ -5,8 +5,9 @@ import { ALL_GROUPS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
 import { sweepId } from '../sweep/sweep-id.js';
 import { estimateWallTime, type MeasuredRate, type WallTimeEstimate } from '../sweep/wall-time.js';
-import { cpuEngineFor } from '../train/engine-support.js';
-import type { Fidelity, Objective, RunSpec } from '../train/run-spec.js';
+import { cpuEngineFor } from '../train/engines/capabilities.js';
+import type { Fidelity, Objective } from '../train/modes.js';
+import type { RunSpec } from '../train/run-spec.js';
 
 /** Where runs that train only on a GPU would train now (`where`: ' on cuda (...)'), or every reason they would not. */
 export type GpuPlace = { trains: true; where: string } | { trains: false; reasons: string[] };

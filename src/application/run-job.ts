@@ -10,7 +10,7 @@ import { readPlan, readSweep } from '../results/stored-sweep.js';
 import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { Engine } from '../train/engine.js';
-import type { EngineName } from '../train/result.js';
+import type { EngineName } from '../train/engines/table.js';
 import type { RunSpec } from '../train/run-spec.js';
 
 /** What `runJob` trains and where it reports. */

@@ -3,7 +3,7 @@ import type { Report } from '../report/report.js';
 import { LocalProcessRunner } from '../runners/local-processes.js';
 import { openStore } from '../store/open-store.js';
 import { parseSweepFile } from '../sweep/schema.js';
-import type { EngineName } from '../train/result.js';
+import type { EngineName } from '../train/engines/table.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
 

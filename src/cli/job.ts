@@ -5,9 +5,8 @@ import { ContentCache } from '../store/content-cache.js';
 import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
-import type { GpuEngineAnswer } from '../train/engine-support.js';
-import { createEngine, gpuEngineHere } from '../train/engines/choose.js';
-import { cudaGpuStatus } from '../train/engines/cuda/addon.js';
+import { createEngine, type GpuEngineAnswer, gpuEngineHere } from '../train/engines/choose.js';
+import { probeCudaAddon } from '../train/engines/cuda/descriptor.js';
 import type { RunSpec } from '../train/run-spec.js';
 import { leaseOwner } from './lease-owner.js';
 import { nonNegativeInteger, STORE_OPTION } from './options.js';
@@ -16,7 +15,7 @@ import { nonNegativeInteger, STORE_OPTION } from './options.js';
 const EXIT_INTERRUPTED = 143;
 
 /** The cuda addon a job started on this machine uses: ADGAP_CUDA_ADDON, else the one built in this checkout. */
-const jobGpu = () => cudaGpuStatus(cudaAddonPath());
+const jobProbes = { cuda: () => probeCudaAddon(cudaAddonPath()) };
 
 /**
  * The GPU engine a job started on this machine (a local process) would train `runs` on, or why none would:
@@ -24,7 +23,7 @@ const jobGpu = () => cudaGpuStatus(cudaAddonPath());
  * (`adgap paper`) and the job agree on which addon counts.
  */
 export function gpuEngineOfLocalJobs(runs: readonly RunSpec[]): Promise<GpuEngineAnswer> {
-  return gpuEngineHere(runs, jobGpu);
+  return gpuEngineHere(runs, jobProbes);
 }
 
 export function jobCommand(): Command {
@@ -68,8 +67,8 @@ export function jobCommand(): Command {
         jobIndex: index,
         createEngine: (runs, requested) =>
           createEngine(runs, requested, {
-            gpu: jobGpu,
-            onGpuUnusable: (reason) => process.stderr.write(`cuda engine not used: ${reason}\n`),
+            probes: jobProbes,
+            onUnusable: (engine, problem) => process.stderr.write(`${engine} engine not used: ${problem}\n`),
           }),
         onEvent: (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
         signal: abort.signal,

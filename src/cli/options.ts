@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { DEFAULT_STORE_URI } from '../store/open-store.js';
-import { ENGINE_NAMES, type EngineName } from '../train/result.js';
+import { engineNames } from '../train/engines/capabilities.js';
+import type { EngineName } from '../train/engines/table.js';
 
 export const STORE_OPTION = [
   '--store <uri>',
@@ -24,10 +25,10 @@ export const nonNegativeInteger = wholeNumberFrom(0);
 
 export const ENGINE_OPTION = [
   '--engine <name>',
-  `training engine (${ENGINE_NAMES.join(', ')}; default: linear-cpu for linear models and mlp-cpu for the MLP unless a GPU backend loads); part of the sweep id`,
+  `training engine (${engineNames().join(', ')}; default: linear-cpu for linear models and mlp-cpu for the MLP unless a GPU backend loads); part of the sweep id`,
   (value: string): EngineName => {
-    if (!(ENGINE_NAMES as readonly string[]).includes(value))
-      throw new InvalidArgumentError(`--engine must be one of ${ENGINE_NAMES.join(', ')} (got '${value}')`);
+    if (!(engineNames() as string[]).includes(value))
+      throw new InvalidArgumentError(`--engine must be one of ${engineNames().join(', ')} (got '${value}')`);
     return value as EngineName;
   },
 ] as const;

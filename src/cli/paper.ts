@@ -3,7 +3,8 @@ import { type GpuPlace, planPaper } from '../application/paper-plan.js';
 import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
 import { hostVariant } from '../runners/docker.js';
 import { openStore } from '../store/open-store.js';
-import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective, type RunSpec } from '../train/run-spec.js';
+import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective } from '../train/modes.js';
+import type { RunSpec } from '../train/run-spec.js';
 import { gpuEngineOfLocalJobs } from './job.js';
 import { STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
@@ -44,8 +45,7 @@ async function gpuPlace(runner: PaperOptions['runner'], runs: readonly RunSpec[]
           reasons: ["the docker runner's image is the CPU one (nvidia-smi does not answer here)"],
         };
   const answer = await gpuEngineOfLocalJobs(runs);
-  if (answer.engine === 'cuda') return { trains: true, where: ` on cuda (${answer.device})` };
-  if (answer.engine === 'tfjs') return { trains: true, where: ' on tfjs-node-gpu' };
+  if (answer.engine !== undefined) return { trains: true, where: ` on ${answer.where}` };
   return { trains: false, reasons: answer.reasons };
 }
 

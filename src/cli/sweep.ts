@@ -20,17 +20,11 @@ import {
   ratesFileSchema,
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
-import { cpuEngineFor } from '../train/engine-support.js';
+import { cpuEngineFor } from '../train/engines/capabilities.js';
+import type { EngineName } from '../train/engines/table.js';
+import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective } from '../train/modes.js';
 import { vgg11Takes } from '../train/protocol.js';
-import type { EngineName } from '../train/result.js';
-import {
-  FIDELITIES,
-  type Fidelity,
-  modeId,
-  OBJECTIVES,
-  type Objective,
-  type RunSpec,
-} from '../train/run-spec.js';
+import { modeId, type RunSpec } from '../train/run-spec.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
 import { createRunner, RUNNER_OPTIONS, type RunnerOptions } from './runners.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FIDELITIES, OBJECTIVES } from '../train/run-spec.js';
+import { FIDELITIES, OBJECTIVES } from '../train/modes.js';
 import type { ReportRow } from './report.js';
 import type { MeanStderr } from './statistics.js';
 

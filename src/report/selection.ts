@@ -1,6 +1,7 @@
 import { datasetFamilyId } from '../datasets/family-id.js';
 import type { RunResult } from '../results/run-result.js';
-import type { Fidelity, RunSpec } from '../train/run-spec.js';
+import type { Fidelity } from '../train/modes.js';
+import type { RunSpec } from '../train/run-spec.js';
 import { modeId } from '../train/run-spec.js';
 
 /** The unit of model selection: one (dataset, R, seed, fidelity, mode), over all its learning rates. */

@@ -1,5 +1,5 @@
 import type { SyntheticParams } from '../datasets/types.js';
-import type { Norm } from '../train/run-spec.js';
+import type { Norm } from '../train/modes.js';
 
 /**
  * Closed-form predictions for linear classifiers on adgap's Gaussian mixture (derivation: docs/theory.md).

@@ -2,7 +2,8 @@ import { datasetFamilyId } from '../datasets/family-id.js';
 import type { RunResult } from '../results/run-result.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { planRuns } from '../sweep/plan.js';
-import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
+import type { Fidelity, Objective } from '../train/modes.js';
+import { modeId, type RunSpec } from '../train/run-spec.js';
 import { finishedRunIds, readResultsOf } from './stored-results.js';
 import { readPlan } from './stored-sweep.js';
 

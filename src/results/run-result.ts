@@ -3,8 +3,10 @@ import { DATASET_GROUPS } from '../datasets/types.js';
 import { KEY_SEGMENT } from '../store/object-store.js';
 import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
 import type { RunOutcome } from '../train/engine.js';
-import { classMetrics, ENGINE_NAMES, type EngineName, type RunMetrics } from '../train/result.js';
-import { FIDELITIES, MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES, type RunSpec } from '../train/run-spec.js';
+import { engineNames } from '../train/engines/capabilities.js';
+import { FIDELITIES, NORMS, OBJECTIVES } from '../train/modes.js';
+import { classMetrics, type RunMetrics } from '../train/result.js';
+import { MODEL_NAMES, OPTIMIZER_NAMES, type RunSpec } from '../train/run-spec.js';
 
 /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. 3: `fidelity`. */
 export const RESULT_SCHEMA_VERSION = 3;
@@ -14,7 +16,8 @@ export interface RunResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   sweepId: string;
   run: RunSpec;
-  engine: EngineName;
+  /** A name of the engine table (src/train/engines/table.ts); the schema below checks it on read. */
+  engine: string;
   backend: string;
   epochsRun: number;
   bestEpoch: number;
@@ -28,7 +31,7 @@ export interface RunResult {
 /** The result of a run an engine trained: the outcome with the sweep, the engine and when it finished. */
 export function runResult(
   sweepId: string,
-  engine: { name: EngineName; backend: string },
+  engine: { name: string; backend: string },
   outcome: Extract<RunOutcome, { trained: unknown }>,
   finishedAt: Date,
 ): RunResult {
@@ -70,7 +73,7 @@ const attackMethod = z
   ])
   .meta({ id: 'attackMethod' });
 
-const norm = z.enum(['linf', 'l2']);
+const norm = z.enum(NORMS);
 
 const robustEvaluation = z
   .strictObject({
@@ -141,7 +144,7 @@ export const runResultSchema = z
       ),
     sweepId: z.string().regex(SWEEP_ID_PATTERN),
     run: runSpec,
-    engine: z.enum(ENGINE_NAMES).describe('the training engine'),
+    engine: z.enum(engineNames()).describe('the training engine'),
     backend: z
       .string()
       .describe(

@@ -8,14 +8,9 @@ import {
   isSyntheticGroup,
 } from '../datasets/types.js';
 import { AdgapError, ValidationError } from '../errors.js';
+import { impliedObjective, type TrainingMode } from '../train/modes.js';
 import { DATASET_DEFAULTS, pgdMethod } from '../train/protocol.js';
-import {
-  fidelitySuffix,
-  impliedObjective,
-  modeId,
-  type RunSpec,
-  type TrainingMode,
-} from '../train/run-spec.js';
+import { fidelitySuffix, modeId, type RunSpec } from '../train/run-spec.js';
 import { AUTO_EPS_FACTORS, type DatasetEntry, type SweepFile, sweepFidelities } from './schema.js';
 
 /** The datasets of one sweep entry, one per R, with every default made explicit (so dataset ids are stable). */

@@ -7,9 +7,10 @@ import {
   SYNTHETIC_GROUPS,
 } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { engineNames } from '../train/engines/capabilities.js';
+import { ATTACK_METHODS, FIDELITIES, type Fidelity, NORMS, OBJECTIVES } from '../train/modes.js';
 import { vgg11Takes } from '../train/protocol.js';
-import { ENGINE_NAMES } from '../train/result.js';
-import { FIDELITIES, type Fidelity, MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES } from '../train/run-spec.js';
+import { MODEL_NAMES, OPTIMIZER_NAMES } from '../train/run-spec.js';
 
 /** protocol.md: the reference's three radii per norm are {1, 3/4, 1/2} x eps_max (`eps: auto`). */
 export const AUTO_EPS_FACTORS = [1, 0.75, 0.5] as const;
@@ -83,7 +84,7 @@ const learningRates = distinct(
 const radiusError = `a radius must be > 0 and <= ${LIMITS.eps}`;
 
 const adversarialMode = strictObject({
-  norm: z.enum(['linf', 'l2'], { error: "required with 'eps' (allowed: linf, l2)" }),
+  norm: z.enum(NORMS, { error: `required with 'eps' (allowed: ${NORMS.join(', ')})` }),
   // 'auto': {1, 3/4, 1/2} x half the distance between the class means (protocol.md), resolved from the data.
   eps: z.union(
     [
@@ -103,7 +104,7 @@ const adversarialMode = strictObject({
     },
   ),
   /** Default: the dataset's (protocol.md: pgd for cifar10, one-step FGSM/FGM for the others). */
-  attack: z.enum(['one-step', 'pgd']).optional(),
+  attack: z.enum(ATTACK_METHODS).optional(),
   /** PGD only; defaults per norm in src/train/protocol.ts (linf 40, l2 50). */
   steps: positiveInt.max(LIMITS.pgdSteps, { error: `at most ${LIMITS.pgdSteps}` }).optional(),
   /** PGD only: step size = eps / stepDivisor; defaults per norm (linf 30, l2 20). */
@@ -124,7 +125,7 @@ const adversarialMode = strictObject({
 });
 
 const mode = z.union([z.literal('standard'), adversarialMode], {
-  error: "expected 'standard' or { norm: linf | l2, eps: [radii] | auto }",
+  error: `expected 'standard' or { norm: ${NORMS.join(' | ')}, eps: [radii] | auto }`,
 });
 
 const datasetObject = strictObject({
@@ -205,7 +206,7 @@ export const sweepFileSchema = strictObject({
    * Optional: without it each job picks (linear-cpu for linear models, mlp-cpu for the MLP, unless a GPU backend loads; else tfjs).
    * Set, it is part of the definition and so of the sweep id: results of different engines never mix.
    */
-  engine: z.enum(ENGINE_NAMES, { error: `allowed: ${ENGINE_NAMES.join(', ')}` }).optional(),
+  engine: z.enum(engineNames(), { error: `allowed: ${engineNames().join(', ')}` }).optional(),
 }).check((ctx) => {
   const { fidelity } = ctx.value;
   if (Array.isArray(fidelity) && new Set(fidelity).size < fidelity.length) {

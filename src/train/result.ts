@@ -1,4 +1,4 @@
-import type { AttackSpec } from './run-spec.js';
+import type { AttackSpec } from './modes.js';
 
 /** Per split: mean cross-entropy and per-class counts, index 0 = majority, 1 = minority. */
 export interface SplitMetrics {
@@ -52,9 +52,6 @@ export function classMetrics(metrics: RunMetrics): ClassMetrics {
   }
   return out;
 }
-
-export const ENGINE_NAMES = ['tfjs', 'linear-cpu', 'mlp-cpu', 'cuda'] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export function accuracy(m: SplitMetrics): number {
   return (m.correct[0] + m.correct[1]) / (m.total[0] + m.total[1]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cliMessage } from '../../src/cli/flag-advice.js';
 import { ValidationError } from '../../src/errors.js';
 import { openStore } from '../../src/store/open-store.js';
-import { assertLinearCpuRuns } from '../../src/train/engine-support.js';
+import { assertEngineTrains } from '../../src/train/engines/capabilities.js';
 import type { RunSpec } from '../../src/train/run-spec.js';
 import { adgap } from '../helpers/cli.js';
 
@@ -31,7 +31,7 @@ describe('core errors name no CLI flag; the CLI adds its flags', () => {
 
   it('a run linear-cpu cannot train states the fact; the CLI says which --engine to use', () => {
     const mlp = { runId: 's2-lr0.01', model: 'mlp' } as RunSpec;
-    const error = thrown(() => assertLinearCpuRuns([mlp]));
+    const error = thrown(() => assertEngineTrains('linear-cpu', [mlp]));
     expect(error.message).toBe("engine: linear-cpu trains the linear model only (run s2-lr0.01 uses 'mlp')");
     expect(cliMessage(error)).toBe(`${error.message}; use --engine tfjs, or no --engine`);
   });

@@ -9,7 +9,7 @@ import { LocalProcessRunner } from '../../src/runners/local-processes.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { gpuBackendProblem } from '../../src/train/engine-support.js';
+import { gpuBackendProblem } from '../../src/train/engines/tfjs-shared/gpu.js';
 import { adgap } from '../helpers/cli.js';
 
 let folder: string;

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import { buildReport } from '../../src/report/report.js';
 import type { RunResult } from '../../src/results/run-result.js';
+import type { TrainingMode } from '../../src/train/modes.js';
 import type { SplitMetrics } from '../../src/train/result.js';
-import type { TrainingMode } from '../../src/train/run-spec.js';
 import { linearRun } from '../support/run-spec.js';
 
 const metrics = (correct: [number, number]): SplitMetrics => ({ loss: 0.5, correct, total: [100, 100] });

@@ -1,6 +1,9 @@
-import type { Split } from '../../../datasets/types.js';
+import { featureCount, type LoadedDataset, type Split } from '../../../datasets/types.js';
+import { layerWidths } from '../../cell-schedule.js';
+import type { ModelEvaluation } from '../../evaluation.js';
+import type { AttackSpec } from '../../modes.js';
 import type { SplitMetrics } from '../../result.js';
-import type { AttackSpec } from '../../run-spec.js';
+import type { RunSpec } from '../../run-spec.js';
 import { LossMean } from '../../validation-loss.js';
 import { type AttackContext, attack } from './attacks.js';
 import { crossEntropy, tf } from './tf.js';
@@ -76,4 +79,46 @@ function evaluateChunks(
     }
   }
   return { loss: loss.mean(), correct, total };
+}
+
+/** A tfjs model's evaluation (evaluation.ts) on `data`'s splits. */
+export function tfjsEvaluation(logits: Logits, data: LoadedDataset): ModelEvaluation {
+  const d = featureCount(data.featureShape);
+  return {
+    clean: (split, lossBatchSize) => evaluateSplit(logits, data.splits[split], d, lossBatchSize),
+    attacked: (split, spec, random) =>
+      evaluateRobust(logits, data.splits[split], d, spec, { clipToUnitBox: data.pixelRange, random }),
+  };
+}
+
+/**
+ * `use` applied to the evaluation of one stackable model (cell-schedule.ts) from its weights in models.ts's
+ * order and layout, as a stacked cell hands them over: how tfjs's stacked cell and the cuda engine both
+ * evaluate a finished run, so both report its metrics by the same code.
+ */
+export function withStackedModel<T>(
+  run: RunSpec,
+  data: LoadedDataset,
+  parameters: readonly Float32Array[],
+  use: (model: ModelEvaluation) => T,
+): T {
+  const widths = layerWidths(run, featureCount(data.featureShape));
+  const layers = widths.length - 1;
+  const weights = parameters.map((values, k) => {
+    const layer = Math.floor(k / 2);
+    return tf.tensor2d(values, [k % 2 === 0 ? (widths[layer] as number) : 1, widths[layer + 1] as number]);
+  });
+  try {
+    const logits: Logits = (x) => {
+      let h = x;
+      for (let layer = 0; layer < layers; layer++) {
+        h = tf.add(tf.matMul(h, weights[2 * layer] as tf.Tensor2D), weights[2 * layer + 1] as tf.Tensor2D);
+        if (layer < layers - 1) h = tf.relu(h);
+      }
+      return h;
+    };
+    return use(tfjsEvaluation(logits, data));
+  } finally {
+    tf.dispose(weights);
+  }
 }

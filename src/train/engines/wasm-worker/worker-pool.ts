@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { WorkerReply } from './serve-units.js';
+import type { PoolMessage, WorkerReply } from './serve-units.js';
 
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 
@@ -16,7 +16,10 @@ export interface PoolOptions<Unit, Message> {
   onMessage: (unit: Unit, message: Message) => Promise<void>;
   /** A worker died (an uncaught error, out of memory, an exit) while handling `unit`. */
   onCrash: (unit: Unit, error: Error) => Promise<void>;
-  /** Abort terminates the workers; the units in flight get neither messages nor a crash. */
+  /**
+   * Abort is passed on to the workers (serveUnits' signal): the units in flight end as their handlers see it, no
+   * unit starts after it, and no crash is reported after it.
+   */
   signal?: AbortSignal | undefined;
 }
 
@@ -31,7 +34,7 @@ export async function runOnWorkers<Unit, Message>(options: PoolOptions<Unit, Mes
   const callbacks: Promise<void>[] = [];
   const live = new Set<Worker>();
   const abort = () => {
-    for (const worker of live) void worker.terminate();
+    for (const worker of live) worker.postMessage({ kind: 'abort' } satisfies PoolMessage<Unit>);
   };
   signal?.addEventListener('abort', abort, { once: true });
 
@@ -50,7 +53,7 @@ export async function runOnWorkers<Unit, Message>(options: PoolOptions<Unit, Mes
           return;
         }
         current = units[next++] as Unit;
-        worker.postMessage(current);
+        worker.postMessage({ kind: 'unit', unit: current } satisfies PoolMessage<Unit>);
       };
       worker.on('message', (reply: WorkerReply<Message>) => {
         if (reply.kind === 'done') sendNext();

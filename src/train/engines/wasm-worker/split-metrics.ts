@@ -1,7 +1,7 @@
 import type { SplitName } from '../../../datasets/types.js';
 import type { SplitMetrics } from '../../result.js';
 import { LossMean } from '../../validation-loss.js';
-import type { KernelSlot } from './kernels.js';
+import type { KernelSlot } from './kernel-memory.js';
 
 /**
  * Loss and per-class counts of a split as both CPU engines evaluate it, summed chunk by chunk from each held

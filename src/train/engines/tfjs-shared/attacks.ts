@@ -1,6 +1,6 @@
 import type { Random } from '../../../random.js';
+import type { AttackSpec, Fidelity } from '../../modes.js';
 import { ADVERTORCH_SMALL_NORM } from '../../protocol.js';
-import type { AttackSpec, Fidelity } from '../../run-spec.js';
 import { exactSign, tf } from './tf.js';
 
 /**

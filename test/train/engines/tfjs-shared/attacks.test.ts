@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../../../src/random.js';
-import { attack, type InputGradient } from '../../../../src/train/engines/tfjs/attacks.js';
-import { evaluateRobust, evaluateSplit } from '../../../../src/train/engines/tfjs/evaluate.js';
 import { createModel, type Model } from '../../../../src/train/engines/tfjs/models.js';
-import { crossEntropy, tf, useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import { attack, type InputGradient } from '../../../../src/train/engines/tfjs-shared/attacks.js';
+import { evaluateRobust, evaluateSplit } from '../../../../src/train/engines/tfjs-shared/evaluate.js';
+import { crossEntropy, tf, useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
+import type { AttackSpec, Norm } from '../../../../src/train/modes.js';
 import { evaluationPgd, pgdMethod } from '../../../../src/train/protocol.js';
-import type { AttackSpec, Norm } from '../../../../src/train/run-spec.js';
-import { linearModel, uniformRows } from './helpers.js';
+import { linearModel, uniformRows } from '../tfjs/helpers.js';
 
 beforeAll(async () => {
   await useFastestBackend();

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../../../src/random.js';
-import { attack as runAttack } from '../../../../src/train/engines/tfjs/attacks.js';
-import type { Logits } from '../../../../src/train/engines/tfjs/evaluate.js';
-import { crossEntropy, tf, useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
-import type { Norm } from '../../../../src/train/run-spec.js';
+import { attack as runAttack } from '../../../../src/train/engines/tfjs-shared/attacks.js';
+import type { Logits } from '../../../../src/train/engines/tfjs-shared/evaluate.js';
+import { crossEntropy, tf, useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
+import type { Norm } from '../../../../src/train/modes.js';
 
 const d = 6;
 const n = 5;

@@ -1,5 +1,5 @@
 import type { Random } from '../../../random.js';
-import type { AttackSpec } from '../../run-spec.js';
+import type { AttackSpec } from '../../modes.js';
 
 /** What a random start reads of a worker's kernels: the shared memory's views and the rows' shape. */
 export interface RowMemory {
