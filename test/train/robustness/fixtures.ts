@@ -1,0 +1,45 @@
+import type { Split } from '../../../src/datasets/types.js';
+import { Random } from '../../../src/random.js';
+import type { LinearWeights } from '../../../src/train/init.js';
+
+/** A linear model in init.ts's layout from its class-0 and class-1 weights and biases. */
+export function linearWeights(
+  w0: readonly number[],
+  w1: readonly number[],
+  bias: [number, number],
+): LinearWeights {
+  const weight = new Float32Array(w0.length * 2);
+  w0.forEach((w, j) => {
+    weight[j * 2] = w;
+    weight[j * 2 + 1] = w1[j] as number;
+  });
+  return { weight, bias: Float32Array.from(bias), featureCount: w0.length, classCount: 2 };
+}
+
+/**
+ * A linear model that separates the protocol's gaussian classes (+mu majority, -mu minority, mu's first 25
+ * coordinates 1) about as a trained one does: v = w1 - w0 points towards -mu, with noise, from random w0.
+ */
+export function gaussianSeparator(d: number, seed: number, scale = 0.2): LinearWeights {
+  const random = Random.fromSeed(seed);
+  const w0 = Array.from({ length: d }, () => random.uniform() - 0.5);
+  const w1 = w0.map((w, j) => w + scale * ((j < 25 ? -1 : 0) + 0.3 * random.normal()));
+  return linearWeights(w0, w1, [0, 0.1]);
+}
+
+export function split(rows: readonly (readonly number[])[], labels: readonly number[]): Split {
+  return { x: Float32Array.from(rows.flat()), y: Uint8Array.from(labels), count: labels.length };
+}
+
+/** u = v . x + c of every sample, in float64. */
+export function scores(weights: LinearWeights, data: Split): number[] {
+  const d = weights.featureCount;
+  const w = weights.weight;
+  return Array.from({ length: data.count }, (_, i) => {
+    let u = (weights.bias[1] as number) - (weights.bias[0] as number);
+    for (let j = 0; j < d; j++) {
+      u += ((w[j * 2 + 1] as number) - (w[j * 2] as number)) * (data.x[i * d + j] as number);
+    }
+    return u;
+  });
+}
