@@ -1,6 +1,8 @@
 import type { Split } from '../../../src/datasets/types.js';
 import { Random } from '../../../src/random.js';
 import type { LinearWeights } from '../../../src/train/init.js';
+import type { Ball } from '../../../src/train/robustness/evaluation.js';
+import { WorstCase } from '../../../src/train/robustness/exact-linear.js';
 
 /** A linear model in init.ts's layout from its class-0 and class-1 weights and biases. */
 export function linearWeights(
@@ -27,6 +29,16 @@ export function gaussianSeparator(d: number, seed: number, scale = 0.2): LinearW
   return linearWeights(w0, w1, [0, 0.1]);
 }
 
+/** gaussianSeparator for the pixels fixture (gaussian data squashed to 0.5 + x / 8): the boundary moved to x = 0.5. */
+export function pixelSeparator(d: number, seed: number): LinearWeights {
+  const weights = gaussianSeparator(d, seed);
+  const offset = scores(weights, split([new Array<number>(d).fill(0.5)], [0]))[0] as number;
+  return {
+    ...weights,
+    bias: Float32Array.of(weights.bias[0] as number, (weights.bias[1] as number) - offset),
+  };
+}
+
 export function split(rows: readonly (readonly number[])[], labels: readonly number[]): Split {
   return { x: Float32Array.from(rows.flat()), y: Uint8Array.from(labels), count: labels.length };
 }
@@ -41,5 +53,23 @@ export function scores(weights: LinearWeights, data: Split): number[] {
       u += ((w[j * 2 + 1] as number) - (w[j * 2] as number)) * (data.x[i * d + j] as number);
     }
     return u;
+  });
+}
+
+/** Every sample's score u at its exact worst case in the ball (exact-linear.ts's WorstCase), in float64. */
+export function worstScores(weights: LinearWeights, data: Split, ball: Ball): number[] {
+  const d = weights.featureCount;
+  const v = Array.from(
+    { length: d },
+    (_, j) => (weights.weight[j * 2 + 1] as number) - (weights.weight[j * 2] as number),
+  );
+  const minusV = v.map((vj) => -vj);
+  const worstCase = new WorstCase(d);
+  const delta = new Float64Array(d);
+  return scores(weights, data).map((u, i) => {
+    const x = data.x.subarray(i * d, (i + 1) * d);
+    const y = data.y[i] as number;
+    const shift = worstCase.perturbation(y === 1 ? minusV : v, x, ball, delta);
+    return y === 1 ? u - shift : u + shift;
   });
 }
