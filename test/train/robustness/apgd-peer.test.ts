@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Split } from '../../../src/datasets/types.js';
-import { Random } from '../../../src/random.js';
-import { initLinear } from '../../../src/train/init.js';
 import { MLP_HIDDEN } from '../../../src/train/protocol.js';
 import { APGD_CE, apgd } from '../../../src/train/robustness/apgd.js';
 import type { Ball } from '../../../src/train/robustness/evaluation.js';
 import { type MlpWeights, mlpClassifier } from '../../../src/train/robustness/mlp-classifier.js';
 import { seededStarts } from '../../../src/train/robustness/random-start.js';
+import { mlpFixture } from './fixtures.js';
 
 const PEER = fileURLToPath(new URL('./apgd_peer.py', import.meta.url));
 
@@ -24,26 +23,6 @@ const folders: string[] = [];
 afterAll(() => {
   for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
-
-/** A fixed MLP (PyTorch's initialisation from adgap's generator) and samples it mostly classifies correctly. */
-function fixture(d: number, n: number, pixels: boolean): { weights: MlpWeights; data: Split } {
-  const random = Random.fromSeed(d);
-  const weights = { hidden: initLinear(d, MLP_HIDDEN, random), output: initLinear(MLP_HIDDEN, 2, random) };
-  const x = Float32Array.from({ length: n * d }, () => {
-    if (!pixels) return random.normal();
-    // Pixel-like: some coordinates exactly on a face of the box.
-    const u = random.uniform();
-    return u < 0.2 ? 0 : u > 0.9 ? 1 : random.uniform();
-  });
-  // Labels: the model's own predictions, one in ten flipped so that some samples start misclassified.
-  const logits = new Float32Array(n * 2);
-  mlpClassifier(weights).logitsAndGradients(x, new Uint8Array(n), logits, new Float32Array(n * d));
-  const y = Uint8Array.from({ length: n }, (_, i) => {
-    const predicted = (logits[i * 2 + 1] as number) > (logits[i * 2] as number) ? 1 : 0;
-    return random.uniform() < 0.1 ? 1 - predicted : predicted;
-  });
-  return { weights, data: { x, y, count: n } };
-}
 
 /** Writes the peer's inputs, runs it on the same starts, and returns what it found. */
 function runPeer(weights: MlpWeights, data: Split, ball: Ball, starts: Float32Array[]) {
@@ -97,9 +76,9 @@ function drawStarts(data: Split, d: number, ball: Ball, restarts: number): Float
 
 const cases: { ball: Ball; d: number; restarts: number }[] = [
   { ball: { norm: 'linf', eps: 0.12, clipToUnitBox: false }, d: 24, restarts: 1 },
-  { ball: { norm: 'l2', eps: 0.6, clipToUnitBox: false }, d: 24, restarts: 1 },
-  { ball: { norm: 'linf', eps: 0.15, clipToUnitBox: true }, d: 48, restarts: 1 },
-  { ball: { norm: 'l2', eps: 1.0, clipToUnitBox: true }, d: 48, restarts: 2 },
+  { ball: { norm: 'l2', eps: 0.45, clipToUnitBox: false }, d: 24, restarts: 1 },
+  { ball: { norm: 'linf', eps: 0.04, clipToUnitBox: true }, d: 48, restarts: 1 },
+  { ball: { norm: 'l2', eps: 0.25, clipToUnitBox: true }, d: 48, restarts: 2 },
 ];
 
 describe('APGD-CE and a PyTorch implementation of the same pseudo-code', () => {
@@ -107,10 +86,10 @@ describe('APGD-CE and a PyTorch implementation of the same pseudo-code', () => {
     const name = `${ball.norm}${ball.clipToUnitBox ? ' in the [0,1] box' : ' unbounded'}, ${restarts} restart(s)`;
     it.skipIf(!python)(
       python
-        ? `${name}: the same broken samples, best losses within 1e-6 (a few within 1e-4)`
+        ? `${name}: the same broken samples, and best losses apart by float32 rounding but for near ties`
         : `${name} (SKIPPED: no python3 with torch; apt-get install python3-torch)`,
       () => {
-        const { weights, data } = fixture(d, 240, ball.clipToUnitBox);
+        const { weights, data } = mlpFixture(d, 240, ball.clipToUnitBox);
         const starts = drawStarts(data, d, ball, restarts);
         const ours = apgd(mlpClassifier(weights), data, {
           ball,
@@ -128,16 +107,16 @@ describe('APGD-CE and a PyTorch implementation of the same pseudo-code', () => {
         expect(count(ours.broken)).toBeLessThan(0.8 * data.count);
         expect(Array.from(ours.cleanCorrect)).toEqual(peer.cleanCorrect);
         expect(Array.from(ours.broken)).toEqual(peer.broken);
-        // Both compute in float32, summing in different orders, so iterates agree to float32 rounding; a few
-        // samples whose loss sits on a plateau see a comparison (an improvement of the best loss, a step that
-        // raised the loss) go the other way at a checkpoint, halve at a different time and end a little apart.
+        // Both compute in float32, summing in different orders, so iterates agree to float32 rounding: half the
+        // best losses within 1e-7 and 90% within 1e-6. Samples whose loss sits on a plateau near the best see a
+        // comparison (an improvement of the best loss, a step that raised the loss) go the other way at a
+        // checkpoint, halve at another time and end a little apart: within 1e-5 in these cases, 1e-4 allowed.
         const differences = Array.from(ours.bestLoss, (loss, i) => {
           return Math.abs(loss - (peer.bestLoss[i] as number)) / Math.max(1, Math.abs(loss));
-        });
-        expect(Math.max(...differences)).toBeLessThan(1e-4);
-        expect(differences.filter((difference) => difference > 1e-6).length).toBeLessThanOrEqual(
-          0.02 * data.count,
-        );
+        }).sort((a, b) => a - b);
+        expect(differences[Math.floor(0.5 * data.count)]).toBeLessThan(1e-7);
+        expect(differences[Math.floor(0.9 * data.count)]).toBeLessThan(1e-6);
+        expect(differences.at(-1)).toBeLessThan(1e-4);
       },
     );
   }

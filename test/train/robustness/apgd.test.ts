@@ -1,13 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Split } from '../../../src/datasets/types.js';
+import { Random, TrainingStream } from '../../../src/random.js';
+import { evaluateRobust } from '../../../src/train/engines/tfjs/evaluate.js';
+import { createModel } from '../../../src/train/engines/tfjs/models.js';
+import { tf, useFastestBackend } from '../../../src/train/engines/tfjs/tf.js';
 import type { LinearWeights } from '../../../src/train/init.js';
+import { evaluationPgd } from '../../../src/train/protocol.js';
 import { APGD_CE, apgd, apgdCheckpoints, apgdEvaluation } from '../../../src/train/robustness/apgd.js';
 import type { Ball } from '../../../src/train/robustness/evaluation.js';
 import { exactLinearEvaluation } from '../../../src/train/robustness/exact-linear.js';
 import { linearClassifier } from '../../../src/train/robustness/linear-classifier.js';
+import { mlpClassifier } from '../../../src/train/robustness/mlp-classifier.js';
 import { type StartPoint, seededStarts } from '../../../src/train/robustness/random-start.js';
 import { gaussian, pixels } from '../engines/fixtures/datasets.js';
-import { gaussianSeparator, pixelSeparator, worstScores } from './fixtures.js';
+import { gaussianSeparator, mlpFixture, pixelSeparator, worstScores } from './fixtures.js';
 
 describe('APGD schedule', () => {
   it('checks the step size at the published checkpoints: ceil(p_j 100) with p = 0, 0.22, 0.41, 0.57, ...', () => {
@@ -117,4 +123,49 @@ describe('APGD restarts', () => {
       expect(loss).toBeGreaterThanOrEqual(once.bestLoss[i] as number);
     });
   });
+});
+
+describe('APGD on the MLP, against adgap evaluation PGD', () => {
+  beforeAll(async () => {
+    await useFastestBackend();
+  });
+
+  for (const ball of [
+    { norm: 'linf', eps: 0.12, clipToUnitBox: false },
+    { norm: 'l2', eps: 0.25, clipToUnitBox: true },
+  ] as Ball[]) {
+    it(`${ball.norm}${ball.clipToUnitBox ? ' in the box' : ''}: breaks at least the samples PGD breaks, up to a few`, () => {
+      const d = ball.clipToUnitBox ? 48 : 24;
+      const { weights, data } = mlpFixture(d, 240, ball.clipToUnitBox);
+      const found = apgdEvaluation(mlpClassifier(weights), data, {
+        ball,
+        restarts: APGD_CE.restarts,
+        start: seededStarts(2, ball),
+      });
+      // The same weights in the tfjs engine's MLP.
+      const model = createModel('mlp', [d], Random.fromSeed(0));
+      const { hidden, output } = weights;
+      [hidden.weight, hidden.bias, output.weight, output.bias].forEach((values, k) => {
+        const parameter = model.parameters[k] as tf.Variable;
+        parameter.assign(tf.tensor(values, parameter.shape));
+      });
+      const pgd = evaluateRobust(
+        (x) => model.logits(x, 'eval'),
+        data,
+        d,
+        evaluationPgd(ball.norm, ball.eps),
+        {
+          clipToUnitBox: ball.clipToUnitBox,
+          random: Random.stream(2, TrainingStream.evaluation),
+        },
+      );
+      const [apgd0, apgd1] = found.testBalanced.correct;
+      const [pgd0, pgd1] = pgd.correct;
+      // The attack must break some samples and leave others, or comparing would show little.
+      expect(apgd0 + apgd1).toBeLessThan(0.7 * data.count);
+      expect(apgd0 + apgd1).toBeGreaterThan(0.1 * data.count);
+      expect(apgd0 + apgd1).toBeLessThanOrEqual(pgd0 + pgd1 + 2);
+      expect(found.testBalanced.loss).toBeGreaterThanOrEqual(pgd.loss * 0.999);
+    });
+  }
 });

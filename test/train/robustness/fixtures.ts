@@ -1,8 +1,10 @@
 import type { Split } from '../../../src/datasets/types.js';
 import { Random } from '../../../src/random.js';
-import type { LinearWeights } from '../../../src/train/init.js';
+import { initLinear, type LinearWeights } from '../../../src/train/init.js';
+import { MLP_HIDDEN } from '../../../src/train/protocol.js';
 import type { Ball } from '../../../src/train/robustness/evaluation.js';
 import { WorstCase } from '../../../src/train/robustness/exact-linear.js';
+import { type MlpWeights, mlpClassifier } from '../../../src/train/robustness/mlp-classifier.js';
 
 /** A linear model in init.ts's layout from its class-0 and class-1 weights and biases. */
 export function linearWeights(
@@ -72,4 +74,32 @@ export function worstScores(weights: LinearWeights, data: Split, ball: Ball): nu
     const shift = worstCase.perturbation(y === 1 ? minusV : v, x, ball, delta);
     return y === 1 ? u - shift : u + shift;
   });
+}
+
+/** A fixed MLP (PyTorch's initialisation from adgap's generator) and samples of both classes it mostly gets right. */
+export function mlpFixture(d: number, n: number, pixels: boolean): { weights: MlpWeights; data: Split } {
+  const random = Random.fromSeed(d);
+  const weights = { hidden: initLinear(d, MLP_HIDDEN, random), output: initLinear(MLP_HIDDEN, 2, random) };
+  const x = Float32Array.from({ length: n * d }, () => {
+    if (!pixels) return random.normal();
+    // Pixel-like: some coordinates exactly on a face of the box.
+    const u = random.uniform();
+    return u < 0.2 ? 0 : u > 0.9 ? 1 : random.uniform();
+  });
+  // Class 1's output bias moved so that the model predicts each class for half the samples.
+  const margins = () => {
+    const logits = new Float32Array(n * 2);
+    mlpClassifier(weights).logitsAndGradients(x, new Uint8Array(n), logits, new Float32Array(n * d));
+    return Array.from({ length: n }, (_, i) => (logits[i * 2 + 1] as number) - (logits[i * 2] as number));
+  };
+  // Halfway between two samples' margins, so that none lies on the boundary, where float32 rounding decides.
+  const sorted = margins().sort((a, b) => a - b);
+  const median = ((sorted[n >> 1] as number) + (sorted[(n >> 1) - 1] as number)) / 2;
+  weights.output.bias[1] = (weights.output.bias[1] as number) - median;
+  // Labels: the model's own predictions, one in ten flipped so that some samples start misclassified.
+  const y = Uint8Array.from(margins(), (u) => {
+    const predicted = u > 0 ? 1 : 0;
+    return random.uniform() < 0.1 ? 1 - predicted : predicted;
+  });
+  return { weights, data: { x, y, count: n } };
 }
