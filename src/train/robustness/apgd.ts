@@ -61,12 +61,12 @@ const CHUNK_ROWS = 250;
  *
  * The algorithm is the paper's, with autopgd_base.py's readings where the paper leaves a choice: the check at
  * checkpoint w_j runs once iterate x(w_j) is computed and counts the loss increases f(x(i+1)) > f(x(i)) for
- * w_{j-1} <= i < w_j among computed iterates; after a halving the next step starts from the best point, with
- * the momentum term taken against the point the halted step started from; the start is clipped to the box;
+ * w_{j-1} <= i < w_j among computed iterates; after a halving the next step starts from the best point x_max,
+ * its momentum term x_max - x(w_j - 1); the start is clipped to the box;
  * the projection onto the l2 ball is followed by clipping to the box; steps are sign(g) (linf) or
  * g / (||g||_2 + 1e-12) (l2); the arithmetic on iterates is float32 in that code's order of operations. Where
  * the code departs from the paper, this follows the paper: condition 1 is a strict "fewer than rho" (the code
- * halves at exactly rho too, which only 12 of 16 can hit), the first interval's count starts from f(x(0)) (the
+ * halves at exactly rho too: of the default intervals, only 12 increases in 16 can), the first interval's count starts from f(x(0)) (the
  * code compares f(x(1)) with 0, an unfilled entry read at index -1), and condition 2 can hold at the first
  * checkpoint, since the step was not changed between w_0 = 0 and w_1 (the code starts as if it had been).
  * The loss is crossEntropy (classifier.ts): float64 from the float32 logits, with adgap's exact gradient.
@@ -113,7 +113,7 @@ export function apgdEvaluation(
 
 const f = Math.fround;
 
-/** The buffers of up to CHUNK_ROWS samples under attack, [row][feature] where per feature. */
+/** The state of up to CHUNK_ROWS samples under attack: rows of featureCount floats, or one entry per row. */
 class ApgdChunk {
   private readonly d: number;
   private readonly x: Float32Array;
