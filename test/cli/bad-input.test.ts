@@ -95,7 +95,7 @@ const SWEEP_FILE_CASES: Case[] = [
     case: 'a grid of 10 million runs',
     yaml: `name: bad-input\ndatasets: [gaussian, cauchy]\nmodes: [standard]\nR: ${many(10, (i) => i + 1)}\nseeds: ${many(1000, (i) => i)}\nlearningRates: ${many(500, (i) => (i + 1) / 10_000)}\n`,
     stderr:
-      'sweep: the grid has 10,000,000 runs, more than the limit of 100,000 per sweep file (datasets x R x modes x radii x seeds x learning rates); split it into several sweep files',
+      'sweep: the grid has 10,000,000 runs, more than the limit of 100,000 per sweep file (datasets x R x fidelities x modes x radii x seeds x learning rates); split it into several sweep files',
   },
 ];
 
