@@ -10,9 +10,10 @@ import { estimateWallTime } from '../sweep/wall-time.js';
 import { cpuEngineFor } from '../train/engine-support.js';
 import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective, type RunSpec } from '../train/run-spec.js';
 import { gpuEngineOfLocalJobs } from './job.js';
-import { positiveInteger, STORE_OPTION } from './options.js';
+import { concurrency } from './memory.js';
+import { STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
-import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
+import { assertRunnerOptions, createRunner, QUEUES, RUNNERS, type RunnerOptions } from './runners.js';
 import { formatWallTime, readMeasuredRates } from './sweep.js';
 
 interface PaperOptions extends RunnerOptions {
@@ -93,12 +94,17 @@ export function paperCommand(): Command {
     )
     .option(
       '--concurrency <n>',
-      'local, docker: jobs at once (default: one per core)',
-      positiveInteger('--concurrency'),
+      'local, docker: jobs at once (default: one per core; at most what memory allows)',
+      concurrency,
     )
-    .addOption(new Option('--queue <queue>', 'batch: the job queue').choices(['gpu', 'cpu']).default('gpu'))
-    .option('--outputs <file>', 'batch: the stack outputs file of `npx cdk deploy`', 'cdk-outputs.json')
+    .addOption(new Option('--queue <queue>', 'batch: the job queue (default: gpu)').choices(QUEUES))
+    .option(
+      '--outputs <file>',
+      'batch: the stack outputs file of `npx cdk deploy` (default: cdk-outputs.json)',
+    )
     .action(async (options: PaperOptions) => {
+      const store = openStore(options.store);
+      assertRunnerOptions(options);
       const sweep = parseSweepFile(
         paperPreset(ALL_GROUPS, { fidelity: options.fidelity, objective: options.objective }),
       );
@@ -126,7 +132,7 @@ export function paperCommand(): Command {
       }
       process.stdout.write(`${lines.join('\n')}\n`);
       if (options.plan) return;
-      await runSweep(openStore(options.store), sweep, await createRunner(options), undefined, here);
+      await runSweep(store, sweep, await createRunner(options), undefined, here);
       if (skipped.length > 0) process.stdout.write(`\n${skipped.join('\n')}\n`);
     });
 }

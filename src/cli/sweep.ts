@@ -4,9 +4,11 @@ import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
 import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import { readImageSource } from '../sources/image-source.js';
+import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
 import { resolveAutoRadii } from '../sweep/auto-radii.js';
 import { expandRuns } from '../sweep/expand.js';
+import { assertDatasetsFit, datasetMemory, formatBytes, type MemoryTarget } from '../sweep/job-memory.js';
 import { type PlanSummary, summarisePlan } from '../sweep/plan-summary.js';
 import { ALL_GROUPS, PRESETS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
@@ -31,9 +33,17 @@ import {
   type Objective,
   type RunSpec,
 } from '../train/run-spec.js';
+import { batchTarget, concurrency, machineTarget } from './memory.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
-import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
+import {
+  assertRunnerOptions,
+  createRunner,
+  jobMemoryTarget,
+  QUEUES,
+  RUNNERS,
+  type RunnerOptions,
+} from './runners.js';
 import { sweepCancelCommand } from './sweep-cancel.js';
 import { sweepStatusCommand } from './sweep-status.js';
 
@@ -72,16 +82,19 @@ export function sweepCommand(): Command {
     )
     .option(
       '--concurrency <n>',
-      'local, docker: jobs at once (default: one per core; docker on a GPU host: 1)',
-      positiveInteger('--concurrency'),
+      'local, docker: jobs at once (default: one per core; docker on a GPU host: 1; at most what memory allows)',
+      concurrency,
     )
     .option(
       '--chunk-size <n>',
       'runs per job when the sweep is first planned (default: a whole cell; batch: 8)',
       positiveInteger('--chunk-size'),
     )
-    .addOption(new Option('--queue <queue>', 'batch: the job queue').choices(['gpu', 'cpu']).default('gpu'))
-    .option('--outputs <file>', 'batch: the stack outputs file of `npx cdk deploy`', 'cdk-outputs.json')
+    .addOption(new Option('--queue <queue>', 'batch: the job queue (default: gpu)').choices(QUEUES))
+    .option(
+      '--outputs <file>',
+      'batch: the stack outputs file of `npx cdk deploy` (default: cdk-outputs.json)',
+    )
     .option(...ENGINE_OPTION)
     .action(
       async (
@@ -90,7 +103,9 @@ export function sweepCommand(): Command {
       ) => {
         const definition = await readSweepFile(file);
         const store = openStore(options.store);
+        assertRunnerOptions(options);
         const sweep = options.engine ? { ...definition, engine: options.engine } : definition;
+        assertDatasetsFit(sweep, await jobMemoryTarget(options));
         await runSweep(store, sweep, await createRunner(options), options.chunkSize);
       },
     );
@@ -153,16 +168,18 @@ export function sweepCommand(): Command {
     .action(async (file: string, options: { store: string }) => {
       const definition = await readSweepFile(file);
       const id = sweepId(definition);
-      const runs = expandRuns(
-        definition,
-        await resolveAutoRadii(openStore(options.store), definition, readImageSource),
-      );
+      const store = openStore(options.store);
+      // The store's target: this machine for a folder, a Batch job (the larger, GPU definition) for S3.
+      const target = store instanceof LocalFolderStore ? machineTarget() : batchTarget('gpu');
+      assertDatasetsFit(definition, target);
+      const runs = expandRuns(definition, await resolveAutoRadii(store, definition, readImageSource));
       // The engine each job would choose on a CPU machine (choose.ts; the plan does not probe for a GPU).
       const engineOf = (run: RunSpec): EngineName => definition.engine ?? cpuEngineFor([run]);
       const rates = await readMeasuredRates();
       const wallTime = rates && estimateWallTime(runs, rates, engineOf);
       const gpuWallTime = rates && estimateGpuWallTime(runs, rates);
-      process.stdout.write(`${formatPlan(id, summarisePlan(id, runs), definition, wallTime, gpuWallTime)}\n`);
+      const plan = formatPlan(id, summarisePlan(id, runs), definition, wallTime, gpuWallTime);
+      process.stdout.write(`${plan}\n${formatMemory(definition, target)}\n`);
     });
 
   sweep
@@ -181,6 +198,12 @@ export function sweepCommand(): Command {
   sweep.addCommand(sweepStatusCommand());
   sweep.addCommand(sweepCancelCommand());
   return sweep;
+}
+
+/** The largest dataset's arrays and the memory a job holding it needs, beside what a job has. */
+function formatMemory(definition: SweepFile, target: MemoryTarget): string {
+  const largest = datasetMemory(definition).reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  return `memory: the largest dataset, ${largest.ref.group} at R ${largest.ref.R}, is ${formatBytes(largest.bytes)} of arrays; a job holding it needs about ${formatBytes(largest.neededBytes)} of the ${formatBytes(target.bytesPerJob)} it has (${target.description})`;
 }
 
 /** Lists of numbers on one line (`R: [1, 2, 5, 10]`), shared lists written out rather than as YAML aliases. */
