@@ -1,11 +1,22 @@
 import {
+  type DatasetGroup,
   type DatasetRef,
   DEFAULT_SPLIT_SIZES,
   DEFAULT_SYNTHETIC_PARAMS,
   isSyntheticGroup,
+  type SplitSizes,
+  type SyntheticParams,
 } from '../datasets/types.js';
 import { canonicalJson } from '../hash.js';
-import type { DatasetEntry } from './schema.js';
+
+/**
+ * A sweep file's dataset entry as the schema (schema.ts) outputs it: a group name, or an object with its
+ * defaults filled in except sizes and synthetic parameters. Stated here, not imported, as the schema uses
+ * these rules.
+ */
+export type DatasetEntry =
+  | DatasetGroup
+  | { group: DatasetGroup; dataSeed: number; sizes?: SplitSizes; synthetic?: SyntheticParams };
 
 /** A rule's finding, in the shape of a zod issue (the schema adds `code: 'custom'`). */
 export interface DatasetIssue {
