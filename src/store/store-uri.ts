@@ -51,6 +51,8 @@ function fileUrlPath(uri: string, refuse: (why: string) => ValidationError): str
 }
 
 function folder(path: string, refuse: (why: string) => ValidationError): StoreAddress {
+  // An escaped control character (file:///a%0Ab) decodes into the path itself.
+  if (/\p{Cc}/u.test(path)) throw refuse('contains a control character');
   if (path === resolve('/')) throw refuse(`is the file system root ${path}, not a store folder`);
   return { kind: 'folder', path };
 }

@@ -52,6 +52,8 @@ describe('store addresses', () => {
     ['c:store', "'c:store' reads as a URI scheme; a folder whose name has a ':' can be given as ./c:store"],
     ['~/store', "'~/store' starts with '~', which only a shell expands; give the full path"],
     ['a\nb', "'a\nb' contains a control character"],
+    ['file:///tmp/a%0Ab', "'file:///tmp/a%0Ab' contains a control character"],
+    ['file:///tmp/a%00b', "'file:///tmp/a%00b' contains a control character"],
   ])('refuses %j with the allowed forms', (uri, why) => {
     expect(refusal(uri)).toBe(`store: ${why} (${STORE_FORMS})`);
   });
