@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { runJob } from '../application/run-job.js';
-import { cudaAddonPath, deploymentEnv } from '../env.js';
+import { batchArrayIndex, cudaAddonPath, deploymentEnv } from '../env.js';
 import { ContentCache } from '../store/content-cache.js';
 import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
@@ -49,10 +49,7 @@ export function jobCommand(): Command {
     )
     .action(async (options: { store: string; sweep: string; job?: number; jobOffset: number }) => {
       assertSweepId(options.sweep);
-      const index =
-        options.job ??
-        options.jobOffset +
-          nonNegativeInteger('AWS_BATCH_JOB_ARRAY_INDEX')(process.env.AWS_BATCH_JOB_ARRAY_INDEX ?? '');
+      const index = options.job ?? options.jobOffset + batchArrayIndex();
       const abort = new AbortController();
       const stop = () => abort.abort();
       process.once('SIGTERM', stop);

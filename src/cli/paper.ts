@@ -8,7 +8,7 @@ import type { RunSpec } from '../train/run-spec.js';
 import { gpuEngineOfLocalJobs } from './job.js';
 import { STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
-import { createRunner, RUNNER_OPTIONS, type RunnerOptions } from './runners.js';
+import { assertRunnerOptions, createRunner, RUNNER_OPTIONS, type RunnerOptions } from './runners.js';
 import { formatWallTime, readMeasuredRates } from './sweep.js';
 
 interface PaperOptions extends RunnerOptions {
@@ -77,6 +77,8 @@ export function paperCommand(): Command {
     .addOption(RUNNER_OPTIONS.queue())
     .addOption(RUNNER_OPTIONS.outputs())
     .action(async (options: PaperOptions) => {
+      const store = openStore(options.store);
+      assertRunnerOptions(options);
       const plan = await planPaper({
         fidelity: options.fidelity,
         objective: options.objective,
@@ -95,12 +97,7 @@ export function paperCommand(): Command {
       process.stdout.write(`${lines.join('\n')}\n`);
       if (options.plan) return;
       const here = new Set(plan.groups.filter((g) => g.trainsNow).map((g) => g.group));
-      await runSweep({
-        store: openStore(options.store),
-        sweep: plan.sweep,
-        runner: await createRunner(options),
-        groups: here,
-      });
+      await runSweep({ store, sweep: plan.sweep, runner: await createRunner(options), groups: here });
       const skipped = plan.groups.filter((g) => !g.trainsNow).map((g) => `${g.group}: ${g.where}`);
       if (skipped.length > 0) process.stdout.write(`\n${skipped.join('\n')}\n`);
     });

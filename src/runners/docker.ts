@@ -55,7 +55,7 @@ export class DockerRunner implements Runner {
     private readonly variant: TrainerVariant,
     concurrency?: number,
   ) {
-    this.concurrency = concurrency ?? (variant === 'gpu' ? 1 : availableParallelism());
+    this.concurrency = concurrency ?? dockerConcurrency(variant);
   }
 
   async runJobs(
@@ -132,6 +132,11 @@ function storeAccess(storeUri: string): { storeUri: string; dockerArgs: string[]
     name,
   ]);
   return { storeUri, dockerArgs: ['--network', 'host', ...env] };
+}
+
+/** Containers at once unless told: one per core on a CPU host, one on a GPU host (see the constructor). */
+export function dockerConcurrency(variant: TrainerVariant): number {
+  return variant === 'gpu' ? 1 : availableParallelism();
 }
 
 const exec = promisify(execFile);

@@ -20,10 +20,10 @@ describe('core errors name no CLI flag; the CLI adds its flags', () => {
   it('a bad store URI is a store error in the core and a --store error on the command line', async () => {
     const error = thrown(() => openStore('ftp://host/x'));
     expect(error.message).toBe(
-      "store: 'ftp://host/x' has an unsupported scheme (allowed: file://, s3://, a plain path)",
+      "store: 'ftp://host/x' has an unsupported scheme (allowed: a folder path, file:///absolute/path, s3://bucket or s3://bucket/prefix)",
     );
     expect(cliMessage(error)).toBe(
-      "--store: 'ftp://host/x' has an unsupported scheme (allowed: file://, s3://, a plain path)",
+      "--store: 'ftp://host/x' has an unsupported scheme (allowed: a folder path, file:///absolute/path, s3://bucket or s3://bucket/prefix)",
     );
     const out = await adgap(['report', 'nothing-0123abcd', '--store', 'ftp://host/x']);
     expect(out.stderr).toBe(`adgap: ${cliMessage(error)}\n`);
