@@ -3,7 +3,7 @@ import type { DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/job-event.js';
 import { type LeaseOwner, parseLeaseOwner } from '../results/lease-owner.js';
-import { breakLease, heldJobs, type Lease } from '../results/leases.js';
+import { breakLease, heldJobs, type Lease, setAsideUnreadableLeases } from '../results/leases.js';
 import { finishedRunIds, readResults, setAsideUnreadable } from '../results/stored-results.js';
 import { readPlan, storeSweep } from '../results/stored-sweep.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
@@ -69,8 +69,10 @@ export async function executeSweep(
   } = options;
   const sweepId = idOf(sweep);
   const here = (group: DatasetGroup) => groups === undefined || groups.has(group);
-  // Before anything is uploaded: a store that would silently overwrite results is refused up front.
+  // Before anything is uploaded: a store that would silently overwrite results is refused up front, and so is
+  // what the runner cannot run now (Batch: a store its jobs cannot reach, jobs of this sweep still queued).
   await store.assertWriteOnce();
+  await runner.assertReady?.({ store, sweepId });
   await prepareDatasets(
     store,
     datasetRefs(sweep).filter((ref) => here(ref.group)),
@@ -110,6 +112,8 @@ export async function executeSweep(
   const pendingJobs = stored.jobs
     .filter((job) => job.runs.some((r) => here(r.dataset.group) && !finished.has(r.runId)))
     .map((j) => j.index);
+  for (const { key, movedTo, reason } of await setAsideUnreadableLeases(store, sweepId))
+    progress.notice(`unreadable lease ${key} (${reason}): moved to ${movedTo}, counted as expired`);
   const held = await heldJobs(store, sweepId);
   // A lease of a holder known dead (a process killed with its sweep run on this machine, a container of the
   // runner that died) is freed, not waited out.

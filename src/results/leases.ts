@@ -1,5 +1,12 @@
-import { leaseKey, leasesPrefix } from '../store/layout.js';
-import { getJson, listAll, ObjectExistsError, type ObjectStore, putJson } from '../store/object-store.js';
+import { z } from 'zod';
+import { leaseKey, leasesPrefix, unreadableLeaseKey } from '../store/layout.js';
+import {
+  listAll,
+  ObjectExistsError,
+  ObjectNotFoundError,
+  type ObjectStore,
+  putJson,
+} from '../store/object-store.js';
 import { formatLeaseOwner, type LeaseOwner, parseLeaseOwner, takesOver } from './lease-owner.js';
 
 /**
@@ -26,17 +33,84 @@ export const LEASE_MS = 2 * 60 * 1000;
 
 const isLive = (lease: Lease, nowMs: number) => Date.parse(lease.expiresAt) > nowMs;
 
-/** The newest generation of every job's lease, from one listing. */
-async function newestLeases(store: ObjectStore, sweepId: string, jobIndex?: number): Promise<Lease[]> {
-  const newest = new Map<string, string>();
+const leaseSchema = z.object({
+  jobIndex: z.int().min(0),
+  generation: z.int().min(1),
+  owner: z.string().min(1),
+  expiresAt: z.iso.datetime(),
+});
+
+/**
+ * The newest generation of one job's lease as stored. `lease` is absent when the object cannot be read (not
+ * JSON, not a lease, or not the job and generation its key names): such a lease counts as expired, so a garbage
+ * object never blocks its job, and the next generation is numbered from its key.
+ */
+interface StoredLease {
+  key: string;
+  jobIndex: number;
+  generation: number;
+  lease?: Lease;
+  reason?: string;
+}
+
+/** The lease objects of a sweep by job, from one listing; `misnamed`: `.json` objects no lease writer names. */
+async function listLeases(
+  store: ObjectStore,
+  sweepId: string,
+  jobIndex?: number,
+): Promise<{ newest: StoredLease[]; misnamed: string[] }> {
+  const newest = new Map<number, { key: string; generation: number }>();
+  const misnamed: string[] = [];
   const prefix = leasesPrefix(sweepId) + (jobIndex === undefined ? '' : `job-${jobIndex}/`);
   for await (const { key } of listAll(store, prefix)) {
-    const job = key.slice(0, key.lastIndexOf('/'));
+    if (!key.endsWith('.json')) continue;
+    const named = LEASE_NAME.exec(key.slice(leasesPrefix(sweepId).length));
+    if (named === null) {
+      misnamed.push(key);
+      continue;
+    }
+    const [job, generation] = [Number(named[1]), Number(named[2])];
     const known = newest.get(job);
-    // Generations are zero-padded, so key order is generation order.
-    if (key.endsWith('.json') && (known === undefined || key > known)) newest.set(job, key);
+    if (known === undefined || generation > known.generation) newest.set(job, { key, generation });
   }
-  return Promise.all([...newest.values()].map((key) => getJson<Lease>(store, key)));
+  const read = async ([job, { key, generation }]: [number, { key: string; generation: number }]) => {
+    const stored: StoredLease = { key, jobIndex: job, generation };
+    const reason = await readLease(store, stored);
+    return typeof reason === 'string' ? { ...stored, reason } : { ...stored, lease: reason };
+  };
+  return { newest: await Promise.all([...newest].map(read)), misnamed };
+}
+
+/** `job-<n>/<generation, 12 digits>.json`, as leaseKey writes it. */
+const LEASE_NAME = /^job-(\d+)\/(\d{12})\.json$/;
+
+/** The lease, or why it cannot be used. */
+async function readLease(
+  store: ObjectStore,
+  { key, jobIndex, generation }: Omit<StoredLease, 'lease'>,
+): Promise<Lease | string> {
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await store.get(key));
+  } catch (error) {
+    // Deleted as history between the listing and the read: a newer generation holds the job now.
+    if (error instanceof ObjectNotFoundError) return 'removed while being read';
+    throw error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `not JSON (${(error as Error).message}; ${text.length} bytes)`;
+  }
+  const parsed = leaseSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return `not a lease (${issue?.path.join('.') || 'the object'}: ${issue?.message})`;
+  }
+  if (parsed.data.jobIndex !== jobIndex || parsed.data.generation !== generation)
+    return `names job ${parsed.data.jobIndex} generation ${parsed.data.generation}, not the job and generation of its key`;
+  return parsed.data;
 }
 
 /** The jobs of a sweep that someone holds now, with their leases. */
@@ -46,9 +120,49 @@ export async function heldJobs(
   nowMs = Date.now(),
 ): Promise<Map<number, Lease>> {
   const held = new Map<number, Lease>();
-  for (const lease of await newestLeases(store, sweepId))
-    if (isLive(lease, nowMs)) held.set(lease.jobIndex, lease);
+  for (const { lease } of (await listLeases(store, sweepId)).newest)
+    if (lease !== undefined && isLive(lease, nowMs)) held.set(lease.jobIndex, lease);
   return held;
+}
+
+/** A lease object set aside by setAsideUnreadableLeases: where it was, where it is, and what was wrong. */
+export interface SetAsideLease {
+  key: string;
+  movedTo: string;
+  reason: string;
+}
+
+/**
+ * Moves the lease objects of a sweep that cannot be read (the newest generation of a job, or a `.json` object
+ * named as no generation) aside, beside themselves under a name that says so (unreadableLeaseKey), kept for
+ * inspection. They already count as expired; moving them keeps the next generation's numbering and the
+ * listing clean. One that another process removed meanwhile (it took the job's next generation) is skipped.
+ */
+export async function setAsideUnreadableLeases(
+  store: ObjectStore,
+  sweepId: string,
+): Promise<SetAsideLease[]> {
+  const { newest, misnamed } = await listLeases(store, sweepId);
+  const unreadable = [
+    ...newest.flatMap(({ key, reason }) => (reason === undefined ? [] : [{ key, reason }])),
+    ...misnamed.map((key) => ({ key, reason: 'not named as a lease generation (job-<n>/<12 digits>.json)' })),
+  ];
+  const stamp = Date.now();
+  const moved: SetAsideLease[] = [];
+  for (const { key, reason } of unreadable) {
+    let body: Uint8Array;
+    try {
+      body = await store.get(key);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) continue;
+      throw error;
+    }
+    const movedTo = unreadableLeaseKey(key, stamp);
+    await store.put(movedTo, body);
+    await store.delete(key);
+    moved.push({ key, movedTo, reason });
+  }
+  return moved;
 }
 
 /** A lease this process holds: renew it while training, release it when done. */
@@ -70,9 +184,10 @@ export async function acquireLease(
   owner: LeaseOwner,
   durationMs = LEASE_MS,
 ): Promise<{ held: HeldLease } | { heldBy: Lease }> {
-  const [current] = await newestLeases(store, sweepId, jobIndex);
-  if (current && isLive(current, Date.now()) && !takesOver(owner, parseLeaseOwner(current.owner)))
-    return { heldBy: current };
+  const [current] = (await listLeases(store, sweepId, jobIndex)).newest;
+  const live = current?.lease;
+  if (live && isLive(live, Date.now()) && !takesOver(owner, parseLeaseOwner(live.owner)))
+    return { heldBy: live };
   let generation = (current?.generation ?? 0) + 1;
   const write = async (expiresAtMs: number): Promise<boolean> => {
     const lease: Lease = {
@@ -95,8 +210,16 @@ export async function acquireLease(
     return true;
   };
   if (!(await write(Date.now() + durationMs))) {
-    const [winner] = await newestLeases(store, sweepId, jobIndex);
-    return { heldBy: winner as Lease };
+    const [winner] = (await listLeases(store, sweepId, jobIndex)).newest;
+    // The winner wrote a lease; one unreadable here (garbage written at that very generation) is said to be so.
+    return {
+      heldBy: winner?.lease ?? {
+        jobIndex,
+        generation,
+        owner: `an unreadable lease (${winner?.key ?? 'gone'})`,
+        expiresAt: new Date().toISOString(),
+      },
+    };
   }
   return {
     held: {

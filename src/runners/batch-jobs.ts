@@ -100,8 +100,11 @@ export async function describeSubmissions(
   });
 }
 
+/** Whether a job has ended (SUCCEEDED or FAILED): Batch starts no further attempt of it. */
+export const isFinal = (status: string): boolean => FINAL_STATES.has(status);
+
 export const isUnfinished = (state: BatchJobState): boolean =>
-  state.status !== 'EXPIRED' && !FINAL_STATES.has(state.status);
+  state.status !== 'EXPIRED' && !isFinal(state.status);
 
 /**
  * Terminates every recorded job that has not ended; for an array job that is its parent, which takes its

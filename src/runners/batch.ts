@@ -1,10 +1,12 @@
-import { type BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
+import { type BatchClient, DescribeJobsCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { AdgapError, ValidationError } from '../errors.js';
 import { jobRunArguments } from '../jobs/job-command.js';
+import type { LeaseOwner } from '../results/lease-owner.js';
 import { canonicalS3Uri, sameS3Store } from '../store/s3.js';
 import {
   type BatchSubmission,
   describeSubmissions,
+  isFinal,
   isUnfinished,
   readBatchSubmissions,
   recordBatchSubmissions,
@@ -50,15 +52,18 @@ export class BatchRunner implements Runner {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async runJobs(target: SweepTarget, jobIndexes: readonly number[]): Promise<RunnerOutcome> {
-    const { store, sweepId } = target;
+  /**
+   * Refuses a store other than the stack's bucket, and a second submission while the first is queued or
+   * running (it would train the same runs twice). executeSweep asks before it prepares, stores or reports
+   * anything, so "still has Batch jobs queued or running" is the one message such a run prints.
+   */
+  async assertReady({ store, sweepId }: SweepTarget): Promise<void> {
     if (!store.uri.startsWith('s3://') || !sameS3Store(store.uri, this.storeUri)) {
       throw new ValidationError(
         '--store',
         `Batch jobs can reach only the stack's bucket: use --store ${canonicalS3Uri(this.storeUri)} (not '${store.uri}')`,
       );
     }
-    // A second submission while the first is queued or running would train the same runs twice.
     const inFlight = (
       await describeSubmissions(await readBatchSubmissions(store, sweepId), this.clientFor)
     ).filter(isUnfinished);
@@ -68,6 +73,26 @@ export class BatchRunner implements Runner {
         `sweep ${sweepId} still has Batch jobs queued or running (${ids}); follow them with \`adgap sweep status\`, or stop them with \`adgap sweep cancel\``,
       );
     }
+  }
+
+  /**
+   * Whether a lease's holder is a Batch job that Batch describes as ended (SUCCEEDED or FAILED: a child
+   * killed with kill -9, out of memory, or on a host that went away cannot release its lease). Asked of the
+   * queue's region, where this runner's jobs run; a job Batch does not know (another region or account, or
+   * one ended so long ago that its lease has expired anyway) is not claimed.
+   */
+  async leaseHolderGone(holder: LeaseOwner): Promise<boolean> {
+    if (holder.kind !== 'batch') return false;
+    const { jobs = [] } = await this.clientFor(this.queue.region).send(
+      new DescribeJobsCommand({ jobs: [holder.jobId] }),
+    );
+    const status = jobs.find((job) => job.jobId === holder.jobId)?.status;
+    return status !== undefined && isFinal(status);
+  }
+
+  /** Submits the jobs; executeSweep has asked assertReady first. */
+  async runJobs(target: SweepTarget, jobIndexes: readonly number[]): Promise<RunnerOutcome> {
+    const { store, sweepId } = target;
     const client = this.clientFor(this.queue.region);
     const submissions: BatchSubmission[] = [];
     for (const { firstJob, jobCount } of arrayRanges(jobIndexes)) {

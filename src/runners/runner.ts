@@ -39,6 +39,12 @@ export interface Runner {
    * container a lease names; a runner that cannot tell leaves this out, and its holders' leases expire.
    */
   leaseHolderGone?(owner: LeaseOwner): Promise<boolean>;
+  /**
+   * Refuses what this runner cannot run now, before executeSweep writes or reports anything, so that a refusal
+   * is the only message: the Batch runner refuses a store its jobs cannot reach, and a sweep whose earlier jobs
+   * are still queued or running. A runner that can always run leaves this out.
+   */
+  assertReady?(target: SweepTarget): Promise<void>;
   /** `onEvent` receives the runs' events as they happen; a runner that only queues the jobs sees none. */
   runJobs(
     target: SweepTarget,

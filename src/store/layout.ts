@@ -9,6 +9,7 @@
  *   sweeps/<sweepId>/batch-jobs.json       the AWS Batch jobs submitted for it (for status and cancel)
  *   leases/<sweepId>/job-<n>/<generation>.json  who trains job n, until when (src/results/leases.ts); outside
  *                                       sweeps/ so that one bucket lifecycle rule can expire them
+ *   leases/<sweepId>/job-<n>/<name>.unreadable-<ms>  a lease object that could not be read, set aside
  *   sweeps/<sweepId>/report-cache/report.json  the API's cached report, with the listing it was computed from
  */
 export const SWEEPS_PREFIX = 'sweeps/';
@@ -28,6 +29,8 @@ export const LEASES_PREFIX = 'leases/';
 export const leasesPrefix = (sweepId: string) => `leases/${sweepId}/`;
 export const leaseKey = (sweepId: string, jobIndex: number, generation: number) =>
   `leases/${sweepId}/job-${jobIndex}/${String(generation).padStart(12, '0')}.json`;
+/** Where an unreadable lease object is moved: beside it, under a name no lease reader lists (not `.json`). */
+export const unreadableLeaseKey = (key: string, stampMs: number) => `${key}.unreadable-${stampMs}`;
 export const reportCacheKey = (sweepId: string) => `sweeps/${sweepId}/report-cache/report.json`;
 export const datasetPrefix = (datasetId: string) => `datasets/${datasetId}/`;
 

@@ -216,3 +216,51 @@ describe('a second sweep run of one sweep', () => {
     ]);
   });
 });
+
+describe.each(STORES)('an unreadable lease object on %s', (_, openStore) => {
+  const GARBAGE = [
+    ['garbage', '{"jobIndex": 0, "generation"'],
+    ['an object of another shape', '{"holder": "someone"}\n'],
+  ] as const;
+
+  it.each(GARBAGE)('(%s) counts as expired: the job is taken at the next generation', async (_, body) => {
+    const store = await openStore();
+    await store.put(leaseKey(SWEEP, 0, 4), body);
+    expect((await heldJobs(store, SWEEP)).size).toBe(0);
+    const taken = await acquireLease(store, SWEEP, 0, parseLeaseOwner('me'));
+    expect('held' in taken).toBe(true);
+    expect((await heldJobs(store, SWEEP)).get(0)).toMatchObject({ generation: 5, owner: 'me' });
+  });
+
+  it.each(GARBAGE)(
+    '(%s) is moved aside by the next sweep run, named in a notice, and its job trained',
+    async (_, body) => {
+      const store = await openStore();
+      const id = idOf(sweep);
+      const key = leaseKey(id, 0, 1);
+      await store.put(key, body);
+      const misnamed = `leases/${id}/job-1/copy.json`;
+      await store.put(misnamed, '{}');
+      const { runner, started } = recordingRunner();
+      const notices: string[] = [];
+      const progress = { ...quiet, notice: (m: string) => notices.push(m) };
+      await executeSweep({ store, sweep, runner, progress, readImageSource });
+      expect(started).toEqual([0, 1]);
+      const keys: string[] = [];
+      for await (const o of listAll(store, `leases/${id}/`)) keys.push(o.key);
+      expect(keys).toEqual([
+        expect.stringMatching(new RegExp(`^${key}\\.unreadable-\\d+$`)),
+        expect.stringMatching(new RegExp(`^${misnamed}\\.unreadable-\\d+$`)),
+      ]);
+      expect(new TextDecoder().decode(await store.get(keys[0] as string))).toBe(body);
+      expect(notices).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^unreadable lease ${key} \\((not JSON|not a lease) .*\\): moved to ${keys[0]}, counted as expired$`,
+          ),
+        ),
+        `unreadable lease ${misnamed} (not named as a lease generation (job-<n>/<12 digits>.json)): moved to ${keys[1]}, counted as expired`,
+      ]);
+    },
+  );
+});

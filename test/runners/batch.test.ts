@@ -11,6 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
+import { parseLeaseOwner } from '../../src/results/lease-owner.js';
 import { BatchRunner } from '../../src/runners/batch.js';
 import {
   type BatchSubmission,
@@ -149,7 +150,7 @@ describe('the Batch runner', () => {
     const store = await s3Store();
     await recordBatchSubmissions(store, SWEEP, [submission('old-job', 0, 4)]);
     batch.on(DescribeJobsCommand).resolves({ jobs: [detail('old-job', 'RUNNING', { RUNNING: 4 })] });
-    await expect(runner(store).runJobs({ store, sweepId: SWEEP }, [0, 1])).rejects.toThrow(
+    await expect(runner(store).assertReady({ store, sweepId: SWEEP })).rejects.toThrow(
       /still has Batch jobs queued or running \(old-job\)/,
     );
     expect(submits()).toEqual([]);
@@ -161,9 +162,37 @@ describe('the Batch runner', () => {
     batch
       .on(DescribeJobsCommand)
       .resolves({ jobs: [detail('old-job', 'FAILED', { SUCCEEDED: 3, FAILED: 1 })] });
-    await runner(store).runJobs({ store, sweepId: SWEEP }, [2]);
+    const ready = runner(store);
+    await ready.assertReady({ store, sweepId: SWEEP });
+    await ready.runJobs({ store, sweepId: SWEEP }, [2]);
     expect(submits()).toHaveLength(1);
     expect((await readBatchSubmissions(store, SWEEP)).map((s) => s.jobId)).toEqual(['old-job', 'job-0']);
+  });
+
+  it.each([
+    ['FAILED', true],
+    ['SUCCEEDED', true],
+    ['RUNNING', false],
+    ['RUNNABLE', false],
+  ] as const)(
+    'a lease held by a Batch child that Batch describes as %s is gone: %s',
+    async (status, gone) => {
+      const store = await s3Store();
+      batch.on(DescribeJobsCommand).resolves({ jobs: [detail('array-1:3', status)] });
+      const holder = parseLeaseOwner('batch:array-1:3#1:abc123');
+      expect(await runner(store).leaseHolderGone(holder)).toBe(gone);
+      expect(batch.commandCalls(DescribeJobsCommand).map((c) => c.args[0].input)).toEqual([
+        { jobs: ['array-1:3'] },
+      ]);
+    },
+  );
+
+  it('does not claim a lease of a job Batch does not describe, nor of a holder that is no Batch job', async () => {
+    const store = await s3Store();
+    batch.on(DescribeJobsCommand).resolves({ jobs: [] });
+    expect(await runner(store).leaseHolderGone(parseLeaseOwner('batch:elsewhere#1:abc123'))).toBe(false);
+    expect(await runner(store).leaseHolderGone(parseLeaseOwner('host:12:4026531836:abc123'))).toBe(false);
+    expect(batch.commandCalls(DescribeJobsCommand)).toHaveLength(1);
   });
 
   it('refuses a store other than the stack’s bucket, which is all the jobs can reach, before submitting', async () => {
@@ -171,10 +200,8 @@ describe('the Batch runner', () => {
     const folder = new LocalFolderStore(await mkdtemp(join(tmpdir(), 'adgap-batch-')));
     const elsewhere = await s3Store();
     for (const store of [folder, elsewhere]) {
-      await expect(runner(bucket).runJobs({ store, sweepId: SWEEP }, [0, 1])).rejects.toThrow(
-        ValidationError,
-      );
-      await expect(runner(bucket).runJobs({ store, sweepId: SWEEP }, [0, 1])).rejects.toThrow(
+      await expect(runner(bucket).assertReady({ store, sweepId: SWEEP })).rejects.toThrow(ValidationError);
+      await expect(runner(bucket).assertReady({ store, sweepId: SWEEP })).rejects.toThrow(
         `use --store ${bucket.uri} (not '${store.uri}')`,
       );
     }
