@@ -13,6 +13,7 @@ import {
 import { reportHtml } from '../report/html.js';
 import { runsPage } from '../results/run-query.js';
 import { listSweeps, sweepStatus } from '../results/status.js';
+import { UnreadableSweepObjectError } from '../results/stored-sweep.js';
 import { ObjectNotFoundError, type ObjectStore } from '../store/object-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
@@ -24,6 +25,7 @@ import {
   sweepDetail,
   sweepParams,
   sweepSummary,
+  unreadableSweep,
 } from './schemas.js';
 
 type ErrorBody = z.infer<typeof errorBody>;
@@ -47,7 +49,12 @@ const routes = {
   sweeps: createRoute({
     method: 'get',
     path: '/sweeps',
-    responses: { 200: json(sweepSummary.array(), 'every sweep in the store, newest first') },
+    responses: {
+      200: json(
+        z.union([sweepSummary, unreadableSweep]).array(),
+        'every sweep in the store, newest first, then those whose sweep.json cannot be read',
+      ),
+    },
   }),
   sweep: createRoute({
     method: 'get',
@@ -94,9 +101,17 @@ export function createApp(store: ObjectStore): OpenAPIHono {
 
   app.openapi(routes.health, (c) => c.json({ status: 'ok' }, 200));
 
-  app.openapi(routes.sweeps, async (c) => c.json(await listSweeps(store), 200));
+  app.openapi(routes.sweeps, async (c) => {
+    const { sweeps, unreadable } = await listSweeps(store);
+    const apart = unreadable.map(({ sweepId, key, reason }) => ({ sweepId, unreadable: { key, reason } }));
+    return c.json([...sweeps, ...apart], 200);
+  });
 
-  app.openapi(routes.sweep, async (c) => c.json(await sweepStatus(store, c.req.valid('param').id), 200));
+  app.openapi(routes.sweep, async (c) => {
+    const status = await sweepStatus(store, c.req.valid('param').id);
+    const { sweepId, name, createdAt, runs, definition, jobCount } = status;
+    return c.json({ sweepId, name, createdAt, runs, definition, jobCount }, 200);
+  });
 
   app.openapi(routes.report, async (c) => {
     const { id } = c.req.valid('param');
@@ -139,6 +154,9 @@ export function createApp(store: ObjectStore): OpenAPIHono {
     if (error instanceof ValidationError)
       return c.json(errorJson('bad_request', error.message, error.field), 400);
     // Clients learn which sweep or object is missing, not where the store lives (a path, a bucket).
+    // A sweep.json or plan.json that cannot be read: which object and what is wrong, not where the store is.
+    if (error instanceof UnreadableSweepObjectError)
+      return c.json(errorJson('unreadable', `${error.key} ${error.reason}`), 500);
     if (error instanceof NotFoundError || error instanceof ObjectNotFoundError)
       return c.json(errorJson('not_found', error.message.replaceAll(` in store ${store.uri}`, '')), 404);
     // Anything else is a bug or an outage (an unreachable S3 endpoint, a full disk): the details, which name the

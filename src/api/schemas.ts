@@ -71,7 +71,7 @@ export const runsQuery = z.object({
 export const errorBody = z
   .object({
     error: z.object({
-      code: z.enum(['bad_request', 'not_found', 'internal']),
+      code: z.enum(['bad_request', 'not_found', 'unreadable', 'internal']),
       message: z.string(),
       parameter: z.string().optional().openapi({ description: 'the request parameter at fault (400)' }),
     }),
@@ -87,6 +87,18 @@ const runCounts = z.object({
 export const sweepSummary = z
   .object({ sweepId: z.string(), name: z.string(), createdAt: z.string(), runs: runCounts })
   .openapi('SweepSummary');
+
+export const unreadableSweep = z
+  .object({
+    sweepId: z.string().openapi({ description: 'the folder under sweeps/' }),
+    unreadable: z.object({
+      key: z.string(),
+      reason: z
+        .string()
+        .openapi({ description: 'not JSON, not of its schema, or foreign (names another sweep)' }),
+    }),
+  })
+  .openapi('UnreadableSweep');
 
 export const sweepDetail = sweepSummary
   .extend({ definition: sweepFileSchema, jobCount: z.number().int() })

@@ -5,7 +5,7 @@ import type { JobEvent } from '../jobs/job-event.js';
 import { type LeaseOwner, parseLeaseOwner } from '../results/lease-owner.js';
 import { breakLease, heldJobs, type Lease, setAsideUnreadableLeases } from '../results/leases.js';
 import { finishedRunIds, readResults, setAsideUnreadable } from '../results/stored-results.js';
-import { readPlan, storeSweep } from '../results/stored-sweep.js';
+import { readPlan, readSweep, storeSweep } from '../results/stored-sweep.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import { unreadablePrefix } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -93,14 +93,15 @@ export async function executeSweep(
     },
     plan,
   );
-  const stored = await readPlan(store, sweepId);
+  // Both are read back, so a stored copy that cannot be used is named here, not by every job that reads it.
+  const [stored] = await Promise.all([readPlan(store, sweepId), readSweep(store, sweepId)]);
   if (chunkSize !== undefined && stored.chunkSize !== chunkSize) {
     throw new ValidationError(
       'chunkSize',
       `sweep ${sweepId} is already planned with ${stored.chunkSize ?? 'a whole cell'} runs per job, not ${chunkSize}`,
     );
   }
-  const { unreadable } = await readResults(store, sweepId);
+  const { unreadable } = await readResults(store, sweepId, stored);
   if (unreadable.length > 0) {
     await setAsideUnreadable(store, sweepId, unreadable);
     for (const u of unreadable)

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { sweepStatus } from '../results/status.js';
-import { readResults } from '../results/stored-results.js';
+import { readResultsOf } from '../results/stored-results.js';
 import { batchClientFor } from '../runners/batch-client.js';
 import {
   BATCH_STATES,
@@ -21,12 +21,12 @@ export function sweepStatusCommand(): Command {
       assertSweepId(sweepId);
       const store = openStore(options.store);
       // An unknown sweep fails here, reported as such rather than as a sweep with no Batch jobs.
-      const [{ runs }, submissions, { unreadable }] = await Promise.all([
+      const [{ runs, finishedRunIds, foreignKeys }, submissions] = await Promise.all([
         sweepStatus(store, sweepId),
         readBatchSubmissions(store, sweepId),
-        // Every result is read, as the report does: one that cannot be read counts as pending, not finished.
-        readResults(store, sweepId),
       ]);
+      // Every result of a planned run is read, as the report does: one that cannot be read counts as pending.
+      const { unreadable } = await readResultsOf(store, sweepId, finishedRunIds);
       const done = runs.done - unreadable.length;
       const pending = runs.total - done - runs.failed;
       const lines = [
@@ -37,6 +37,10 @@ export function sweepStatusCommand(): Command {
       if (unreadable.length > 0)
         lines.push(
           `  ${unreadable.length} of the pending runs have an unreadable result (see \`adgap report\`); the next sweep run sets it aside and trains them again`,
+        );
+      if (foreignKeys.length > 0)
+        lines.push(
+          `  ${foreignKeys.length} foreign object(s), of runs this sweep's plan does not hold (copied from another sweep?), not counted: ${foreignKeys.join(', ')}`,
         );
       if (submissions.length > 0) {
         const states = await describeSubmissions(submissions, batchClientFor);

@@ -170,12 +170,19 @@ export function sweepCommand(): Command {
     .option(...STORE_OPTION)
     .action(async (options: { store: string }) => {
       const store = openStore(options.store);
-      const sweeps = await listSweeps(store);
+      const { sweeps, unreadable } = await listSweeps(store);
       const lines = sweeps.map(
         (s) =>
           `${s.sweepId}  created ${s.createdAt}  ${s.runs.done}/${s.runs.total} finished, ${s.runs.failed} failed`,
       );
-      process.stdout.write(`${lines.length === 0 ? `no sweeps in store ${store.uri}` : lines.join('\n')}\n`);
+      if (lines.length > 0 || unreadable.length === 0)
+        process.stdout.write(
+          `${lines.length === 0 ? `no sweeps in store ${store.uri}` : lines.join('\n')}\n`,
+        );
+      // The others are listed; each unreadable one is named on stderr, and the exit status says one was skipped.
+      for (const u of unreadable)
+        process.stderr.write(`adgap: skipped sweep ${u.sweepId}: ${u.key} ${u.reason}\n`);
+      if (unreadable.length > 0) process.exitCode = 1;
     });
   sweep.addCommand(sweepStatusCommand());
   sweep.addCommand(sweepCancelCommand());

@@ -50,10 +50,12 @@ export async function cachedReport<Report>(
     if (!(error instanceof ObjectNotFoundError)) throw error;
   }
   const plan = await readPlan(store, sweepId);
+  const planned = new Set(planRuns(plan).map((run) => run.runId));
+  // Result objects of runs the plan does not hold are foreign, and not read.
   const loaded = await readResultsOf(
     store,
     sweepId,
-    results.map((o) => runIdOfKey(o.key)),
+    results.map((o) => runIdOfKey(o.key)).filter((id) => planned.has(id)),
   );
   const built = report.build({
     sweepId,

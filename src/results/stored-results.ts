@@ -1,7 +1,7 @@
 import { getMany } from '../store/bulk.js';
 import { resultKey, resultsPrefix, unreadableKey } from '../store/layout.js';
 import { ObjectExistsError, type ObjectStore, putJson } from '../store/object-store.js';
-import { planRuns } from '../sweep/plan.js';
+import { type Plan, planRuns } from '../sweep/plan.js';
 import type { RunSpec } from '../train/run-spec.js';
 import { failedRunIds, runIdsUnder } from './failures.js';
 import type { RunResult } from './run-result.js';
@@ -33,9 +33,19 @@ export interface LoadedResults {
   unreadable: UnreadableResult[];
 }
 
-/** Every result of a sweep: one listing, then GETs with bounded concurrency. */
-export async function readResults(store: ObjectStore, sweepId: string): Promise<LoadedResults> {
-  return readResultsOf(store, sweepId, await finishedRunIds(store, sweepId));
+/**
+ * Every result of a sweep's planned runs: one listing, then GETs with bounded concurrency. A result object of
+ * a run the plan does not hold is foreign (copied from another sweep) and is not read; `sweepStatus` names it.
+ */
+export async function readResults(store: ObjectStore, sweepId: string, plan?: Plan): Promise<LoadedResults> {
+  const [planned, finished] = await Promise.all([
+    plan ?? readPlan(store, sweepId),
+    finishedRunIds(store, sweepId),
+  ]);
+  const ids = planRuns(planned)
+    .map((run) => run.runId)
+    .filter((id) => finished.has(id));
+  return readResultsOf(store, sweepId, ids);
 }
 
 /** The results of the given finished runs, read with bounded concurrency; unusable ones apart. */
@@ -109,9 +119,9 @@ export interface SweepRuns {
 
 /** The sweep's runs as the store holds them now (finished or not). */
 export async function readSweepRuns(store: ObjectStore, sweepId: string): Promise<SweepRuns> {
-  const [plan, { results, unreadable }, failed] = await Promise.all([
-    readPlan(store, sweepId),
-    readResults(store, sweepId),
+  const plan = await readPlan(store, sweepId);
+  const [{ results, unreadable }, failed] = await Promise.all([
+    readResults(store, sweepId, plan),
     failedRunIds(store, sweepId),
   ]);
   return { sweepId, runs: planRuns(plan), results, failedRunIds: failed, unreadable };
