@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { adgap } from '../helpers/cli.js';
+import { snapshot } from '../helpers/sandbox.js';
 import { writeFinishedAndFailed } from '../helpers/synthetic-sweep.js';
 import { twoRunSweep } from '../support/tiny-sweeps.js';
 
@@ -365,26 +366,11 @@ const CLI_CASES: CliCase[] = [
   },
 ];
 
-/** The tsx loader's compile cache in TMPDIR: the CLI's runtime, not something adgap writes. */
-const LOADER_CACHE = /^tmp\/tsx-/;
-
 let sandbox: string;
 let files: string;
 const context = {} as Context;
 let rootEntries: string[];
 const mounts: string[] = [];
-
-/** Every folder and file under `root` (relative paths), with file contents: what a case may not change. */
-async function snapshot(root: string): Promise<Map<string, string>> {
-  const entries = new Map<string, string>();
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    const path = relative(root, join(entry.parentPath, entry.name));
-    if (LOADER_CACHE.test(path)) continue;
-    if (entry.isDirectory()) entries.set(path, '<folder>');
-    else if (entry.isFile()) entries.set(path, await readFile(join(root, path), 'utf8'));
-  }
-  return entries;
-}
 
 /** Mounts a read-only file system at `at` (a bind of itself, or an empty tmpfs); false where that is refused. */
 function mountReadOnly(at: string, bind: boolean): boolean {
