@@ -50,7 +50,7 @@ class ScriptedLauncher implements ContainerLauncher {
       resolve = r;
     });
     this.exits.set(spec.name, resolve);
-    return { exited, output: () => '', stop: async () => resolve(143) };
+    return { exited, output: () => '', stop: async () => resolve(143), kill: () => resolve(137) };
   }
   /** Ends the newest container of `jobId` (its last attempt) with `code`. */
   exit(jobId: string, code: number): void {
@@ -147,6 +147,16 @@ describe('the local AWS Batch endpoint', () => {
     const done = await until(jobId, 'FAILED');
     expect(done.attempts).toHaveLength(1);
     expect(done.attempts?.[0]?.container?.exitCode).toBe(3);
+  });
+
+  it('a killed container (kill -9) ends its attempt with exit code 137: FAILED under the stack’s rules', async () => {
+    const { submit, until } = await start(STACK_RULES);
+    const jobId = await submit();
+    await until(jobId, 'RUNNING');
+    emulator?.kill(jobId);
+    const done = await until(jobId, 'FAILED');
+    expect(done.attempts?.map((a) => a.container?.exitCode)).toEqual([137]);
+    expect(done.statusReason).toBe('Essential container in task exited');
   });
 
   it('retries when no rule matches, and stops at the attempts limit', async () => {

@@ -125,6 +125,16 @@ export class BatchEmulator {
     return reason;
   }
 
+  /**
+   * The containers of a running job are killed at once (kill -9, an out-of-memory kill): the attempt ends with
+   * exit code 137, and the definition's retry strategy decides what follows (the stack's: FAILED).
+   */
+  kill(jobId: string): void {
+    const job = this.jobs.get(jobId);
+    if (job?.status !== 'RUNNING') throw new Error(`job ${jobId} is not running (${job?.status ?? 'unknown'})`);
+    for (const container of job.containers) container.kill();
+  }
+
   /** Every job the endpoint knows, children included, with their attempts (for tests and figures). */
   describe(jobId: string): ReturnType<BatchEmulator['detail']> | undefined {
     const job = this.jobs.get(jobId);

@@ -21,6 +21,8 @@ export interface Container {
   readonly exited: Promise<number>;
   /** SIGTERM, then SIGKILL after `graceSeconds` (as `docker stop -t` and the ECS agent do). */
   stop(graceSeconds: number): Promise<void>;
+  /** SIGKILL at once, as `kill -9` or the kernel's out-of-memory killer would: the job cannot clean up. */
+  kill(): void;
   /** stdout and stderr so far (the local CloudWatch log stream). */
   output(): string;
 }
@@ -93,6 +95,9 @@ export function dockerLauncher(imagePrefix: string): ContainerLauncher {
           const stop = spawn('docker', ['stop', '-t', String(graceSeconds), spec.name], { stdio: 'ignore' });
           await once(stop, 'close');
         },
+        kill() {
+          spawn('docker', ['kill', spec.name], { stdio: 'ignore' });
+        },
       };
     },
   };
@@ -124,6 +129,9 @@ export function processLauncher(): ContainerLauncher {
           const timer = setTimeout(() => child.kill('SIGKILL'), graceSeconds * 1000);
           await exited;
           clearTimeout(timer);
+        },
+        kill() {
+          child.kill('SIGKILL');
         },
       };
     },
