@@ -131,7 +131,8 @@ export class BatchEmulator {
    */
   kill(jobId: string): void {
     const job = this.jobs.get(jobId);
-    if (job?.status !== 'RUNNING') throw new Error(`job ${jobId} is not running (${job?.status ?? 'unknown'})`);
+    if (job?.status !== 'RUNNING')
+      throw new Error(`job ${jobId} is not running (${job?.status ?? 'unknown'})`);
     for (const container of job.containers) container.kill();
   }
 
