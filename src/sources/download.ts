@@ -56,6 +56,31 @@ export async function isCached(file: PublishedFile, folder: string): Promise<boo
   return bytes !== undefined && md5Hex(new Uint8Array(bytes)) === file.md5;
 }
 
+/**
+ * Whether `file` can be downloaded now, without downloading it (a HEAD request): its size when the server says
+ * it, or the same one-line error a download would give. For plans, which promise nothing they have not checked.
+ */
+export async function probeDownload(
+  file: PublishedFile,
+  options: Pick<CachedDownloadOptions, 'group' | 'instead'>,
+): Promise<number | undefined> {
+  let response: Response;
+  try {
+    response = await fetch(file.url, { method: 'HEAD', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  } catch (error) {
+    throw new NotFoundError(`${options.group}: cannot reach ${file.url} (${causeOf(error)}); ${options.instead}`);
+  }
+  if (!response.ok)
+    throw new NotFoundError(
+      `${options.group}: ${file.url} answers HTTP ${response.status} ${response.statusText}; ${options.instead}`,
+    );
+  const length = Number(response.headers.get('content-length'));
+  return Number.isSafeInteger(length) && length > 0 ? length : undefined;
+}
+
+/** A plan waits this long for a published location to answer before it says it cannot be reached. */
+const PROBE_TIMEOUT_MS = 15_000;
+
 async function download(file: PublishedFile, options: CachedDownloadOptions): Promise<Uint8Array> {
   // One line: what failed (a refused connection, an HTTP error, a truncated body, a wrong checksum), on which
   // URL, and what to pass instead.

