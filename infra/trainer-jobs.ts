@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { jobRunArguments } from '../src/jobs/job-command.js';
+import { JOB_RESOURCES } from '../src/stack-contract.js';
 import { KEY_PATTERNS } from './key-patterns.js';
 import { REPO_ROOT } from './repo-root.js';
 import type { Storage } from './storage.js';
@@ -76,9 +77,8 @@ export class TrainerJobs extends Construct {
       });
     };
 
-    // One job per GPU. 4 vCPUs and 12 GiB fit the smallest g4dn/g5 sizes (16 GiB) after the OS takes its share.
-    this.gpu = definition('gpu', { cpu: 4, memory: Size.gibibytes(12), gpu: 1 });
-    // Linear models train on one core; two such jobs fit a 2-vCPU, 4 GiB .large instance.
-    this.cpu = definition('cpu', { cpu: 1, memory: Size.mebibytes(1792) });
+    const { gpu, cpu } = JOB_RESOURCES;
+    this.gpu = definition('gpu', { cpu: gpu.vcpus, memory: Size.mebibytes(gpu.memoryMiB), gpu: gpu.gpus });
+    this.cpu = definition('cpu', { cpu: cpu.vcpus, memory: Size.mebibytes(cpu.memoryMiB) });
   }
 }

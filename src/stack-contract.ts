@@ -21,3 +21,14 @@ export const STACK_OUTPUT_KEYS = {
 } as const;
 
 export type StackOutputs = { readonly [K in keyof typeof STACK_OUTPUT_KEYS]: string };
+
+/**
+ * What one trainer job asks Batch for on each job queue. infra/trainer-jobs.ts builds the job definitions from
+ * it, and the price estimate (src/sweep/price.ts) packs jobs into instances with it, so the two agree.
+ */
+export const JOB_RESOURCES = {
+  // One job per GPU. 4 vCPUs and 12 GiB fit the smallest g4dn/g5 sizes (16 GiB) after the OS takes its share.
+  gpu: { vcpus: 4, memoryMiB: 12 * 1024, gpus: 1 },
+  // Linear models train on one core; two such jobs fit a 2-vCPU, 4 GiB .large instance.
+  cpu: { vcpus: 1, memoryMiB: 1792, gpus: 0 },
+} as const;

@@ -20,7 +20,11 @@ const refsOf = (sweep: SweepFile, group: DatasetGroup): DatasetRef[] =>
  * source; otherwise the group's files must be on disk or downloadable now (the plan says how much it downloads
  * first), else the group cannot run and the reason says what fixes it.
  */
-export async function groupData(store: ObjectStore, sweep: SweepFile, group: DatasetGroup): Promise<GroupData> {
+export async function groupData(
+  store: ObjectStore,
+  sweep: SweepFile,
+  group: DatasetGroup,
+): Promise<GroupData> {
   if (isSyntheticGroup(group)) return { ready: true, note: '' };
   const present = await Promise.all(
     refsOf(sweep, group).map(async (ref) => (await store.head(manifestKey(datasetId(ref)))) !== undefined),

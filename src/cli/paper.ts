@@ -12,6 +12,7 @@ import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective, type RunSpec } f
 import { gpuEngineOfLocalJobs } from './job.js';
 import { positiveInteger, STORE_OPTION } from './options.js';
 import { groupData, prepareGroup } from './paper-sources.js';
+import { batchCostLines, PRICES_OPTION, readPriceTable } from './price-lines.js';
 import { runSweep } from './run-sweep.js';
 import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
 import { formatWallTime, readMeasuredRates } from './sweep.js';
@@ -22,6 +23,7 @@ interface PaperOptions extends RunnerOptions {
   objective?: Objective;
   groups?: DatasetGroup[];
   plan?: boolean;
+  prices?: string;
 }
 
 function groupList(value: string): DatasetGroup[] {
@@ -99,12 +101,14 @@ export function paperCommand(): Command {
     )
     .addOption(new Option('--queue <queue>', 'batch: the job queue').choices(['gpu', 'cpu']).default('gpu'))
     .option('--outputs <file>', 'batch: the stack outputs file of `npx cdk deploy`', 'cdk-outputs.json')
+    .option(...PRICES_OPTION)
     .action(async (options: PaperOptions) => {
       const sweep = parseSweepFile(
         paperPreset(ALL_GROUPS, { fidelity: options.fidelity, objective: options.objective }),
       );
       const runs = expandRuns(sweep);
       const rates = await readMeasuredRates();
+      const table = options.runner === 'batch' ? await readPriceTable(options.prices) : undefined;
       const engineOf = (run: RunSpec) => cpuEngineFor([run]);
       const store = openStore(options.store);
       const here = new Set<DatasetGroup>();
@@ -134,6 +138,18 @@ export function paperCommand(): Command {
           `            ${where.line}`,
         );
       }
+      if (table !== undefined)
+        lines.push(
+          ...batchCostLines({
+            sweepId: sweepId(sweep),
+            runs: runs.filter((r) => here.has(r.dataset.group)),
+            rates,
+            queue: options.queue,
+            table,
+            pricesFile: options.prices,
+            cpuEngineOf: engineOf,
+          }),
+        );
       process.stdout.write(`${lines.join('\n')}\n`);
       if (options.plan) return;
       for (const group of here) {

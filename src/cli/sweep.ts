@@ -32,10 +32,18 @@ import {
   type RunSpec,
 } from '../train/run-spec.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
+import { batchCostLines, PRICES_OPTION, readPriceTable } from './price-lines.js';
 import { runSweep } from './run-sweep.js';
 import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
 import { sweepCancelCommand } from './sweep-cancel.js';
 import { sweepStatusCommand } from './sweep-status.js';
+
+interface PlanOptions {
+  store: string;
+  runner?: RunnerOptions['runner'];
+  queue: RunnerOptions['queue'];
+  prices?: string;
+}
 
 export async function readSweepFile(path: string): Promise<SweepFile> {
   let text: string;
@@ -146,12 +154,18 @@ export function sweepCommand(): Command {
     .description('print how many runs a sweep file has, what it costs in model-epochs, and its first runs')
     .argument('<sweep.yaml>', 'sweep file')
     .option(...STORE_OPTION)
+    .addOption(
+      new Option('--runner <runner>', 'batch: also print what the sweep costs on AWS Batch').choices(RUNNERS),
+    )
+    .addOption(new Option('--queue <queue>', 'batch: the job queue').choices(['gpu', 'cpu']).default('gpu'))
+    .option(...PRICES_OPTION)
     .addHelpText(
       'after',
       "\n'eps: auto' radii come from the datasets' class means: plan prepares the datasets the store lacks, as sweep run would.",
     )
-    .action(async (file: string, options: { store: string }) => {
+    .action(async (file: string, options: PlanOptions) => {
       const definition = await readSweepFile(file);
+      const table = options.runner === 'batch' ? await readPriceTable(options.prices) : undefined;
       const id = sweepId(definition);
       const runs = expandRuns(
         definition,
@@ -163,6 +177,18 @@ export function sweepCommand(): Command {
       const wallTime = rates && estimateWallTime(runs, rates, engineOf);
       const gpuWallTime = rates && estimateGpuWallTime(runs, rates);
       process.stdout.write(`${formatPlan(id, summarisePlan(id, runs), definition, wallTime, gpuWallTime)}\n`);
+      if (table !== undefined) {
+        const cost = batchCostLines({
+          sweepId: id,
+          runs,
+          rates,
+          queue: options.queue,
+          table,
+          pricesFile: options.prices,
+          cpuEngineOf: engineOf,
+        });
+        process.stdout.write(`${cost.join('\n')}\n`);
+      }
     });
 
   sweep

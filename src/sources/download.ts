@@ -68,7 +68,9 @@ export async function probeDownload(
   try {
     response = await fetch(file.url, { method: 'HEAD', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
   } catch (error) {
-    throw new NotFoundError(`${options.group}: cannot reach ${file.url} (${causeOf(error)}); ${options.instead}`);
+    throw new NotFoundError(
+      `${options.group}: cannot reach ${file.url} (${causeOf(error)}); ${options.instead}`,
+    );
   }
   if (!response.ok)
     throw new NotFoundError(

@@ -63,10 +63,13 @@ describe('adgap data prepare fmnist without --source or the Debian folder', () =
       baseUrl: closed.baseUrl,
       files: FILES,
     });
-    const out = await adgap(['data', 'prepare', 'fmnist', ...SMALL, '--store', join(folder, 'closed-store')], {
-      ADGAP_DATASET_SOURCES: sources,
-      ADGAP_SOURCE_CACHE: join(folder, 'empty-cache'),
-    });
+    const out = await adgap(
+      ['data', 'prepare', 'fmnist', ...SMALL, '--store', join(folder, 'closed-store')],
+      {
+        ADGAP_DATASET_SOURCES: sources,
+        ADGAP_SOURCE_CACHE: join(folder, 'empty-cache'),
+      },
+    );
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(
       new RegExp(

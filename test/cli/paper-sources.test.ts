@@ -77,7 +77,17 @@ describe('adgap paper --plan checks each group’s source before it says "runs n
     const store = join(folder, 'prepared-store');
     // Prepared from this machine's Debian files, which the fresh machine below then lacks.
     const out = await adgap(
-      ['data', 'prepare', 'fmnist', '--R', '1,2,5,10', '--store', store, '--source', '/usr/share/datasets/fashion-mnist'],
+      [
+        'data',
+        'prepare',
+        'fmnist',
+        '--R',
+        '1,2,5,10',
+        '--store',
+        store,
+        '--source',
+        '/usr/share/datasets/fashion-mnist',
+      ],
       {},
     );
     expect(out.code, out.stderr).toBe(0);
