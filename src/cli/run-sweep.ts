@@ -9,7 +9,7 @@ import type { ObjectStore } from '../store/object-store.js';
 import { executeSweep } from '../sweep/execute.js';
 import type { SweepFile } from '../sweep/schema.js';
 import { abandonedHere } from './lease-owner.js';
-import { sweepProgress } from './progress.js';
+import { silentProgress, sweepProgress } from './progress.js';
 
 /**
  * Shared by `adgap sweep run` and `adgap demo`: hand what is missing to the runner, then print the report
@@ -23,7 +23,8 @@ export async function runSweep(
   chunkSize?: number,
   groups?: ReadonlySet<DatasetGroup>,
 ): Promise<Report | undefined> {
-  const progress = sweepProgress();
+  // Batch only queues the jobs: a "[0/8] starting" line would promise progress that never comes here.
+  const progress = runner.queuesOnly ? silentProgress() : sweepProgress();
   const { sweepId, outcome } = await executeSweep(
     store,
     sweep,

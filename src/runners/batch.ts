@@ -38,6 +38,7 @@ export interface BatchQueue {
 export class BatchRunner implements Runner {
   readonly name = 'batch';
   readonly defaultChunkSize = BATCH_CHUNK_SIZE;
+  readonly queuesOnly = true;
 
   /**
    * `storeUri` is the one store the jobs can reach: the stack's bucket, whose keys the job role may read and
