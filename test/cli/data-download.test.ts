@@ -44,7 +44,9 @@ describe('adgap data prepare fmnist without --source or the Debian folder', () =
     expect(out.stdout).toMatch(/^fmnist-R2-d0-[0-9a-f]+ {2}prepared {2}eps_max/m);
     for (const name of FILES.keys()) {
       expect(out.stderr).toContain(`downloading ${server.baseUrl}${name} (`);
-      expect(out.stderr).toMatch(new RegExp(`downloaded [0-9.]+ MB from ${server.baseUrl}${name} in \\d+ s`));
+      expect(out.stderr).toMatch(
+        new RegExp(`downloaded [0-9.]+ (kB|MB) from ${server.baseUrl}${name} in \\d+ s`),
+      );
     }
     expect((await readdir(join(folder, 'cache', 'fmnist'))).sort()).toEqual([...FILES.keys()].sort());
     const requests = server.requests.length;
