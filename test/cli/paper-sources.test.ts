@@ -74,26 +74,24 @@ describe('adgap paper --plan checks each group’s source before it says "runs n
   });
 
   it('needs no source for a group whose datasets the store holds', async () => {
+    // Files big enough for the paper's sizes (4,000 + 1,000 per class to train, 1,000 to test), served once to
+    // prepare the store, then gone.
+    const paperSized = fashionFiles({ train: 5000, test: 1000 });
+    const once = await startSourceServer(paperSized);
     const store = join(folder, 'prepared-store');
-    // Prepared from this machine's Debian files, which the fresh machine below then lacks.
-    const out = await adgap(
-      [
-        'data',
-        'prepare',
-        'fmnist',
-        '--R',
-        '1,2,5,10',
-        '--store',
-        store,
-        '--source',
-        '/usr/share/datasets/fashion-mnist',
-      ],
-      {},
-    );
-    expect(out.code, out.stderr).toBe(0);
-    const closed = await startSourceServer(FILES);
-    await closed.stop();
-    const plan = await adgap(['paper', '--plan', '--store', store], await freshMachine(closed.baseUrl));
+    const sources = await writeSourcesFile({
+      path: join(folder, 'paper-sized.json'),
+      group: 'fmnist',
+      baseUrl: once.baseUrl,
+      files: paperSized,
+    });
+    const prepared = await adgap(['data', 'prepare', 'fmnist', '--R', '1,2,5,10', '--store', store], {
+      ADGAP_DATASET_SOURCES: sources,
+      ADGAP_SOURCE_CACHE: join(folder, 'paper-sized-cache'),
+    });
+    expect(prepared.code, prepared.stderr).toBe(0);
+    await once.stop();
+    const plan = await adgap(['paper', '--plan', '--store', store], await freshMachine(once.baseUrl));
     expect(lineOf(plan.stdout, 'fmnist')).toBe('runs now (its datasets are in the store)');
   });
 });
