@@ -121,18 +121,18 @@ export function paperCommand(): Command {
       for (const group of DATASET_GROUPS) {
         const groupRuns = runs.filter((r) => r.dataset.group === group);
         const wall = rates && estimateWallTime(groupRuns, rates, engineOf);
-        let where =
-          options.groups && !options.groups.includes(group)
-            ? { runs: false, line: 'not run now: not in --groups' }
-            : await whereItRuns(group, groupRuns, options.runner);
+        const asked = options.groups === undefined || options.groups.includes(group);
+        let where = asked
+          ? await whereItRuns(group, groupRuns, options.runner)
+          : { runs: false, line: 'not run now: not in --groups' };
         if (where.runs) {
           const data = await groupData(store, sweep, group);
           where = data.ready
             ? { runs: true, line: `${where.line}${data.note}` }
             : { runs: false, line: `not run now: ${data.reason}` };
-          if (!data.ready) leftOut.set(group, where.line);
-        } else if (where.line.startsWith('not run here')) leftOut.set(group, where.line);
+        }
         if (where.runs) here.add(group);
+        else if (asked) leftOut.set(group, where.line);
         lines.push(
           `  ${group.padEnd(9)} ${String(groupRuns.length).padStart(5)} runs  ${formatWallTime(wall)}`,
           `            ${where.line}`,
