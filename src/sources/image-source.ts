@@ -18,7 +18,7 @@ import { IMAGE_FEATURE_SHAPES, type ImageGroup } from '../datasets/types.js';
 import { sourceCacheDir } from '../env.js';
 import { AdgapError, NotFoundError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
-import { cachedDownload, type DownloadProgress } from './download.js';
+import { cachedDownload } from './download.js';
 import { stderrDownloadProgress } from './download-progress.js';
 import { type DownloadableGroup, PUBLISHED_SOURCES, publishedSource } from './published.js';
 
@@ -76,11 +76,9 @@ export function downloadFolder(group: DownloadableGroup): string {
 }
 
 /** Every published file of `group`, from the download cache or downloaded into it, with a progress bar. */
-async function downloadedFiles(
-  group: DownloadableGroup,
-  progress: DownloadProgress = stderrDownloadProgress(),
-): Promise<Uint8Array[]> {
+async function downloadedFiles(group: DownloadableGroup): Promise<Uint8Array[]> {
   const { files } = await publishedSource(group);
+  const progress = stderrDownloadProgress();
   const bytes: Uint8Array[] = [];
   for (const file of files) {
     bytes.push(
