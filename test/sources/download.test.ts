@@ -168,6 +168,20 @@ describe('CIFAR-10 without --source', () => {
 });
 
 describe('ADGAP_DATASET_SOURCES', () => {
+  it('reads the example docs/datasets.md shows, a mirror with the published checksums', async () => {
+    const doc = await readFile(new URL('../../docs/datasets.md', import.meta.url), 'utf8');
+    const example = /### Another location: ADGAP_DATASET_SOURCES[\s\S]*?```json\n([\s\S]*?)\n```/.exec(
+      doc,
+    )?.[1];
+    await writeFile(sourcesPath, example as string);
+    const source = await publishedSource('fmnist', sourcesPath);
+    expect(source.folders).toEqual([]);
+    expect(source.files.map((f) => [f.name, f.md5])).toEqual(
+      PUBLISHED_SOURCES.fmnist.files.map((f) => [f.name, f.md5]),
+    );
+    expect(source.files.every((f) => f.url.startsWith('http://mirror.example.org/fmnist/'))).toBe(true);
+  });
+
   it('leaves the published location of a group it does not name', async () => {
     expect(await publishedSource('cifar10', sourcesPath)).toEqual(PUBLISHED_SOURCES.cifar10);
     expect(PUBLISHED_SOURCES.fmnist.files.map((f) => f.url)[0]).toBe(
