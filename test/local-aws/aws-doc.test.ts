@@ -83,24 +83,24 @@ describe('docs/aws.md on the local AWS', () => {
     ].join('\n');
     const out = await bash(script);
     expect(out.code, `${out.stderr}\n${out.stdout}`).toBe(0);
-    const after = (i: number) => {
+    const outputOf = (i: number) => {
       const start = i === 0 ? 0 : out.stdout.indexOf(`### after block ${i}\n`);
       return out.stdout.slice(start, out.stdout.indexOf(`### after block ${i + 1}\n`));
     };
     const blockOf = (command: string) => blocks.findIndex((b) => b.includes(command));
-    expect(after(blockOf('paper --plan'))).toMatch(
+    expect(outputOf(blockOf('paper --plan'))).toMatch(
       /cost on AWS Batch[^\n]*\n {2}cpu queue \(the one --queue cpu submits to\): [\d,.]+ vCPU-hours/,
     );
-    expect(after(blockOf('--groups gaussian'))).toMatch(
+    expect(outputOf(blockOf('--groups gaussian'))).toMatch(
       /^sweep: paper-[0-9a-f]{8}\n[\s\S]*submitted to AWS Batch:\n/m,
     );
-    const followed = after(blockOf('sweep status'));
+    const followed = outputOf(blockOf('sweep status'));
     expect(followed).toContain('runs: 6360 planned, ');
     expect(followed).toContain('AWS Batch jobs (planned jobs by state):');
     // The API's report, through the signed curl of the page: JSON of the same sweep.
     const sweepId = /^sweep: (paper-[0-9a-f]{8})$/m.exec(out.stdout)?.[1] as string;
-    expect(after(blockOf('curl '))).toContain(`"sweepId":"${sweepId}"`);
-    expect(after(blockOf('sweep cancel'))).toMatch(
+    expect(outputOf(blockOf('curl '))).toContain(`"sweepId":"${sweepId}"`);
+    expect(outputOf(blockOf('sweep cancel'))).toMatch(
       /^(terminated: [^\n]+\nfinished results are kept|sweep \S+ has no AWS Batch jobs queued or running)/m,
     );
   }, 900_000);
