@@ -12,7 +12,8 @@ import { FASHION_FILE_NAMES, startSourceServer, writeSourcesFile } from '../supp
  * server down, gaussian trains and fmnist is left out (exit 3); with it up, the same command resumes, downloads,
  * trains fmnist and reports both (exit 0). Trains 2,240 runs of the paper's grid, so it runs only with
  * ADGAP_PAPER_E2E=1: measured on the shared 2-core machine at a load of 10-18, 558 s with the server down (gaussian)
- * and 3,296 s with it up (fmnist), 64 min in all; idle, fmnist's 1,120 runs took about 8 min (README).
+ * and 3,296 s with it up (fmnist), 64 min in all (README: 898 mnist and 1,120 fmnist runs took 15 min 27 s at a
+ * load of 4-5).
  */
 const enabled = process.env.ADGAP_PAPER_E2E === '1';
 if (!enabled) console.info('test/cli/paper-e2e.test.ts skipped: set ADGAP_PAPER_E2E=1 to run it (minutes)');
