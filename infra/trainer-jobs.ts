@@ -34,7 +34,7 @@ export class TrainerJobs extends Construct {
     });
     storage.grantReadUnder(this.jobRole, [KEY_PATTERNS.datasets, KEY_PATTERNS.sweeps, KEY_PATTERNS.leases]);
     // Jobs only load datasets: `sweep run` prepares them before any job starts, so nothing here writes datasets/.
-    // They take and renew their job's lease (src/sweep/leases.ts) under leases/.
+    // They take and renew their job's lease (src/results/leases.ts) under leases/.
     storage.grantPutUnder(this.jobRole, [KEY_PATTERNS.results, KEY_PATTERNS.failures, KEY_PATTERNS.leases]);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {

@@ -24,7 +24,8 @@ export type StackOutputs = { readonly [K in keyof typeof STACK_OUTPUT_KEYS]: str
 
 /**
  * What one trainer job asks Batch for on each job queue. infra/trainer-jobs.ts builds the job definitions from
- * it, and the price estimate (src/sweep/price.ts) packs jobs into instances with it, so the two agree.
+ * it, and the price estimate (src/sweep/price.ts) packs jobs into instances with it, so the two agree;
+ * `adgap sweep run --runner batch` refuses a dataset that a job of the chosen queue could not hold in its memory.
  */
 export const JOB_RESOURCES = {
   // One job per GPU. 4 vCPUs and 12 GiB fit the smallest g4dn/g5 sizes (16 GiB) after the OS takes its share.

@@ -1,3 +1,4 @@
+import type { GroupData } from '../application/paper-plan.js';
 import { datasetId } from '../datasets/dataset-id.js';
 import { manifestKey } from '../datasets/manifest.js';
 import { prepareDatasets } from '../datasets/prepare.js';
@@ -8,9 +9,6 @@ import { readImageSource } from '../sources/image-source.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { datasetRefs } from '../sweep/expand.js';
 import type { SweepFile } from '../sweep/schema.js';
-
-/** Whether a group's data can be had for `adgap paper`: what the plan line adds, or why the group cannot run. */
-export type GroupData = { ready: true; note: string } | { ready: false; reason: string };
 
 const refsOf = (sweep: SweepFile, group: DatasetGroup): DatasetRef[] =>
   datasetRefs(sweep).filter((ref) => ref.group === group);

@@ -13,7 +13,7 @@ import {
   type QueueCost,
 } from '../sweep/price.js';
 import type { MeasuredRate } from '../sweep/wall-time.js';
-import type { EngineName } from '../train/result.js';
+import type { EngineName } from '../train/engines/table.js';
 import type { RunSpec } from '../train/run-spec.js';
 
 /** The repository's dated price table of the stack's instance types; `--prices FILE` gives another. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JOB_RESOURCES } from '../stack-contract.js';
-import type { EngineName } from '../train/result.js';
+import { gpuQueueEngine } from '../train/engines/capabilities.js';
+import type { EngineName } from '../train/engines/table.js';
 import type { RunSpec } from '../train/run-spec.js';
 import { estimateRunSeconds, type MeasuredRate } from './wall-time.js';
 
@@ -73,7 +74,7 @@ export interface BatchCostInput {
   jobCount: number;
   rates: readonly MeasuredRate[];
   table: PriceTable;
-  /** The engine a CPU job would choose for a run (choose.ts); GPU jobs train every run on cuda. */
+  /** The engine a CPU job would choose for a run (choose.ts); GPU jobs train every run on gpuQueueEngine's (cuda). */
   cpuEngineOf: (run: RunSpec) => EngineName;
 }
 
@@ -91,19 +92,23 @@ export function estimateBatchCost(input: BatchCostInput): QueueCost {
   const { queue, runs, jobCount, rates, table } = input;
   const job = JOB_RESOURCES[queue];
   const base = { queue, runCount: runs.length, jobCount };
-  const engineRates = queue === 'gpu' ? rates.filter((r) => r.engine === 'cuda') : rates;
+  const gpuEngine = gpuQueueEngine();
+  const engineRates = queue === 'gpu' ? rates.filter((r) => r.engine === gpuEngine) : rates;
   if (queue === 'gpu' && engineRates.length === 0)
     return {
       ...base,
-      unmeasured:
-        "the cuda engine's rate is unmeasured (bench/gpu-check.sh on a GPU machine measures it; docs/performance.md)",
+      unmeasured: `the ${gpuEngine} engine's rate is unmeasured (bench/gpu-check.sh on a GPU machine measures it; docs/performance.md)`,
       ...NO_FIGURE,
     };
   let trainingSeconds = 0;
   let unratedRuns = 0;
   const used = new Set<MeasuredRate>();
   for (const run of runs) {
-    const estimate = estimateRunSeconds(run, engineRates, queue === 'gpu' ? 'cuda' : input.cpuEngineOf(run));
+    const estimate = estimateRunSeconds(
+      run,
+      engineRates,
+      queue === 'gpu' ? gpuEngine : input.cpuEngineOf(run),
+    );
     if (estimate === undefined) {
       unratedRuns += 1;
       continue;

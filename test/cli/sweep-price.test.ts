@@ -98,4 +98,12 @@ describe('adgap sweep plan --runner batch', () => {
     expect(out.code).toBe(0);
     expect(out.stdout).not.toContain('cost on AWS Batch');
   });
+
+  it('refuses --queue without --runner batch, as sweep run does', async () => {
+    const out = await adgap(['sweep', 'plan', gaussianFile, '--store', join(dir, 'store'), '--queue', 'cpu']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe(
+      'adgap: --queue: applies to --runner batch only, and this is --runner local, whose jobs run on this machine (did you mean --runner batch?)\n',
+    );
+  });
 });

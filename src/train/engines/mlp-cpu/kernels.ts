@@ -1,6 +1,7 @@
 import type { LoadedDataset } from '../../../datasets/types.js';
+import type { Norm } from '../../modes.js';
 import { MLP_HIDDEN } from '../../protocol.js';
-import { align, KernelSlot, type SharedKernelData, shareWithKernels } from '../linear-cpu/kernels.js';
+import { align, KernelSlot, type SharedKernelData, shareDataset } from '../wasm-worker/kernel-memory.js';
 
 /** kernels.as.ts built by `npm run build:kernels`. */
 const WASM = new URL('./kernels.wasm', import.meta.url);
@@ -33,7 +34,7 @@ function slotOffsets(stride: number, rows: number) {
 
 /** The dataset in one shared memory with a scratch slot per worker, as mlp-cpu's kernels read it. */
 export function shareWithMlpKernels(data: LoadedDataset, slots: number, maxBatch: number): SharedKernelData {
-  return shareWithKernels(data, slots, maxBatch, (stride, rows) => slotOffsets(stride, rows).bytes);
+  return shareDataset(data, slots, maxBatch, (stride, rows) => slotOffsets(stride, rows).bytes);
 }
 
 interface KernelExports {
@@ -124,7 +125,7 @@ export class MlpKernels extends KernelSlot<KernelExports> {
   }
 
   /** work_i = box(row_i + size direction(grads_i)). */
-  stepRows(rows: number, n: number, norm: 'linf' | 'l2', size: number): void {
+  stepRows(rows: number, n: number, norm: Norm, size: number): void {
     const { grads, work } = this;
     this.exports.stepRows(
       rows,
@@ -139,7 +140,7 @@ export class MlpKernels extends KernelSlot<KernelExports> {
   }
 
   /** One PGD step of the iterates in `work` around the clean rows `origins`, along grads. */
-  pgdRows(origins: number, n: number, norm: 'linf' | 'l2', size: number, eps: number): void {
+  pgdRows(origins: number, n: number, norm: Norm, size: number, eps: number): void {
     const { grads, work } = this;
     this.exports.pgdRows(
       work.byteOffset,

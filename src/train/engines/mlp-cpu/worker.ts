@@ -1,12 +1,11 @@
 import { workerData } from 'node:worker_threads';
-import type { RunSpec } from '../../run-spec.js';
-import type { SharedKernelData } from '../linear-cpu/kernels.js';
-import { serveUnits } from '../linear-cpu/serve-units.js';
-import type { FinishedRun } from '../linear-cpu/train-group.js';
+import { GroupCell } from '../wasm-worker/group-cell.js';
+import type { SharedKernelData } from '../wasm-worker/kernel-memory.js';
+import { serveTraining } from '../wasm-worker/serve-training.js';
 import { MlpKernels } from './kernels.js';
-import { trainMlpGroup } from './train-group.js';
+import { mlpGroup } from './train-group.js';
 
 const { data, slot } = workerData as { data: SharedKernelData; slot: number };
 const kernels = new MlpKernels(data, slot);
 
-serveUnits<RunSpec[], FinishedRun>((runs, post) => trainMlpGroup(runs, kernels, post));
+serveTraining((runs) => new GroupCell(runs, mlpGroup(runs, kernels)));
