@@ -109,6 +109,7 @@ function rateOf(
     msPerModelEpoch: rounded(ms),
     evaluationSamples: c.data.splits.testBalanced.count,
     msPerRunEvaluation: rounded(msPerRunEvaluation),
+    vcpus: availableParallelism(),
     measuredAt,
   };
 }

@@ -28,6 +28,12 @@ export const measuredRateSchema = z.object({
    * with its share of starting the workers). Paid once per run, however early it stops.
    */
   msPerRunEvaluation: z.number().nonnegative(),
+  /**
+   * The CPU cores the engine used (the bench machine's; the wasm engines use every core). A CPU job on Batch
+   * with fewer vCPUs takes proportionally longer (src/sweep/price.ts). Absent in rates measured before it was
+   * recorded.
+   */
+  vcpus: z.number().int().positive().optional(),
   measuredAt: z.string(),
 });
 export type MeasuredRate = z.infer<typeof measuredRateSchema>;
@@ -58,28 +64,40 @@ export function estimateWallTime(
   let unratedRuns = 0;
   const used = new Set<MeasuredRate>();
   for (const run of runs) {
-    const engine = engineOf(run);
-    const features = featureCount(featureShapeOf(run.dataset));
-    // Of the matching rates, the one measured at the nearest feature count (fixed costs do not scale).
-    const rate = rates
-      .filter((r) => r.engine === engine && r.model === run.model && r.attack === modeKindOf(run.mode).name)
-      .sort(
-        (a, b) => Math.abs(Math.log(a.features / features)) - Math.abs(Math.log(b.features / features)),
-      )[0];
-    if (!rate) {
+    const estimate = estimateRunSeconds(run, rates, engineOf(run));
+    if (!estimate) {
       unratedRuns += 1;
       continue;
     }
-    used.add(rate);
-    const trainSamples = run.dataset.sizes.train + Math.floor(run.dataset.sizes.train / run.dataset.R);
-    const work =
-      (trainSamples * features * gradientPassesPerSample(run.mode)) /
-      (rate.trainSamples * rate.features * rate.gradientPasses);
-    const evaluationWork = (2 * run.dataset.sizes.test * features) / (rate.evaluationSamples * rate.features);
-    maxSeconds +=
-      (rate.msPerModelEpoch * work * run.maxEpochs + rate.msPerRunEvaluation * evaluationWork) / 1000;
+    used.add(estimate.rate);
+    maxSeconds += estimate.seconds;
   }
   return { maxSeconds, unratedRuns, ratesUsed: [...used] };
+}
+
+/**
+ * One run's bound on `engine` (estimateWallTime's model), with the rate it comes from; undefined when no rate
+ * was measured for its engine, model and kind of attack.
+ */
+export function estimateRunSeconds(
+  run: RunSpec,
+  rates: readonly MeasuredRate[],
+  engine: EngineName,
+): { seconds: number; rate: MeasuredRate } | undefined {
+  const features = featureCount(featureShapeOf(run.dataset));
+  // Of the matching rates, the one measured at the nearest feature count (fixed costs do not scale).
+  const rate = rates
+    .filter((r) => r.engine === engine && r.model === run.model && r.attack === modeKindOf(run.mode).name)
+    .sort((a, b) => Math.abs(Math.log(a.features / features)) - Math.abs(Math.log(b.features / features)))[0];
+  if (!rate) return undefined;
+  const trainSamples = run.dataset.sizes.train + Math.floor(run.dataset.sizes.train / run.dataset.R);
+  const work =
+    (trainSamples * features * gradientPassesPerSample(run.mode)) /
+    (rate.trainSamples * rate.features * rate.gradientPasses);
+  const evaluationWork = (2 * run.dataset.sizes.test * features) / (rate.evaluationSamples * rate.features);
+  const seconds =
+    (rate.msPerModelEpoch * work * run.maxEpochs + rate.msPerRunEvaluation * evaluationWork) / 1000;
+  return { seconds, rate };
 }
 
 /**
