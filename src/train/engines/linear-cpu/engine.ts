@@ -31,6 +31,8 @@ export function createLinearCpuEngine(workerCount: number = availableParallelism
 /** What distinguishes one wasm engine from another: its worker module and its kernels' scratch. */
 export interface WorkerEngineSpec {
   name: EngineName;
+  /** What its results record as the backend (default `wasm-simd`). */
+  backend?: string;
   /** The worker's module: it opens its kernels on the shared data and serves units of runs (serve-units.ts). */
   worker: URL;
   share: (data: LoadedDataset, slots: number, maxBatch: number) => SharedKernelData;
@@ -45,7 +47,7 @@ export interface WorkerEngineSpec {
 export function createWorkerEngine(spec: WorkerEngineSpec, workerCount: number): Engine {
   return {
     name: spec.name,
-    backend: 'wasm-simd',
+    backend: spec.backend ?? 'wasm-simd',
     async train(runs, data, onOutcome, signal) {
       spec.assertRuns(runs);
       const byId = new Map(runs.map((r) => [r.runId, r]));

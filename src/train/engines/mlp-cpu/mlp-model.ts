@@ -101,10 +101,9 @@ export function createMlpWorkspace(kernels: MlpKernels): MlpWorkspace {
   };
 }
 
-/** Copies the hidden layer of `parameters` into the kernels' slot. */
+/** Makes the hidden layer of `parameters` the kernels'. */
 function useParameters(k: MlpKernels, parameters: readonly Float32Array[]): void {
-  k.w.set(parameters[0] as Float32Array);
-  k.bias.set(parameters[1] as Float32Array);
+  k.useHiddenLayer(parameters[0] as Float32Array, parameters[1] as Float32Array);
 }
 
 const sigmoid = (u: number) => 1 / (1 + Math.exp(-u));

@@ -3,6 +3,7 @@ import type { RunOutcome } from '../../../../src/train/engine.js';
 import type { FinishedRun } from '../../../../src/train/engines/linear-cpu/train-group.js';
 import { createMlpCpuEngine } from '../../../../src/train/engines/mlp-cpu/engine.js';
 import { MlpKernels, shareWithMlpKernels } from '../../../../src/train/engines/mlp-cpu/kernels.js';
+import { WASM_PRODUCTS } from '../../../../src/train/engines/mlp-cpu/products.js';
 import { trainMlpGroup } from '../../../../src/train/engines/mlp-cpu/train-group.js';
 import { pgdMethod } from '../../../../src/train/protocol.js';
 import type { RunSpec } from '../../../../src/train/run-spec.js';
@@ -21,7 +22,7 @@ describe('the mlp-cpu engine', () => {
       })),
     );
     const outcomes: RunOutcome[] = [];
-    await createMlpCpuEngine(2).train(runs, data, async (outcome) => {
+    await createMlpCpuEngine(2, WASM_PRODUCTS).train(runs, data, async (outcome) => {
       outcomes.push(outcome);
     });
     expect(outcomes.map((o) => o.run.runId).sort()).toEqual(runs.map((r) => r.runId).sort());
