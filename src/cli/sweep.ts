@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
 import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
@@ -17,7 +18,7 @@ import {
   estimateWallTime,
   formatHoursMinutes,
   type MeasuredRate,
-  ratesFileSchema,
+  usableRates,
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
 import { cpuEngineFor } from '../train/engine-support.js';
@@ -203,15 +204,24 @@ function presetHeader(group: DatasetGroup | typeof ALL_GROUPS): string {
 
 const RATES_FILE = new URL('../../bench/rates.json', import.meta.url);
 
-/** The rates `npm run bench` measured on this checkout's machine, or undefined when it has not run here. */
-export async function readMeasuredRates(): Promise<MeasuredRate[] | undefined> {
+/**
+ * The rates `npm run bench` measured on this checkout's machine, or undefined when there are none to use. What
+ * the file holds that is not a usable rate (usableRates) is counted as unmeasured, with one warning naming the
+ * file.
+ */
+export async function readMeasuredRates(
+  file: URL | string = RATES_FILE,
+): Promise<MeasuredRate[] | undefined> {
   let text: string;
   try {
-    text = await readFile(RATES_FILE, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch {
     return undefined;
   }
-  return ratesFileSchema.parse(JSON.parse(text));
+  const { rates, leftOut } = usableRates(text);
+  if (leftOut)
+    process.stderr.write(`warning: ${file instanceof URL ? fileURLToPath(file) : file}: ${leftOut}\n`);
+  return rates.length > 0 ? rates : undefined;
 }
 
 export function formatWallTime(estimate: WallTimeEstimate | undefined): string {

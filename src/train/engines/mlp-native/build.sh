@@ -15,21 +15,23 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../../.." && pwd)"
 SOURCES=(addon.cc kernels.cc kernels.h build.sh)
 
-if_possible=false
-if [ "${1:-}" = --if-possible ]; then if_possible=true; shift; fi
+if [ "${1:-}" = --if-possible ]; then
+  shift
+  log="$(mktemp)"
+  if "$0" "$@" 2>"$log"; then rm -f "$log"; exit 0; fi
+  echo "mlp-native: not built ($(tail -n 1 "$log")); mlp-cpu trains the MLP on its WebAssembly kernels" >&2
+  rm -f "$log"
+  exit 0
+fi
 cannot() {
-  if $if_possible; then
-    echo "mlp-native: not built ($1); mlp-cpu trains the MLP on its WebAssembly kernels" >&2
-    exit 0
-  fi
   echo "build.sh: $1" >&2
   exit 1
 }
 
+[ "$(uname -m)" = x86_64 ] || cannot "the kernels are for x86-64 (AVX2 or AVX-512), this machine is $(uname -m)"
+command -v sha256sum >/dev/null || cannot "no sha256sum (GNU coreutils)"
 key="$(cd "$here" && cat "${SOURCES[@]}" | sha256sum | cut -c1-16)"
 out="${1:-$root/build/mlp-native}/products-$key.node"
-
-[ "$(uname -m)" = x86_64 ] || cannot "the kernels are for x86-64 (AVX2 or AVX-512), this machine is $(uname -m)"
 cxx="${CXX:-g++}"
 command -v "$cxx" >/dev/null || cannot "no C++ compiler ($cxx; Debian: apt-get install g++)"
 if [ -z "${NODE_INCLUDE:-}" ]; then
@@ -52,7 +54,7 @@ if ! "$cxx" "${flags[@]}" -DADGAP_AVX512 -mavx512f -mfma -c "$here/kernels.cc" -
   ! "$cxx" "${flags[@]}" -shared -I"$NODE_INCLUDE" "$here/addon.cc" "$work/avx512.o" "$work/avx2.o" \
     -o "$out.tmp.$$" 2>>"$work/log"; then
   cat "$work/log" >&2
-  cannot "$cxx failed (its messages are above)"
+  cannot "$cxx failed to compile it: $(grep -m 1 'error' "$work/log" || tail -n 1 "$work/log")"
 fi
 mv "$out.tmp.$$" "$out"
 echo "$out"
