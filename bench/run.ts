@@ -467,7 +467,12 @@ for (const c of selected) {
     if (c.wasmFallback && engine.backend !== 'wasm-simd') {
       const fallback = createMlpCpuEngine(availableParallelism(), WASM_PRODUCTS);
       const wasm = await workerCell(c, fallback, 'cell, worker threads, the wasm fallback (no rate written)');
-      line({ case: c.name, ratio: `${engine.backend} / wasm-simd`, value: rounded(cell.ms / wasm.ms) });
+      line({
+        case: c.name,
+        ratio: `${engine.backend} / wasm-simd`,
+        value: rounded(cell.ms / wasm.ms),
+        cpu: rounded(cell.cpuMs / wasm.cpuMs),
+      });
     }
   }
   if (c.epochs.tfjs > 0) await tfjs(c, backend);
