@@ -34,6 +34,7 @@ import {
 } from '../src/train/run-spec.js';
 import {
   type CpuSnapshot,
+  type EpochRate,
   epochRate,
   fairPeer,
   MAX_OTHER_WORK_SHARE,
@@ -191,11 +192,18 @@ const cpuMs = () => {
 
 interface CellFigures {
   engine: Engine;
-  /** Wall ms per model-epoch of the cell and CPU ms (every worker's) per model-epoch: the time per core. */
-  ms: number;
-  cpuMs: number;
+  /** Wall ms per model-epoch of the cell, and CPU ms (every worker's) per model-epoch: the time per core. */
+  wall: EpochRate;
+  cpu: EpochRate;
   msPerRunEvaluation: number;
-  trusted: boolean;
+}
+
+/** A rate's figures for a line where the difference was positive, and why it is untrusted where it is. */
+function figures(rate: EpochRate, untrusted: string, fields: (ms: number) => Record<string, unknown>) {
+  return {
+    ...(rate.msPerModelEpoch > 0 ? fields(rate.msPerModelEpoch) : {}),
+    ...(rate.trusted ? {} : { [untrusted]: rate.reason }),
+  };
 }
 
 /**
@@ -226,7 +234,8 @@ async function workerCell(c: Case, engine: Engine, how: string): Promise<CellFig
   const extraEpochs = c.epochs.cell - 1;
   const wall = epochRate({ oneEpochMs: one.wall, manyEpochsMs: many.wall, models, extraEpochs });
   const cpu = epochRate({ oneEpochMs: one.cpu, manyEpochsMs: many.cpu, models, extraEpochs });
-  const msPerRunEvaluation = Math.max(0, Math.min(...one.wall) - wall.msPerModelEpoch * models) / models;
+  const msPerRunEvaluation =
+    Math.max(0, Math.min(...one.wall) - Math.max(0, wall.msPerModelEpoch) * models) / models;
   line({
     case: c.name,
     engine: engine.name,
@@ -234,22 +243,18 @@ async function workerCell(c: Case, engine: Engine, how: string): Promise<CellFig
     how,
     models,
     workers: availableParallelism(),
-    modelEpochsPerSecond: rounded(1000 / wall.msPerModelEpoch),
-    msPerModelEpoch: rounded(wall.msPerModelEpoch),
-    cpuMsPerModelEpoch: rounded(cpu.msPerModelEpoch),
+    ...figures(wall, 'untrusted', (ms) => ({
+      msPerModelEpoch: rounded(ms),
+      modelEpochsPerSecond: rounded(1000 / ms),
+      gigaMultiplyAddsPerSecondPerCore: gigaPerCore(c, ms, availableParallelism()),
+    })),
+    ...figures(cpu, 'cpuUntrusted', (ms) => ({ cpuMsPerModelEpoch: rounded(ms) })),
     msPerRunEvaluation: rounded(msPerRunEvaluation),
-    gigaMultiplyAddsPerSecondPerCore: gigaPerCore(c, wall.msPerModelEpoch, availableParallelism()),
-    // How much of the extra epochs' time the repeats' spread amounts to (bench/trust.ts).
+    // How much of the extra epochs' time the repeats' spread amounts to (bench/trust.ts), wall and CPU.
     noise: rounded(wall.noiseShare, 2),
-    ...(wall.trusted ? {} : { untrusted: wall.reason }),
+    cpuNoise: rounded(cpu.noiseShare, 2),
   });
-  return {
-    engine,
-    ms: wall.msPerModelEpoch,
-    cpuMs: cpu.msPerModelEpoch,
-    msPerRunEvaluation,
-    trusted: wall.trusted,
-  };
+  return { engine, wall, cpu, msPerRunEvaluation };
 }
 
 /**
@@ -382,18 +387,19 @@ function ratio(c: Case, cell: CellFigures, peer: PeerTiming): void {
   line({
     case: c.name,
     ratio: `${cell.engine.name} (${cell.engine.backend}) ms per model-epoch / pytorch's`,
-    value: rounded(cell.ms / peer.msPerModelEpoch),
-    // The target's measure: each of adgap's workers against PyTorch's one thread, a core against a core.
-    perCore: rounded((cell.ms * workers) / (peer.msPerModelEpoch * peer.threads)),
+    ...figures(cell.wall, 'untrusted', (ms) => ({
+      value: rounded(ms / peer.msPerModelEpoch),
+      // The target's measure: each of adgap's workers against PyTorch's one thread, a core against a core.
+      perCore: rounded((ms * workers) / (peer.msPerModelEpoch * peer.threads)),
+    })),
     // The same from CPU time (every worker's, and the peer's): what each side's arithmetic cost a core,
     // whatever else shared the machine; it matches perCore in a quiet sitting.
-    perCoreCpu: rounded(cell.cpuMs / peer.cpuMsPerModelEpoch),
+    ...figures(cell.cpu, 'cpuUntrusted', (ms) => ({ perCoreCpu: rounded(ms / peer.cpuMsPerModelEpoch) })),
     gigaMultiplyAddsPerSecondPerCore: {
-      adgap: gigaPerCore(c, cell.ms, workers),
+      ...(cell.wall.msPerModelEpoch > 0 ? { adgap: gigaPerCore(c, cell.wall.msPerModelEpoch, workers) } : {}),
       pytorch: gigaPerCore(c, peer.msPerModelEpoch, peer.threads),
       corePeak: peak.gigaMultiplyAddsPerSecond,
     },
-    ...(cell.trusted ? {} : { untrusted: 'the cell rate did not stand out of the noise (above)' }),
   });
 }
 
@@ -462,16 +468,21 @@ for (const c of selected) {
   if (c.epochs.cell > 0) {
     const engine = c.model === 'mlp' ? createMlpCpuEngine() : createLinearCpuEngine();
     const cell = await workerCell(c, engine, 'cell, worker threads');
-    if (cell.trusted) rates.push(rateOf(c, engine.name, engine.backend, cell.ms, cell.msPerRunEvaluation));
+    if (cell.wall.trusted)
+      rates.push(rateOf(c, engine.name, engine.backend, cell.wall.msPerModelEpoch, cell.msPerRunEvaluation));
     if (peer) ratio(c, cell, peer);
     if (c.wasmFallback && engine.backend !== 'wasm-simd') {
       const fallback = createMlpCpuEngine(availableParallelism(), WASM_PRODUCTS);
       const wasm = await workerCell(c, fallback, 'cell, worker threads, the wasm fallback (no rate written)');
+      const over = (a: EpochRate, b: EpochRate) =>
+        a.msPerModelEpoch > 0 && b.msPerModelEpoch > 0
+          ? rounded(a.msPerModelEpoch / b.msPerModelEpoch)
+          : null;
       line({
         case: c.name,
         ratio: `${engine.backend} / wasm-simd`,
-        value: rounded(cell.ms / wasm.ms),
-        cpu: rounded(cell.cpuMs / wasm.cpuMs),
+        value: over(cell.wall, wasm.wall),
+        cpu: over(cell.cpu, wasm.cpu),
       });
     }
   }
@@ -499,8 +510,10 @@ const previous = await readFile(RATES, 'utf8').then(
   (text) => usableRates(text).rates,
   () => [],
 );
-await writeFile(`${RATES}.tmp`, `${JSON.stringify(mergeRates(previous, written), null, 2)}\n`);
+const merged = mergeRates(previous, written);
+await writeFile(`${RATES}.tmp`, `${JSON.stringify(merged, null, 2)}\n`);
 await rename(`${RATES}.tmp`, RATES);
+const entered = written.filter((r) => merged.includes(r)).length;
 line({
-  note: `${written.length} rate(s) for adgap sweep plan written to ${RATES}${quiet ? '' : ', marked untrusted: the sitting was not quiet'}`,
+  note: `${entered} rate(s) for adgap sweep plan written to ${RATES}${quiet ? '' : ', marked untrusted: the sitting was not quiet'}${entered < written.length ? `; ${written.length - entered} not written over the trusted rates of their cases` : ''}`,
 });
