@@ -1,8 +1,16 @@
 import type { LoadedDataset } from '../../../datasets/types.js';
+import type { Random } from '../../../random.js';
 import { MLP_HIDDEN } from '../../protocol.js';
+import type { AttackSpec } from '../../run-spec.js';
 import { align, KernelSlot, type SharedKernelData, shareWithKernels } from '../linear-cpu/kernels.js';
+import { randomStartRows } from '../linear-cpu/random-start.js';
 import { openNativeProducts } from '../mlp-native/products.js';
-import { type HiddenLayerProducts, type ProductsChoice, WASM_PRODUCTS } from './products.js';
+import {
+  type HiddenLayerProducts,
+  type NativeProducts,
+  type ProductsChoice,
+  WASM_PRODUCTS,
+} from './products.js';
 
 /** kernels.as.ts built by `npm run build:kernels`. */
 const WASM = new URL('./kernels.wasm', import.meta.url);
@@ -104,21 +112,23 @@ export class MlpKernels extends KernelSlot<KernelExports> {
   readonly grads: Float32Array;
   /** What computes the three products: these kernels or the native addon (shared.products). */
   private readonly products: HiddenLayerProducts;
+  private readonly native: NativeProducts | undefined;
 
   constructor(shared: MlpSharedData, slot: number) {
     const at = slotOffsets(shared.layout.stride, shared.layout.rowCapacity);
     super(WASM, shared, slot, at);
     const { stride, rowCapacity, hidden } = this;
     const wasm = this.exports;
-    this.products =
+    this.native =
       shared.products.kind === 'native'
         ? openNativeProducts(shared.products, shared.memory, stride, hidden)
-        : {
-            useHiddenWeight: (w) => this.w.set(w),
-            hiddenForward: wasm.hiddenForward,
-            inputGradient: wasm.inputGradient,
-            weightGradient: wasm.weightGradient,
-          };
+        : undefined;
+    this.products = this.native ?? {
+      useHiddenWeight: (w) => this.w.set(w),
+      hiddenForward: wasm.hiddenForward,
+      inputGradient: wasm.inputGradient,
+      weightGradient: wasm.weightGradient,
+    };
     this.w = this.floats(at.w, hidden * stride);
     this.bias = this.floats(at.bias, hidden);
     this.gw = this.floats(at.gw, hidden * stride);
@@ -157,6 +167,22 @@ export class MlpKernels extends KernelSlot<KernelExports> {
   weightGradient(rows: number, n: number): void {
     const { dz, gw } = this;
     this.products.weightGradient(rows, n, this.stride, dz.byteOffset, this.hidden, gw.byteOffset);
+  }
+
+  /**
+   * PGD's random start of the rows `origins` into `work`, drawn from `random` as attacks.ts draws it
+   * (random-start.ts; natively for linf where the addon is open, to the same bits). `row` is scratch of
+   * featureCount float64s.
+   */
+  randomStart(origins: number, n: number, spec: AttackSpec, random: Random, row: Float64Array): void {
+    if (this.native && spec.norm === 'linf') {
+      const state = random.state();
+      const { featureCount, clipToUnitBox, work } = this;
+      this.native.randomStartLinf(state, origins, n, featureCount, spec.eps, clipToUnitBox, work.byteOffset);
+      random.restore(state);
+      return;
+    }
+    randomStartRows(this, origins, n, spec, random, row, this.work);
   }
 
   /** work_i = box(row_i + size direction(grads_i)). */

@@ -5,7 +5,6 @@ import type { LinearWeights } from '../../init.js';
 import { ADAM, MLP_HIDDEN, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
 import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
-import { randomStartRows } from '../linear-cpu/random-start.js';
 import { forChunks, Tally } from '../linear-cpu/split-metrics.js';
 import type { MlpKernels } from './kernels.js';
 
@@ -194,7 +193,7 @@ function attackRows(
     k.stepRows(origins, n, spec.norm, spec.eps);
     return;
   }
-  randomStartRows(k, origins, n, spec, random, ws.row, k.work);
+  k.randomStart(origins, n, spec, random, ws.row);
   for (let step = 0; step < spec.method.steps; step++) {
     inputGradientAt(ws, parameters, k.workRows, n, leak);
     k.pgdRows(origins, n, spec.norm, spec.method.stepSize, spec.eps);

@@ -26,6 +26,25 @@ export interface HiddenLayerProducts {
   weightGradient(rows: number, n: number, stride: number, dz: number, hidden: number, gw: number): void;
 }
 
+/**
+ * What the native addon also does: PGD's linf random start, random-start.ts's bit for bit (the same
+ * xoroshiro128+ draws in the same double arithmetic, each rounded to float32 as tfjs stores it), where
+ * TypeScript's draws cost as much as several products a step. `state` is the run's stream (Random.state()),
+ * advanced in place; the n rows listed at `origins` plus the draws, boxed to [0,1] when `clip`, go to n
+ * contiguous rows of stride at `work`.
+ */
+export interface NativeProducts extends HiddenLayerProducts {
+  randomStartLinf(
+    state: Uint32Array,
+    origins: number,
+    n: number,
+    featureCount: number,
+    eps: number,
+    clip: boolean,
+    work: number,
+  ): void;
+}
+
 /** Instruction sets the native kernels are built for, fastest first. */
 export const NATIVE_SETS = ['avx512', 'avx2'] as const;
 export type NativeSet = (typeof NATIVE_SETS)[number];

@@ -10,6 +10,7 @@
 //   useHiddenWeight(w: Float32Array)  packs the hidden weight (hidden x stride); every later product reads it
 //   hiddenForward(rows, n, stride, w, hidden, bias, z), inputGradient(dz, n, hidden, w, stride, out),
 //   weightGradient(rows, n, stride, dz, hidden, gw)
+// and PGD's linf random start (NativeProducts): randomStartLinf(state, origins, n, featureCount, eps, clip, work)
 // Every address range a call names is checked against the memory (a RangeError, never a stray write).
 //
 // Context-aware (NAPI_MODULE_INIT, no global state): each worker thread loads it into its own environment.
@@ -183,6 +184,84 @@ napi_value weightGradient(napi_env env, napi_callback_info info) {
   }
 }
 
+// src/random.ts's generator (pure-rand's xoroshiro128plus, state as getState() gives it: [s01, s00, s11, s10])
+// and its uniform(), in the same integer and double arithmetic (cuda/cell.cu draws the same way). The state
+// lives in registers while drawing: through memory, each draw would wait on the last one's stores.
+struct Xoroshiro {
+  uint32_t s01, s00, s11, s10;
+  uint32_t next() {
+    const uint32_t out = s00 + s10, a0 = s10 ^ s00, a1 = s11 ^ s01, old00 = s00, old01 = s01;
+    s00 = (old00 << 24) ^ (old01 >> 8) ^ a0 ^ (a0 << 16);
+    s01 = (old01 << 24) ^ (old00 >> 8) ^ a1 ^ ((a1 << 16) | (a0 >> 16));
+    s10 = (a1 << 5) ^ (a0 >> 27);
+    s11 = (a0 << 5) ^ (a1 >> 27);
+    return out;
+  }
+  double uniform() {
+    const uint32_t high = next() >> 5;
+    const uint32_t low = next() >> 6;
+    // Times 2^-53 rather than over 2^53: the same double exactly.
+    return (high * 67108864.0 + low) * (1.0 / 9007199254740992.0);
+  }
+};
+
+/**
+ * randomStartLinf(state, origins, n, featureCount, eps, clip, work): random-start.ts's linf start, row by row:
+ * each draw Math.fround((2u - 1) eps), added to the clean value in double, boxed to [0,1] when clip, stored as
+ * float32. `state` (a Uint32Array of 4) is advanced in place.
+ */
+napi_value randomStartLinf(napi_env env, napi_callback_info info) {
+  try {
+    size_t argc = 7;
+    napi_value argv[7];
+    void *self = nullptr;
+    check(napi_get_cb_info(env, info, &argc, argv, nullptr, &self), "reading the arguments");
+    if (argc < 7) throw Failure{napi_invalid_arg, "randomStartLinf(state, origins, n, featureCount, eps, clip, work)"};
+    Products &p = *static_cast<Products *>(self);
+    napi_typedarray_type type;
+    size_t length = 0;
+    void *data = nullptr;
+    bool isTypedArray = false;
+    check(napi_is_typedarray(env, argv[0], &isTypedArray), "reading the state");
+    if (isTypedArray) check(napi_get_typedarray_info(env, argv[0], &type, &length, &data, nullptr, nullptr), "reading the state");
+    if (!isTypedArray || type != napi_uint32_array || length != 4)
+      throw Failure{napi_invalid_arg, "state must be a Uint32Array of the generator's 4 words"};
+    auto *words = static_cast<uint32_t *>(data);
+    uint32_t origins = 0, n = 0, featureCount = 0, work = 0;
+    check(napi_get_value_uint32(env, argv[1], &origins), "origins is an address");
+    check(napi_get_value_uint32(env, argv[2], &n), "n is a count");
+    check(napi_get_value_uint32(env, argv[3], &featureCount), "featureCount is a count");
+    double eps = 0;
+    check(napi_get_value_double(env, argv[4], &eps), "eps is a number");
+    bool clip = false;
+    check(napi_get_value_bool(env, argv[5], &clip), "clip is a boolean");
+    check(napi_get_value_uint32(env, argv[6], &work), "work is an address");
+    if (featureCount > static_cast<uint32_t>(p.stride))
+      throw Failure{napi_invalid_arg, "featureCount exceeds the rows' stride"};
+    const uint32_t *rows = rowsAt(p, origins, n);
+    float *out = floatsAt(p, work, static_cast<size_t>(n) * p.stride);
+    Xoroshiro random{words[0], words[1], words[2], words[3]};
+    for (uint32_t i = 0; i < n; i++) {
+      const float *x = reinterpret_cast<const float *>(p.base + rows[i]);
+      float *row = out + static_cast<size_t>(i) * p.stride;
+      for (uint32_t j = 0; j < featureCount; j++) {
+        const float draw = static_cast<float>((2 * random.uniform() - 1) * eps);
+        double start = static_cast<double>(x[j]) + static_cast<double>(draw);
+        // Math.min(Math.max(start, 0), 1), which also turns -0 into +0.
+        if (clip) start = start > 1 ? 1.0 : start > 0 ? start : 0.0;
+        row[j] = static_cast<float>(start);
+      }
+    }
+    words[0] = random.s01;
+    words[1] = random.s00;
+    words[2] = random.s11;
+    words[3] = random.s10;
+    return nullptr;
+  } catch (const Failure &failure) {
+    return fail(env, failure);
+  }
+}
+
 napi_value sets(napi_env env, napi_callback_info) {
   try {
     napi_value list;
@@ -245,8 +324,9 @@ napi_value open(napi_env env, napi_callback_info info) {
         {"hiddenForward", nullptr, hiddenForward, nullptr, nullptr, nullptr, napi_enumerable, products},
         {"inputGradient", nullptr, inputGradient, nullptr, nullptr, nullptr, napi_enumerable, products},
         {"weightGradient", nullptr, weightGradient, nullptr, nullptr, nullptr, napi_enumerable, products},
+        {"randomStartLinf", nullptr, randomStartLinf, nullptr, nullptr, nullptr, napi_enumerable, products},
     };
-    check(napi_define_properties(env, object, 4, methods), "defining the products' methods");
+    check(napi_define_properties(env, object, 5, methods), "defining the products' methods");
     napi_value isa;
     check(napi_create_string_utf8(env, kernels->isa, NAPI_AUTO_LENGTH, &isa), "creating a string");
     check(napi_set_named_property(env, object, "set", isa), "naming the set");

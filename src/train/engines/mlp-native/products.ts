@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import {
-  type HiddenLayerProducts,
   NATIVE_SETS,
+  type NativeProducts,
   type NativeSet,
   type ProductsChoice,
 } from '../mlp-cpu/products.js';
@@ -37,7 +37,7 @@ export function defaultNativeAddon(): string {
 interface NativeAddon {
   /** The kernel sets this CPU runs, fastest first. */
   sets(): string[];
-  open(memory: Uint8Array, stride: number, hidden: number, set: NativeSet): HiddenLayerProducts;
+  open(memory: Uint8Array, stride: number, hidden: number, set: NativeSet): NativeProducts;
 }
 
 export type NativeStatus =
@@ -90,6 +90,6 @@ export function openNativeProducts(
   memory: WebAssembly.Memory,
   stride: number,
   hidden: number,
-): HiddenLayerProducts {
+): NativeProducts {
   return load(choice.addon).open(new Uint8Array(memory.buffer), stride, hidden, choice.set);
 }

@@ -6,6 +6,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { assembleSplits } from '../../../../src/datasets/splits.js';
 import { syntheticPools } from '../../../../src/datasets/synthetic.js';
 import { DEFAULT_SYNTHETIC_PARAMS, type LoadedDataset } from '../../../../src/datasets/types.js';
+import { Random, TrainingStream } from '../../../../src/random.js';
+import { randomStartRows } from '../../../../src/train/engines/linear-cpu/random-start.js';
 import { MlpKernels, shareWithMlpKernels } from '../../../../src/train/engines/mlp-cpu/kernels.js';
 import type { ProductsChoice } from '../../../../src/train/engines/mlp-cpu/products.js';
 import {
@@ -13,6 +15,8 @@ import {
   openNativeProducts,
   sourcesKey,
 } from '../../../../src/train/engines/mlp-native/products.js';
+import { pgdMethod } from '../../../../src/train/protocol.js';
+import { pixels } from '../fixtures/datasets.js';
 import { buildNativeProducts, nativeChoices } from '../fixtures/native-products.js';
 
 const BUILD = new URL('../../../../src/train/engines/mlp-native/build.sh', import.meta.url).pathname;
@@ -106,6 +110,30 @@ describe('the native hidden-layer products', () => {
       }
       expect(wrong).toEqual([]);
     }
+  });
+
+  test("PGD's linf random start draws random-start.ts's values to the bit and leaves the stream where it does", () => {
+    for (const choice of choices)
+      for (const data of [gaussianOf(100, 13), pixels({ train: 7, validation: 4, test: 4 })]) {
+        const k = new MlpKernels(shareWithMlpKernels(data, 1, 64, choice), 0);
+        const spec = { norm: 'linf', eps: 0.3, method: pgdMethod('linf', 0.3, 10) } as const;
+        k.selectBatch(
+          k.split('train'),
+          Uint32Array.from({ length: 13 }, (_, i) => i),
+        );
+        const row = new Float64Array(k.featureCount);
+        const native = Random.stream(7, TrainingStream.attack);
+        const typescript = Random.stream(7, TrainingStream.attack);
+        k.work.fill(0);
+        k.randomStart(k.batchRows, 13, spec, native, row);
+        const drawn = k.work.slice(0, 13 * k.stride);
+        k.work.fill(0);
+        randomStartRows(k, k.batchRows, 13, spec, typescript, row, k.work);
+        expect(drawn).toEqual(k.work.slice(0, 13 * k.stride));
+        // Clipping happened where the data are pixels, and the start moved every feature.
+        if (data.pixelRange) expect(drawn.some((v) => v === 0 || v === 1)).toBe(true);
+        expect(native.uniform()).toBe(typescript.uniform());
+      }
   });
 
   test('a product that names memory outside the shared memory is refused, not written', () => {
