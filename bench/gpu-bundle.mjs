@@ -25,7 +25,7 @@ if (!process.argv[2]) {
 const out = resolve(process.argv[2]);
 const tree = join(out, 'tree');
 
-// What runs instead of src/train/engines/linear-cpu/worker-bootstrap.mjs: the worker's entry is the .ts the
+// What runs instead of src/train/engines/wasm-worker/worker-bootstrap.mjs: the worker's entry is the .ts the
 // engine names; its bundle lies beside it as .cjs.
 const BUNDLED_BOOTSTRAP = `// Written by bench/gpu-bundle.mjs: loads the bundled worker (<entry>.cjs) where the repo's bootstrap registers
 // tsx and imports the TypeScript entry.

@@ -20,10 +20,11 @@ import type { MeasuredRate } from '../src/sweep/wall-time.js';
 import { createEngine } from '../src/train/engines/choose.js';
 import { type CudaAddon, loadCudaAddon } from '../src/train/engines/cuda/addon.js';
 import { CudaCell } from '../src/train/engines/cuda/cell.js';
-import { cellRunMetrics } from '../src/train/engines/tfjs/stacked-cell.js';
-import { useFastestBackend } from '../src/train/engines/tfjs/tf.js';
+import { useFastestBackend } from '../src/train/engines/tfjs-shared/tf.js';
+import { finalMetrics } from '../src/train/evaluation.js';
+import type { TrainingMode } from '../src/train/modes.js';
 import { pgdMethod } from '../src/train/protocol.js';
-import type { RunSpec, TrainingMode } from '../src/train/run-spec.js';
+import type { RunSpec } from '../src/train/run-spec.js';
 import {
   agrees,
   CUDA_EQUIVALENCE_CASES,
@@ -102,6 +103,13 @@ function equivalence(addon: CudaAddon): number {
   return failures;
 }
 
+/** What the epoch driver asks of a cell each epoch when no run improves or stops: training and validation. */
+function epochOf(cell: CudaCell): void {
+  cell.trainEpoch();
+  cell.validationLosses();
+  cell.observe([], []);
+}
+
 /** The stacked cell on the GPU: one warm-up epoch, then timed epochs; one run's final evaluation. */
 function timeGpuCell(addon: CudaAddon, backend: string): MeasuredRate {
   const sizes = dryRun
@@ -113,15 +121,15 @@ function timeGpuCell(addon: CudaAddon, backend: string): MeasuredRate {
   const created = performance.now();
   const cell = new CudaCell(addon, runs, data);
   const uploaded = performance.now();
-  cell.trainEpoch();
+  epochOf(cell);
   const warm = performance.now();
   // Up to 3 timed epochs, fewer when one takes over 30 s, so the whole check stays within its 8 minutes.
   const epochs = dryRun ? 1 : Math.max(1, Math.min(3, Math.floor(30_000 / (warm - uploaded))));
-  for (let e = 0; e < epochs; e++) cell.trainEpoch();
+  for (let e = 0; e < epochs; e++) epochOf(cell);
   const trained = performance.now();
   const msPerModelEpoch = (trained - warm) / epochs / models;
   const evaluated = performance.now();
-  cellRunMetrics(runs[0] as RunSpec, data, cell.parameterValues(0, 'best'));
+  cell.evaluateBest(0, (model) => finalMetrics(runs[0] as RunSpec, model));
   const msPerRunEvaluation = performance.now() - evaluated;
   cell.dispose();
   const trainSamples = data.splits.train.count;
@@ -167,7 +175,7 @@ async function timeCpuEngine(): Promise<{ engine: string; backend: string; msPer
   const time = async (epochs: number) => {
     const runs = cellRuns(data, models, epochs);
     const engine = await createEngine(runs, undefined, {
-      gpu: () => ({ available: false, reason: 'timing the CPU engine', built: false }),
+      probes: { cuda: async () => ({ runs: 'no', problem: 'timing the CPU engine', tell: false }) },
     });
     const started = performance.now();
     const failures: Error[] = [];

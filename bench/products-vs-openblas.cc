@@ -1,4 +1,4 @@
-// The native hidden-layer products (src/train/engines/mlp-native/kernels.cc) against OpenBLAS's cblas_sgemm on
+// The native hidden-layer products (src/train/engines/mlp-cpu/native/kernels.cc) against OpenBLAS's cblas_sgemm on
 // the same shapes and layouts, in one process: G multiply-adds per second per core, thread CPU time, the
 // fastest of 150 calls (what a call takes undisturbed, on a machine others share). bench/products-vs-openblas.sh
 // builds and runs it; docs/performance.md ("The native hidden-layer products", Measured) reads it.
@@ -9,7 +9,7 @@
 #include <ctime>
 #include <vector>
 
-#include "../src/train/engines/mlp-native/kernels.h"
+#include "../src/train/engines/mlp-cpu/native/kernels.h"
 
 namespace {
 

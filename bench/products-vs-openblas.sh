@@ -4,7 +4,7 @@
 # a measurement for docs/performance.md, not part of the engine (which links no BLAS).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-kernels="$here/../src/train/engines/mlp-native/kernels.cc"
+kernels="$here/../src/train/engines/mlp-cpu/native/kernels.cc"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 flags=(-O3 -std=c++17 -fno-math-errno)

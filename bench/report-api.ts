@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/api/app.js';
-import { reportFromStore } from '../src/report/from-store.js';
+import { reportFromStore } from '../src/application/report.js';
 import { reportCacheKey } from '../src/store/layout.js';
 import { openStore } from '../src/store/open-store.js';
 import { writeSyntheticSweep } from '../test/helpers/synthetic-sweep.js';

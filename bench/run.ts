@@ -24,14 +24,12 @@ import { createLinearCpuEngine } from '../src/train/engines/linear-cpu/engine.js
 import { createMlpCpuEngine } from '../src/train/engines/mlp-cpu/engine.js';
 import { WASM_PRODUCTS } from '../src/train/engines/mlp-cpu/products.js';
 import { StackedCell } from '../src/train/engines/tfjs/stacked-cell.js';
-import { tf, useFastestBackend } from '../src/train/engines/tfjs/tf.js';
+import { tf, useFastestBackend } from '../src/train/engines/tfjs-shared/tf.js';
+import type { EpochCell } from '../src/train/epoch-driver.js';
+import { finalMetrics } from '../src/train/evaluation.js';
+import { type TrainingMode, trainingAttack } from '../src/train/modes.js';
 import { pgdMethod } from '../src/train/protocol.js';
-import {
-  gradientPassesPerSample,
-  type RunSpec,
-  type TrainingMode,
-  trainingAttack,
-} from '../src/train/run-spec.js';
+import { gradientPassesPerSample, type RunSpec } from '../src/train/run-spec.js';
 import {
   type CpuSnapshot,
   type EpochRate,
@@ -257,6 +255,13 @@ async function workerCell(c: Case, engine: Engine, how: string): Promise<CellFig
   return { engine, wall, cpu, msPerRunEvaluation };
 }
 
+/** What the epoch driver asks of a cell each epoch when no run improves or stops: training and validation. */
+function epochOf(cell: EpochCell): void {
+  cell.trainEpoch();
+  cell.validationLosses();
+  cell.observe([], []);
+}
+
 /**
  * A stacked tfjs cell of `runs`: kernels from one profiled epoch, time from the next ones, then one run's final
  * clean and robust evaluation.
@@ -268,12 +273,12 @@ async function tfjsCell(
   const cell = new StackedCell(runs, c.data);
   try {
     const profile = await tf.profile(() => {
-      cell.trainEpoch();
+      epochOf(cell);
     });
     const started = performance.now();
-    for (let e = 0; e < c.epochs.tfjs; e++) cell.trainEpoch();
+    for (let e = 0; e < c.epochs.tfjs; e++) epochOf(cell);
     const trained = performance.now();
-    cell.result(0);
+    cell.evaluateBest(0, (model) => finalMetrics(runs[0] as RunSpec, model));
     return {
       ms: (trained - started) / (runs.length * c.epochs.tfjs),
       kernels: profile.kernels.length / runs.length,

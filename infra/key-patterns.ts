@@ -18,7 +18,7 @@ export const KEY_PATTERNS = {
   failures: `${failuresPrefix(ANY_ID)}*`,
   // The API's cache of computed reports (issue 6) lives next to the sweep it summarises.
   reportCache: `${sweepPrefix(ANY_ID)}report-cache/*`,
-  // Job leases (src/sweep/leases.ts): a top-level prefix, so one lifecycle rule can expire them.
+  // Job leases (src/results/leases.ts): a top-level prefix, so one lifecycle rule can expire them.
   leases: `${LEASES_PREFIX}*`,
   everything: '*',
 } as const;

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { jobRunArguments } from '../src/jobs/job-command.js';
+import { TRAINER_JOB_MEMORY_MIB } from '../src/stack-contract.js';
 import { KEY_PATTERNS } from './key-patterns.js';
 import { REPO_ROOT } from './repo-root.js';
 import type { Storage } from './storage.js';
@@ -33,7 +34,7 @@ export class TrainerJobs extends Construct {
     });
     storage.grantReadUnder(this.jobRole, [KEY_PATTERNS.datasets, KEY_PATTERNS.sweeps, KEY_PATTERNS.leases]);
     // Jobs only load datasets: `sweep run` prepares them before any job starts, so nothing here writes datasets/.
-    // They take and renew their job's lease (src/sweep/leases.ts) under leases/.
+    // They take and renew their job's lease (src/results/leases.ts) under leases/.
     storage.grantPutUnder(this.jobRole, [KEY_PATTERNS.results, KEY_PATTERNS.failures, KEY_PATTERNS.leases]);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -76,9 +77,8 @@ export class TrainerJobs extends Construct {
       });
     };
 
-    // One job per GPU. 4 vCPUs and 12 GiB fit the smallest g4dn/g5 sizes (16 GiB) after the OS takes its share.
-    this.gpu = definition('gpu', { cpu: 4, memory: Size.gibibytes(12), gpu: 1 });
-    // Linear models train on one core; two such jobs fit a 2-vCPU, 4 GiB .large instance.
-    this.cpu = definition('cpu', { cpu: 1, memory: Size.mebibytes(1792) });
+    // One job per GPU, 4 vCPUs; one core per linear-model job. Memory: src/stack-contract.ts.
+    this.gpu = definition('gpu', { cpu: 4, memory: Size.mebibytes(TRAINER_JOB_MEMORY_MIB.gpu), gpu: 1 });
+    this.cpu = definition('cpu', { cpu: 1, memory: Size.mebibytes(TRAINER_JOB_MEMORY_MIB.cpu) });
   }
 }

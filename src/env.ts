@@ -67,3 +67,20 @@ export function cudaAddonPath(env: NodeJS.ProcessEnv = process.env): string | un
 export function runnerLeaseOwner(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.ADGAP_LEASE_OWNER || undefined;
 }
+
+/**
+ * The index of an AWS Batch array child (AWS_BATCH_JOB_ARRAY_INDEX, which Batch sets); 0 where it is unset or
+ * empty, as for a job that is no array's child. Anything else but a whole number >= 0 is refused:
+ * `Number('0x10')` is 16 and `Number('1e3')` 1000, and a job index read that loosely trains another job's runs.
+ */
+export function batchArrayIndex(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.AWS_BATCH_JOB_ARRAY_INDEX;
+  if (value === undefined || value === '') return 0;
+  if (!/^\d{1,9}$/.test(value)) {
+    throw new ValidationError(
+      'AWS_BATCH_JOB_ARRAY_INDEX',
+      `'${value}' is not a job index (a whole number >= 0; AWS Batch sets it for an array child, elsewhere give --job)`,
+    );
+  }
+  return Number(value);
+}

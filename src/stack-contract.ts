@@ -21,3 +21,14 @@ export const STACK_OUTPUT_KEYS = {
 } as const;
 
 export type StackOutputs = { readonly [K in keyof typeof STACK_OUTPUT_KEYS]: string };
+
+/**
+ * Memory of each trainer job definition, in MiB: infra/trainer-jobs.ts gives the job definitions these, and
+ * `adgap sweep run --runner batch` refuses a dataset that a job of the chosen queue could not hold.
+ */
+export const TRAINER_JOB_MEMORY_MIB = {
+  // One job per GPU: 12 GiB fit the smallest g4dn/g5 sizes (16 GiB) after the OS takes its share.
+  gpu: 12 * 1024,
+  // Linear models train on one core; two such jobs fit a 2-vCPU, 4 GiB .large instance.
+  cpu: 1792,
+} as const;

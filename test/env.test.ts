@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { deploymentEnv } from '../src/env.js';
+import { batchArrayIndex, deploymentEnv } from '../src/env.js';
 import { ValidationError } from '../src/errors.js';
 
 const defaultCache = join(tmpdir(), 'adgap-dataset-cache');
@@ -41,4 +41,15 @@ test('ADGAP_BATCH_ENDPOINT is read as the AWS Batch endpoint, and refused when n
   );
   expect(deploymentEnv({}).batchEndpoint).toBeUndefined();
   expect(() => deploymentEnv({ ADGAP_BATCH_ENDPOINT: '127.0.0.1:4570' })).toThrow(/^ADGAP_BATCH_ENDPOINT: /);
+});
+
+test('AWS_BATCH_JOB_ARRAY_INDEX is a whole number; unset or empty it is 0, anything else is refused', () => {
+  expect(batchArrayIndex({ AWS_BATCH_JOB_ARRAY_INDEX: '17' })).toBe(17);
+  expect(batchArrayIndex({})).toBe(0);
+  expect(batchArrayIndex({ AWS_BATCH_JOB_ARRAY_INDEX: '' })).toBe(0);
+  for (const value of ['abc', '0x10', '1e3', ' 1', '-1', '1.5', '99999999999']) {
+    expect(() => batchArrayIndex({ AWS_BATCH_JOB_ARRAY_INDEX: value })).toThrow(
+      `AWS_BATCH_JOB_ARRAY_INDEX: '${value}' is not a job index (a whole number >= 0; AWS Batch sets it for an array child, elsewhere give --job)`,
+    );
+  }
 });

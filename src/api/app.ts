@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { accepts } from 'hono/accepts';
-import { AdgapError, NotFoundError, ValidationError } from '../errors.js';
-import { cachedReport } from '../report/cache.js';
+import { cachedReport } from '../application/report.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import {
   REPORT_FORMATS,
   REPORT_MEDIA_TYPES,
@@ -11,9 +11,9 @@ import {
   reportTable,
 } from '../report/format.js';
 import { reportHtml } from '../report/html.js';
-import { runsPage } from '../report/runs-page.js';
+import { runsPage } from '../results/run-query.js';
+import { listSweeps, sweepStatus } from '../results/status.js';
 import { ObjectNotFoundError, type ObjectStore } from '../store/object-store.js';
-import { listSweeps, sweepStatus } from '../sweep/status.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   errorBody,
@@ -141,10 +141,11 @@ export function createApp(store: ObjectStore): OpenAPIHono {
     // Clients learn which sweep or object is missing, not where the store lives (a path, a bucket).
     if (error instanceof NotFoundError || error instanceof ObjectNotFoundError)
       return c.json(errorJson('not_found', error.message.replaceAll(` in store ${store.uri}`, '')), 404);
-    // Anything else is a bug or an outage: the details go to the server log, never to the client.
+    // Anything else is a bug or an outage (an unreachable S3 endpoint, a full disk): the details, which name the
+    // endpoint or the path and carry advice for an operator, go to the server log; the client gets what
+    // docs/api.md promises, `internal error`.
     console.error(error);
-    const message = error instanceof AdgapError ? error.message : 'internal error';
-    return c.json(errorJson('internal', message), 500);
+    return c.json(errorJson('internal', 'internal error'), 500);
   });
 
   return app;

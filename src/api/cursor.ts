@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { KEY_SEGMENT } from '../store/object-store.js';
 
-const cursorSchema = z.strictObject({ after: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._=-]*$/) });
+const cursorSchema = z.strictObject({ after: z.string().regex(KEY_SEGMENT) });
 
 /** Opaque to clients, so the paging position can change form without breaking them. */
 export function encodeCursor(lastRunId: string): string {

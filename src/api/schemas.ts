@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import type { SchemaObject } from 'openapi3-ts/oas31';
-import runResultJsonSchema from '../../schemas/run-result.schema.json' with { type: 'json' };
+import { reportFields } from '../report/columns.js';
 import { REPORT_FORMATS } from '../report/format.js';
+import { type RunResult, runResultJsonSchema } from '../results/run-result.js';
 import { sweepFileSchema } from '../sweep/schema.js';
 import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
-import type { RunResult } from '../train/result.js';
-import { FIDELITIES, OBJECTIVES } from '../train/run-spec.js';
+import { FIDELITIES, NORMS, OBJECTIVES } from '../train/modes.js';
 
 /** The message for a value outside a closed list: the value, what it should be, what is allowed. */
 function notOneOf(value: unknown, what: string, allowed: readonly string[]): string {
@@ -45,8 +45,8 @@ export const runsQuery = z.object({
     .openapi({ description: 'imbalance ratio', example: 5 }),
   mode: z
     .string()
-    .regex(/^(standard|(linf|l2)-(auto)?[0-9][0-9.e+-]*(-pgd[0-9]+)?)$/, {
-      error: "expected 'standard' or '<linf|l2>-<eps or auto<factor>>[-pgd<steps>]', as in the report",
+    .regex(new RegExp(`^(standard|(${NORMS.join('|')})-(auto)?[0-9][0-9.e+-]*(-pgd[0-9]+)?)$`), {
+      error: `expected 'standard' or '<${NORMS.join('|')}>-<eps or auto<factor>>[-pgd<steps>]', as in the report`,
     })
     .optional()
     .openapi({ description: 'training mode as in the report', example: 'linf-0.5' }),
@@ -92,51 +92,25 @@ export const sweepDetail = sweepSummary
   .extend({ definition: sweepFileSchema, jobCount: z.number().int() })
   .openapi('Sweep');
 
-const meanStderr = z
-  .object({ mean: z.number(), stderr: z.number(), n: z.number().int() })
-  .nullable()
-  .openapi('MeanStderr', { description: 'mean and standard error (population std / sqrt(n)) over seeds' });
-
-const classPair = z.tuple([meanStderr, meanStderr]);
+/**
+ * A report row: one property per field of the report's column list (src/report/columns.ts). Its schemas are
+ * plain zod, made before this module extends zod with `.openapi` (the CLI loads the report first), so their
+ * descriptions are zod metadata, which the OpenAPI generator reads too.
+ */
+const reportRow = z.object(
+  Object.fromEntries(
+    reportFields().map(({ key, schema, description }) => [
+      key,
+      description === undefined ? schema : schema.meta({ description }),
+    ]),
+  ),
+);
 
 export const reportBody = z
   .object({
     sweepId: z.string(),
     runs: z.object({ expected: z.number().int(), finished: z.number().int(), failed: z.number().int() }),
-    rows: z.array(
-      z.object({
-        dataset: z.string(),
-        group: z.string(),
-        R: z.number(),
-        objective: z.enum(OBJECTIVES).openapi({ description: "the training objective of the row's runs" }),
-        fidelity: z
-          .enum(FIDELITIES)
-          .openapi({ description: "adgap, or reference: the reference code's quirks" }),
-        mode: z.string(),
-        ad: meanStderr,
-        robustAd: meanStderr.openapi({
-          description: 'AD on the balanced test set under the training attack',
-        }),
-        robustAdPgd: meanStderr.openapi({ description: 'AD on the balanced test set under evaluation PGD' }),
-        adGap: meanStderr,
-        accuracyGap: meanStderr,
-        cleanAccuracy: classPair.openapi({
-          description: 'per class [majority, minority], balanced test set',
-        }),
-        robustAccuracy: classPair.openapi({
-          description: 'per class under evaluation PGD (null: standard rows)',
-        }),
-        boundaryError: classPair.openapi({ description: 'per class: clean minus robust accuracy' }),
-        worstClassCleanAccuracy: meanStderr,
-        worstClassRobustAccuracy: meanStderr,
-        theory: z.object({ ad: z.number(), adGap: z.number(), accuracyGap: z.number() }).nullable().openapi({
-          description:
-            'closed-form prediction of the optimal linear rules (gaussian, linear, clean objective; docs/theory.md)',
-        }),
-        seedsMissing: z.array(z.number().int()),
-        selectedLearningRates: z.record(z.string(), z.number()),
-      }),
-    ),
+    rows: z.array(reportRow),
     missingRunIds: z.array(z.string()),
     unreadableResults: z.array(z.object({ runId: z.string(), key: z.string(), reason: z.string() })).openapi({
       description:
@@ -146,11 +120,11 @@ export const reportBody = z
   .openapi('Report');
 
 /**
- * Run results are documented by the project's JSON Schema (JSON Schema 2020-12, which OpenAPI 3.1 embeds
- * as is; its `$id` keeps its internal `$defs` references resolvable), so the API and the trainer share one
- * definition.
+ * Run results are documented by the JSON Schema generated from their zod schema (JSON Schema 2020-12, which
+ * OpenAPI 3.1 embeds as is; its `$id` keeps its internal `$defs` references resolvable), so the API, the
+ * published schemas/run-result.schema.json and the trainer share one definition.
  */
-const runResult = z.custom<RunResult>().openapi('RunResult', runResultJsonSchema as SchemaObject);
+const runResult = z.custom<RunResult>().openapi('RunResult', runResultJsonSchema() as SchemaObject);
 
 export const runsPageBody = z.object({
   runs: z.array(runResult),

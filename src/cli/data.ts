@@ -9,7 +9,7 @@ import { readImageSource } from '../sources/image-source.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { openStore } from '../store/open-store.js';
 import { entryRefs } from '../sweep/expand.js';
-import { datasetEntrySchema } from '../sweep/schema.js';
+import { parseDatasetRatios } from '../sweep/schema.js';
 import { nonNegativeInteger, positiveInteger, STORE_OPTION } from './options.js';
 
 interface PrepareFlags {
@@ -23,13 +23,42 @@ interface PrepareFlags {
 }
 
 function ratioList(value: string): number[] {
-  const ratios = value.split(',').map((part) => Number(part.trim()));
-  if (ratios.some((R) => !Number.isFinite(R) || R < 1)) {
+  const ratios = value.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part)));
+  if (ratios.some((R) => Number.isNaN(R))) {
     throw new InvalidArgumentError(
       `--R must be a comma-separated list of ratios >= 1, like 1,2,5,10 (got '${value}')`,
     );
   }
   return ratios;
+}
+
+/** The flag each field of parseDatasetRatios' errors came from. */
+const FLAG_OF_FIELD: [RegExp, string][] = [
+  [/^R(\[\d+\])?$/, '--R'],
+  [/^dataset\.dataSeed$/, '--data-seed'],
+  [/^dataset\.sizes\.(train|validation|test)$/, '--$1'],
+];
+
+/**
+ * The dataset entry and ratios the flags ask for, validated as a sweep file's are (one rule for both: the same
+ * limits, and R at most the smallest split size), the error naming the flag.
+ */
+function requestedDatasets(group: DatasetGroup, flags: PrepareFlags) {
+  const sizes = Object.fromEntries(
+    (['train', 'validation', 'test'] as const).flatMap((k) =>
+      flags[k] === undefined ? [] : [[k, flags[k]]],
+    ),
+  );
+  try {
+    return parseDatasetRatios({
+      dataset: { group, dataSeed: flags.dataSeed, ...(Object.keys(sizes).length > 0 ? { sizes } : {}) },
+      R: flags.R,
+    });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const flag = FLAG_OF_FIELD.find(([field]) => field.test(error.field));
+    throw flag ? new ValidationError(error.field.replace(flag[0], flag[1]), error.detail) : error;
+  }
 }
 
 export function dataCommand(): Command {
@@ -59,19 +88,10 @@ export function dataCommand(): Command {
           `${group} is generated, only mnist, fmnist and cifar10 read source files`,
         );
       }
-      const sizes = Object.fromEntries(
-        (['train', 'validation', 'test'] as const).flatMap((k) =>
-          flags[k] === undefined ? [] : [[k, flags[k]]],
-        ),
-      );
       // The same schema as a sweep file's dataset entry, so both give the same refs and dataset ids.
-      const entry = datasetEntrySchema.parse({
-        group,
-        dataSeed: flags.dataSeed,
-        ...(Object.keys(sizes).length > 0 ? { sizes } : {}),
-      });
+      const { dataset, R } = requestedDatasets(group, flags);
       const store = openStore(flags.store);
-      const refs = entryRefs(entry, flags.R);
+      const refs = entryRefs(dataset, R);
       // A present dataset is verified against its manifest's checksums first; a corrupt one is rewritten.
       const corrupt = new Map<string, string>();
       for (const ref of refs) {

@@ -3,8 +3,9 @@ import type { Report } from '../report/report.js';
 import { LocalProcessRunner } from '../runners/local-processes.js';
 import { openStore } from '../store/open-store.js';
 import { parseSweepFile } from '../sweep/schema.js';
-import type { EngineName } from '../train/result.js';
-import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
+import type { EngineName } from '../train/engines/table.js';
+import { concurrency } from './memory.js';
+import { ENGINE_OPTION, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
 
 /**
@@ -32,12 +33,16 @@ export function demoCommand(): Command {
       'run the built-in demo sweep (gaussian, R 1, 5 and 10, 2 seeds, standard / linf 0.75 / l2 3.75) and print its report and what it shows',
     )
     .option(...STORE_OPTION)
-    .option('--concurrency <n>', 'jobs at once (default: one per core)', positiveInteger('--concurrency'))
+    .option(
+      '--concurrency <n>',
+      'jobs at once (default: one per core; at most what memory allows)',
+      concurrency,
+    )
     .option(...ENGINE_OPTION)
     .action(async (options: { store: string; concurrency?: number; engine?: EngineName }) => {
       const runner = new LocalProcessRunner(options.concurrency);
       const sweep = parseSweepFile(options.engine ? { ...DEMO_SWEEP, engine: options.engine } : DEMO_SWEEP);
-      const report = await runSweep(openStore(options.store), sweep, runner);
+      const report = await runSweep({ store: openStore(options.store), sweep, runner });
       if (report) process.stdout.write(`\n${demoSummary(report)}\n`);
     });
 }

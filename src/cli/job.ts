@@ -1,13 +1,12 @@
 import { Command, Option } from 'commander';
-import { cudaAddonPath, deploymentEnv } from '../env.js';
-import { runJob } from '../jobs/job.js';
+import { runJob } from '../application/run-job.js';
+import { batchArrayIndex, cudaAddonPath, deploymentEnv } from '../env.js';
 import { ContentCache } from '../store/content-cache.js';
 import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
-import type { GpuEngineAnswer } from '../train/engine-support.js';
-import { createEngine, gpuEngineHere } from '../train/engines/choose.js';
-import { cudaGpuStatus } from '../train/engines/cuda/addon.js';
+import { createEngine, type GpuEngineAnswer, gpuEngineHere } from '../train/engines/choose.js';
+import { probeCudaAddon } from '../train/engines/cuda/descriptor.js';
 import type { RunSpec } from '../train/run-spec.js';
 import { leaseOwner } from './lease-owner.js';
 import { nonNegativeInteger, STORE_OPTION } from './options.js';
@@ -16,7 +15,7 @@ import { nonNegativeInteger, STORE_OPTION } from './options.js';
 const EXIT_INTERRUPTED = 143;
 
 /** The cuda addon a job started on this machine uses: ADGAP_CUDA_ADDON, else the one built in this checkout. */
-const jobGpu = () => cudaGpuStatus(cudaAddonPath());
+const jobProbes = { cuda: () => probeCudaAddon(cudaAddonPath()) };
 
 /**
  * The GPU engine a job started on this machine (a local process) would train `runs` on, or why none would:
@@ -24,7 +23,7 @@ const jobGpu = () => cudaGpuStatus(cudaAddonPath());
  * (`adgap paper`) and the job agree on which addon counts.
  */
 export function gpuEngineOfLocalJobs(runs: readonly RunSpec[]): Promise<GpuEngineAnswer> {
-  return gpuEngineHere(runs, jobGpu);
+  return gpuEngineHere(runs, jobProbes);
 }
 
 export function jobCommand(): Command {
@@ -50,10 +49,7 @@ export function jobCommand(): Command {
     )
     .action(async (options: { store: string; sweep: string; job?: number; jobOffset: number }) => {
       assertSweepId(options.sweep);
-      const index =
-        options.job ??
-        options.jobOffset +
-          nonNegativeInteger('AWS_BATCH_JOB_ARRAY_INDEX')(process.env.AWS_BATCH_JOB_ARRAY_INDEX ?? '');
+      const index = options.job ?? options.jobOffset + batchArrayIndex();
       const abort = new AbortController();
       const stop = () => abort.abort();
       process.once('SIGTERM', stop);
@@ -62,20 +58,20 @@ export function jobCommand(): Command {
       // A remote store's dataset files are kept on local disk, so every job on a machine downloads them once.
       const cache =
         store instanceof LocalFolderStore ? undefined : new ContentCache(deploymentEnv().datasetCacheDir);
-      await runJob(
+      await runJob({
         store,
-        options.sweep,
-        index,
-        (runs, requested) =>
+        sweepId: options.sweep,
+        jobIndex: index,
+        createEngine: (runs, requested) =>
           createEngine(runs, requested, {
-            gpu: jobGpu,
-            onGpuUnusable: (reason) => process.stderr.write(`cuda engine not used: ${reason}\n`),
+            probes: jobProbes,
+            onUnusable: (engine, problem) => process.stderr.write(`${engine} engine not used: ${problem}\n`),
           }),
-        (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
-        abort.signal,
-        cache,
-        leaseOwner(),
-      );
+        onEvent: (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
+        signal: abort.signal,
+        datasetCache: cache,
+        leaseOwner: leaseOwner(),
+      });
       if (abort.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
     });
   return job;

@@ -2,21 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { runnerLeaseOwner } from '../env.js';
-import type { Lease } from '../sweep/leases.js';
+import { type LeaseOwner, parseLeaseOwner } from '../results/lease-owner.js';
 
 /**
- * Who holds a job's lease (src/sweep/leases.ts). An AWS Batch child is its job id (`<array job id>:<index>`),
- * which every attempt shares, its attempt and a random tag: a retry after a Spot reclaim that killed an earlier
- * attempt takes the lease over at once (`takesOver`), and a second copy of one attempt does not. A job whose runner names its holder (ADGAP_LEASE_OWNER: the docker runner names the container,
- * which numbers its processes in a pid namespace of its own) is that name, which the runner can check.
- * Elsewhere: host, pid, pid namespace and a random tag; only a holder in this process's namespace can be
- * checked.
+ * Who this job is as a lease holder (src/results/lease-owner.ts). An AWS Batch child is its job id, its attempt
+ * and a random tag: a retry after a Spot reclaim that killed an earlier attempt takes the lease over at once,
+ * and a second copy of one attempt does not. A job whose runner names its holder (ADGAP_LEASE_OWNER: the docker
+ * runner names the container, which numbers its processes in a pid namespace of its own) is that name, which
+ * the runner can check. Elsewhere: this process, with a random tag.
  */
-export function leaseOwner(): string {
+export function leaseOwner(): LeaseOwner {
   const tag = randomBytes(3).toString('hex');
   const batchJob = process.env.AWS_BATCH_JOB_ID;
-  if (batchJob) return `batch:${batchJob}#${Number(process.env.AWS_BATCH_JOB_ATTEMPT) || 1}:${tag}`;
-  return runnerLeaseOwner() ?? `${hostname()}:${process.pid}:${pidNamespace()}:${tag}`;
+  if (batchJob)
+    return { kind: 'batch', jobId: batchJob, attempt: Number(process.env.AWS_BATCH_JOB_ATTEMPT) || 1, tag };
+  const named = runnerLeaseOwner();
+  if (named !== undefined) return parseLeaseOwner(named);
+  return { kind: 'process', host: hostname(), pid: process.pid, pidNamespace: pidNamespace(), tag };
 }
 
 /** The inode of this process's pid namespace (Linux), or '-' where /proc does not tell. */
@@ -32,11 +34,10 @@ function pidNamespace(): string {
  * Whether a lease's holder was a process of this machine that no longer exists: a sweep run killed with its
  * jobs (Ctrl-C twice, kill -9) must not keep a rerun waiting for the lease to expire.
  */
-export function abandonedHere(lease: Lease): boolean {
-  const [host, pid, namespace] = lease.owner.split(':');
-  if (host !== hostname() || namespace !== pidNamespace() || namespace === '-' || !/^\d+$/.test(pid ?? ''))
-    return false;
-  return !isProcessAlive(Number(pid));
+export function abandonedHere(owner: LeaseOwner): boolean {
+  if (owner.kind !== 'process' || owner.host !== hostname()) return false;
+  if (owner.pidNamespace === '-' || owner.pidNamespace !== pidNamespace()) return false;
+  return !isProcessAlive(owner.pid);
 }
 
 /**

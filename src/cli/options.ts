@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { DEFAULT_STORE_URI } from '../store/open-store.js';
-import { ENGINE_NAMES, type EngineName } from '../train/result.js';
+import { engineNames } from '../train/engines/capabilities.js';
+import type { EngineName } from '../train/engines/table.js';
 
 export const STORE_OPTION = [
   '--store <uri>',
@@ -8,30 +9,26 @@ export const STORE_OPTION = [
   DEFAULT_STORE_URI,
 ] as const;
 
-export function positiveInteger(name: string) {
-  return (value: string): number => {
+/** A parser of option (or variable) `name`'s value: a whole number >= `min`, else a one-line error. */
+const wholeNumberFrom =
+  (min: number) =>
+  (name: string) =>
+  (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${name} must be a whole number >= 1 (got '${value}')`);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be a whole number >= ${min} (got '${value}')`);
     return n;
   };
-}
 
-export function nonNegativeInteger(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${name} must be a whole number >= 0 (got '${value}')`);
-    return n;
-  };
-}
+export const positiveInteger = wholeNumberFrom(1);
+export const nonNegativeInteger = wholeNumberFrom(0);
 
 export const ENGINE_OPTION = [
   '--engine <name>',
-  `training engine (${ENGINE_NAMES.join(', ')}; default: linear-cpu for linear models and mlp-cpu for the MLP unless a GPU backend loads); part of the sweep id`,
+  `training engine (${engineNames().join(', ')}; default: linear-cpu for linear models and mlp-cpu for the MLP unless a GPU backend loads); part of the sweep id`,
   (value: string): EngineName => {
-    if (!(ENGINE_NAMES as readonly string[]).includes(value))
-      throw new InvalidArgumentError(`--engine must be one of ${ENGINE_NAMES.join(', ')} (got '${value}')`);
+    if (!(engineNames() as string[]).includes(value))
+      throw new InvalidArgumentError(`--engine must be one of ${engineNames().join(', ')} (got '${value}')`);
     return value as EngineName;
   },
 ] as const;

@@ -1,18 +1,14 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { type GpuPlace, planPaper } from '../application/paper-plan.js';
 import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
 import { hostVariant } from '../runners/docker.js';
 import { openStore } from '../store/open-store.js';
-import { expandRuns } from '../sweep/expand.js';
-import { ALL_GROUPS, paperPreset } from '../sweep/presets.js';
-import { parseSweepFile } from '../sweep/schema.js';
-import { sweepId } from '../sweep/sweep-id.js';
-import { estimateWallTime } from '../sweep/wall-time.js';
-import { cpuEngineFor } from '../train/engine-support.js';
-import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective, type RunSpec } from '../train/run-spec.js';
+import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective } from '../train/modes.js';
+import type { RunSpec } from '../train/run-spec.js';
 import { gpuEngineOfLocalJobs } from './job.js';
-import { positiveInteger, STORE_OPTION } from './options.js';
+import { STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
-import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
+import { assertRunnerOptions, createRunner, RUNNER_OPTIONS, type RunnerOptions } from './runners.js';
 import { formatWallTime, readMeasuredRates } from './sweep.js';
 
 interface PaperOptions extends RunnerOptions {
@@ -35,32 +31,22 @@ function groupList(value: string): DatasetGroup[] {
 }
 
 /**
- * Whether a group trains when this command runs it, and the line that says where, or why not (every reason).
- * CIFAR-10's MLP with 40-50 step PGD needs a GPU engine or the cloud runner: on CPUs its 760 runs take days (the
- * plan prints the bound). Local jobs use the GPU engine a job here would choose (the cuda addon, else
- * tfjs-node-gpu); docker jobs the GPU image, which the docker runner uses where nvidia-smi answers.
+ * Where the chosen runner would train a group that needs a GPU, or every reason it would not: Batch jobs go to
+ * the GPU queue; docker jobs use the GPU image, which the docker runner takes where nvidia-smi answers; local jobs
+ * the GPU engine a job here would choose (the cuda addon, else tfjs-node-gpu).
  */
-async function whereItRuns(
-  group: DatasetGroup,
-  runs: readonly RunSpec[],
-  runner: PaperOptions['runner'],
-): Promise<{ runs: boolean; line: string }> {
-  const runsNow = (where = '') => ({ runs: true, line: `runs now${where}` });
-  if (group !== 'cifar10' || runner === 'batch') return runsNow();
-  let reasons: string[];
-  if (runner === 'docker') {
-    if ((await hostVariant()) === 'gpu') return runsNow(" in the docker runner's GPU image");
-    reasons = ["the docker runner's image is the CPU one (nvidia-smi does not answer here)"];
-  } else {
-    const answer = await gpuEngineOfLocalJobs(runs);
-    if (answer.engine === 'cuda') return runsNow(` on cuda (${answer.device})`);
-    if (answer.engine === 'tfjs') return runsNow(' on tfjs-node-gpu');
-    reasons = answer.reasons;
-  }
-  return {
-    runs: false,
-    line: `not run here: ${reasons.join('; ')}; train it with --runner batch, or on a GPU machine with the same --store (the sweep resumes)`,
-  };
+async function gpuPlace(runner: PaperOptions['runner'], runs: readonly RunSpec[]): Promise<GpuPlace> {
+  if (runner === 'batch') return { trains: true, where: '' };
+  if (runner === 'docker')
+    return (await hostVariant()) === 'gpu'
+      ? { trains: true, where: " in the docker runner's GPU image" }
+      : {
+          trains: false,
+          reasons: ["the docker runner's image is the CPU one (nvidia-smi does not answer here)"],
+        };
+  const answer = await gpuEngineOfLocalJobs(runs);
+  if (answer.engine !== undefined) return { trains: true, where: ` on ${answer.where}` };
+  return { trains: false, reasons: answer.reasons };
 }
 
 export function paperCommand(): Command {
@@ -86,47 +72,33 @@ export function paperCommand(): Command {
       groupList,
     )
     .option('--plan', 'print the plan per group and exit')
-    .addOption(
-      new Option('--runner <runner>', 'where jobs run (see docs/runners.md)')
-        .choices(RUNNERS)
-        .default('local'),
-    )
-    .option(
-      '--concurrency <n>',
-      'local, docker: jobs at once (default: one per core)',
-      positiveInteger('--concurrency'),
-    )
-    .addOption(new Option('--queue <queue>', 'batch: the job queue').choices(['gpu', 'cpu']).default('gpu'))
-    .option('--outputs <file>', 'batch: the stack outputs file of `npx cdk deploy`', 'cdk-outputs.json')
+    .addOption(RUNNER_OPTIONS.runner())
+    .addOption(RUNNER_OPTIONS.concurrency())
+    .addOption(RUNNER_OPTIONS.queue())
+    .addOption(RUNNER_OPTIONS.outputs())
     .action(async (options: PaperOptions) => {
-      const sweep = parseSweepFile(
-        paperPreset(ALL_GROUPS, { fidelity: options.fidelity, objective: options.objective }),
-      );
-      const runs = expandRuns(sweep);
-      const rates = await readMeasuredRates();
-      const engineOf = (run: RunSpec) => cpuEngineFor([run]);
-      const here = new Set<DatasetGroup>();
-      const skipped: string[] = [];
+      const store = openStore(options.store);
+      assertRunnerOptions(options);
+      const plan = await planPaper({
+        fidelity: options.fidelity,
+        objective: options.objective,
+        groups: options.groups,
+        rates: await readMeasuredRates(),
+        gpuPlace: (runs) => gpuPlace(options.runner, runs),
+      });
       const lines = [
-        `paper sweep: ${sweepId(sweep)} (${runs.length.toLocaleString('en-US')} runs; objective ${sweep.objective}, fidelity ${options.fidelity})`,
+        `paper sweep: ${plan.sweepId} (${plan.runCount.toLocaleString('en-US')} runs; objective ${plan.sweep.objective}, fidelity ${options.fidelity})`,
       ];
-      for (const group of DATASET_GROUPS) {
-        const groupRuns = runs.filter((r) => r.dataset.group === group);
-        const wall = rates && estimateWallTime(groupRuns, rates, engineOf);
-        const where =
-          options.groups && !options.groups.includes(group)
-            ? { runs: false, line: 'not run now: not in --groups' }
-            : await whereItRuns(group, groupRuns, options.runner);
-        if (where.runs) here.add(group);
-        else skipped.push(`${group}: ${where.line}`);
+      for (const { group, runs, wallTime, where } of plan.groups)
         lines.push(
-          `  ${group.padEnd(9)} ${String(groupRuns.length).padStart(5)} runs  ${formatWallTime(wall)}`,
-          `            ${where.line}`,
+          `  ${group.padEnd(9)} ${String(runs.length).padStart(5)} runs  ${formatWallTime(wallTime)}`,
+          `            ${where}`,
         );
-      }
       process.stdout.write(`${lines.join('\n')}\n`);
       if (options.plan) return;
-      await runSweep(openStore(options.store), sweep, await createRunner(options), undefined, here);
+      const here = new Set(plan.groups.filter((g) => g.trainsNow).map((g) => g.group));
+      await runSweep({ store, sweep: plan.sweep, runner: await createRunner(options), groups: here });
+      const skipped = plan.groups.filter((g) => !g.trainsNow).map((g) => `${g.group}: ${g.where}`);
       if (skipped.length > 0) process.stdout.write(`\n${skipped.join('\n')}\n`);
     });
 }

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
-import { EVERY_RUN_HAS_A_RESULT } from '../jobs/job.js';
-import type { SweepProgress } from '../sweep/execute.js';
+import type { SweepProgress } from '../application/execute-sweep.js';
+import { EVERY_RUN_HAS_A_RESULT } from '../jobs/job-event.js';
 
 /** A bar (runs done / total, elapsed, estimate) on a terminal; one plain line per finished run otherwise. */
 export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): SweepProgress & { stop(): void } {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
+import { reportFromStore } from '../application/report.js';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from '../report/format.js';
-import { reportFromStore } from '../report/from-store.js';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { STORE_OPTION } from './options.js';

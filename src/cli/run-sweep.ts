@@ -1,13 +1,9 @@
-import type { DatasetGroup } from '../datasets/types.js';
+import { type ExecuteSweepOptions, executeSweep } from '../application/execute-sweep.js';
+import { reportFromStore } from '../application/report.js';
 import { AdgapError } from '../errors.js';
 import { reportTable } from '../report/format.js';
-import { reportFromStore } from '../report/from-store.js';
 import type { Report } from '../report/report.js';
-import type { Runner } from '../runners/runner.js';
 import { readImageSource } from '../sources/image-source.js';
-import type { ObjectStore } from '../store/object-store.js';
-import { executeSweep } from '../sweep/execute.js';
-import type { SweepFile } from '../sweep/schema.js';
 import { abandonedHere } from './lease-owner.js';
 import { sweepProgress } from './progress.js';
 
@@ -17,23 +13,16 @@ import { sweepProgress } from './progress.js';
  * printed report, undefined when the jobs were only submitted.
  */
 export async function runSweep(
-  store: ObjectStore,
-  sweep: SweepFile,
-  runner: Runner,
-  chunkSize?: number,
-  groups?: ReadonlySet<DatasetGroup>,
+  options: Pick<ExecuteSweepOptions, 'store' | 'sweep' | 'runner' | 'chunkSize' | 'groups'>,
 ): Promise<Report | undefined> {
+  const { store } = options;
   const progress = sweepProgress();
-  const { sweepId, outcome } = await executeSweep(
-    store,
-    sweep,
-    runner,
+  const { sweepId, outcome } = await executeSweep({
+    ...options,
     progress,
     readImageSource,
-    chunkSize,
-    groups,
-    abandonedHere,
-  ).finally(() => progress.stop());
+    isAbandoned: abandonedHere,
+  }).finally(() => progress.stop());
   const header = `sweep: ${sweepId}\nstore: ${store.uri}\n`;
   if (outcome.state === 'submitted') {
     const jobs = outcome.jobIds.length === 0 ? 'none: every run has a result' : outcome.jobIds.join('\n  ');

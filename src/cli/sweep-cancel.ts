@@ -1,8 +1,8 @@
 import { Command } from 'commander';
+import { readPlan } from '../results/stored-sweep.js';
 import { batchClientFor } from '../runners/batch-client.js';
 import { readBatchSubmissions, terminateSubmissions } from '../runners/batch-jobs.js';
 import { openStore } from '../store/open-store.js';
-import { readPlan } from '../sweep/stored.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { STORE_OPTION } from './options.js';
 

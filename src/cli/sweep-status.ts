@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { sweepStatus } from '../results/status.js';
+import { readResults } from '../results/stored-results.js';
 import { batchClientFor } from '../runners/batch-client.js';
 import {
   BATCH_STATES,
@@ -7,8 +9,6 @@ import {
   readBatchSubmissions,
 } from '../runners/batch-jobs.js';
 import { openStore } from '../store/open-store.js';
-import { sweepStatus } from '../sweep/status.js';
-import { readResults } from '../sweep/stored.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
 import { STORE_OPTION } from './options.js';
 

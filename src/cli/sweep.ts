@@ -4,14 +4,16 @@ import { Command, Option } from 'commander';
 import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
 import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { listSweeps } from '../results/status.js';
 import { readImageSource } from '../sources/image-source.js';
+import { LocalFolderStore } from '../store/local-folder.js';
 import { openStore } from '../store/open-store.js';
 import { resolveAutoRadii } from '../sweep/auto-radii.js';
 import { expandRuns } from '../sweep/expand.js';
+import { assertDatasetsFit, datasetMemory, formatBytes, type MemoryTarget } from '../sweep/job-memory.js';
 import { type PlanSummary, summarisePlan } from '../sweep/plan-summary.js';
 import { ALL_GROUPS, PRESETS, paperPreset } from '../sweep/presets.js';
 import { parseSweepFile, type SweepFile } from '../sweep/schema.js';
-import { listSweeps } from '../sweep/status.js';
 import { sweepId } from '../sweep/sweep-id.js';
 import {
   estimateGpuWallTime,
@@ -21,20 +23,21 @@ import {
   usableRates,
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
-import { cpuEngineFor } from '../train/engine-support.js';
+import { cpuEngineFor } from '../train/engines/capabilities.js';
+import type { EngineName } from '../train/engines/table.js';
+import { FIDELITIES, type Fidelity, OBJECTIVES, type Objective } from '../train/modes.js';
 import { vgg11Takes } from '../train/protocol.js';
-import type { EngineName } from '../train/result.js';
-import {
-  FIDELITIES,
-  type Fidelity,
-  modeId,
-  OBJECTIVES,
-  type Objective,
-  type RunSpec,
-} from '../train/run-spec.js';
+import { modeId, type RunSpec } from '../train/run-spec.js';
+import { batchTarget, machineTarget } from './memory.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
 import { runSweep } from './run-sweep.js';
-import { createRunner, RUNNERS, type RunnerOptions } from './runners.js';
+import {
+  assertRunnerOptions,
+  createRunner,
+  jobMemoryTarget,
+  RUNNER_OPTIONS,
+  type RunnerOptions,
+} from './runners.js';
 import { sweepCancelCommand } from './sweep-cancel.js';
 import { sweepStatusCommand } from './sweep-status.js';
 
@@ -66,23 +69,15 @@ export function sweepCommand(): Command {
     )
     .argument('<sweep.yaml>', 'sweep file (see README: sweep file reference)')
     .option(...STORE_OPTION)
-    .addOption(
-      new Option('--runner <runner>', 'where jobs run (see docs/runners.md)')
-        .choices(RUNNERS)
-        .default('local'),
-    )
-    .option(
-      '--concurrency <n>',
-      'local, docker: jobs at once (default: one per core; docker on a GPU host: 1)',
-      positiveInteger('--concurrency'),
-    )
+    .addOption(RUNNER_OPTIONS.runner())
+    .addOption(RUNNER_OPTIONS.concurrency())
     .option(
       '--chunk-size <n>',
       'runs per job when the sweep is first planned (default: a whole cell; batch: 8)',
       positiveInteger('--chunk-size'),
     )
-    .addOption(new Option('--queue <queue>', 'batch: the job queue').choices(['gpu', 'cpu']).default('gpu'))
-    .option('--outputs <file>', 'batch: the stack outputs file of `npx cdk deploy`', 'cdk-outputs.json')
+    .addOption(RUNNER_OPTIONS.queue())
+    .addOption(RUNNER_OPTIONS.outputs())
     .option(...ENGINE_OPTION)
     .action(
       async (
@@ -91,8 +86,10 @@ export function sweepCommand(): Command {
       ) => {
         const definition = await readSweepFile(file);
         const store = openStore(options.store);
+        assertRunnerOptions(options);
         const sweep = options.engine ? { ...definition, engine: options.engine } : definition;
-        await runSweep(store, sweep, await createRunner(options), options.chunkSize);
+        assertDatasetsFit(sweep, await jobMemoryTarget(options));
+        await runSweep({ store, sweep, runner: await createRunner(options), chunkSize: options.chunkSize });
       },
     );
   sweep
@@ -154,16 +151,18 @@ export function sweepCommand(): Command {
     .action(async (file: string, options: { store: string }) => {
       const definition = await readSweepFile(file);
       const id = sweepId(definition);
-      const runs = expandRuns(
-        definition,
-        await resolveAutoRadii(openStore(options.store), definition, readImageSource),
-      );
+      const store = openStore(options.store);
+      // The store's target: this machine for a folder, a Batch job (the larger, GPU definition) for S3.
+      const target = store instanceof LocalFolderStore ? machineTarget() : batchTarget('gpu');
+      assertDatasetsFit(definition, target);
+      const runs = expandRuns(definition, await resolveAutoRadii(store, definition, readImageSource));
       // The engine each job would choose on a CPU machine (choose.ts; the plan does not probe for a GPU).
       const engineOf = (run: RunSpec): EngineName => definition.engine ?? cpuEngineFor([run]);
       const rates = await readMeasuredRates();
       const wallTime = rates && estimateWallTime(runs, rates, engineOf);
       const gpuWallTime = rates && estimateGpuWallTime(runs, rates);
-      process.stdout.write(`${formatPlan(id, summarisePlan(id, runs), definition, wallTime, gpuWallTime)}\n`);
+      const plan = formatPlan(id, summarisePlan(id, runs), definition, wallTime, gpuWallTime);
+      process.stdout.write(`${plan}\n${formatMemory(definition, target)}\n`);
     });
 
   sweep
@@ -182,6 +181,12 @@ export function sweepCommand(): Command {
   sweep.addCommand(sweepStatusCommand());
   sweep.addCommand(sweepCancelCommand());
   return sweep;
+}
+
+/** The largest dataset's arrays and the memory a job holding it needs, beside what a job has. */
+function formatMemory(definition: SweepFile, target: MemoryTarget): string {
+  const largest = datasetMemory(definition).reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  return `memory: the largest dataset, ${largest.ref.group} at R ${largest.ref.R}, is ${formatBytes(largest.bytes)} of arrays; a job holding it needs about ${formatBytes(largest.neededBytes)} of the ${formatBytes(target.bytesPerJob)} it has (${target.description})`;
 }
 
 /** Lists of numbers on one line (`R: [1, 2, 5, 10]`), shared lists written out rather than as YAML aliases. */

@@ -1,4 +1,5 @@
-import { accuracy, classAccuracy, type RunResult } from '../train/result.js';
+import type { RunResult } from '../results/run-result.js';
+import { accuracy, classAccuracy } from '../train/result.js';
 
 /** Accuracy disparity: accuracy(majority) - accuracy(minority) on the balanced test set. */
 export function accuracyDisparity(result: RunResult): number {

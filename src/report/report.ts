@@ -1,11 +1,15 @@
-import type { UnreadableResult } from '../sweep/stored.js';
-import { type ClassMetrics, classMetrics, type RunResult } from '../train/result.js';
-import { type Fidelity, modeId, type Objective, type RunSpec } from '../train/run-spec.js';
+import { datasetFamilyId } from '../datasets/family-id.js';
+import { STABLE_ALPHA } from '../datasets/synthetic.js';
+import type { RunResult } from '../results/run-result.js';
+import type { SweepRuns, UnreadableResult } from '../results/stored-results.js';
+import type { Fidelity, Objective } from '../train/modes.js';
+import { type ClassMetrics, classMetrics } from '../train/result.js';
+import { modeId, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
-import { datasetFamilyId } from './groups.js';
 import { type Selection, selectModels } from './selection.js';
 import { type MeanStderr, meanStderr } from './statistics.js';
 import { type TheoryGaps, theoryGaps } from './theory.js';
+import { stableTheoryGaps } from './theory-stable.js';
 
 /**
  * One (dataset, R, fidelity, mode) line of the report. Gaps are absent on the standard row, which is their
@@ -39,8 +43,9 @@ export interface ReportRow {
   worstClassCleanAccuracy: MeanStderr | null;
   worstClassRobustAccuracy: MeanStderr | null;
   /**
-   * The closed-form prediction of the population-optimal linear rules (docs/theory.md), where one exists:
-   * robust rows of the gaussian group, linear model, clean objective; null elsewhere.
+   * The prediction of the population-optimal linear rules (docs/theory.md), where one exists: robust rows of
+   * the synthetic groups, linear model, clean objective, adgap fidelity, one-step attack; null elsewhere and
+   * where theory leaves the rule undetermined.
    */
   theory: TheoryGaps | null;
   /** Seeds whose selection is missing in this row or in its standard baseline. */
@@ -59,17 +64,21 @@ export interface Report {
   unreadableResults: UnreadableResult[];
 }
 
+/** Bumped whenever buildReport's output changes: a report cached by older code is then built again. */
+export const REPORT_VERSION = 3;
+
 /**
  * The disparity-gap report of a sweep (protocol.md): model selection, then per (dataset, R, fidelity, mode) the mean and
  * standard error over seeds of AD, gap of AD and gap of standard accuracy. Rows follow the sweep's order.
  */
-export function buildReport(
-  sweepId: string,
-  expected: readonly RunSpec[],
-  results: ReadonlyMap<string, RunResult>,
-  failedRunIds: ReadonlySet<string> = new Set(),
-  unreadable: readonly UnreadableResult[] = [],
-): Report {
+export function buildReport({
+  sweepId,
+  runs: expected,
+  results,
+  failedRunIds = new Set(),
+  unreadable = [],
+}: Pick<SweepRuns, 'sweepId' | 'runs' | 'results'> &
+  Partial<Pick<SweepRuns, 'failedRunIds' | 'unreadable'>>): Report {
   const selections = selectModels(expected, results);
   const rowKeys = new Map<
     string,
@@ -86,7 +95,10 @@ export function buildReport(
   for (const run of expected) {
     const family = datasetFamilyId(run.dataset);
     const mode = modeId(run.mode);
-    rowKeys.set(`${family}|${run.dataset.R}|${run.fidelity}|${mode}`, {
+    const key = `${family}|${run.dataset.R}|${run.fidelity}|${mode}`;
+    // Every run of a row shares its theory: computed once per row (the stable laws' is numerical).
+    if (rowKeys.has(key)) continue;
+    rowKeys.set(key, {
       family,
       group: run.dataset.group,
       R: run.dataset.R,
@@ -182,14 +194,20 @@ export function buildReport(
 }
 
 /**
- * Theory applies where its assumptions hold: Gaussian noise, a linear model trained on the adversarial loss
- * alone (the reference objective adds the clean loss, whose optimum has no closed form here) against the exact
- * worst-case attack.
+ * Theory applies where its assumptions hold: synthetic noise (Gaussian or symmetric alpha-stable), a linear
+ * model trained on the adversarial loss alone (the reference objective adds the clean loss, whose optimum has no
+ * closed form here) against the exact worst-case attack, which the one-step attacks find for a linear model.
  */
 function theoryFor(run: RunSpec): TheoryGaps | null {
   const { dataset, mode } = run;
-  if (dataset.group !== 'gaussian' || !dataset.synthetic || run.model !== 'linear') return null;
+  if (!dataset.synthetic || run.model !== 'linear') return null;
   // The reference fidelity's l2 step is shorter than eps for confident samples: not the worst case theory assumes.
   if (run.objective !== 'clean' || run.fidelity !== 'adgap' || mode.kind === 'standard') return null;
-  return theoryGaps(dataset.synthetic, dataset.R, { norm: mode.norm, eps: mode.eps });
+  // PGD's random start and bounded steps stop short of the worst case for a linear model.
+  if (mode.method.name !== 'one-step') return null;
+  const attack = { norm: mode.norm, eps: mode.eps };
+  if (dataset.group === 'gaussian') return theoryGaps(dataset.synthetic, dataset.R, attack);
+  if (dataset.group === 'cauchy' || dataset.group === 'holtsmark')
+    return stableTheoryGaps(STABLE_ALPHA[dataset.group], dataset.synthetic, dataset.R, attack);
+  return null;
 }

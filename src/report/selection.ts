@@ -1,7 +1,8 @@
-import type { RunResult } from '../train/result.js';
-import type { Fidelity, RunSpec } from '../train/run-spec.js';
+import { datasetFamilyId } from '../datasets/family-id.js';
+import type { RunResult } from '../results/run-result.js';
+import type { Fidelity } from '../train/modes.js';
+import type { RunSpec } from '../train/run-spec.js';
 import { modeId } from '../train/run-spec.js';
-import { datasetFamilyId } from './groups.js';
 
 /** The unit of model selection: one (dataset, R, seed, fidelity, mode), over all its learning rates. */
 export interface SelectionKey {

@@ -1,5 +1,5 @@
 import type { SyntheticParams } from '../datasets/types.js';
-import type { Norm } from '../train/run-spec.js';
+import type { Norm } from '../train/modes.js';
 
 /**
  * Closed-form predictions for linear classifiers on adgap's Gaussian mixture (derivation: docs/theory.md).
@@ -35,6 +35,18 @@ export interface TheoryGaps {
   adGap: number;
   /** accuracy(standard) - accuracy(robust) under the class priors (the imbalanced test set's proportions). */
   accuracyGap: number;
+  /**
+   * Which optimal rule is the trivial one, predicting the majority everywhere (AD 1): the robust rule where the
+   * attack leaves no margin, either rule under heavy tails at large R (docs/theory.md).
+   */
+  trivial: { standard: boolean; robust: boolean };
+}
+
+/** The clean per-class accuracies of an optimal rule, and whether it is the trivial always-majority rule. */
+export interface RuleAccuracies {
+  kind: string;
+  accMajority: number;
+  accMinority: number;
 }
 
 /** Standard normal CDF via erfc (Numerical Recipes' erfcc, fractional error < 1.2e-7 everywhere). */
@@ -102,13 +114,19 @@ export function theoryGaps(params: SyntheticParams, R: number, attack: Attack): 
   const standard = optimalLinearRule(params, R);
   const robust = optimalLinearRule(params, R, attack);
   if (standard.kind === 'undetermined' || robust.kind === 'undetermined') return null;
-  const ad = (rule: { accMajority: number; accMinority: number }) => rule.accMajority - rule.accMinority;
+  return gapsBetween(standard, robust, R);
+}
+
+/** The gaps between the standard and the robust rule at imbalance R (any noise: docs/theory.md). */
+export function gapsBetween(standard: RuleAccuracies, robust: RuleAccuracies, R: number): TheoryGaps {
+  const ad = (rule: RuleAccuracies) => rule.accMajority - rule.accMinority;
   const pMajority = R / (1 + R);
-  const accuracy = (rule: { accMajority: number; accMinority: number }) =>
+  const accuracy = (rule: RuleAccuracies) =>
     pMajority * rule.accMajority + (1 - pMajority) * rule.accMinority;
   return {
     ad: ad(robust),
     adGap: ad(robust) - ad(standard),
     accuracyGap: accuracy(standard) - accuracy(robust),
+    trivial: { standard: standard.kind === 'majority', robust: robust.kind === 'majority' },
   };
 }

@@ -6,8 +6,9 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AdgapError } from '../errors.js';
-import type { JobEvent } from '../jobs/job.js';
 import { jobRunArguments } from '../jobs/job-command.js';
+import type { JobEvent } from '../jobs/job-event.js';
+import { formatLeaseOwner, type LeaseOwner } from '../results/lease-owner.js';
 import { runJobProcesses } from './job-process.js';
 import type { Runner, RunnerOutcome, SweepTarget } from './runner.js';
 
@@ -54,7 +55,7 @@ export class DockerRunner implements Runner {
     private readonly variant: TrainerVariant,
     concurrency?: number,
   ) {
-    this.concurrency = concurrency ?? (variant === 'gpu' ? 1 : availableParallelism());
+    this.concurrency = concurrency ?? dockerConcurrency(variant);
   }
 
   async runJobs(
@@ -82,9 +83,8 @@ export class DockerRunner implements Runner {
    * A container this daemon ran for a job is gone when docker no longer knows it (--rm removed it) or it no
    * longer runs: a container killed (OOM, `docker kill`, a daemon restart) cannot release its lease.
    */
-  async leaseHolderGone(owner: string): Promise<boolean> {
-    const holder = parseContainerOwner(owner);
-    if (holder === undefined || holder.daemon !== (await this.daemonId())) return false;
+  async leaseHolderGone(holder: LeaseOwner): Promise<boolean> {
+    if (holder.kind !== 'container' || holder.daemon !== (await this.daemonId())) return false;
     try {
       const format = ['--format', '{{.State.Running}}'];
       const { stdout } = await exec('docker', ['container', 'inspect', ...format, holder.container]);
@@ -100,7 +100,10 @@ export class DockerRunner implements Runner {
     const gpus = this.variant === 'gpu' ? ['--gpus', 'all'] : [];
     // Named, and the job told its name as its lease owner, so a later sweep run can ask docker about it.
     const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-    const owner = daemon === undefined ? [] : ['-e', `ADGAP_LEASE_OWNER=${containerOwner(daemon, name)}`];
+    const owner =
+      daemon === undefined
+        ? []
+        : ['-e', `ADGAP_LEASE_OWNER=${formatLeaseOwner({ kind: 'container', daemon, container: name })}`];
     return ['run', '--rm', '--name', name, ...owner, ...user, ...gpus, ...storeArgs, this.image];
   }
 
@@ -117,16 +120,6 @@ export class DockerRunner implements Runner {
   }
 }
 
-/** The lease owner of a job in container `name` of docker daemon `daemon` (a daemon id may hold colons). */
-function containerOwner(daemon: string, name: string): string {
-  return `docker:${daemon}/${name}`;
-}
-
-function parseContainerOwner(owner: string): { daemon: string; container: string } | undefined {
-  const match = /^docker:([^/]+)\/([a-zA-Z0-9][a-zA-Z0-9_.-]*)$/.exec(owner);
-  return match ? { daemon: match[1] as string, container: match[2] as string } : undefined;
-}
-
 function storeAccess(storeUri: string): { storeUri: string; dockerArgs: string[] } {
   if (storeUri.startsWith('file://')) {
     return {
@@ -139,6 +132,11 @@ function storeAccess(storeUri: string): { storeUri: string; dockerArgs: string[]
     name,
   ]);
   return { storeUri, dockerArgs: ['--network', 'host', ...env] };
+}
+
+/** Containers at once unless told: one per core on a CPU host, one on a GPU host (see the constructor). */
+export function dockerConcurrency(variant: TrainerVariant): number {
+  return variant === 'gpu' ? 1 : availableParallelism();
 }
 
 const exec = promisify(execFile);

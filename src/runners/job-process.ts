@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import pLimit from 'p-limit';
-import type { JobEvent } from '../jobs/job.js';
+import type { JobEvent } from '../jobs/job-event.js';
 import type { JobFailure, RunnerOutcome } from './runner.js';
 
 /**

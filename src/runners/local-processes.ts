@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { JobEvent } from '../jobs/job.js';
 import { jobRunArguments } from '../jobs/job-command.js';
+import type { JobEvent } from '../jobs/job-event.js';
 import { runJobProcesses } from './job-process.js';
 import type { Runner, RunnerOutcome, SweepTarget } from './runner.js';
 

@@ -1,4 +1,5 @@
-import type { JobEvent } from '../jobs/job.js';
+import type { JobEvent } from '../jobs/job-event.js';
+import type { LeaseOwner } from '../results/lease-owner.js';
 import type { ObjectStore } from '../store/object-store.js';
 
 /** Which sweep a runner works on: jobs find everything else (plan, datasets, results) in the store. */
@@ -22,7 +23,7 @@ export type RunnerOutcome =
 
 /**
  * Runs planned jobs somewhere: local processes (the embedded default), docker containers, or AWS Batch.
- * Every runner executes the same job contract (src/jobs/job.ts); only where it runs differs.
+ * Every runner executes the same job contract (src/application/run-job.ts); only where it runs differs.
  *
  * One interface for the synchronous runners and the asynchronous one, rather than a second "submitter"
  * interface: planning, storing the plan and choosing the pending jobs (executeSweep) are then the same
@@ -33,11 +34,11 @@ export interface Runner {
   /** Runs per job when a sweep is first planned for this runner; undefined: a whole cell per job. */
   readonly defaultChunkSize?: number;
   /**
-   * Whether a job lease's holder (Lease.owner) is one this runner started and is known to be gone, so a sweep
+   * Whether a job lease's holder is one this runner started and is known to be gone, so a sweep
    * run frees its lease at once instead of waiting for it to expire. The docker runner asks docker about the
    * container a lease names; a runner that cannot tell leaves this out, and its holders' leases expire.
    */
-  leaseHolderGone?(owner: string): Promise<boolean>;
+  leaseHolderGone?(owner: LeaseOwner): Promise<boolean>;
   /** `onEvent` receives the runs' events as they happen; a runner that only queues the jobs sees none. */
   runJobs(
     target: SweepTarget,

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdgapError, ValidationError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
+import { makeFolders } from './make-folders.js';
 import type { ObjectStore } from './object-store.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -56,7 +57,7 @@ async function readIfPresent(path: string): Promise<Uint8Array | undefined> {
 
 /** Temporary name, then rename: concurrent runs filling the same entry each leave a whole file. */
 async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(join(path, '..'), { recursive: true });
+  await makeFolders(join(path, '..'));
   const temp = `${path}.${randomBytes(6).toString('hex')}.partial`;
   try {
     await writeFile(temp, bytes);

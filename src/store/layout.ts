@@ -7,7 +7,7 @@
  *   sweeps/<sweepId>/failures/<runId>.json  the last failure of a run that did not finish
  *   sweeps/<sweepId>/unreadable/<runId>.<ms>.json  a result that could not be read, set aside (never deleted)
  *   sweeps/<sweepId>/batch-jobs.json       the AWS Batch jobs submitted for it (for status and cancel)
- *   leases/<sweepId>/job-<n>/<generation>.json  who trains job n, until when (src/sweep/leases.ts); outside
+ *   leases/<sweepId>/job-<n>/<generation>.json  who trains job n, until when (src/results/leases.ts); outside
  *                                       sweeps/ so that one bucket lifecycle rule can expire them
  *   sweeps/<sweepId>/report-cache/report.json  the API's cached report, with the listing it was computed from
  */

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AdgapError } from '../errors.js';
 import { systemCause } from '../system-error.js';
+import { makeFolders } from './make-folders.js';
 import {
   assertKey,
   type ListPage,
@@ -64,7 +65,7 @@ export class LocalFolderStore implements ObjectStore {
     const target = this.path(key);
     const temp = `${target}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
     try {
-      await mkdir(dirname(target), { recursive: true });
+      await makeFolders(dirname(target));
       // Inside the try: a write that fails half-way (a full disk) must not leave its temporary file behind.
       await writeFile(temp, body);
       if (options?.ifAbsent) {

@@ -57,7 +57,8 @@ export class ObjectExistsError extends AdgapError {
   }
 }
 
-const KEY_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._=-]*$/;
+/** One segment of an object key; run ids are one (a result's key ends in `<runId>.json`). */
+export const KEY_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._=-]*$/;
 
 /** Keys are relative paths of safe segments: no `..`, no leading `/`, no empty segment, no odd characters. */
 export function assertKey(key: string): void {

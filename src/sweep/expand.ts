@@ -1,37 +1,18 @@
 import { datasetId } from '../datasets/dataset-id.js';
 import type { EpsMax } from '../datasets/radii.js';
-import {
-  type DatasetGroup,
-  type DatasetRef,
-  DEFAULT_SPLIT_SIZES,
-  DEFAULT_SYNTHETIC_PARAMS,
-  isSyntheticGroup,
-} from '../datasets/types.js';
+import type { DatasetGroup, DatasetRef } from '../datasets/types.js';
 import { AdgapError, ValidationError } from '../errors.js';
+import { impliedObjective, type TrainingMode } from '../train/modes.js';
 import { DATASET_DEFAULTS, pgdMethod } from '../train/protocol.js';
-import {
-  fidelitySuffix,
-  impliedObjective,
-  modeId,
-  type RunSpec,
-  type TrainingMode,
-} from '../train/run-spec.js';
+import { fidelitySuffix, modeId, type RunSpec } from '../train/run-spec.js';
+import { datasetOfEntry } from './dataset-rules.js';
 import { AUTO_EPS_FACTORS, type DatasetEntry, type SweepFile, sweepFidelities } from './schema.js';
 
 /** The datasets of one sweep entry, one per R, with every default made explicit (so dataset ids are stable). */
 export function entryRefs(entry: DatasetEntry, ratios: readonly number[]): DatasetRef[] {
-  const spec = typeof entry === 'string' ? { group: entry, dataSeed: 0 } : entry;
-  return ratios.map((R) => {
-    const ref: DatasetRef = {
-      group: spec.group,
-      R,
-      dataSeed: spec.dataSeed,
-      sizes: ('sizes' in spec && spec.sizes) || DEFAULT_SPLIT_SIZES,
-    };
-    if (isSyntheticGroup(spec.group))
-      ref.synthetic = ('synthetic' in spec && spec.synthetic) || DEFAULT_SYNTHETIC_PARAMS;
-    return ref;
-  });
+  const { group, dataSeed, sizes, synthetic } = datasetOfEntry(entry);
+  // Keys in the order manifests have always recorded them (a manifest's text is compared when preparers race).
+  return ratios.map((R) => ({ group, R, dataSeed, sizes, ...(synthetic && { synthetic }) }));
 }
 
 /** The datasets of a sweep: every entry at every R. */

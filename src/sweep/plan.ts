@@ -20,6 +20,7 @@ export interface Plan {
  * train the cell's seeds x learning rates together; cells larger than `chunkSize` are cut into chunks.
  */
 export function planJobs(sweepId: string, runs: readonly RunSpec[], chunkSize?: number): Plan {
+  assertDistinctRunIds(sweepId, runs);
   const size = chunkSize ?? Number.POSITIVE_INFINITY;
   const cells = new Map<string, RunSpec[]>();
   for (const run of runs) {
@@ -39,3 +40,15 @@ export function planJobs(sweepId: string, runs: readonly RunSpec[], chunkSize?: 
 }
 
 export const planRuns = (plan: Plan): RunSpec[] => plan.jobs.flatMap((j) => j.runs);
+
+/**
+ * The plan's invariant: a run id once. A run planned twice is trained twice, stored once and counted twice in
+ * the report; the sweep file's rules exist to prevent it, so a repeat here is a bug in them, never bad input.
+ */
+function assertDistinctRunIds(sweepId: string, runs: readonly RunSpec[]): void {
+  const seen = new Set<string>();
+  for (const { runId } of runs) {
+    if (seen.has(runId)) throw new Error(`the plan of sweep ${sweepId} would hold run ${runId} twice`);
+    seen.add(runId);
+  }
+}

@@ -1,6 +1,6 @@
 import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
+import { type Fidelity, impliedObjective, type Norm, type Objective } from '../train/modes.js';
 import { DATASET_DEFAULTS, PGD_DEFAULTS } from '../train/protocol.js';
-import { type Fidelity, impliedObjective, type Norm, type Objective } from '../train/run-spec.js';
 
 export const PRESETS = ['paper'] as const;
 export type PresetName = (typeof PRESETS)[number];

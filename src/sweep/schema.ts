@@ -7,21 +7,37 @@ import {
   SYNTHETIC_GROUPS,
 } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
+import { engineNames } from '../train/engines/capabilities.js';
+import { ATTACK_METHODS, FIDELITIES, type Fidelity, NORMS, OBJECTIVES } from '../train/modes.js';
 import { vgg11Takes } from '../train/protocol.js';
-import { ENGINE_NAMES } from '../train/result.js';
-import { FIDELITIES, type Fidelity, MODEL_NAMES, OBJECTIVES, OPTIMIZER_NAMES } from '../train/run-spec.js';
+import { MODEL_NAMES, OPTIMIZER_NAMES } from '../train/run-spec.js';
+import { duplicateDatasetIssues, minorityIssues } from './dataset-rules.js';
+import { nearestKey } from './key-suggestion.js';
 
 /** protocol.md: the reference's three radii per norm are {1, 3/4, 1/2} x eps_max (`eps: auto`). */
 export const AUTO_EPS_FACTORS = [1, 0.75, 0.5] as const;
 
-/** A strict object whose unknown-key error lists the allowed keys. */
+/**
+ * A strict object whose unknown-key error suggests the nearest allowed key and lists them all. The error is
+ * about the first unknown key; parseWith puts that key into the field it names.
+ */
 function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
-  const allowed = Object.keys(shape).join(', ');
+  const keys = Object.keys(shape);
   return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code !== 'unrecognized_keys') return undefined;
+      const near = nearestKey(String(issue.keys[0]), keys);
+      return `unknown key${near === undefined ? '' : `, did you mean '${near}'?`} (allowed: ${keys.join(', ')})`;
+    },
+  });
+}
+
+/** One of `values`; the refusal lists them, and says when the key is required (`whenMissing`). */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, whenMissing: string) {
+  const allowed = values.join(', ');
+  return z.enum(values, {
     error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown key ${issue.keys.join(', ')} (allowed: ${allowed})`
-        : undefined,
+      issue.input === undefined ? `${whenMissing} (allowed: ${allowed})` : `expected one of ${allowed}`,
   });
 }
 
@@ -44,6 +60,13 @@ export const LIMITS = {
   splitSize: 1_000_000,
   dim: 100_000,
   pgdSteps: 10_000,
+  /**
+   * `meanValue` and `noiseScale`: six orders of magnitude either side of the defaults (1 and 2). Features are
+   * float32; at 1e308 the class means overflow to infinity and every run fails on a manifest without radii, and
+   * below 1e-6 the values drift towards float32's subnormals. Within the range, preparing and training stay
+   * finite for every group at the largest dim (test/sweep/synthetic-bounds.test.ts).
+   */
+  syntheticScale: { min: 1e-6, max: 1e6 },
 } as const;
 
 /** A grid list of distinct values: a repeated value would be trained twice and counted twice in the report. */
@@ -70,6 +93,13 @@ const splitSize = positiveInt.max(LIMITS.splitSize, {
   error: `a split size must be a whole number from 1 to ${LIMITS.splitSize}`,
 });
 
+const exponent = (x: number) => x.toExponential().replace('e+', 'e');
+const syntheticScaleError = `must be from ${exponent(LIMITS.syntheticScale.min)} to ${exponent(LIMITS.syntheticScale.max)}`;
+const syntheticScale = z
+  .number({ error: `expected a number, ${syntheticScaleError}` })
+  .min(LIMITS.syntheticScale.min, { error: syntheticScaleError })
+  .max(LIMITS.syntheticScale.max, { error: syntheticScaleError });
+
 const learningRateError = `a learning rate must be > 0 and <= ${LIMITS.learningRate}`;
 const learningRates = distinct(
   nonEmpty(
@@ -83,7 +113,7 @@ const learningRates = distinct(
 const radiusError = `a radius must be > 0 and <= ${LIMITS.eps}`;
 
 const adversarialMode = strictObject({
-  norm: z.enum(['linf', 'l2'], { error: "required with 'eps' (allowed: linf, l2)" }),
+  norm: oneOf(NORMS, "required with 'eps'"),
   // 'auto': {1, 3/4, 1/2} x half the distance between the class means (protocol.md), resolved from the data.
   eps: z.union(
     [
@@ -103,7 +133,7 @@ const adversarialMode = strictObject({
     },
   ),
   /** Default: the dataset's (protocol.md: pgd for cifar10, one-step FGSM/FGM for the others). */
-  attack: z.enum(['one-step', 'pgd']).optional(),
+  attack: z.enum(ATTACK_METHODS).optional(),
   /** PGD only; defaults per norm in src/train/protocol.ts (linf 40, l2 50). */
   steps: positiveInt.max(LIMITS.pgdSteps, { error: `at most ${LIMITS.pgdSteps}` }).optional(),
   /** PGD only: step size = eps / stepDivisor; defaults per norm (linf 30, l2 20). */
@@ -124,7 +154,25 @@ const adversarialMode = strictObject({
 });
 
 const mode = z.union([z.literal('standard'), adversarialMode], {
-  error: "expected 'standard' or { norm: linf | l2, eps: [radii] | auto }",
+  error: `expected 'standard' or { norm: ${NORMS.join(' | ')}, eps: [radii] | auto }`,
+});
+
+/**
+ * A `meanNonZero` the file gives must fit in `dim`. Left out, it is 25, or `dim` where that is smaller
+ * (classMean): files such as `synthetic: { dim: 5 }` have always meant that, and their sweep ids stay.
+ */
+const meanNonZeroFits = z.unknown().check((ctx) => {
+  const given = ctx.value as { dim?: unknown; meanNonZero?: unknown } | undefined;
+  if (typeof given !== 'object' || given === null || typeof given.meanNonZero !== 'number') return;
+  const dim = typeof given.dim === 'number' ? given.dim : DEFAULT_SYNTHETIC_PARAMS.dim;
+  if (given.meanNonZero > dim) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['meanNonZero'],
+      input: given.meanNonZero,
+      message: `must be at most dim (${dim}): the class mean has dim coordinates`,
+    });
+  }
 });
 
 const datasetObject = strictObject({
@@ -135,14 +183,18 @@ const datasetObject = strictObject({
     validation: splitSize.default(DEFAULT_SPLIT_SIZES.validation),
     test: splitSize.default(DEFAULT_SPLIT_SIZES.test),
   }).optional(),
-  synthetic: strictObject({
-    dim: positiveInt
-      .max(LIMITS.dim, { error: `at most ${LIMITS.dim} features` })
-      .default(DEFAULT_SYNTHETIC_PARAMS.dim),
-    meanNonZero: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.meanNonZero),
-    meanValue: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.meanValue),
-    noiseScale: z.number().positive().default(DEFAULT_SYNTHETIC_PARAMS.noiseScale),
-  }).optional(),
+  synthetic: meanNonZeroFits
+    .pipe(
+      strictObject({
+        dim: positiveInt
+          .max(LIMITS.dim, { error: `at most ${LIMITS.dim} features` })
+          .default(DEFAULT_SYNTHETIC_PARAMS.dim),
+        meanNonZero: positiveInt.default(DEFAULT_SYNTHETIC_PARAMS.meanNonZero),
+        meanValue: syntheticScale.default(DEFAULT_SYNTHETIC_PARAMS.meanValue),
+        noiseScale: syntheticScale.default(DEFAULT_SYNTHETIC_PARAMS.noiseScale),
+      }),
+    )
+    .optional(),
   /**
    * Modes trained on this dataset only, in addition to the sweep's `modes`: radii are per dataset, so one sweep
    * can hold the paper's six groups (`adgap sweep init --preset paper --dataset all`).
@@ -166,19 +218,21 @@ export const datasetEntrySchema = z.union([z.enum(DATASET_GROUPS), datasetObject
 
 export type DatasetEntry = z.output<typeof datasetEntrySchema>;
 
+const ratios = distinct(
+  nonEmpty(
+    z
+      .number({ error: 'expected a number, an imbalance ratio >= 1' })
+      .min(1, { error: 'an imbalance ratio must be >= 1' }),
+    'imbalance ratio R',
+  ),
+);
+
 export const sweepFileSchema = strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, {
     error: 'lower-case letters, digits and dashes, at most 48 characters',
   }),
   datasets: nonEmpty(datasetEntrySchema, 'dataset'),
-  R: distinct(
-    nonEmpty(
-      z
-        .number({ error: 'expected a number, an imbalance ratio >= 1' })
-        .min(1, { error: 'an imbalance ratio must be >= 1' }),
-      'imbalance ratio R',
-    ),
-  ),
+  R: ratios,
   seeds: distinct(nonEmpty(seed, 'seed')),
   learningRates,
   /** Default: each dataset's model and optimiser (protocol.md, src/train/protocol.ts). */
@@ -205,7 +259,7 @@ export const sweepFileSchema = strictObject({
    * Optional: without it each job picks (linear-cpu for linear models, mlp-cpu for the MLP, unless a GPU backend loads; else tfjs).
    * Set, it is part of the definition and so of the sweep id: results of different engines never mix.
    */
-  engine: z.enum(ENGINE_NAMES, { error: `allowed: ${ENGINE_NAMES.join(', ')}` }).optional(),
+  engine: z.enum(engineNames(), { error: `allowed: ${engineNames().join(', ')}` }).optional(),
 }).check((ctx) => {
   const { fidelity } = ctx.value;
   if (Array.isArray(fidelity) && new Set(fidelity).size < fidelity.length) {
@@ -226,9 +280,12 @@ export const sweepFileSchema = strictObject({
       message: `vgg11 takes 3x32x32 images, which only ${DATASET_GROUPS.filter(vgg11Takes).join(', ')} has (not ${notImages.join(', ')})`,
     });
   }
-  minorityIssues(ctx.value).forEach((issue) => {
+  for (const issue of [
+    ...duplicateDatasetIssues(ctx.value.datasets),
+    ...minorityIssues(ctx.value.datasets, ctx.value.R),
+  ]) {
     ctx.issues.push({ code: 'custom', ...issue });
-  });
+  }
   const runs = runCount(ctx.value);
   if (runs > LIMITS.runs) {
     const n = (x: number) => x.toLocaleString('en-US');
@@ -236,18 +293,19 @@ export const sweepFileSchema = strictObject({
       code: 'custom',
       path: [],
       input: runs,
-      message: `the grid has ${n(runs)} runs, more than the limit of ${n(LIMITS.runs)} per sweep file (datasets x R x modes x radii x seeds x learning rates); split it into several sweep files`,
+      message: `the grid has ${n(runs)} runs, more than the limit of ${n(LIMITS.runs)} per sweep file (datasets x R x fidelities x modes x radii x seeds x learning rates); split it into several sweep files`,
     });
   }
 });
 
-/** Runs of the grid, counted without expanding it (an `eps: auto` mode has 3 radii). */
+/** Runs of the grid, counted without expanding it (an `eps: auto` mode has 3 radii; each fidelity trains it all). */
 export function runCount(sweep: {
   datasets: readonly DatasetEntry[];
   R: readonly number[];
   seeds: readonly number[];
   learningRates: readonly number[];
   modes: readonly ModeEntry[];
+  fidelity?: Fidelity | readonly Fidelity[];
 }): number {
   const perSeed = (modes: readonly ModeEntry[]) =>
     modes.reduce(
@@ -263,37 +321,11 @@ export function runCount(sweep: {
   const perDataset = sweep.datasets.map(
     (entry) => perSeed(sweep.modes) + (typeof entry === 'string' ? 0 : perSeed(entry.modes ?? [])),
   );
-  return perDataset.reduce((a, b) => a + b, 0) * sweep.R.length * sweep.seeds.length;
+  const fidelities = Array.isArray(sweep.fidelity) ? sweep.fidelity.length : 1;
+  return perDataset.reduce((a, b) => a + b, 0) * sweep.R.length * sweep.seeds.length * fidelities;
 }
 
 type ModeEntry = z.output<typeof mode>;
-
-/**
- * The minority class of ratio R has floor(size / R) samples in each split: a ratio larger than a split's
- * size leaves it no minority sample at all (no minority training data, an undefined minority accuracy).
- */
-function minorityIssues(sweep: {
-  datasets: readonly DatasetEntry[];
-  R: readonly number[];
-}): { path: PropertyKey[]; input: unknown; message: string }[] {
-  const issues: { path: PropertyKey[]; input: unknown; message: string }[] = [];
-  sweep.R.forEach((R, i) => {
-    for (const entry of sweep.datasets) {
-      const group = typeof entry === 'string' ? entry : entry.group;
-      const sizes = (typeof entry !== 'string' && entry.sizes) || DEFAULT_SPLIT_SIZES;
-      const [split, size] = Object.entries(sizes).reduce((a, b) => (b[1] < a[1] ? b : a));
-      if (Math.floor(size / R) < 1) {
-        issues.push({
-          path: ['R', i],
-          input: R,
-          message: `leaves ${group} no minority sample in its ${split} split (floor(${size} / R) = 0); R must be <= ${size}, the smallest split size`,
-        });
-        return;
-      }
-    }
-  });
-  return issues;
-}
 
 export type SweepFile = z.output<typeof sweepFileSchema>;
 
@@ -305,33 +337,57 @@ export function sweepFidelities(sweep: SweepFile): Fidelity[] {
 
 /** Validates a parsed sweep file; the error names the first offending field, its value and what is allowed. */
 export function parseSweepFile(input: unknown): SweepFile {
-  const parsed = sweepFileSchema.safeParse(input);
-  if (parsed.success) {
-    // A file that names neither objective nor fidelity parses as it did before fidelity existed (objective
-    // clean), so its sweep id, a hash of this output, and so its stored results stay the same.
-    const { data } = parsed;
-    return data.objective === undefined && data.fidelity === undefined
-      ? { ...data, objective: 'clean' }
-      : data;
+  const data = parseWith(sweepFileSchema, input);
+  // A file that names neither objective nor fidelity parses as it did before fidelity existed (objective
+  // clean), so its sweep id, a hash of this output, and so its stored results stay the same.
+  return data.objective === undefined && data.fidelity === undefined ? { ...data, objective: 'clean' } : data;
+}
+
+/**
+ * What `adgap data prepare` is asked for: one dataset entry at some ratios, under the sweep file's rules (the
+ * same limits, and R at most the smallest split size), so the two accept the same datasets.
+ */
+const datasetRatiosSchema = strictObject({ dataset: datasetEntrySchema, R: ratios }).check((ctx) => {
+  for (const issue of minorityIssues([ctx.value.dataset], ctx.value.R))
+    ctx.issues.push({ code: 'custom', ...issue });
+});
+
+export function parseDatasetRatios(input: unknown): z.output<typeof datasetRatiosSchema> {
+  return parseWith(datasetRatiosSchema, input);
+}
+
+/**
+ * Parses or throws a ValidationError naming the first offending field, its value and what is allowed. An
+ * unknown key comes first, wherever it is: a misspelt `seed` also leaves `seeds` missing, and "unknown key
+ * seed, did you mean 'seeds'?" is the message that helps.
+ */
+function parseWith<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map(innermost);
+  const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
+  if (!issue) throw new ValidationError('sweep', 'invalid sweep file');
+  if (issue.code === 'unrecognized_keys') {
+    throw new ValidationError(formatPath([...issue.path, String(issue.keys[0])]), issue.message);
   }
-  const first = parsed.error.issues[0];
-  if (!first) throw new ValidationError('sweep', 'invalid sweep file');
-  const issue = innermost(first);
   const field = formatPath(issue.path);
   const value = issue.path.length === 0 ? undefined : valueAt(input, issue.path);
   // JSON has no Infinity or NaN (YAML's .inf, .nan), which JSON.stringify would show as null.
   const text = typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
-  const shown = value === undefined ? '' : ` (got ${text})`;
-  throw new ValidationError(field, `${issue.message}${issue.code === 'unrecognized_keys' ? '' : shown}`);
+  throw new ValidationError(field, `${issue.message}${value === undefined ? '' : ` (got ${text})`}`);
 }
 
 /**
  * A union (a dataset or a mode) fails as a whole; when one of its branches got past the input's type (an object
- * with a bad field), that branch's issue names the field, so report it instead of the union's summary.
+ * with a bad field, or an unknown key), that branch's issue names the field, so report it instead of the
+ * union's summary.
  */
 function innermost(issue: z.core.$ZodIssue): z.core.$ZodIssue {
   if (issue.code !== 'invalid_union') return issue;
-  const deeper = issue.errors.flat().find((inner) => inner.path.length > 0);
+  const branches = issue.errors.flat();
+  const deeper =
+    branches.find((inner) => inner.code === 'unrecognized_keys') ??
+    branches.find((inner) => inner.path.length > 0);
   return deeper ? innermost({ ...deeper, path: [...issue.path, ...deeper.path] }) : issue;
 }
 

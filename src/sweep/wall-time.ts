@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { featureCount, featureShapeOf } from '../datasets/types.js';
-import { ENGINE_NAMES, type EngineName } from '../train/result.js';
-import { gradientPassesPerSample, MODEL_NAMES, type RunSpec } from '../train/run-spec.js';
+import { engineNames, gpuQueueEngine } from '../train/engines/capabilities.js';
+import type { EngineName } from '../train/engines/table.js';
+import { MODE_KINDS } from '../train/modes.js';
+import { gradientPassesPerSample, MODEL_NAMES, modeKindOf, type RunSpec } from '../train/run-spec.js';
 
 /**
  * One measured training rate, as `npm run bench` records it in bench/rates.json: wall milliseconds per
@@ -9,12 +11,13 @@ import { gradientPassesPerSample, MODEL_NAMES, type RunSpec } from '../train/run
  */
 export const measuredRateSchema = z.object({
   case: z.string(),
-  engine: z.enum(ENGINE_NAMES),
+  engine: z.enum(engineNames()),
   backend: z.string(),
   model: z.enum(MODEL_NAMES),
   features: z.number().int().positive(),
   trainSamples: z.number().int().positive(),
-  attack: z.enum(['standard', 'one-step', 'pgd']),
+  /** The kind of the case's training mode (modes.ts: standard, one-step, pgd). */
+  attack: z.enum(MODE_KINDS.map((kind) => kind.name)),
   /** Gradient passes a training sample takes per step (gradientPassesPerSample of the case's mode). */
   gradientPasses: z.number().int().positive(),
   msPerModelEpoch: z.number().positive(),
@@ -79,10 +82,6 @@ export interface WallTimeEstimate {
   ratesUsed: MeasuredRate[];
 }
 
-function attackOf(run: RunSpec): MeasuredRate['attack'] {
-  return run.mode.kind === 'standard' ? 'standard' : run.mode.method.name;
-}
-
 /**
  * Wall time of a sweep's runs from measured rates. The model: a model-epoch's time is proportional to its
  * arithmetic, training samples x features x gradient passes, so a run takes the rate measured for its engine,
@@ -103,7 +102,7 @@ export function estimateWallTime(
     const features = featureCount(featureShapeOf(run.dataset));
     // Of the matching rates, the one measured at the nearest feature count (fixed costs do not scale).
     const rate = rates
-      .filter((r) => r.engine === engine && r.model === run.model && r.attack === attackOf(run))
+      .filter((r) => r.engine === engine && r.model === run.model && r.attack === modeKindOf(run.mode).name)
       .sort(
         (a, b) => Math.abs(Math.log(a.features / features)) - Math.abs(Math.log(b.features / features)),
       )[0];
@@ -124,8 +123,8 @@ export function estimateWallTime(
 }
 
 /**
- * The same bound for a GPU queue: every run on the cuda engine (a GPU job chooses it for every run it trains,
- * choose.ts), from cuda rates alone, since a CPU rate says nothing of a GPU. `measured` is false while
+ * The same bound for a GPU queue: every run on the GPU queue's engine (gpuQueueEngine: cuda, which a GPU job
+ * chooses for every run it trains, choose.ts), from cuda rates alone, since a CPU rate says nothing of a GPU. `measured` is false while
  * bench/rates.json holds no cuda rate (bench/gpu-check.sh measures one on a GPU machine): then there is no
  * estimate rather than an invented one. Runs cuda cannot train, or with no cuda rate for their model and
  * attack, are unrated.
@@ -134,8 +133,9 @@ export function estimateGpuWallTime(
   runs: readonly RunSpec[],
   rates: readonly MeasuredRate[],
 ): WallTimeEstimate & { measured: boolean } {
-  const cudaRates = rates.filter((r) => r.engine === 'cuda');
-  return { ...estimateWallTime(runs, cudaRates, () => 'cuda'), measured: cudaRates.length > 0 };
+  const engine = gpuQueueEngine();
+  const gpuRates = rates.filter((r) => r.engine === engine);
+  return { ...estimateWallTime(runs, gpuRates, () => engine), measured: gpuRates.length > 0 };
 }
 
 /**

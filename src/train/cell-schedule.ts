@@ -1,20 +1,17 @@
 import { Random, TrainingStream } from '../random.js';
 import { epochBatches } from './batches.js';
-import { type EarlyStoppingState, observeEpoch } from './early-stopping.js';
-import type { RunOutcome, TrainedRun } from './engine.js';
 import { initLinear } from './init.js';
 import { MLP_HIDDEN } from './protocol.js';
-import type { RunSpec } from './run-spec.js';
-import { SharedWallTime } from './run-timing.js';
+import { modeKindOf, type RunSpec } from './run-spec.js';
 
 /**
- * What every stacked cell (tfjs/stacked-cell.ts's StackedCell, the cuda engine's CudaCell) does the same way, in plain data:
- * the models' initial weights, each step's batch indices, and each epoch's early stopping. Sharing it is what
- * makes the two start, batch and stop every run identically.
+ * What every stacked cell (tfjs/stacked-cell.ts's StackedCell, the cuda engine's CudaCell) does the same way, in
+ * plain data: which runs stack, the models' initial weights and each step's batch indices. Sharing it (and the
+ * epoch driver, epoch-driver.ts) is what makes the two start, batch and stop every run identically.
  */
 
 /**
- * Whether a stacked cell trains `run` exactly as the one-run path (trainRun in tfjs/engine.ts) would: the linear
+ * Whether a stacked cell trains `run` exactly as the one-run path (RunCell in tfjs/engine.ts) would: the linear
  * model or the MLP, any optimiser and attack, the clean objective, adgap's fidelity (reference fidelity's
  * batch-mean validation loss and PyTorch-like gradients are the one-run path's only). The reference objective
  * is not stacked because its leaked gradients need a parameter backward pass per attack gradient; VGG11 is not,
@@ -24,7 +21,7 @@ export function stackable(run: RunSpec): boolean {
   return (
     (run.model === 'linear' || run.model === 'mlp') &&
     run.fidelity === 'adgap' &&
-    (run.mode.kind === 'standard' || run.objective === 'clean')
+    (!modeKindOf(run.mode).adversarial || run.objective === 'clean')
   );
 }
 
@@ -93,90 +90,4 @@ export function epochSteps(
 /** One batch stream per distinct seed of the cell. */
 export function cellBatchStreams(runs: readonly RunSpec[]): Map<number, Random> {
   return new Map(runs.map((r) => [r.seed, Random.stream(r.seed, TrainingStream.batches)]));
-}
-
-export interface CellObservation {
-  /** 1 where the model's validation loss improved: its current weights become its best. */
-  improved: Uint8Array;
-  /** 1 for the models that keep training after this epoch. */
-  stillActive: Float32Array;
-  finishedNow: number[];
-}
-
-/**
- * Each unfinished model's early-stopping rule on this epoch's validation losses; `stopping` and `finished`
- * are updated in place.
- */
-export function observeCellEpoch(
-  runs: readonly RunSpec[],
-  stopping: EarlyStoppingState[],
-  finished: boolean[],
-  epochsRun: number,
-  losses: ArrayLike<number>,
-): CellObservation {
-  const M = runs.length;
-  const improved = new Uint8Array(M);
-  const stillActive = new Float32Array(M);
-  const finishedNow: number[] = [];
-  runs.forEach((run, m) => {
-    if (finished[m]) return;
-    const observed = observeEpoch(
-      stopping[m] as EarlyStoppingState,
-      epochsRun,
-      losses[m] as number,
-      run.patience,
-    );
-    stopping[m] = observed.state;
-    if (observed.improved) improved[m] = 1;
-    if (observed.stop || epochsRun >= run.maxEpochs) finishedNow.push(m);
-    else stillActive[m] = 1;
-  });
-  for (const m of finishedNow) finished[m] = true;
-  return { improved, stillActive, finishedNow };
-}
-
-/** What trainCell drives: a cell of stacked runs, one epoch at a time (tfjs's StackedCell, cuda's CudaCell). */
-export interface EpochCell {
-  done(): boolean;
-  isFinished(index: number): boolean;
-  /** Trains one epoch of every unfinished run; returns the indices its early stopping ended. */
-  trainEpoch(): number[];
-  result(index: number): TrainedRun;
-  dispose(): void;
-}
-
-/**
- * Trains one cell to the end, reporting each run's outcome as soon as its early stopping ends it, with its
- * share of the cell's wall time; a cell that throws fails every run it had not finished.
- */
-export async function trainCell(
-  group: readonly RunSpec[],
-  openCell: () => EpochCell,
-  onOutcome: (outcome: RunOutcome) => Promise<void>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const clock = new SharedWallTime(group.length);
-  let cell: EpochCell | undefined;
-  try {
-    cell = openCell();
-    while (!cell.done()) {
-      const training = group.flatMap((_run, index) => (cell?.isFinished(index) ? [] : [index]));
-      const ended = cell.trainEpoch();
-      clock.charge(training);
-      for (const index of ended) {
-        const trained = cell.result(index);
-        clock.charge([index]);
-        await onOutcome({ run: group[index] as RunSpec, trained, ...clock.seconds(index) });
-      }
-      // Yield once an epoch so signals (SIGTERM on a Spot reclaim) are handled between epochs.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (signal?.aborted) return;
-    }
-  } catch (error) {
-    const failure = error instanceof Error ? error : new Error(String(error));
-    for (const [index, run] of group.entries())
-      if (!cell?.isFinished(index)) await onOutcome({ run, error: failure });
-  } finally {
-    cell?.dispose();
-  }
 }

@@ -1,5 +1,6 @@
 import { type DatasetGroup, featureShapeOf } from '../datasets/types.js';
-import type { AttackMethod, AttackSpec, ModelName, Norm, OptimizerName } from './run-spec.js';
+import type { AttackMethod, AttackSpec, Norm } from './modes.js';
+import type { ModelName, OptimizerName } from './run-spec.js';
 
 /**
  * The reference's training facts that every engine shares (protocol.md; PyTorch defaults where the reference

@@ -1,4 +1,4 @@
-import type { AttackSpec, RunSpec } from './run-spec.js';
+import type { AttackSpec } from './modes.js';
 
 /** Per split: mean cross-entropy and per-class counts, index 0 = majority, 1 = minority. */
 export interface SplitMetrics {
@@ -41,37 +41,25 @@ export interface ClassMetrics {
 
 /** ClassMetrics from a run's per-class counts. */
 export function classMetrics(metrics: RunMetrics): ClassMetrics {
-  const perClass = (m: SplitMetrics): [number, number] => [classAccuracy(m, 0), classAccuracy(m, 1)];
-  const clean = perClass(metrics.testBalanced);
-  const out: ClassMetrics = { cleanAccuracy: clean, worstClassCleanAccuracy: Math.min(...clean) };
-  if (metrics.robust) {
-    const robust = perClass(metrics.robust.pgd.testBalanced);
-    out.robustAccuracy = robust;
-    out.worstClassRobustAccuracy = Math.min(...robust);
-    out.boundaryError = [clean[0] - robust[0], clean[1] - robust[1]];
-  }
-  return out;
+  if (metrics.robust) return robustClassMetrics(metrics.testBalanced, metrics.robust.pgd.testBalanced);
+  const clean = perClassAccuracy(metrics.testBalanced);
+  return { cleanAccuracy: clean, worstClassCleanAccuracy: Math.min(...clean) };
 }
 
-export const ENGINE_NAMES = ['tfjs', 'linear-cpu', 'mlp-cpu', 'cuda'] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
-
-/** The result document of one finished run (schemas/run-result.schema.json). */
-export interface RunResult {
-  /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. 3: `fidelity`. */
-  schemaVersion: 3;
-  sweepId: string;
-  run: RunSpec;
-  engine: EngineName;
-  backend: string;
-  epochsRun: number;
-  bestEpoch: number;
-  /** The run's own wall time and its group's (RunWallTime in engine.ts). */
-  runWallSeconds: number;
-  cellWallSeconds: number;
-  metrics: RunMetrics;
-  finishedAt: string;
+/** ClassMetrics of a balanced test set, clean and under one robust evaluation (PGD, exact, APGD). */
+export function robustClassMetrics(clean: SplitMetrics, robust: SplitMetrics): Required<ClassMetrics> {
+  const cleanAccuracy = perClassAccuracy(clean);
+  const robustAccuracy = perClassAccuracy(robust);
+  return {
+    cleanAccuracy,
+    worstClassCleanAccuracy: Math.min(...cleanAccuracy),
+    robustAccuracy,
+    worstClassRobustAccuracy: Math.min(...robustAccuracy),
+    boundaryError: [cleanAccuracy[0] - robustAccuracy[0], cleanAccuracy[1] - robustAccuracy[1]],
+  };
 }
+
+const perClassAccuracy = (m: SplitMetrics): [number, number] => [classAccuracy(m, 0), classAccuracy(m, 1)];
 
 export function accuracy(m: SplitMetrics): number {
   return (m.correct[0] + m.correct[1]) / (m.total[0] + m.total[1]);

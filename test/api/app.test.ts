@@ -1,16 +1,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/api/app.js';
-import { CSV_HEADER } from '../../src/report/format.js';
+import { CSV_HEADER } from '../../src/report/columns.js';
 import { buildReport, type Report } from '../../src/report/report.js';
-import { RUNS_PAGE_SIZE } from '../../src/report/runs-page.js';
+import { RUNS_PAGE_SIZE } from '../../src/results/run-query.js';
+import type { RunResult } from '../../src/results/run-result.js';
+import { writeResult } from '../../src/results/stored-results.js';
 import { reportCacheKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { getJson, putJson } from '../../src/store/object-store.js';
-import { writeResult } from '../../src/sweep/stored.js';
-import type { RunResult } from '../../src/train/result.js';
+import { S3Store, s3ClientConfig } from '../../src/store/s3.js';
 import { modeId, type RunSpec } from '../../src/train/run-spec.js';
 import { type SyntheticSweep, writeSyntheticSweep } from '../helpers/synthetic-sweep.js';
 
@@ -53,7 +56,7 @@ async function expectedReport(): Promise<Report> {
     );
   }
   const failedIds = new Set(sweep.runs.filter((r) => failed(r) && !pending(r)).map((r) => r.runId));
-  return buildReport(sweep.sweepId, sweep.runs, results, failedIds);
+  return buildReport({ sweepId: sweep.sweepId, runs: sweep.runs, results, failedRunIds: failedIds });
 }
 
 async function getJsonBody(path: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {
@@ -307,6 +310,40 @@ describe('bad input', () => {
       expect(text).not.toContain('secret');
       // The details are not lost: they go to the server log.
       expect(String(log.mock.calls[0]?.[0])).toContain('disk on fire');
+    } finally {
+      log.mockRestore();
+    }
+  });
+});
+
+describe('an outage', () => {
+  it('answers S3 being down with the documented 500 body; the endpoint and the advice go to the server log', async () => {
+    // A real S3 client against a port nobody listens on: the request fails as an unreachable endpoint does.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const client = new S3Client({
+      ...s3ClientConfig({ s3Endpoint: `http://127.0.0.1:${port}` }),
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      maxAttempts: 1,
+    });
+    const down = createApp(new S3Store('s3://bucket/prefix', client));
+    const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      for (const path of ['/sweeps', '/sweeps/fixture-0123abcd', '/sweeps/fixture-0123abcd/report']) {
+        const response = await down.request(path);
+        expect(response.status, path).toBe(500);
+        const text = await response.text();
+        expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: 'internal error' } });
+        expect(text).not.toContain(String(port));
+      }
+      expect(String(log.mock.calls[0]?.[0])).toMatch(
+        new RegExp(
+          `cannot reach the S3 endpoint for s3://bucket/prefix \\(.*127\\.0\\.0\\.1:${port}.*\\); check ADGAP_S3_ENDPOINT`,
+        ),
+      );
     } finally {
       log.mockRestore();
     }

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { reportFromStore } from '../../src/report/from-store.js';
+import { reportFromStore } from '../../src/application/report.js';
 import type { Report } from '../../src/report/report.js';
+import type { RunResult } from '../../src/results/run-result.js';
+import { readResults } from '../../src/results/stored-results.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import { readResults } from '../../src/sweep/stored.js';
-import type { RunResult } from '../../src/train/result.js';
 import { adgap, type CliResult } from '../helpers/cli.js';
 
 // The demo is the small converged gaussian grid the theory test needs: one run per (R, mode, seed), so

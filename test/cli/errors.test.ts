@@ -1,15 +1,13 @@
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adgap } from '../helpers/cli.js';
+import { sweepFileInNewFolder } from '../support/tiny-sweeps.js';
 
 describe('the adgap CLI on bad input', () => {
   it('refuses an invalid sweep file with one line naming the field, and trains nothing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'adgap-cli-'));
-    const file = join(dir, 'bad.yaml');
-    await writeFile(
-      file,
+    const { dir, file } = await sweepFileInNewFolder(
       'name: bad\ndatasets: [gaussian]\nR: [1]\nseeds: [2]\nlearningRates: [0.1]\nmodes: [{ eps: [0.5] }]\n',
     );
     const out = await adgap(['sweep', 'run', file, '--store', join(dir, 'store')]);

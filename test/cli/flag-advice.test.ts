@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cliMessage } from '../../src/cli/flag-advice.js';
 import { ValidationError } from '../../src/errors.js';
 import { openStore } from '../../src/store/open-store.js';
-import { assertLinearCpuRuns } from '../../src/train/engine-support.js';
+import { assertEngineTrains } from '../../src/train/engines/capabilities.js';
 import type { RunSpec } from '../../src/train/run-spec.js';
 import { adgap } from '../helpers/cli.js';
 
@@ -20,10 +20,10 @@ describe('core errors name no CLI flag; the CLI adds its flags', () => {
   it('a bad store URI is a store error in the core and a --store error on the command line', async () => {
     const error = thrown(() => openStore('ftp://host/x'));
     expect(error.message).toBe(
-      "store: 'ftp://host/x' has an unsupported scheme (allowed: file://, s3://, a plain path)",
+      "store: 'ftp://host/x' has an unsupported scheme (allowed: a folder path, file:///absolute/path, s3://bucket or s3://bucket/prefix)",
     );
     expect(cliMessage(error)).toBe(
-      "--store: 'ftp://host/x' has an unsupported scheme (allowed: file://, s3://, a plain path)",
+      "--store: 'ftp://host/x' has an unsupported scheme (allowed: a folder path, file:///absolute/path, s3://bucket or s3://bucket/prefix)",
     );
     const out = await adgap(['report', 'nothing-0123abcd', '--store', 'ftp://host/x']);
     expect(out.stderr).toBe(`adgap: ${cliMessage(error)}\n`);
@@ -31,7 +31,7 @@ describe('core errors name no CLI flag; the CLI adds its flags', () => {
 
   it('a run linear-cpu cannot train states the fact; the CLI says which --engine to use', () => {
     const mlp = { runId: 's2-lr0.01', model: 'mlp' } as RunSpec;
-    const error = thrown(() => assertLinearCpuRuns([mlp]));
+    const error = thrown(() => assertEngineTrains('linear-cpu', [mlp]));
     expect(error.message).toBe("engine: linear-cpu trains the linear model only (run s2-lr0.01 uses 'mlp')");
     expect(cliMessage(error)).toBe(`${error.message}; use --engine tfjs, or no --engine`);
   });

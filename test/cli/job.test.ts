@@ -5,14 +5,15 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { prepareDatasets } from '../../src/datasets/prepare.js';
-import type { JobEvent } from '../../src/jobs/job.js';
+import type { JobEvent } from '../../src/jobs/job-event.js';
+import { finishedRunIds } from '../../src/results/stored-results.js';
+import { storeSweep } from '../../src/results/stored-sweep.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { resultKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { finishedRunIds, storeSweep } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 import { adgap, CLI } from '../helpers/cli.js';
 

@@ -4,23 +4,22 @@ import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it, vi } from 'vitest';
 import { abandonedHere, isProcessAlive, leaseOwner } from '../../src/cli/lease-owner.js';
+import { formatLeaseOwner, parseLeaseOwner } from '../../src/results/lease-owner.js';
 
 const namespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1];
-
-const lease = (owner: string) => ({ jobIndex: 0, generation: 1, owner, expiresAt: new Date().toISOString() });
 
 describe('a lease holder known dead', () => {
   it('is a process of this machine that has exited; a live one, another host or a Batch child is not', () => {
     const exited = spawnSync(process.execPath, ['-e', '0']).pid as number;
-    expect(abandonedHere(lease(`${hostname()}:${exited}:${namespace}:abc123`))).toBe(true);
-    expect(abandonedHere(lease(`${hostname()}:${process.pid}:${namespace}:abc123`))).toBe(false);
-    expect(abandonedHere(lease(`some-other-host:${exited}:${namespace}:abc123`))).toBe(false);
-    expect(abandonedHere(lease('batch:array-id:3#1:abc123'))).toBe(false);
+    expect(abandonedHere(parseLeaseOwner(`${hostname()}:${exited}:${namespace}:abc123`))).toBe(true);
+    expect(abandonedHere(parseLeaseOwner(`${hostname()}:${process.pid}:${namespace}:abc123`))).toBe(false);
+    expect(abandonedHere(parseLeaseOwner(`some-other-host:${exited}:${namespace}:abc123`))).toBe(false);
+    expect(abandonedHere(parseLeaseOwner('batch:array-id:3#1:abc123'))).toBe(false);
   });
 
   it("is never a holder in another pid namespace (a docker runner's container): its pid is not this machine's", () => {
     const exited = spawnSync(process.execPath, ['-e', '0']).pid as number;
-    expect(abandonedHere(lease(`${hostname()}:${exited}:1:abc123`))).toBe(false);
+    expect(abandonedHere(parseLeaseOwner(`${hostname()}:${exited}:1:abc123`))).toBe(false);
   });
 
   it('is, for an AWS Batch child, its job id, its attempt and a tag that tells two copies of one attempt apart', () => {
@@ -28,24 +27,28 @@ describe('a lease holder known dead', () => {
     vi.stubEnv('AWS_BATCH_JOB_ATTEMPT', '2');
     try {
       const owner = leaseOwner();
-      expect(owner).toMatch(/^batch:array-id:3#2:[0-9a-f]{6}$/);
-      expect(leaseOwner()).not.toBe(owner);
-      expect(abandonedHere(lease(owner))).toBe(false);
+      expect(formatLeaseOwner(owner)).toMatch(/^batch:array-id:3#2:[0-9a-f]{6}$/);
+      expect(formatLeaseOwner(leaseOwner())).not.toBe(formatLeaseOwner(owner));
+      expect(abandonedHere(owner)).toBe(false);
     } finally {
       vi.unstubAllEnvs();
     }
   });
 
   it('names the pid namespace of the process that holds it', () => {
-    expect(leaseOwner().split(':').slice(0, 3)).toEqual([hostname(), String(process.pid), namespace]);
+    expect(formatLeaseOwner(leaseOwner()).split(':').slice(0, 3)).toEqual([
+      hostname(),
+      String(process.pid),
+      namespace,
+    ]);
   });
 
   it("is the runner's name for the job where the runner gives one (the docker runner: its container)", () => {
     vi.stubEnv('ADGAP_LEASE_OWNER', 'docker:ABCD:EFGH/adgap-demo-0123abcd-job3-a1b2c3');
     try {
-      expect(leaseOwner()).toBe('docker:ABCD:EFGH/adgap-demo-0123abcd-job3-a1b2c3');
+      expect(formatLeaseOwner(leaseOwner())).toBe('docker:ABCD:EFGH/adgap-demo-0123abcd-job3-a1b2c3');
       // Another machine's pid check never claims it.
-      expect(abandonedHere(lease(leaseOwner()))).toBe(false);
+      expect(abandonedHere(leaseOwner())).toBe(false);
     } finally {
       vi.unstubAllEnvs();
     }

@@ -2,14 +2,14 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executeSweep } from '../../src/application/execute-sweep.js';
+import { readResults } from '../../src/results/stored-results.js';
 import { hostVariant } from '../../src/runners/docker.js';
 import { LocalProcessRunner } from '../../src/runners/local-processes.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import { executeSweep } from '../../src/sweep/execute.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { readResults } from '../../src/sweep/stored.js';
-import { gpuBackendProblem } from '../../src/train/engine-support.js';
+import { gpuBackendProblem } from '../../src/train/engines/tfjs-shared/gpu.js';
 import { adgap } from '../helpers/cli.js';
 
 let folder: string;
@@ -123,22 +123,21 @@ it('a sweep limited to some groups prepares and trains only those, and a later c
   const store = new LocalFolderStore(join(folder, 'store'));
   const quiet = { start: () => undefined, event: () => undefined, notice: () => undefined };
   const runner = new LocalProcessRunner(1);
-  const { sweepId } = await executeSweep(
+  const { sweepId } = await executeSweep({
     store,
     sweep,
     runner,
-    quiet,
+    progress: quiet,
     readImageSource,
-    undefined,
-    new Set(['gaussian']),
-  );
+    groups: new Set(['gaussian']),
+  });
   expect(
     [...(await readResults(store, sweepId)).results.keys()].map((id) => id.split('-')[0]).sort(),
   ).toEqual(['gaussian', 'gaussian']);
   expect((await readdir(join(folder, 'store', 'datasets'))).every((d) => d.startsWith('gaussian'))).toBe(
     true,
   );
-  await executeSweep(store, sweep, runner, quiet, readImageSource);
+  await executeSweep({ store, sweep, runner, progress: quiet, readImageSource });
   const results = [...(await readResults(store, sweepId)).results.values()];
   // The dataset-level mode belongs to gaussian only: cauchy trains the sweep's standard mode alone.
   expect(results.map((r) => `${r.run.dataset.group} ${r.run.mode.kind}`).sort()).toEqual([

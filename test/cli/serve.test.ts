@@ -103,7 +103,9 @@ it('shows both figure-1 panels with one line per radius in a real browser', asyn
       (d) => d.match(/[ML]/g)?.length,
     );
     expect(points.sort()).toEqual([3, 3, 4, 4]);
-    expect(await figure.locator('figcaption').textContent()).toContain('closed-form prediction');
+    expect(await figure.locator('figcaption').textContent()).toContain(
+      'the prediction for the optimal linear rules',
+    );
   }
   // The table names what produced each row and carries the per-class figures.
   const headers = await page.locator('th').allTextContents();

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { isProcessAlive } from '../../src/cli/lease-owner.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { adgap, CLI } from '../helpers/cli.js';
 import { writeFinishedAndFailed } from '../helpers/synthetic-sweep.js';
+import { sweepFileInNewFolder } from '../support/tiny-sweeps.js';
 
 describe('small things a new user meets', () => {
   it('adgap --version prints the package version', async () => {
@@ -37,10 +38,7 @@ describe('small things a new user meets', () => {
   });
 
   it('sweep plan does not promise early stopping when patience is not below epochs', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'adgap-plan-'));
-    const file = join(dir, 'sweep.yaml');
-    await writeFile(
-      file,
+    const { dir, file } = await sweepFileInNewFolder(
       'name: short\ndatasets: [gaussian]\nR: [1]\nseeds: [2]\nlearningRates: [0.1]\nepochs: 5\nmodes: [standard]\n',
     );
     const out = await adgap(['sweep', 'plan', file, '--store', join(dir, 'store')]);

@@ -1,15 +1,12 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adgap } from '../helpers/cli.js';
+import { sweepFileInNewFolder } from '../support/tiny-sweeps.js';
 
 describe('adgap sweep plan', () => {
   it("resolves 'eps: auto' from the datasets it prepares in the store, and shows each radius", async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'adgap-plan-'));
-    const file = join(dir, 'auto.yaml');
-    await writeFile(
-      file,
+    const { dir, file } = await sweepFileInNewFolder(
       'name: auto\ndatasets: [gaussian]\nR: [2]\nseeds: [2]\nlearningRates: [0.01]\nmodes: [{ norm: l2, eps: auto }]\n',
     );
     const out = await adgap(['sweep', 'plan', file, '--store', join(dir, 'store')]);
@@ -30,10 +27,7 @@ describe('adgap sweep plan', () => {
   });
 
   it("estimates the GPU queue from bench/rates.json's cuda rates, or says they are unmeasured", async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'adgap-plan-'));
-    const file = join(dir, 'mlp.yaml');
-    await writeFile(
-      file,
+    const { dir, file } = await sweepFileInNewFolder(
       'name: mlp\ndatasets: [gaussian]\nR: [1]\nseeds: [2]\nlearningRates: [0.01]\nmodel: mlp\nmodes: [{ norm: linf, eps: [0.03], attack: pgd }]\n',
     );
     const out = await adgap(['sweep', 'plan', file, '--store', join(dir, 'store')]);

@@ -6,12 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDatasets } from '../../src/datasets/prepare.js';
+import { readResults } from '../../src/results/stored-results.js';
+import { storeSweep } from '../../src/results/stored-sweep.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { readResults, storeSweep } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 
 /**
@@ -78,7 +79,7 @@ describe.skipIf(!enabled)('the cpu trainer image', () => {
   it('holds the native products of its own sources where mlp-cpu looks, and they load', async () => {
     const script = `import { register } from 'tsx/esm/api';
 register();
-const { nativeProductsStatus } = await import('/app/src/train/engines/mlp-native/products.ts');
+const { nativeProductsStatus } = await import('/app/src/train/engines/mlp-cpu/native/products.ts');
 console.log(JSON.stringify(nativeProductsStatus()));`;
     // As the image's own user, as Batch runs it.
     const out = await dockerRun(['--entrypoint', 'node'], ['--input-type=module', '-e', script]);

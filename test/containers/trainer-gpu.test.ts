@@ -7,12 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDatasets } from '../../src/datasets/prepare.js';
+import { readResults } from '../../src/results/stored-results.js';
+import { storeSweep } from '../../src/results/stored-sweep.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { datasetRefs, expandRuns } from '../../src/sweep/expand.js';
 import { planJobs } from '../../src/sweep/plan.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import { readResults, storeSweep } from '../../src/sweep/stored.js';
 import { sweepId } from '../../src/sweep/sweep-id.js';
 
 /**

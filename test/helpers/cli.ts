@@ -9,10 +9,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `adgap ...` as a real process, as a user would. */
-export function adgap(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** Runs `adgap ...` as a real process, as a user would (in `cwd`, by default the test's own). */
+export function adgap(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

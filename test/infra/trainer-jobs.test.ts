@@ -3,6 +3,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Storage } from '../../infra/storage.js';
 import { TrainerJobs } from '../../infra/trainer-jobs.js';
+import { TRAINER_JOB_MEMORY_MIB } from '../../src/stack-contract.js';
 import { type Synthesized, synthesizeConstructs } from './synthesize.js';
 
 let template: Template;
@@ -45,6 +46,15 @@ describe('the trainer job definitions', () => {
         { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
         { Action: 'EXIT', OnStatusReason: '*' },
       ]);
+    }
+  });
+
+  it('give each job the memory the CLI checks datasets against (src/stack-contract.ts)', () => {
+    for (const variant of ['gpu', 'cpu'] as const) {
+      expect(definition(variant).ContainerProperties.ResourceRequirements).toContainEqual({
+        Type: 'MEMORY',
+        Value: String(TRAINER_JOB_MEMORY_MIB[variant]),
+      });
     }
   });
 

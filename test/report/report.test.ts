@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/report/report.js';
+import type { RunResult } from '../../src/results/run-result.js';
 import { expandRuns } from '../../src/sweep/expand.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
-import type { RunResult, SplitMetrics } from '../../src/train/result.js';
+import type { SplitMetrics } from '../../src/train/result.js';
 import type { RunSpec } from '../../src/train/run-spec.js';
 
 const sweepFile = {
@@ -126,7 +127,7 @@ const row = (report: ReturnType<typeof buildReport>, R: number, mode: string) =>
   report.rows.find((r) => r.R === R && r.mode === mode);
 
 describe('buildReport', () => {
-  const report = buildReport('hand-00000000', runs, allResults);
+  const report = buildReport({ sweepId: 'hand-00000000', runs, results: allResults });
 
   it('selects, per seed, the learning rate with the lowest validation loss', () => {
     expect(row(report, 5, 'linf-0.5')?.selectedLearningRates).toEqual({ '2': 0.1, '22': 0.01, '42': 0.1 });
@@ -170,7 +171,12 @@ describe('buildReport', () => {
     const partial = new Map(allResults);
     partial.delete(missing?.runId as string);
     const failed = new Set([missing?.runId as string]);
-    const partialReport = buildReport('hand-00000000', runs, partial, failed);
+    const partialReport = buildReport({
+      sweepId: 'hand-00000000',
+      runs,
+      results: partial,
+      failedRunIds: failed,
+    });
     expect(partialReport.missingRunIds).toEqual([missing?.runId]);
     expect(partialReport.runs).toEqual({ expected: 24, finished: 23, failed: 1 });
     // The robust row of R=5 loses its seed-22 baseline, so its gaps use seeds 2 and 42 only: 0.12 and 0.17.
@@ -190,9 +196,10 @@ describe('buildReport', () => {
           metrics: { ...r.metrics, validation: { ...r.metrics.validation, loss: diverged } },
         });
       }
-      expect(row(buildReport('hand-00000000', runs, nan), 1, 'standard')?.selectedLearningRates['2']).toBe(
-        0.01,
-      );
+      expect(
+        row(buildReport({ sweepId: 'hand-00000000', runs, results: nan }), 1, 'standard')
+          ?.selectedLearningRates['2'],
+      ).toBe(0.01);
     }
   });
 
@@ -209,7 +216,7 @@ describe('buildReport', () => {
         return [run.runId, { ...result, metrics: { ...result.metrics, testBalanced } }];
       }),
     );
-    const report = buildReport('hand-00000000', both, results);
+    const report = buildReport({ sweepId: 'hand-00000000', runs: both, results });
     const at = (fidelity: string) =>
       report.rows.find((r) => r.R === 1 && r.mode === 'linf-0.5' && r.fidelity === fidelity);
     expect(report.rows).toHaveLength(2 * rowsPerFidelity);
@@ -238,7 +245,7 @@ describe('buildReport', () => {
         return [id, { ...result, metrics: { ...result.metrics, robust } }];
       }),
     );
-    const report = buildReport('hand-00000000', runs, withRobust);
+    const report = buildReport({ sweepId: 'hand-00000000', runs, results: withRobust });
     // R=1 standard, balanced: (90, 80), (92, 86), (88, 80) of 100 per class; the minority is the worse class.
     const standard = row(report, 1, 'standard');
     expect(standard?.cleanAccuracy.map((v) => v?.mean)).toEqual([

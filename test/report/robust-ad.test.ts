@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest';
 import { buildReport } from '../../src/report/report.js';
-import type { RunResult, SplitMetrics } from '../../src/train/result.js';
-import type { TrainingMode } from '../../src/train/run-spec.js';
+import type { RunResult } from '../../src/results/run-result.js';
+import type { TrainingMode } from '../../src/train/modes.js';
+import type { SplitMetrics } from '../../src/train/result.js';
 import { linearRun } from '../support/run-spec.js';
 
 const metrics = (correct: [number, number]): SplitMetrics => ({ loss: 0.5, correct, total: [100, 100] });
@@ -43,11 +44,11 @@ function result(mode: TrainingMode, robust?: [number, number]): RunResult {
 
 it('reports robust AD under the training attack and under PGD on robust rows only', () => {
   const runs = [result({ kind: 'standard' }), result({ kind: 'adversarial', ...attack }, [70, 40])];
-  const report = buildReport(
-    's',
-    runs.map((r) => r.run),
-    new Map(runs.map((r) => [r.run.runId, r])),
-  );
+  const report = buildReport({
+    sweepId: 's',
+    runs: runs.map((r) => r.run),
+    results: new Map(runs.map((r) => [r.run.runId, r])),
+  });
   const [standard, robust] = report.rows;
   expect(standard?.robustAd).toBeNull();
   expect(robust?.robustAd?.mean).toBeCloseTo(0.3, 12);

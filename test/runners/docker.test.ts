@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseLeaseOwner } from '../../src/results/lease-owner.js';
+import { heldJobs } from '../../src/results/leases.js';
 import { DockerRunner } from '../../src/runners/docker.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
-import { heldJobs } from '../../src/sweep/leases.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { sweepId as idOf } from '../../src/sweep/sweep-id.js';
 import { adgap } from '../helpers/cli.js';
@@ -107,12 +108,12 @@ describe.skipIf(!enabled)('adgap sweep run --runner docker', () => {
     )?.[1];
     expect(container, lease.owner).toBeDefined();
     const runner = new DockerRunner('unused', 'cpu');
-    expect(await runner.leaseHolderGone(lease.owner)).toBe(false);
+    expect(await runner.leaseHolderGone(parseLeaseOwner(lease.owner))).toBe(false);
 
     await exec('docker', ['kill', container as string]);
     const killed = await first;
     expect(killed.code, 'the job should still have been training when its container was killed').toBe(1);
-    expect(await runner.leaseHolderGone(lease.owner)).toBe(true);
+    expect(await runner.leaseHolderGone(parseLeaseOwner(lease.owner))).toBe(true);
     // The dead container's lease has not expired: without asking docker, the rerun would leave the job to it.
     expect((await heldJobs(new LocalFolderStore(store), sweepId)).has(0)).toBe(true);
 

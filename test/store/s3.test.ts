@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { executeSweep } from '../../src/application/execute-sweep.js';
 import { readImageSource } from '../../src/sources/image-source.js';
 import { ObjectExistsError } from '../../src/store/object-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import { canonicalS3Uri, parseS3Uri, S3Store, S3StoreError, sameS3Store } from '../../src/store/s3.js';
-import { executeSweep } from '../../src/sweep/execute.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.js';
 import { describeStoreContract } from './store-contract.js';
@@ -90,7 +90,9 @@ describe('S3Store errors', () => {
     });
     const never = { name: 'never', runJobs: () => Promise.reject(new Error('must not run')) };
     const quiet = { start: () => undefined, event: () => undefined, notice: () => undefined };
-    const error = await failureOf(executeSweep(raw, sweep, never, quiet, readImageSource));
+    const error = await failureOf(
+      executeSweep({ store: raw, sweep, runner: never, progress: quiet, readImageSource }),
+    );
     expect((error as S3StoreError).reason).toBe('write-once-unsupported');
     expect((await raw.list('datasets/')).objects).toEqual([]);
     expect((await raw.list('sweeps/')).objects).toEqual([]);

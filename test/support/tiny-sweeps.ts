@@ -39,15 +39,23 @@ export interface SweptStore {
   sweepId: string;
 }
 
+/** Writes `yaml` as `sweep.yaml` in a new temporary folder; `store` is a folder beside it, not yet made. */
+export async function sweepFileInNewFolder(
+  yaml: string,
+  prefix = 'adgap-sweep-',
+): Promise<{ dir: string; file: string; store: string }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const file = join(dir, 'sweep.yaml');
+  await writeFile(file, yaml);
+  return { dir, file, store: join(dir, 'store') };
+}
+
 /**
  * Writes `yaml` as a sweep file in a new temporary folder (named from `prefix`) and runs `adgap sweep run` on it
  * into a store folder beside it, expecting it to succeed.
  */
 export async function sweepIntoNewStore(prefix: string, yaml: string): Promise<SweptStore> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  const file = join(dir, 'sweep.yaml');
-  await writeFile(file, yaml);
-  const root = join(dir, 'store');
+  const { file, store: root } = await sweepFileInNewFolder(yaml, prefix);
   const first = await adgap(['sweep', 'run', file, '--store', root]);
   expect(first.code, first.stderr).toBe(0);
   const sweepId = /^sweep: (\S+)$/m.exec(first.stdout)?.[1] as string;

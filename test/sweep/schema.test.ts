@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { expandRuns } from '../../src/sweep/expand.js';
-import { parseSweepFile } from '../../src/sweep/schema.js';
+import { parseDatasetRatios, parseSweepFile, runCount } from '../../src/sweep/schema.js';
 
 const valid = {
   name: 'tiny',
@@ -27,11 +27,86 @@ describe('sweep file validation', () => {
     expect(parseSweepFile(valid)).toMatchObject({ epochs: 500, patience: 50, batchSize: 64 });
   });
 
-  it('names an unknown key and lists the allowed ones', () => {
+  it('names an unknown key, suggests the nearest allowed one and lists them all', () => {
     const error = errorOf({ ...valid, learningrate: [0.1] });
+    expect(error.field).toBe('learningrate');
     expect(error.message).toMatch(
-      /^sweep: unknown key learningrate \(allowed: name, datasets, R, seeds, learningRates/,
+      /^learningrate: unknown key, did you mean 'learningRates'\? \(allowed: name, datasets, R, seeds, learningRates, /,
     );
+  });
+
+  it('names a misspelt key before the key it leaves missing', () => {
+    const { seeds: _, ...withoutSeeds } = valid;
+    expect(errorOf({ ...withoutSeeds, seed: [2] }).message).toMatch(
+      /^seed: unknown key, did you mean 'seeds'\? \(allowed: /,
+    );
+  });
+
+  it.each([
+    [{ datasets: [{ group: 'gaussian', datSeed: 1 }] }, 'datasets[0].datSeed', 'dataSeed'],
+    [{ datasets: [{ group: 'gaussian', sizes: { trian: 10 } }] }, 'datasets[0].sizes.trian', 'train'],
+    [
+      { datasets: [{ group: 'cauchy', synthetic: { noise_scale: 1 } }] },
+      'datasets[0].synthetic.noise_scale',
+      'noiseScale',
+    ],
+    [{ modes: [{ norm: 'l2', eps: [1], attack: 'pgd', step: 3 }] }, 'modes[0].step', 'steps'],
+    [{ patiense: 5 }, 'patiense', 'patience'],
+  ])(
+    'suggests the key meant inside datasets, sizes, synthetic and modes too (%#)',
+    (change, field, meant) => {
+      const error = errorOf({ ...valid, ...change });
+      expect(error.field).toBe(field);
+      expect(error.detail).toMatch(new RegExp(`^unknown key, did you mean '${meant}'\\?`));
+    },
+  );
+
+  it('suggests nothing for a key far from every allowed one', () => {
+    expect(errorOf({ ...valid, colour: 'red' }).message).toMatch(/^colour: unknown key \(allowed: name, /);
+  });
+
+  it('names the allowed norms for a norm that is not one', () => {
+    expect(errorOf({ ...valid, modes: [{ norm: 'Linf', eps: [1] }] }).message).toBe(
+      'modes[0].norm: expected one of linf, l2 (got "Linf")',
+    );
+  });
+
+  it('refuses a dataset listed twice, defaults filled in, naming both entries', () => {
+    for (const datasets of [
+      ['gaussian', 'gaussian'],
+      ['gaussian', { group: 'gaussian', dataSeed: 0, sizes: { train: 4000 } }],
+      [{ group: 'cauchy', synthetic: { noiseScale: 2 } }, 'mnist', { group: 'cauchy', modes: ['standard'] }],
+    ]) {
+      const error = errorOf({ ...valid, datasets });
+      expect(error.field).toBe(`datasets[${datasets.length - 1}]`);
+      expect(error.detail).toMatch(
+        /^names the same dataset as datasets\[0\] \(group, data seed, sizes and synthetic parameters, defaults included\); list each dataset once and give it all its modes there/,
+      );
+    }
+    expect(() =>
+      parseSweepFile({ ...valid, datasets: ['gaussian', { group: 'gaussian', dataSeed: 1 }] }),
+    ).not.toThrow();
+  });
+
+  it('bounds meanValue and noiseScale, and a meanNonZero given to dim', () => {
+    const synthetic = (params: object) => ({
+      ...valid,
+      datasets: [{ group: 'gaussian', synthetic: params }],
+    });
+    expect(errorOf(synthetic({ meanValue: 1e308 })).message).toBe(
+      'datasets[0].synthetic.meanValue: must be from 1e-6 to 1e6 (got 1e+308)',
+    );
+    expect(errorOf(synthetic({ noiseScale: 1e-300 })).message).toBe(
+      'datasets[0].synthetic.noiseScale: must be from 1e-6 to 1e6 (got 1e-300)',
+    );
+    expect(errorOf(synthetic({ dim: 10, meanNonZero: 11 })).message).toBe(
+      'datasets[0].synthetic.meanNonZero: must be at most dim (10): the class mean has dim coordinates (got 11)',
+    );
+    // Left out, meanNonZero is 25 or dim where that is smaller, as it always was.
+    expect(() => parseSweepFile(synthetic({ dim: 10 }))).not.toThrow();
+    expect(() =>
+      parseSweepFile(synthetic({ meanValue: 1e6, noiseScale: 1e-6, meanNonZero: 100 })),
+    ).not.toThrow();
   });
 
   it('names a negative R with its value and the allowed range', () => {
@@ -104,8 +179,6 @@ describe('sweep file validation', () => {
 
 describe('the run limit', () => {
   it('counts the grid without expanding it, per-dataset modes included, as expandRuns does', async () => {
-    const { runCount } = await import('../../src/sweep/schema.js');
-    const { expandRuns } = await import('../../src/sweep/expand.js');
     const sweep = parseSweepFile({
       name: 'count',
       datasets: ['gaussian', { group: 'cauchy', modes: [{ norm: 'l2', eps: [1, 2], learningRates: [0.1] }] }],
@@ -116,5 +189,32 @@ describe('the run limit', () => {
     });
     expect(runCount(sweep)).toBe(expandRuns(sweep).length);
     expect(runCount(sweep)).toBe((2 * (2 + 2) + 2 * 1) * 2 * 3);
+  });
+
+  it('counts every fidelity of a fidelity list, so the limit holds for the grid that is trained', () => {
+    const sweep = parseSweepFile({ ...valid, fidelity: ['adgap', 'reference'] });
+    expect(runCount(sweep)).toBe(expandRuns(sweep).length);
+    expect(runCount(sweep)).toBe(2 * runCount(parseSweepFile(valid)));
+  });
+});
+
+describe('adgap data prepare asks under the sweep file rules', () => {
+  it('refuses R above the smallest split size with the message a sweep file gets', () => {
+    const sweepError = errorOf({
+      ...valid,
+      datasets: [{ group: 'gaussian', sizes: { validation: 20, test: 20 } }],
+      R: [1000],
+    });
+    let prepareError: unknown;
+    try {
+      parseDatasetRatios({ dataset: { group: 'gaussian', sizes: { validation: 20, test: 20 } }, R: [1000] });
+    } catch (error) {
+      prepareError = error;
+    }
+    expect(prepareError).toBeInstanceOf(ValidationError);
+    expect((prepareError as ValidationError).message).toBe(sweepError.message);
+    expect(sweepError.message).toBe(
+      'R[0]: leaves gaussian no minority sample in its validation split (floor(20 / R) = 0); R must be <= 20, the smallest split size (got 1000)',
+    );
   });
 });

@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random.js';
 import { autogradLogitGradient } from '../../src/train/engines/linear-cpu/linear-model.js';
-import { attack } from '../../src/train/engines/tfjs/attacks.js';
-import { evaluateSplit } from '../../src/train/engines/tfjs/evaluate.js';
+import { attack } from '../../src/train/engines/tfjs-shared/attacks.js';
+import { evaluateSplit } from '../../src/train/engines/tfjs-shared/evaluate.js';
 import {
   crossEntropy,
   referenceCrossEntropy,
   tf,
   useFastestBackend,
-} from '../../src/train/engines/tfjs/tf.js';
-import type { Fidelity } from '../../src/train/run-spec.js';
+} from '../../src/train/engines/tfjs-shared/tf.js';
+import type { Fidelity } from '../../src/train/modes.js';
 import { LossMean } from '../../src/train/validation-loss.js';
 import { linearModel } from './engines/tfjs/helpers.js';
 

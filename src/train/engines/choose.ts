@@ -1,85 +1,93 @@
 import { AdgapError } from '../../errors.js';
-import type { Engine } from '../engine.js';
-import {
-  assertEngineTrains,
-  cpuEngineFor,
-  cudaUnsupported,
-  type GpuEngineAnswer,
-  type GpuOffer,
-  gpuBackendProblem,
-  gpuEngineFor,
-} from '../engine-support.js';
-import type { EngineName } from '../result.js';
+import type { Engine, EngineProbe } from '../engine.js';
 import type { RunSpec } from '../run-spec.js';
-import { type CudaStatus, cudaGpuStatus } from './cuda/addon.js';
-import { createLinearCpuEngine } from './linear-cpu/engine.js';
-import { createMlpCpuEngine } from './mlp-cpu/engine.js';
+import { assertEngineTrains, engineNamed, unsupportedRun } from './capabilities.js';
+import { ENGINES, type EngineEntry, type EngineName } from './table.js';
 
 export interface EngineChoice {
-  /** The GPU build's status (default: cudaGpuStatus() of the addon build.sh writes into this checkout). */
-  gpu?: () => CudaStatus;
-  /** Told why a built cuda addon is not used (no GPU, no driver, a build for another GPU). */
-  onGpuUnusable?: (reason: string) => void;
+  /**
+   * Probes that replace engines' own, by engine name: the job entry point probes cuda's addon where
+   * ADGAP_CUDA_ADDON says it is; tests describe machines that are not this one.
+   */
+  probes?: Partial<Record<EngineName, () => Promise<EngineProbe>>>;
+  /**
+   * Told why an engine that would train every run of the cell cannot run here, where its probe says that is
+   * worth telling (a cuda addon built for this machine without a usable GPU; never a missing one).
+   */
+  onUnusable?: (engine: EngineName, problem: string) => void;
+}
+
+/** Each engine's probe (or its replacement), asked at most once per choice. */
+function probing(probes: EngineChoice['probes'] = {}): (engine: EngineEntry) => Promise<EngineProbe> {
+  const asked = new Map<string, Promise<EngineProbe>>();
+  return (engine) => {
+    let probe = asked.get(engine.name);
+    if (!probe) {
+      probe = probes[engine.name]?.() ?? engine.probe();
+      asked.set(engine.name, probe);
+    }
+    return probe;
+  };
 }
 
 /**
- * The engine of a job (one cell): the sweep's explicit choice; else `cuda` when its addon is built, a GPU can
- * run it and it trains every run exactly (the linear model and the MLP, the clean objective); else tfjs when a
- * GPU backend loads; else cpuEngineFor's choice (linear-cpu or mlp-cpu when one trains every run exactly; they
- * are several times faster than tfjs on CPUs, see docs/performance.md), else `tfjs`, which trains everything.
+ * The engine of a job (one cell), from the engine table (table.ts): the sweep's explicit choice, which must train
+ * every run exactly and run here; else the first engine that trains every run exactly on a GPU here (cuda when
+ * its addon runs on a GPU, else tfjs where tfjs-node-gpu loads); else the first that trains every run exactly on
+ * the CPUs (linear-cpu, mlp-cpu: several times faster than tfjs there, see docs/performance.md; else tfjs, which
+ * trains everything). An engine's modules load only here, once it is chosen.
  */
 export async function createEngine(
   runs: readonly RunSpec[],
   requested: EngineName | undefined,
   choice: EngineChoice = {},
 ): Promise<Engine> {
-  const gpu = choice.gpu ?? (() => cudaGpuStatus());
-  if (requested === 'cuda') {
-    assertEngineTrains('cuda', runs);
-    const status = gpu();
-    if (!status.available) throw new AdgapError(`engine: cuda cannot run here: ${status.reason}`);
-    return cudaEngine(status);
+  const probe = probing(choice.probes);
+  if (requested !== undefined) {
+    assertEngineTrains(requested, runs);
+    const engine = engineNamed(requested);
+    const found = await probe(engine);
+    if (found.runs === 'no') throw new AdgapError(`engine: ${requested} cannot run here: ${found.problem}`);
+    return engine.create(found.found);
   }
-  let name: EngineName | undefined = requested;
-  if (name === undefined) {
-    const status = gpu();
-    const answer = await gpuEngineHere(runs, () => status);
-    if (answer.engine === 'cuda' && status.available) return cudaEngine(status);
-    // Silence where nobody built the addon: that is every CPU machine.
-    if (!status.available && status.built && runs.every((r) => cudaUnsupported(r) === undefined))
-      choice.onGpuUnusable?.(status.reason);
-    name = answer.engine === 'tfjs' ? 'tfjs' : cpuEngineFor(runs);
+  for (const device of ['gpu', 'cpu'] as const) {
+    for (const engine of ENGINES) {
+      if (!engine.devices.includes(device) || unsupportedRun(engine, runs) !== undefined) continue;
+      const found = await probe(engine);
+      if (found.runs === device) return engine.create(found.found);
+      if (device === 'gpu' && found.runs === 'no' && found.tell)
+        choice.onUnusable?.(engine.name, found.problem);
+    }
   }
-  assertEngineTrains(name, runs);
-  if (name === 'linear-cpu') return createLinearCpuEngine();
-  if (name === 'mlp-cpu') return createMlpCpuEngine();
-  // Loaded only here: tfjs takes a second to load and the wasm engines do not need it.
-  const { createTfjsEngine } = await import('./tfjs/engine.js');
-  return createTfjsEngine();
+  throw new Error('no engine of the table trains these runs here');
 }
 
-async function cudaEngine(status: Extract<CudaStatus, { available: true }>): Promise<Engine> {
-  // Loaded only here: the engine's final evaluation loads tfjs.
-  const { createCudaEngine } = await import('./cuda/engine.js');
-  return createCudaEngine(status.addon, status.backend === 'cuda' ? `cuda ${status.device}` : 'host');
-}
+/** The GPU engine that trains every run of a set here, unasked, and what it runs on; or every reason why none does. */
+export type GpuEngineAnswer =
+  | { engine: EngineName; where: string }
+  | { engine: undefined; reasons: string[] };
 
 /**
- * The GPU engine createEngine gives `runs` here unasked, or every reason why none: `adgap paper` asks this
- * (through the job entry point, src/cli/job.ts, the one module outside the engines that may load them) before
- * it trains CIFAR-10 on this machine.
+ * The GPU engine createEngine gives `runs` here unasked, or each GPU engine's reason why not, in the table's
+ * order (a run it cannot train outranks a missing backend): `adgap paper` asks this (through the job entry
+ * point, src/cli/job.ts, the one module outside the engines that may load them) before it trains CIFAR-10 here.
  */
-export function gpuEngineHere(
+export async function gpuEngineHere(
   runs: readonly RunSpec[],
-  gpu: () => CudaStatus = () => cudaGpuStatus(),
+  probes?: EngineChoice['probes'],
 ): Promise<GpuEngineAnswer> {
-  return gpuEngineFor(runs, { cuda: cudaOffer(gpu()), tfjsGpuProblem: gpuBackendProblem });
-}
-
-function cudaOffer(status: CudaStatus): GpuOffer['cuda'] {
-  if (!status.available) return { problem: status.reason };
-  // The host build runs the kernels as CPU loops, for tests and equivalence checks.
-  if (status.backend === 'host')
-    return { problem: `the cuda addon is the host build (${status.device}), used only when asked for` };
-  return { device: status.device };
+  const probe = probing(probes);
+  const reasons: string[] = [];
+  for (const engine of ENGINES) {
+    if (!engine.devices.includes('gpu')) continue;
+    const unsupported = unsupportedRun(engine, runs);
+    if (unsupported !== undefined) {
+      reasons.push(unsupported);
+      continue;
+    }
+    const found = await probe(engine);
+    if (found.runs === 'gpu') return { engine: engine.name, where: found.where };
+    reasons.push(found.problem ?? `${engine.name} does not train on a GPU here`);
+  }
+  return { engine: undefined, reasons };
 }

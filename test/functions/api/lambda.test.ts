@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { reportFromStore } from '../../../src/report/from-store.js';
+import { reportFromStore } from '../../../src/application/report.js';
 import { LocalFolderStore } from '../../../src/store/local-folder.js';
 import { writeSyntheticSweep } from '../../helpers/synthetic-sweep.js';
 

@@ -3,7 +3,8 @@ import type { LoadedDataset } from '../../../src/datasets/types.js';
 import type { Engine, RunOutcome, TrainedRun } from '../../../src/train/engine.js';
 import { createLinearCpuEngine } from '../../../src/train/engines/linear-cpu/engine.js';
 import { createTfjsEngine } from '../../../src/train/engines/tfjs/engine.js';
-import { modeId, type RunSpec, type TrainingMode } from '../../../src/train/run-spec.js';
+import type { TrainingMode } from '../../../src/train/modes.js';
+import { modeId, type RunSpec } from '../../../src/train/run-spec.js';
 import { gaussian, runSpec } from './fixtures/datasets.js';
 
 // The first demo sweep's shape (R 1 and 5, seeds 2 and 22, learning rates 0.01 and 0.001, standard / linf 0.5 /
@@ -66,7 +67,7 @@ test('on the demo sweep shape, both engines select the same learning rates and a
           ).toBeLessThanOrEqual(2);
         }
       }
-      // Robust metrics come from the same evaluation (robust.ts) on weights that differ by that drift, and an
+      // Robust metrics come from the same evaluation (evaluation.ts) on weights that differ by that drift, and an
       // attacked sample sits eps closer to the boundary, so the same 2-sample bound holds for them.
       expect(a.t.metrics.robust === undefined).toBe(a.r.mode.kind === 'standard');
       expect(b.t.metrics.robust === undefined).toBe(b.r.mode.kind === 'standard');

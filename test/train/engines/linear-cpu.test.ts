@@ -1,52 +1,18 @@
 import { describe, expect, test } from 'vitest';
 import type { RunOutcome } from '../../../src/train/engine.js';
-import { assertLinearCpuRuns } from '../../../src/train/engine-support.js';
-import { createLinearCpuEngine, trainingUnits } from '../../../src/train/engines/linear-cpu/engine.js';
-import { runOnWorkers } from '../../../src/train/engines/linear-cpu/worker-pool.js';
+import { assertEngineTrains } from '../../../src/train/engines/capabilities.js';
+import { createLinearCpuEngine } from '../../../src/train/engines/linear-cpu/engine.js';
+import { trainingUnits } from '../../../src/train/engines/wasm-worker/worker-engine.js';
 import type { RunSpec } from '../../../src/train/run-spec.js';
 import { gaussian, runSpec } from './fixtures/datasets.js';
 
 describe('the linear-cpu engine', () => {
-  test('a crashed worker fails only its unit, naming the error, and the other units still finish', async () => {
-    const messages: number[] = [];
-    const crashes: { unit: number[]; error: string }[] = [];
-    await runOnWorkers<number[], number>({
-      entry: new URL('./fixtures/crashing-worker.ts', import.meta.url),
-      data: null,
-      units: [[1, 2], [3, -1, 4], [5], [6, 7]],
-      workerCount: 2,
-      onMessage: async (_unit, n) => {
-        messages.push(n);
-      },
-      onCrash: async (unit, error) => {
-        crashes.push({ unit, error: error.message });
-      },
-    });
-    expect(messages.sort((a, b) => a - b)).toEqual([1, 2, 3, 5, 6, 7]);
-    expect(crashes).toEqual([{ unit: [3, -1, 4], error: 'cannot handle -1' }]);
-  });
-
   test('asking it for a non-linear model is an error that names the run', () => {
     const data = gaussian({ train: 64, validation: 10, test: 10 });
     const mlp = { ...runSpec(data, 2, 0.01, { kind: 'standard' }), model: 'mlp' } as unknown as RunSpec;
-    expect(() => assertLinearCpuRuns([mlp])).toThrow(
+    expect(() => assertEngineTrains('linear-cpu', [mlp])).toThrow(
       /linear-cpu trains the linear model only \(run s2-lr0.01/,
     );
-  });
-
-  test('runs that share a seed stay in one unit, cut so each worker gets about four units', () => {
-    const data = gaussian({ train: 64, validation: 10, test: 10 });
-    const runs = [2, 22, 42, 62, 82].flatMap((seed) =>
-      [0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 2e-4, 1e-4].map((lr) =>
-        runSpec(data, seed, lr, { kind: 'standard' }),
-      ),
-    );
-    const units = trainingUnits(runs, 2);
-    expect(units).toHaveLength(10);
-    for (const unit of units) {
-      expect(unit).toHaveLength(4);
-      expect(new Set(unit.map((r) => r.seed)).size).toBe(1);
-    }
   });
 
   test('every run gets its outcome, from worker threads, with early stopping per run', async () => {

@@ -1,34 +1,28 @@
 import { featureCount, type LoadedDataset } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
-import {
-  cellBatchStreams,
-  epochSteps,
-  layerWidths,
-  observeCellEpoch,
-  stackedInitialParameters,
-} from '../../cell-schedule.js';
-import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
-import type { TrainedRun } from '../../engine.js';
+import { cellBatchStreams, epochSteps, layerWidths, stackedInitialParameters } from '../../cell-schedule.js';
+import type { EpochCell } from '../../epoch-driver.js';
+import type { ModelEvaluation } from '../../evaluation.js';
+import { trainingAttack } from '../../modes.js';
 import { ADAM, SGD_MOMENTUM } from '../../protocol.js';
-import { type RunSpec, trainingAttack } from '../../run-spec.js';
-import { cellRunMetrics } from '../tfjs/stacked-cell.js';
+import type { RunSpec } from '../../run-spec.js';
+import { withStackedModel } from '../tfjs-shared/evaluate.js';
 import type { CudaAddon, NativeCellHandle } from './addon.js';
 
 const OPTIMIZER_CODES = { sgd: 0, 'sgd-momentum': 1, adam: 2 } as const;
 
 /**
  * The cuda engine's stacked cell: StackedCell's contract (stacked-cell.ts: same initial weights, batches,
- * attack streams, update rules, early stopping and final metrics) with every step in cell.cu's kernels. The
+ * attack streams, update rules and final evaluation; the epoch driver stops both alike) with every step in cell.cu's kernels. The
  * weights, optimiser state and best weights stay on the device; per epoch only the batch indices go there
  * and M validation losses come back. PGD's random start is drawn on the device from each model's attack
  * stream, whose state is handed over here, so no d-sized array crosses per step.
  */
-export class CudaCell {
+export class CudaCell implements EpochCell {
   private readonly handle: NativeCellHandle;
   private readonly batchStreams: Map<number, Random>;
-  private readonly stopping: EarlyStoppingState[];
-  private readonly finished: boolean[];
-  private epochsRun = 0;
+  /** 1 for the models still training: the device masks the others' updates. */
+  private readonly stillTraining: Float32Array;
 
   constructor(
     private readonly addon: CudaAddon,
@@ -75,34 +69,28 @@ export class CudaCell {
       streams,
     );
     this.batchStreams = cellBatchStreams(runs);
-    this.stopping = runs.map(() => initialEarlyStopping);
-    this.finished = runs.map(() => false);
+    this.stillTraining = new Float32Array(runs.length).fill(1);
   }
 
-  done(): boolean {
-    return this.finished.every(Boolean);
-  }
-
-  isFinished(index: number): boolean {
-    return this.finished[index] === true;
-  }
-
-  /** One epoch for every model still training; returns the indexes of the models that finished with it. */
-  trainEpoch(): number[] {
+  /** One epoch of every model; a stopped model's updates are zero. */
+  trainEpoch(): void {
     const M = this.runs.length;
     for (const indices of epochSteps(this.runs, this.batchStreams, this.data.splits.train.count)) {
       this.addon.step(this.handle, indices, indices.length / M);
     }
-    this.epochsRun += 1;
-    const { improved, stillActive, finishedNow } = observeCellEpoch(
-      this.runs,
-      this.stopping,
-      this.finished,
-      this.epochsRun,
-      this.addon.validationLosses(this.handle),
-    );
-    this.addon.observe(this.handle, improved, stillActive);
-    return finishedNow;
+  }
+
+  /** Every model's clean validation loss, computed on the device. */
+  validationLosses(): Float32Array {
+    return this.addon.validationLosses(this.handle);
+  }
+
+  /** On the device: the improved models' weights become their best, the stopped ones' updates are masked. */
+  observe(improved: readonly number[], stopped: readonly number[]): void {
+    const improvedMask = new Uint8Array(this.runs.length);
+    for (const index of improved) improvedMask[index] = 1;
+    for (const index of stopped) this.stillTraining[index] = 0;
+    this.addon.observe(this.handle, improvedMask, this.stillTraining);
   }
 
   /** Model `index`'s parameters in models.ts's order and layout (its best ones once it finished). */
@@ -110,13 +98,9 @@ export class CudaCell {
     return this.addon.parameters(this.handle, index, which === 'best');
   }
 
-  /** The metrics of a finished model from its best weights, evaluated as every engine evaluates (on the CPU). */
-  result(index: number): TrainedRun {
-    return {
-      epochsRun: this.epochsRun,
-      bestEpoch: (this.stopping[index] as EarlyStoppingState).bestEpoch,
-      metrics: cellRunMetrics(this.runs[index] as RunSpec, this.data, this.parameterValues(index, 'best')),
-    };
+  /** A finished model's best weights, evaluated on the CPU by tfjs's stacked cell's code (withStackedModel). */
+  evaluateBest<T>(index: number, use: (model: ModelEvaluation) => T): T {
+    return withStackedModel(this.runs[index] as RunSpec, this.data, this.parameterValues(index, 'best'), use);
   }
 
   dispose(): void {

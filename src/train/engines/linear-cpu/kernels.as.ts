@@ -10,7 +10,7 @@
 // split; `work` is n contiguous rows of scratch. Arithmetic is float32 as in tfjs and PyTorch, with four-lane
 // partial sums; dot products are summed across lanes in float64.
 
-import { boxed, laneSum } from './simd.as';
+import { boxed, laneSum } from '../wasm-worker/simd.as';
 
 /** dots[i] = row_i . v, as float64. */
 export function dotRows(rows: usize, n: i32, stride: i32, v: usize, dots: usize): void {

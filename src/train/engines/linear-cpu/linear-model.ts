@@ -1,13 +1,13 @@
 import type { SplitName } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
-import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
 import type { LinearWeights } from '../../init.js';
+import { type AttackSpec, trainingAttack } from '../../modes.js';
 import { ADAM, ADVERTORCH_SMALL_NORM, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
-import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
-import type { Kernels } from './kernels.js';
-import { randomStartRows } from './random-start.js';
-import { forChunks, Tally } from './split-metrics.js';
+import type { RunSpec } from '../../run-spec.js';
+import { randomStartRows } from '../wasm-worker/random-start.js';
+import { forChunks, Tally } from '../wasm-worker/split-metrics.js';
+import type { LinearKernels } from './kernels.js';
 
 /**
  * The linear model of one run: the per-sample loops run in the wasm kernels (kernels.as.ts), the per-step
@@ -34,10 +34,6 @@ export interface LinearModel {
   steps: number;
   /** The run's attack stream: PGD's random starts (attacks.ts draws them the same way). */
   attackRandom: Random;
-  best: { p0: Float64Array; p1: Float64Array };
-  stopping: EarlyStoppingState;
-  epochsRun: number;
-  finished: boolean;
   /** What the kernels read of the current parameters, refreshed after every step. */
   weights: KernelWeights;
 }
@@ -106,7 +102,7 @@ export function kernelWeights(
   return out;
 }
 
-const attackNorm = (run: RunSpec) => (run.mode.kind === 'standard' ? undefined : run.mode.norm);
+const attackNorm = (run: RunSpec) => trainingAttack(run.mode)?.norm;
 
 export function createLinearModel(run: RunSpec, init: LinearWeights): LinearModel {
   const d = init.featureCount;
@@ -128,10 +124,6 @@ export function createLinearModel(run: RunSpec, init: LinearWeights): LinearMode
     s: new Float64Array(d + 1),
     steps: 0,
     attackRandom: Random.stream(run.seed, TrainingStream.attack),
-    best: { p0: p0.slice(), p1: p1.slice() },
-    stopping: initialEarlyStopping,
-    epochsRun: 0,
-    finished: false,
     weights,
   };
 }
@@ -154,8 +146,8 @@ export function linearWeights(model: LinearModel): LinearWeights {
 
 /** One worker's buffers for every model it trains, beside the kernels' own. */
 export interface Workspace {
-  kernels: Kernels;
-  /** The weights being evaluated (a model's best ones). */
+  kernels: LinearKernels;
+  /** What the kernels read of the weights being evaluated. */
   weights: KernelWeights;
   /** Class 1's gradient of a step, bias last. */
   gradient: Float64Array;
@@ -165,7 +157,7 @@ export interface Workspace {
   labels: Uint8Array;
 }
 
-export function createWorkspace(kernels: Kernels): Workspace {
+export function createWorkspace(kernels: LinearKernels): Workspace {
   const d = kernels.featureCount;
   return {
     kernels,
@@ -354,7 +346,7 @@ function referenceAttack(model: LinearModel, ws: Workspace, n: number, c: number
 }
 
 /** Copies `weights` into the kernels' slot; returns what the loops here need of them. */
-function useWeights(k: Kernels, weights: KernelWeights): KernelWeights {
+function useWeights(k: LinearKernels, weights: KernelWeights): KernelWeights {
   k.v.set(weights.v);
   k.direction.set(weights.direction);
   return weights;

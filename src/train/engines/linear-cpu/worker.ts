@@ -1,10 +1,11 @@
 import { workerData } from 'node:worker_threads';
-import type { RunSpec } from '../../run-spec.js';
-import { Kernels, type SharedKernelData } from './kernels.js';
-import { serveUnits } from './serve-units.js';
-import { type FinishedRun, trainGroup } from './train-group.js';
+import { GroupCell } from '../wasm-worker/group-cell.js';
+import type { SharedKernelData } from '../wasm-worker/kernel-memory.js';
+import { serveTraining } from '../wasm-worker/serve-training.js';
+import { LinearKernels } from './kernels.js';
+import { linearGroup } from './train-group.js';
 
 const { data, slot } = workerData as { data: SharedKernelData; slot: number };
-const kernels = new Kernels(data, slot);
+const kernels = new LinearKernels(data, slot);
 
-serveUnits<RunSpec[], FinishedRun>((runs, post) => trainGroup(runs, kernels, post));
+serveTraining((runs) => new GroupCell(runs, linearGroup(runs, kernels)));

@@ -13,7 +13,7 @@
 // Register blocking: wasm SIMD has 16 vector registers on x64, so each inner loop keeps 8 accumulators and
 // loads at most 6 vectors a step.
 
-import { boxed, laneSum } from '../linear-cpu/simd.as';
+import { boxed, laneSum } from '../wasm-worker/simd.as';
 
 // A function declaration, not an arrow function: a closure's table index would be static data, and static data
 // is written into the imported memory at instantiation, over the dataset that every worker shares.

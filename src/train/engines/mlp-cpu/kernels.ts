@@ -1,10 +1,10 @@
 import type { LoadedDataset } from '../../../datasets/types.js';
 import type { Random } from '../../../random.js';
+import type { AttackSpec, Norm } from '../../modes.js';
 import { MLP_HIDDEN } from '../../protocol.js';
-import type { AttackSpec } from '../../run-spec.js';
-import { align, KernelSlot, type SharedKernelData, shareWithKernels } from '../linear-cpu/kernels.js';
-import { randomStartRows } from '../linear-cpu/random-start.js';
-import { openNativeProducts } from '../mlp-native/products.js';
+import { align, KernelSlot, type SharedKernelData, shareDataset } from '../wasm-worker/kernel-memory.js';
+import { randomStartRows } from '../wasm-worker/random-start.js';
+import { openNativeProducts } from './native/products.js';
 import {
   type HiddenLayerProducts,
   type NativeProducts,
@@ -54,7 +54,7 @@ export function shareWithMlpKernels(
   products: ProductsChoice = WASM_PRODUCTS,
 ): MlpSharedData {
   return {
-    ...shareWithKernels(data, slots, maxBatch, (stride, rows) => slotOffsets(stride, rows).bytes),
+    ...shareDataset(data, slots, maxBatch, (stride, rows) => slotOffsets(stride, rows).bytes),
     products,
   };
 }
@@ -186,7 +186,7 @@ export class MlpKernels extends KernelSlot<KernelExports> {
   }
 
   /** work_i = box(row_i + size direction(grads_i)). */
-  stepRows(rows: number, n: number, norm: 'linf' | 'l2', size: number): void {
+  stepRows(rows: number, n: number, norm: Norm, size: number): void {
     const { grads, work } = this;
     this.exports.stepRows(
       rows,
@@ -201,7 +201,7 @@ export class MlpKernels extends KernelSlot<KernelExports> {
   }
 
   /** One PGD step of the iterates in `work` around the clean rows `origins`, along grads. */
-  pgdRows(origins: number, n: number, norm: 'linf' | 'l2', size: number, eps: number): void {
+  pgdRows(origins: number, n: number, norm: Norm, size: number, eps: number): void {
     const { grads, work } = this;
     this.exports.pgdRows(
       work.byteOffset,

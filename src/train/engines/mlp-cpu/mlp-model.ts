@@ -1,11 +1,11 @@
 import type { SplitName } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
-import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
 import type { LinearWeights } from '../../init.js';
+import { type AttackSpec, trainingAttack } from '../../modes.js';
 import { ADAM, MLP_HIDDEN, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
-import { type AttackSpec, type RunSpec, trainingAttack } from '../../run-spec.js';
-import { forChunks, Tally } from '../linear-cpu/split-metrics.js';
+import type { RunSpec } from '../../run-spec.js';
+import { forChunks, Tally } from '../wasm-worker/split-metrics.js';
 import type { MlpKernels } from './kernels.js';
 
 /**
@@ -26,10 +26,6 @@ export interface MlpModel {
   steps: number;
   /** The run's attack stream: PGD's random starts (attacks.ts draws them the same way). */
   attackRandom: Random;
-  best: Float32Array[];
-  stopping: EarlyStoppingState;
-  epochsRun: number;
-  finished: boolean;
 }
 
 /** The initial weights of models.ts's MLP: the hidden layer's, then the output layer's (init.ts's layout). */
@@ -54,10 +50,6 @@ export function createMlpModel(run: RunSpec, init: MlpInit, stride: number): Mlp
     second: zeros(),
     steps: 0,
     attackRandom: Random.stream(run.seed, TrainingStream.attack),
-    best: parameters.map((p) => p.slice()),
-    stopping: initialEarlyStopping,
-    epochsRun: 0,
-    finished: false,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The seam between mlp-cpu and what computes its hidden layer's three matrix products (docs/performance.md):
- * the WebAssembly kernels beside this file (kernels.as.ts) or the native addon (../mlp-native/). Both read
+ * the WebAssembly kernels beside this file (kernels.as.ts) or the native addon (native/). Both read
  * and write the memory the workers share, at byte addresses, with kernels.as.ts's signatures; everything else
  * of the engine (output layer, loss, attacks' steps, optimisers) is the same code whichever computes them.
  */

@@ -2,7 +2,7 @@ import { Random, TrainingStream } from '../../../random.js';
 import { initLinear } from '../../init.js';
 import { MLP_HIDDEN } from '../../protocol.js';
 import type { RunSpec } from '../../run-spec.js';
-import { type FinishedRun, trainTogether } from '../linear-cpu/train-group.js';
+import type { GroupModels } from '../wasm-worker/group-cell.js';
 import type { MlpKernels } from './kernels.js';
 import {
   createMlpModel,
@@ -10,7 +10,6 @@ import {
   evaluateMlp,
   evaluateRobustMlp,
   type MlpInit,
-  type MlpModel,
   trainStep,
 } from './mlp-model.js';
 
@@ -21,28 +20,20 @@ export function initMlp(featureCount: number, seed: number): MlpInit {
   return { hidden, output: initLinear(MLP_HIDDEN, 2, random) };
 }
 
-/** linear-cpu's trainTogether for MLPs: the group's runs share batches and initial weights (sameBatchesKey). */
-export function trainMlpGroup(
-  runs: readonly RunSpec[],
-  kernels: MlpKernels,
-  onFinished: (finished: FinishedRun) => void,
-): void {
-  trainTogether<MlpModel>(
-    runs,
-    kernels,
-    (first) => {
-      const init = initMlp(kernels.featureCount, first.seed);
-      const ws = createMlpWorkspace(kernels);
-      return {
-        models: runs.map((run) => createMlpModel(run, init, kernels.stride)),
-        trainStep: (model, batch) => trainStep(model, ws, batch),
-        current: (model) => model.parameters,
-        copy: (model) => model.parameters.map((p) => p.slice()),
-        evaluate: (parameters, split, lossBatchSize) => evaluateMlp(parameters, ws, split, lossBatchSize),
-        evaluateRobust: (parameters, split, spec, random) =>
-          evaluateRobustMlp(parameters, ws, split, spec, random),
-      };
-    },
-    onFinished,
-  );
+/** The MLPs of a group (runs that share batches and initial weights, sameBatchesKey) on one worker's kernels. */
+export function mlpGroup(runs: readonly RunSpec[], kernels: MlpKernels): GroupModels<Float32Array[]> {
+  const init = initMlp(kernels.featureCount, (runs[0] as RunSpec).seed);
+  const ws = createMlpWorkspace(kernels);
+  const models = runs.map((run) => createMlpModel(run, init, kernels.stride));
+  const model = (index: number) => models[index] as (typeof models)[number];
+  return {
+    trainCount: kernels.split('train').count,
+    trainStep: (index, batch) => trainStep(model(index), ws, batch),
+    current: (index) => model(index).parameters,
+    copy: (index) => model(index).parameters.map((p) => p.slice()),
+    evaluation: (parameters) => ({
+      clean: (split, lossBatchSize) => evaluateMlp(parameters, ws, split, lossBatchSize),
+      attacked: (split, spec, random) => evaluateRobustMlp(parameters, ws, split, spec, random),
+    }),
+  };
 }

@@ -1,25 +1,30 @@
 import { featureCount, type LoadedDataset } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
 import { epochBatches } from '../../batches.js';
-import { stackable, stackableGroups, trainCell } from '../../cell-schedule.js';
-import { initialEarlyStopping, observeEpoch } from '../../early-stopping.js';
-import type { Engine, TrainedRun } from '../../engine.js';
-import type { RunMetrics } from '../../result.js';
-import { robustMetrics } from '../../robust.js';
-import { type Objective, type RunSpec, type TrainingMode, trainingAttack } from '../../run-spec.js';
-import { SharedWallTime } from '../../run-timing.js';
+import { stackable, stackableGroups } from '../../cell-schedule.js';
+import type { Engine } from '../../engine.js';
+import { driveEpochs, type EpochCell } from '../../epoch-driver.js';
+import type { ModelEvaluation } from '../../evaluation.js';
+import { type Objective, type TrainingMode, trainingAttack } from '../../modes.js';
+import type { RunSpec } from '../../run-spec.js';
 import { validationLossBatches } from '../../validation-loss.js';
-import { type AttackContext, attack, type InputGradient } from './attacks.js';
-import { evaluateRobust, evaluateSplit, type Logits } from './evaluate.js';
+import { type AttackContext, attack, type InputGradient } from '../tfjs-shared/attacks.js';
+import { evaluateSplit, type Logits, tfjsEvaluation } from '../tfjs-shared/evaluate.js';
+import {
+  crossEntropy,
+  referenceCrossEntropy,
+  type TfBackend,
+  tf,
+  useFastestBackend,
+} from '../tfjs-shared/tf.js';
 import { createModel, disposeModel, type Model, modelState, restoreModelState } from './models.js';
 import { createOptimizer } from './optimizers.js';
 import { StackedCell } from './stacked-cell.js';
-import { crossEntropy, referenceCrossEntropy, type TfBackend, tf, useFastestBackend } from './tf.js';
 
 /**
  * The `tfjs` engine: every model, optimiser, attack and objective, on any tfjs backend. Runs that a stacked
  * cell trains exactly (stackable, stacked-cell.ts) train together as one program per cell; every other run
- * trains alone through trainRun, the general path.
+ * trains alone in a RunCell, the general path; the epoch driver (epoch-driver.ts) trains both.
  */
 export async function createTfjsEngine(forcedBackend?: TfBackend): Promise<Engine> {
   const backend = await useFastestBackend(forcedBackend);
@@ -29,21 +34,11 @@ export async function createTfjsEngine(forcedBackend?: TfBackend): Promise<Engin
     async train(runs, data, onOutcome, signal) {
       for (const group of stackableGroups(runs.filter(stackable))) {
         if (signal?.aborted) return;
-        await trainCell(group, () => new StackedCell(group, data), onOutcome, signal);
+        await driveEpochs({ runs: group, open: () => new StackedCell(group, data), onOutcome, signal });
       }
       for (const run of runs.filter((r) => !stackable(r))) {
         if (signal?.aborted) return;
-        const clock = new SharedWallTime(1);
-        let trained: TrainedRun | undefined;
-        try {
-          trained = await trainRun(run, data, signal);
-        } catch (error) {
-          await onOutcome({ run, error: error instanceof Error ? error : new Error(String(error)) });
-          continue;
-        }
-        if (trained === undefined) return;
-        clock.charge([0]);
-        await onOutcome({ run, trained, ...clock.seconds(0) });
+        await driveEpochs({ runs: [run], open: () => new RunCell(run, data), onOutcome, signal });
       }
     },
   };
@@ -100,68 +95,71 @@ export function trainStep(
   }
 }
 
-/** One run, one model at a time. Returns undefined when `signal` aborted it. */
-export async function trainRun(
-  run: RunSpec,
-  data: LoadedDataset,
-  signal?: AbortSignal,
-): Promise<TrainedRun | undefined> {
-  const d = featureCount(data.featureShape);
-  const train = data.splits.train;
-  const model = createModel(run.model, data.featureShape, Random.stream(run.seed, TrainingStream.init));
-  const batchRandom = Random.stream(run.seed, TrainingStream.batches);
-  const context: AttackContext = {
-    clipToUnitBox: data.pixelRange,
-    random: Random.stream(run.seed, TrainingStream.attack),
-    fidelity: run.fidelity,
-  };
-  const trainX = tf.tensor2d(train.x, [train.count, d]);
-  const trainY = tf.tensor1d(Int32Array.from(train.y), 'int32');
-  const optimizer = createOptimizer(run.optimizer, run.learningRate);
-  const logits: Logits = (x) => model.logits(x, 'eval');
-  const lossBatches = validationLossBatches(run);
+/**
+ * One run trained alone, one model: tfjs's general path for what no stacked cell trains (VGG11, the reference
+ * objective, reference fidelity), as the epoch driver's cell.
+ */
+export class RunCell implements EpochCell {
+  private readonly d: number;
+  private readonly model: Model;
+  private readonly optimizer: tf.Optimizer;
+  private readonly trainX: tf.Tensor2D;
+  private readonly trainY: tf.Tensor1D;
+  private readonly batchRandom: Random;
+  private readonly context: AttackContext;
+  private readonly logits: Logits;
+  private best: Float32Array[];
 
-  try {
-    let best = modelState(model);
-    let stopping = initialEarlyStopping;
-    let epochsRun = 0;
-    for (let epoch = 1; epoch <= run.maxEpochs; epoch++) {
-      for (const batch of epochBatches(train.count, run.batchSize, batchRandom)) {
-        tf.tidy(() => {
-          const indices = tf.tensor1d(Int32Array.from(batch), 'int32');
-          const x = tf.gather(trainX, indices) as tf.Tensor2D;
-          const y = tf.gather(trainY, indices) as tf.Tensor1D;
-          trainStep(model, optimizer, x, y, run.mode, run.objective, context);
-        });
-      }
-      epochsRun = epoch;
-      const validationLoss = evaluateSplit(logits, data.splits.validation, d, lossBatches).loss;
-      const observed = observeEpoch(stopping, epoch, validationLoss, run.patience);
-      stopping = observed.state;
-      if (observed.improved) best = modelState(model);
-      // Yield once an epoch so signals (SIGTERM on a Spot reclaim) are handled between epochs.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (signal?.aborted) return undefined;
-      if (observed.stop) break;
-    }
-    restoreModelState(model, best);
-    const metrics: RunMetrics = {
-      validation: evaluateSplit(logits, data.splits.validation, d, lossBatches),
-      testImbalanced: evaluateSplit(logits, data.splits.testImbalanced, d),
-      testBalanced: evaluateSplit(logits, data.splits.testBalanced, d),
+  constructor(
+    private readonly run: RunSpec,
+    private readonly data: LoadedDataset,
+  ) {
+    this.d = featureCount(data.featureShape);
+    const train = data.splits.train;
+    this.model = createModel(run.model, data.featureShape, Random.stream(run.seed, TrainingStream.init));
+    this.batchRandom = Random.stream(run.seed, TrainingStream.batches);
+    this.context = {
+      clipToUnitBox: data.pixelRange,
+      random: Random.stream(run.seed, TrainingStream.attack),
+      fidelity: run.fidelity,
     };
-    const spec = trainingAttack(run.mode);
-    if (spec)
-      metrics.robust = robustMetrics(spec, run.seed, (attackSpec, random) =>
-        evaluateRobust(logits, data.splits.testBalanced, d, attackSpec, {
-          clipToUnitBox: data.pixelRange,
-          random,
-        }),
-      );
-    return { epochsRun, bestEpoch: stopping.bestEpoch, metrics };
-  } finally {
-    optimizer.dispose();
-    disposeModel(model);
-    tf.dispose([trainX, trainY]);
+    this.trainX = tf.tensor2d(train.x, [train.count, this.d]);
+    this.trainY = tf.tensor1d(Int32Array.from(train.y), 'int32');
+    this.optimizer = createOptimizer(run.optimizer, run.learningRate);
+    this.logits = (x) => this.model.logits(x, 'eval');
+    this.best = modelState(this.model);
+  }
+
+  trainEpoch(): void {
+    const { run, model, optimizer, context } = this;
+    for (const batch of epochBatches(this.data.splits.train.count, run.batchSize, this.batchRandom)) {
+      tf.tidy(() => {
+        const indices = tf.tensor1d(Int32Array.from(batch), 'int32');
+        const x = tf.gather(this.trainX, indices) as tf.Tensor2D;
+        const y = tf.gather(this.trainY, indices) as tf.Tensor1D;
+        trainStep(model, optimizer, x, y, run.mode, run.objective, context);
+      });
+    }
+  }
+
+  validationLosses(): number[] {
+    const lossBatches = validationLossBatches(this.run);
+    return [evaluateSplit(this.logits, this.data.splits.validation, this.d, lossBatches).loss];
+  }
+
+  observe(improved: readonly number[]): void {
+    if (improved.length > 0) this.best = modelState(this.model);
+  }
+
+  /** Restores the best weights into the model (it trains no more) and evaluates it. */
+  evaluateBest<T>(_index: number, use: (model: ModelEvaluation) => T): T {
+    restoreModelState(this.model, this.best);
+    return use(tfjsEvaluation(this.logits, this.data));
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    disposeModel(this.model);
+    tf.dispose([this.trainX, this.trainY]);
   }
 }

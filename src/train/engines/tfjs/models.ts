@@ -4,7 +4,7 @@ import type { Random } from '../../../random.js';
 import { initConv3x3, initLinear, KERNEL } from '../../init.js';
 import { BATCH_NORM, MLP_HIDDEN, VGG11_INPUT_SHAPE } from '../../protocol.js';
 import type { ModelName } from '../../run-spec.js';
-import { tf } from './tf.js';
+import { tf } from '../tfjs-shared/tf.js';
 
 /**
  * The models of protocol.md, built from raw variables and ops rather than tf.layers: that keeps the PyTorch

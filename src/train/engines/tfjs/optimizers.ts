@@ -1,6 +1,6 @@
 import { ADAM, SGD_MOMENTUM } from '../../protocol.js';
 import type { OptimizerName } from '../../run-spec.js';
-import { tf } from './tf.js';
+import { tf } from '../tfjs-shared/tf.js';
 
 /**
  * The tfjs optimiser with PyTorch's semantics for each name. SGD and momentum are tfjs's own, whose rules match

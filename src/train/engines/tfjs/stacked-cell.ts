@@ -1,22 +1,15 @@
 import { featureCount, type LoadedDataset } from '../../../datasets/types.js';
 import { Random, TrainingStream } from '../../../random.js';
-import {
-  cellBatchStreams,
-  epochSteps,
-  layerWidths,
-  observeCellEpoch,
-  stackedInitialParameters,
-} from '../../cell-schedule.js';
-import { type EarlyStoppingState, initialEarlyStopping } from '../../early-stopping.js';
-import type { TrainedRun } from '../../engine.js';
+import { cellBatchStreams, epochSteps, layerWidths, stackedInitialParameters } from '../../cell-schedule.js';
+import type { EpochCell } from '../../epoch-driver.js';
+import type { ModelEvaluation } from '../../evaluation.js';
+import { trainingAttack } from '../../modes.js';
 import { SGD_MOMENTUM } from '../../protocol.js';
-import type { RunMetrics } from '../../result.js';
-import { robustMetrics } from '../../robust.js';
-import { type RunSpec, trainingAttack } from '../../run-spec.js';
-import { attack, type InputGradient } from './attacks.js';
-import { evaluateRobust, evaluateSplit, type Logits } from './evaluate.js';
+import type { RunSpec } from '../../run-spec.js';
+import { attack, type InputGradient } from '../tfjs-shared/attacks.js';
+import { withStackedModel } from '../tfjs-shared/evaluate.js';
+import { crossEntropySum, tf } from '../tfjs-shared/tf.js';
 import { adamDirection } from './optimizers.js';
-import { crossEntropySum, tf } from './tf.js';
 
 /**
  * PGD's random start for the cell's [M * size, d] batch, model-major: each model's rows are drawn from that
@@ -39,7 +32,7 @@ function modelMajorDraws(
  * it stops changing, and its best weights are kept on the device. Only for runs that `stackable` accepts,
  * grouped by `stackableGroups`.
  */
-export class StackedCell {
+export class StackedCell implements EpochCell {
   private readonly d: number;
   private readonly trainX: tf.Tensor2D;
   private readonly trainY: tf.Tensor1D;
@@ -54,9 +47,8 @@ export class StackedCell {
   private readonly active: tf.Variable<tf.Rank.R3>;
   private readonly batchStreams: Map<number, Random>;
   private readonly attackStreams: Random[];
-  private readonly stopping: EarlyStoppingState[];
-  private readonly finished: boolean[];
-  private epochsRun = 0;
+  /** 1 for the models still training: the optimiser's updates are multiplied by it. */
+  private readonly stillTraining: Float32Array;
   private steps = 0;
 
   constructor(
@@ -91,26 +83,15 @@ export class StackedCell {
     this.active = tf.variable(tf.ones([M, 1, 1]));
     this.batchStreams = cellBatchStreams(runs);
     this.attackStreams = runs.map((r) => Random.stream(r.seed, TrainingStream.attack));
-    this.stopping = runs.map(() => initialEarlyStopping);
-    this.finished = runs.map(() => false);
+    this.stillTraining = new Float32Array(M).fill(1);
   }
 
-  done(): boolean {
-    return this.finished.every(Boolean);
-  }
-
-  isFinished(index: number): boolean {
-    return this.finished[index] === true;
-  }
-
-  /** One epoch for every model still training; returns the indexes of the models that finished with it. */
-  trainEpoch(): number[] {
+  /** One epoch of every model; a stopped model's updates are zero. */
+  trainEpoch(): void {
     const M = this.runs.length;
     for (const indices of epochSteps(this.runs, this.batchStreams, this.data.splits.train.count)) {
       this.step(indices, indices.length / M);
     }
-    this.epochsRun += 1;
-    return this.observeValidation();
   }
 
   /** One optimiser step of every model on its own batch; `indices` holds M batches of `size` sample indexes. */
@@ -175,30 +156,31 @@ export class StackedCell {
     });
   }
 
-  /** Clean validation loss of every model in one program, then each model's early-stopping rule. */
-  private observeValidation(): number[] {
-    const M = this.runs.length;
-    const losses = tf.tidy(() => {
+  /** The clean validation loss of every model, in one program. */
+  validationLosses(): Float32Array {
+    return tf.tidy(() => {
       const n = this.validationX.shape[0];
       const logits = this.logits(tf.expandDims(this.validationX, 0) as tf.Tensor3D);
       const oneHot = tf.expandDims(tf.oneHot(this.validationY, 2), 0);
-      return tf.div(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), [1, 2])), n).dataSync();
+      return tf
+        .div(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), [1, 2])), n)
+        .dataSync() as Float32Array;
     });
-    const { improved, stillActive, finishedNow } = observeCellEpoch(
-      this.runs,
-      this.stopping,
-      this.finished,
-      this.epochsRun,
-      losses,
-    );
+  }
+
+  /** The improved models' weights become their best, on the device; the stopped ones' updates are masked to zero. */
+  observe(improved: readonly number[], stopped: readonly number[]): void {
+    const M = this.runs.length;
+    const improvedMask = new Float32Array(M);
+    for (const index of improved) improvedMask[index] = 1;
+    for (const index of stopped) this.stillTraining[index] = 0;
     tf.tidy(() => {
-      const mask = tf.tensor3d(Float32Array.from(improved), [M, 1, 1]).greater(0);
+      const mask = tf.tensor3d(improvedMask, [M, 1, 1]).greater(0);
       this.best.forEach((best, k) => {
         best.assign(tf.where(mask, this.parameters[k] as tf.Variable, best));
       });
-      this.active.assign(tf.tensor3d(stillActive, [M, 1, 1]));
+      this.active.assign(tf.tensor3d(this.stillTraining, [M, 1, 1]));
     });
-    return finishedNow;
   }
 
   /** Model `index`'s parameters in models.ts's order and layout (its best ones once it finished). */
@@ -208,13 +190,8 @@ export class StackedCell {
     );
   }
 
-  /** The metrics of a finished model, with its best-validation weights; robust ones for adversarial runs. */
-  result(index: number): TrainedRun {
-    return {
-      epochsRun: this.epochsRun,
-      bestEpoch: (this.stopping[index] as EarlyStoppingState).bestEpoch,
-      metrics: cellRunMetrics(this.runs[index] as RunSpec, this.data, this.parameterValues(index, 'best')),
-    };
+  evaluateBest<T>(index: number, use: (model: ModelEvaluation) => T): T {
+    return withStackedModel(this.runs[index] as RunSpec, this.data, this.parameterValues(index, 'best'), use);
   }
 
   dispose(): void {
@@ -229,45 +206,5 @@ export class StackedCell {
       this.learningRates,
       this.active,
     ]);
-  }
-}
-
-/**
- * The metrics of one finished run of a stacked cell from its best weights (models.ts's order and layout, as
- * parameterValues returns them), through the evaluation every engine shares (evaluate.ts, robust.ts).
- */
-export function cellRunMetrics(run: RunSpec, data: LoadedDataset, best: readonly Float32Array[]): RunMetrics {
-  const d = featureCount(data.featureShape);
-  const widths = layerWidths(run, d);
-  const layers = widths.length - 1;
-  const weights = best.map((values, k) => {
-    const layer = Math.floor(k / 2);
-    return tf.tensor2d(values, [k % 2 === 0 ? (widths[layer] as number) : 1, widths[layer + 1] as number]);
-  });
-  try {
-    const logits: Logits = (x) => {
-      let h = x;
-      for (let layer = 0; layer < layers; layer++) {
-        h = tf.add(tf.matMul(h, weights[2 * layer] as tf.Tensor2D), weights[2 * layer + 1] as tf.Tensor2D);
-        if (layer < layers - 1) h = tf.relu(h);
-      }
-      return h;
-    };
-    const metrics: RunMetrics = {
-      validation: evaluateSplit(logits, data.splits.validation, d),
-      testImbalanced: evaluateSplit(logits, data.splits.testImbalanced, d),
-      testBalanced: evaluateSplit(logits, data.splits.testBalanced, d),
-    };
-    const spec = trainingAttack(run.mode);
-    if (spec)
-      metrics.robust = robustMetrics(spec, run.seed, (attackSpec, random) =>
-        evaluateRobust(logits, data.splits.testBalanced, d, attackSpec, {
-          clipToUnitBox: data.pixelRange,
-          random,
-        }),
-      );
-    return metrics;
-  } finally {
-    tf.dispose(weights);
   }
 }

@@ -6,9 +6,10 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import type { RunOutcome } from '../../../../src/train/engine.js';
 import { createEngine } from '../../../../src/train/engines/choose.js';
 import { type CudaAddon, type CudaStatus, loadCudaAddon } from '../../../../src/train/engines/cuda/addon.js';
+import { cudaProbe } from '../../../../src/train/engines/cuda/descriptor.js';
 import { createCudaEngine } from '../../../../src/train/engines/cuda/engine.js';
 import { createTfjsEngine } from '../../../../src/train/engines/tfjs/engine.js';
-import { useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import { useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
 import type { RunSpec } from '../../../../src/train/run-spec.js';
 import { agrees, CUDA_EQUIVALENCE_CASES, cudaVersusTfjs } from '../fixtures/cuda-equivalence.js';
 import { pixels, runSpec } from '../fixtures/datasets.js';
@@ -95,6 +96,8 @@ describe('choosing the cuda engine', () => {
   const linear = runSpec(pixels({ train: 32, validation: 10, test: 10 }), 2, 0.01, { kind: 'standard' });
   const mlp: RunSpec = { ...linear, model: 'mlp' };
   const missing: CudaStatus = { available: false, reason: 'no cuda addon at /nowhere', built: false };
+  /** A machine whose cuda addon has `status`. */
+  const machine = (status: CudaStatus) => ({ cuda: async () => cudaProbe(status) });
 
   test.skipIf(!hasNvcc)(
     'the nvcc build loads on a machine without a GPU and says why it cannot run',
@@ -119,57 +122,43 @@ describe('choosing the cuda engine', () => {
 
   test('with a built addon but no usable GPU, the reason is told and the CPU engines train', async () => {
     const reasons: string[] = [];
-    const gpu = (): CudaStatus => ({
-      available: false,
-      reason: 'no usable GPU: no CUDA device',
-      built: true,
-    });
-    const onGpuUnusable = (reason: string) => reasons.push(reason);
-    expect((await createEngine([linear], undefined, { gpu, onGpuUnusable })).name).toBe('linear-cpu');
-    expect((await createEngine([mlp], undefined, { gpu, onGpuUnusable })).name).toBe('mlp-cpu');
-    expect(reasons).toEqual(['no usable GPU: no CUDA device', 'no usable GPU: no CUDA device']);
+    const probes = machine({ available: false, reason: 'no usable GPU: no CUDA device', built: true });
+    const onUnusable = (engine: string, problem: string) => reasons.push(`${engine}: ${problem}`);
+    expect((await createEngine([linear], undefined, { probes, onUnusable })).name).toBe('linear-cpu');
+    expect((await createEngine([mlp], undefined, { probes, onUnusable })).name).toBe('mlp-cpu');
+    expect(reasons).toEqual(['cuda: no usable GPU: no CUDA device', 'cuda: no usable GPU: no CUDA device']);
   });
 
   test('with no addon built, the CPU engines train and nothing is told', async () => {
     const reasons: string[] = [];
     const engine = await createEngine([mlp], undefined, {
-      gpu: () => missing,
-      onGpuUnusable: (r) => reasons.push(r),
+      probes: machine(missing),
+      onUnusable: (_engine, problem) => reasons.push(problem),
     });
     expect(engine.name).toBe('mlp-cpu');
     expect(reasons).toEqual([]);
   });
 
   test('a usable GPU trains every stackable cell on cuda, recording the device as the backend', async () => {
-    const gpu = (): CudaStatus => ({
-      available: true,
-      addon: host,
-      backend: 'cuda',
-      device: 'NVIDIA H200 (sm_90)',
-    });
-    const engine = await createEngine([linear, mlp], undefined, { gpu });
+    const probes = machine({ available: true, addon: host, backend: 'cuda', device: 'NVIDIA H200 (sm_90)' });
+    const engine = await createEngine([linear, mlp], undefined, { probes });
     expect(engine).toMatchObject({ name: 'cuda', backend: 'cuda NVIDIA H200 (sm_90)' });
   });
 
   test('the host build is never chosen unasked', async () => {
-    const gpu = (): CudaStatus => ({
-      available: true,
-      addon: host,
-      backend: 'host',
-      device: 'host emulation',
-    });
-    expect((await createEngine([linear], undefined, { gpu })).name).toBe('linear-cpu');
+    const probes = machine({ available: true, addon: host, backend: 'host', device: 'host emulation' });
+    expect((await createEngine([linear], undefined, { probes })).name).toBe('linear-cpu');
   });
 
   test('an explicit cuda engine without a GPU fails before training, with the reason', async () => {
-    await expect(createEngine([mlp], 'cuda', { gpu: () => missing })).rejects.toThrow(
+    await expect(createEngine([mlp], 'cuda', { probes: machine(missing) })).rejects.toThrow(
       'engine: cuda cannot run here: no cuda addon at /nowhere',
     );
   });
 
   test('an explicit cuda engine refuses what it cannot train exactly, naming the run', async () => {
-    await expect(createEngine([{ ...mlp, model: 'vgg11' }], 'cuda', { gpu: () => missing })).rejects.toThrow(
-      /cuda trains the linear model and the MLP only \(run s2-lr0.01 uses 'vgg11'\)/,
-    );
+    await expect(
+      createEngine([{ ...mlp, model: 'vgg11' }], 'cuda', { probes: machine(missing) }),
+    ).rejects.toThrow(/cuda trains the linear model and the MLP only \(run s2-lr0.01 uses 'vgg11'\)/);
   });
 });

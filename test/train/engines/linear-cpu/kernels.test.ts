@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { LoadedDataset, Split } from '../../../../src/datasets/types.js';
-import { Kernels, shareWithKernels } from '../../../../src/train/engines/linear-cpu/kernels.js';
+import { LinearKernels, shareWithLinearKernels } from '../../../../src/train/engines/linear-cpu/kernels.js';
 import { expectCommittedBuild, expectOpeningLeavesDataset } from '../fixtures/wasm-kernels.js';
 
 const SOURCE_DIR = new URL('../../../../src/train/engines/linear-cpu/', import.meta.url);
@@ -21,12 +21,12 @@ function dataset(rows: number[][], pixelRange: boolean): LoadedDataset {
   };
 }
 
-function kernelsOf(rows: number[][], pixelRange = false): Kernels {
-  return new Kernels(shareWithKernels(dataset(rows, pixelRange), 1, 64), 0);
+function kernelsOf(rows: number[][], pixelRange = false): LinearKernels {
+  return new LinearKernels(shareWithLinearKernels(dataset(rows, pixelRange), 1, 64), 0);
 }
 
 /** Row i of the work rows, without its padding. */
-const workRow = (k: Kernels, i: number) => Array.from(k.work.subarray(i * k.stride, i * k.stride + 5));
+const workRow = (k: LinearKernels, i: number) => Array.from(k.work.subarray(i * k.stride, i * k.stride + 5));
 
 describe('the linear-cpu kernels', () => {
   test('the committed kernels.wasm is what kernels.as.ts compiles to', async () => {
@@ -34,8 +34,8 @@ describe('the linear-cpu kernels', () => {
   });
 
   test('opening the kernels writes nothing over the shared dataset (a module with static data would)', () => {
-    const shared = shareWithKernels(dataset([[1, 2, 3, 4, 5]], false), 2, 64);
-    expectOpeningLeavesDataset(shared, (slot) => new Kernels(shared, slot));
+    const shared = shareWithLinearKernels(dataset([[1, 2, 3, 4, 5]], false), 2, 64);
+    expectOpeningLeavesDataset(shared, (slot) => new LinearKernels(shared, slot));
   });
 
   test('rows are padded to 8 floats with zeros, and a split lists every row address and label', () => {
@@ -121,7 +121,11 @@ describe('the linear-cpu kernels', () => {
     const huge = { x: new Float32Array(0), y: new Uint8Array(0), count: 2_000_000 };
     const data = dataset([[0, 0, 0, 0, 0]], false);
     expect(() =>
-      shareWithKernels({ ...data, featureShape: [1000], splits: { ...data.splits, train: huge } }, 2, 64),
+      shareWithLinearKernels(
+        { ...data, featureShape: [1000], splits: { ...data.splits, train: huge } },
+        2,
+        64,
+      ),
     ).toThrow(/need \d+ bytes, more than the 4 GiB the kernels address/);
   });
 });

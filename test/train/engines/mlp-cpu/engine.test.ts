@@ -1,10 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import type { RunOutcome } from '../../../../src/train/engine.js';
-import type { FinishedRun } from '../../../../src/train/engines/linear-cpu/train-group.js';
 import { createMlpCpuEngine } from '../../../../src/train/engines/mlp-cpu/engine.js';
 import { MlpKernels, shareWithMlpKernels } from '../../../../src/train/engines/mlp-cpu/kernels.js';
 import { WASM_PRODUCTS } from '../../../../src/train/engines/mlp-cpu/products.js';
-import { trainMlpGroup } from '../../../../src/train/engines/mlp-cpu/train-group.js';
+import { mlpGroup } from '../../../../src/train/engines/mlp-cpu/train-group.js';
+import { GroupCell } from '../../../../src/train/engines/wasm-worker/group-cell.js';
+import { driveEpochs } from '../../../../src/train/epoch-driver.js';
 import { pgdMethod } from '../../../../src/train/protocol.js';
 import type { RunSpec } from '../../../../src/train/run-spec.js';
 import { pixels, runSpec } from '../fixtures/datasets.js';
@@ -26,21 +27,25 @@ describe('the mlp-cpu engine', () => {
       outcomes.push(outcome);
     });
     expect(outcomes.map((o) => o.run.runId).sort()).toEqual(runs.map((r) => r.runId).sort());
-    const inThread: FinishedRun[] = [];
+    const inThread: RunOutcome[] = [];
     const kernels = new MlpKernels(shareWithMlpKernels(data, 1, 64), 0);
-    for (const seed of [2, 22])
-      trainMlpGroup(
-        runs.filter((r) => r.seed === seed),
-        kernels,
-        (finished) => inThread.push(finished),
-      );
+    for (const seed of [2, 22]) {
+      const group = runs.filter((r) => r.seed === seed);
+      await driveEpochs({
+        runs: group,
+        open: () => new GroupCell(group, mlpGroup(group, kernels)),
+        onOutcome: (outcome) => {
+          inThread.push(outcome);
+        },
+      });
+    }
     for (const outcome of outcomes) {
       if (!('trained' in outcome)) throw outcome.error;
       const { trained } = outcome;
       expect(trained.epochsRun).toBeGreaterThanOrEqual(1);
       expect(trained.metrics.robust?.pgd.attack.method).toMatchObject({ name: 'pgd', steps: 40 });
-      const same = inThread.find((f) => f.runId === outcome.run.runId);
-      expect(trained).toEqual(same?.trained);
+      const same = inThread.find((o) => o.run.runId === outcome.run.runId);
+      expect(same && 'trained' in same && same.trained).toEqual(trained);
     }
   });
 });

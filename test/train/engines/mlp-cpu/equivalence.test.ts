@@ -18,15 +18,11 @@ import {
   WASM_PRODUCTS,
 } from '../../../../src/train/engines/mlp-cpu/products.js';
 import { initMlp } from '../../../../src/train/engines/mlp-cpu/train-group.js';
-import { evaluateRobust, evaluateSplit } from '../../../../src/train/engines/tfjs/evaluate.js';
-import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import { evaluateRobust, evaluateSplit } from '../../../../src/train/engines/tfjs-shared/evaluate.js';
+import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
+import { type AttackSpec, trainingAttack } from '../../../../src/train/modes.js';
 import { evaluationPgd } from '../../../../src/train/protocol.js';
-import {
-  type AttackSpec,
-  OPTIMIZER_NAMES,
-  type RunSpec,
-  trainingAttack,
-} from '../../../../src/train/run-spec.js';
+import { OPTIMIZER_NAMES, type RunSpec } from '../../../../src/train/run-spec.js';
 import { gaussian, runSpec } from '../fixtures/datasets.js';
 import { allModes, FIVE_STEPS } from '../fixtures/equivalence-modes.js';
 import {

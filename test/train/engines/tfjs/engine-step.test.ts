@@ -2,13 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SYNTHETIC_PARAMS } from '../../../../src/datasets/types.js';
+import { DEFAULT_SYNTHETIC_PARAMS, type LoadedDataset } from '../../../../src/datasets/types.js';
 import { Random } from '../../../../src/random.js';
 import { LocalFolderStore } from '../../../../src/store/local-folder.js';
-import { trainRun, trainStep } from '../../../../src/train/engines/tfjs/engine.js';
+import type { TrainedRun } from '../../../../src/train/engine.js';
+import { RunCell, trainStep } from '../../../../src/train/engines/tfjs/engine.js';
 import { createOptimizer } from '../../../../src/train/engines/tfjs/optimizers.js';
-import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
-import type { Objective, RunSpec } from '../../../../src/train/run-spec.js';
+import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
+import { driveEpochs } from '../../../../src/train/epoch-driver.js';
+import type { Objective } from '../../../../src/train/modes.js';
+import type { RunSpec } from '../../../../src/train/run-spec.js';
 import { preparedDataset } from '../../../datasets/fixtures.js';
 import { linearModel } from './helpers.js';
 
@@ -106,7 +109,21 @@ describe('one FGSM training step on a linear model', () => {
   });
 });
 
-describe('trainRun', () => {
+/** One run on tfjs's general path (a RunCell), driven to its end. */
+async function trainRun(run: RunSpec, data: LoadedDataset): Promise<TrainedRun | undefined> {
+  let trained: TrainedRun | undefined;
+  await driveEpochs({
+    runs: [run],
+    open: () => new RunCell(run, data),
+    onOutcome: (outcome) => {
+      if ('error' in outcome) throw outcome.error;
+      trained = outcome.trained;
+    },
+  });
+  return trained;
+}
+
+describe("the general path's cell (RunCell)", () => {
   const ref = {
     group: 'gaussian' as const,
     R: 2,
@@ -115,7 +132,7 @@ describe('trainRun', () => {
     synthetic: { ...DEFAULT_SYNTHETIC_PARAMS, dim: 10, meanNonZero: 3 },
   };
   let storeDir = '';
-  let data: Awaited<ReturnType<typeof preparedDataset>>;
+  let data: LoadedDataset;
   beforeAll(async () => {
     storeDir = await mkdtemp(join(tmpdir(), 'adgap-step-'));
     data = await preparedDataset(new LocalFolderStore(storeDir), ref);

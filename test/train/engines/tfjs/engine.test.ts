@@ -7,7 +7,7 @@ import { LocalFolderStore } from '../../../../src/store/local-folder.js';
 import { stackable } from '../../../../src/train/cell-schedule.js';
 import type { TrainedRun } from '../../../../src/train/engine.js';
 import { createTfjsEngine } from '../../../../src/train/engines/tfjs/engine.js';
-import { useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import { useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
 import { pgdMethod } from '../../../../src/train/protocol.js';
 import type { RunSpec } from '../../../../src/train/run-spec.js';
 import { preparedDataset } from '../../../datasets/fixtures.js';

@@ -1,6 +1,6 @@
 import { Random } from '../../../../src/random.js';
 import { createModel, type Model } from '../../../../src/train/engines/tfjs/models.js';
-import { tf } from '../../../../src/train/engines/tfjs/tf.js';
+import { tf } from '../../../../src/train/engines/tfjs-shared/tf.js';
 
 /** A linear model d -> 2 with the given weights (feature-major [d][2]) and bias. */
 export function linearModel(weight: number[][], bias: [number, number]): Model {

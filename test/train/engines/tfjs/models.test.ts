@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../../../src/random.js';
 import { createModel, type Model, parameterCount } from '../../../../src/train/engines/tfjs/models.js';
-import { crossEntropy, tf, useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import { crossEntropy, tf, useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
 
 beforeAll(async () => {
   await useFastestBackend();

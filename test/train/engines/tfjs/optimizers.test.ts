@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { createOptimizer } from '../../../../src/train/engines/tfjs/optimizers.js';
-import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs/tf.js';
+import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
 
 beforeAll(async () => {
   await useFastestBackend();

@@ -1,0 +1,235 @@
+import { z } from 'zod';
+import { FIDELITIES, OBJECTIVES } from '../train/modes.js';
+import type { ReportRow } from './report.js';
+import type { MeanStderr } from './statistics.js';
+
+/**
+ * How a column's value is written: as text (the terminal table, and the HTML table, where a line break becomes
+ * `<br>`) and as CSV cells at full precision, one or more per column (`csvNames` from the column's CSV name).
+ */
+export interface CellFormat<V> {
+  text(value: V): string;
+  csvNames(name: string): string[];
+  csv(value: V): string[];
+}
+
+/** A column's header in each view that shows it: the terminal table, the HTML table, the CSV. */
+interface Views {
+  short?: string;
+  label?: string;
+  csv?: string;
+}
+
+/**
+ * One column of the report. `key` is the row's JSON field (`schema` describes it in the API), or names a
+ * column derived from fields (no schema). Each view shows the columns that name a header for it: `short` the
+ * terminal table, `label` the HTML table, `csv` the CSV; `format` writes the value in all of them.
+ */
+export interface ReportColumn<V> extends Views {
+  key: string;
+  value: (row: ReportRow) => V;
+  format?: CellFormat<V>;
+  schema?: z.ZodType;
+  /** What the field holds, where its name does not say (the API's description). */
+  description?: string;
+}
+
+const plain = (x: { toString(): string }) => x.toString();
+const csvNumber = (x: number | undefined) => (x === undefined ? '' : String(x));
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
+const unsigned = (v: MeanStderr) => `${v.mean.toFixed(4)} ± ${v.stderr.toFixed(4)}`;
+
+const text: CellFormat<string | number> = { text: plain, csvNames: (name) => [name], csv: (v) => [plain(v)] };
+
+/** `+0.0520 ± 0.0031`; in CSV `<name>_mean` and `<name>_stderr`. */
+const meanStderrFormat: CellFormat<MeanStderr | null> = {
+  text: (v) => (v === null ? '-' : `${signed(v.mean)} ± ${v.stderr.toFixed(4)}`),
+  csvNames: (name) => [`${name}_mean`, `${name}_stderr`],
+  csv: (v) => [csvNumber(v?.mean), csvNumber(v?.stderr)],
+};
+
+type ClassPair = [MeanStderr | null, MeanStderr | null];
+
+/** Majority above minority; in CSV `<name>_majority_mean`, `_majority_stderr`, `_minority_mean`, `_minority_stderr`. */
+const classPairFormat: CellFormat<ClassPair> = {
+  text: ([majority, minority]) =>
+    majority === null || minority === null ? '-' : `${unsigned(majority)}\n${unsigned(minority)}`,
+  csvNames: (name) => ['majority', 'minority'].flatMap((c) => meanStderrFormat.csvNames(`${name}_${c}`)),
+  csv: (pair) => pair.flatMap((v) => meanStderrFormat.csv(v)),
+};
+
+/** Seeds with a selection, and which are missing: `3`, `2 (missing 42,62)`; in CSV `<name>` and `<name>_missing`. */
+const seedsFormat: CellFormat<{ n: number; missing: number[] }> = {
+  text: ({ n, missing }) => (missing.length === 0 ? String(n) : `${n} (missing ${missing.join(',')})`),
+  csvNames: (name) => [name, `${name}_missing`],
+  csv: ({ n, missing }) => [String(n), missing.join(' ')],
+};
+
+const meanStderrSchema = z
+  .object({ mean: z.number(), stderr: z.number(), n: z.int() })
+  .nullable()
+  .meta({ id: 'MeanStderr', description: 'mean and standard error (population std / sqrt(n)) over seeds' });
+const classPairSchema = z.tuple([meanStderrSchema, meanStderrSchema]);
+
+/** A column that is the row's field `key`, described by `schema` (with `description` where it needs one). */
+function field<K extends keyof ReportRow & string>(
+  key: K,
+  schema: z.ZodType<ReportRow[K]>,
+  options: Views & { format?: CellFormat<ReportRow[K]>; description?: string } = {},
+): ReportColumn<ReportRow[K]> & { key: K } {
+  return { key, value: (row) => row[key], schema, ...options };
+}
+
+/**
+ * Every column of the report, in the order every view shows them: the terminal table (`adgap report`, the API's
+ * text/plain), the CSV, the HTML table and the API's JSON schema. A new column is one entry here.
+ */
+export const REPORT_COLUMNS = [
+  field('dataset', z.string(), { format: text, csv: 'dataset' }),
+  field('group', z.string(), { format: text, short: 'dataset', csv: 'group' }),
+  field('R', z.number(), { format: text, short: 'R', label: 'R', csv: 'R' }),
+  field('objective', z.enum(OBJECTIVES), {
+    format: text,
+    short: 'objective',
+    label: 'objective',
+    csv: 'objective',
+    description: "the training objective of the row's runs",
+  }),
+  field('fidelity', z.enum(FIDELITIES), {
+    format: text,
+    short: 'fidelity',
+    label: 'fidelity',
+    csv: 'fidelity',
+    description: "adgap, or reference: the reference code's quirks",
+  }),
+  field('mode', z.string(), { format: text, short: 'mode', label: 'mode', csv: 'mode' }),
+  field('ad', meanStderrSchema, { format: meanStderrFormat, short: 'AD', label: 'AD', csv: 'ad' }),
+  field('adGap', meanStderrSchema, {
+    format: meanStderrFormat,
+    short: 'AD gap',
+    label: 'AD gap',
+    csv: 'ad_gap',
+  }),
+  field('accuracyGap', meanStderrSchema, {
+    format: meanStderrFormat,
+    short: 'acc gap',
+    label: 'accuracy gap',
+    csv: 'accuracy_gap',
+  }),
+  field('robustAd', meanStderrSchema, {
+    format: meanStderrFormat,
+    short: 'rob AD',
+    label: 'robust AD',
+    csv: 'robust_ad',
+    description: 'AD on the balanced test set under the training attack',
+  }),
+  field('robustAdPgd', meanStderrSchema, {
+    format: meanStderrFormat,
+    short: 'rob AD (PGD)',
+    label: 'robust AD (PGD)',
+    csv: 'robust_ad_pgd',
+    description: 'AD on the balanced test set under evaluation PGD',
+  }),
+  field('cleanAccuracy', classPairSchema, {
+    format: classPairFormat,
+    label: 'clean acc (maj, min)',
+    csv: 'clean_accuracy',
+    description: 'per class [majority, minority], balanced test set',
+  }),
+  field('robustAccuracy', classPairSchema, {
+    format: classPairFormat,
+    label: 'robust acc (maj, min)',
+    csv: 'robust_accuracy',
+    description: 'per class under evaluation PGD (null: standard rows)',
+  }),
+  field('boundaryError', classPairSchema, {
+    format: classPairFormat,
+    label: 'boundary error (maj, min)',
+    csv: 'boundary_error',
+    description: 'per class: clean minus robust accuracy',
+  }),
+  field('worstClassCleanAccuracy', meanStderrSchema, {
+    format: meanStderrFormat,
+    short: 'worst acc',
+    label: 'worst-class acc',
+    csv: 'worst_class_clean_accuracy',
+  }),
+  field('worstClassRobustAccuracy', meanStderrSchema, {
+    format: meanStderrFormat,
+    short: 'worst rob acc',
+    label: 'worst-class robust acc',
+    csv: 'worst_class_robust_accuracy',
+  }),
+  field(
+    'theory',
+    z
+      .object({
+        ad: z.number(),
+        adGap: z.number(),
+        accuracyGap: z.number(),
+        trivial: z.object({ standard: z.boolean(), robust: z.boolean() }).meta({
+          description: 'which optimal rule predicts the majority everywhere (the trivial rule)',
+        }),
+      })
+      .nullable(),
+    {
+      description:
+        'prediction of the optimal linear rules (synthetic groups, linear, clean objective, adgap fidelity, one-step attack; docs/theory.md)',
+    },
+  ),
+  {
+    key: 'seeds',
+    value: (row: ReportRow) => ({ n: row.ad?.n ?? 0, missing: row.seedsMissing }),
+    format: seedsFormat,
+    short: 'seeds',
+    label: 'seeds',
+    csv: 'seeds',
+  },
+  field('seedsMissing', z.array(z.int())),
+  field('selectedLearningRates', z.record(z.string(), z.number())),
+] as const;
+
+// Every field of a report row is a column: a field added to ReportRow without one fails to compile here.
+type ColumnKey = (typeof REPORT_COLUMNS)[number]['key'];
+const everyFieldHasAColumn: Exclude<keyof ReportRow, ColumnKey> extends never ? true : never = true;
+void everyFieldHasAColumn;
+
+/** A view's columns: those that name a header for it, with the format every such column has. */
+export function columnsOf(
+  view: keyof Views,
+): (ReportColumn<unknown> & { header: string; format: CellFormat<unknown> })[] {
+  return (REPORT_COLUMNS as readonly ReportColumn<unknown>[]).flatMap((column) => {
+    const header = column[view];
+    return header === undefined || column.format === undefined
+      ? []
+      : [{ ...column, header, format: column.format }];
+  });
+}
+
+/** The CSV header: every CSV column's names, in order. */
+export const CSV_HEADER: readonly string[] = columnsOf('csv').flatMap((c) => c.format.csvNames(c.header));
+
+/** The fields of a report row, as the API's JSON schema describes them: the columns that have a schema. */
+export function reportFields(): { key: string; schema: z.ZodType; description?: string }[] {
+  return (REPORT_COLUMNS as readonly ReportColumn<unknown>[]).flatMap(({ key, schema, description }) =>
+    schema === undefined ? [] : [{ key, schema, ...(description === undefined ? {} : { description }) }],
+  );
+}
+
+/**
+ * What the numbers mean, written once for every view that shows the table, in the view's own headers: the
+ * terminal table prints these lines, the HTML page a paragraph of them.
+ */
+export function reportLegend(view: 'short' | 'label'): string[] {
+  const shown = columnsOf(view);
+  const header = (key: ColumnKey) => shown.find((c) => c.key === key)?.header ?? key;
+  const perClass = shown.some((c) => c.key === 'cleanAccuracy')
+    ? '.'
+    : '; per-class accuracies and boundary errors in --format json or csv.';
+  return [
+    `${header('ad')} = acc(majority) - acc(minority), balanced test; ${header('adGap')} = AD(robust) - AD(standard); ${header('accuracyGap')} = acc(standard) - acc(robust), imbalanced test; mean ± stderr over seeds.`,
+    `${header('robustAd')} = AD on the balanced test set attacked with the training attack; ${header('robustAdPgd')} = the same under evaluation PGD (docs/protocol-notes.md).`,
+    `${header('worstClassCleanAccuracy')} / ${header('worstClassRobustAccuracy')} = the lower class accuracy, clean / under evaluation PGD, balanced test${perClass}`,
+    "objective: clean = loss on the adversarial batch only, reference = the attack's gradients leak into the update; fidelity: adgap, or reference = the reference code's three quirks (docs/protocol-notes.md).",
+  ];
+}

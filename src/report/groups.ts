@@ -1,8 +1,0 @@
-import type { DatasetRef } from '../datasets/types.js';
-import { shortHash } from '../hash.js';
-
-/** A dataset across its imbalance ratios: group, data seed and a hash of every other parameter but R. */
-export function datasetFamilyId(ref: DatasetRef): string {
-  const { R: _R, ...rest } = ref;
-  return `${ref.group}-d${ref.dataSeed}-${shortHash(rest, 6)}`;
-}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { CSV_HEADER, reportFields, reportLegend } from '../../src/report/columns.js';
+import { reportCsv, reportTable } from '../../src/report/format.js';
+import { reportHtml } from '../../src/report/html.js';
+import type { Report, ReportRow } from '../../src/report/report.js';
+
+const ms = (mean: number, stderr: number) => ({ mean, stderr, n: 2 });
+const row: ReportRow = {
+  dataset: 'gaussian-d0-abcdef',
+  group: 'gaussian',
+  R: 5,
+  objective: 'clean',
+  fidelity: 'adgap',
+  mode: 'linf-0.5',
+  ad: ms(0.25, 0.01),
+  robustAd: ms(0.3, 0.02),
+  robustAdPgd: ms(0.4, 0.03),
+  adGap: ms(-0.125, 0.005),
+  accuracyGap: ms(0.0625, 0),
+  cleanAccuracy: [ms(0.95, 0.01), ms(0.7, 0.02)],
+  robustAccuracy: [ms(0.9, 0.01), ms(0.5, 0.02)],
+  boundaryError: [ms(0.05, 0), ms(0.2, 0)],
+  worstClassCleanAccuracy: ms(0.7, 0.02),
+  worstClassRobustAccuracy: ms(0.5, 0.02),
+  theory: null,
+  seedsMissing: [42, 62],
+  selectedLearningRates: { '2': 0.1, '22': 0.01 },
+};
+const report: Report = {
+  sweepId: 'cols-0123abcd',
+  runs: { expected: 12, finished: 8, failed: 1 },
+  rows: [row],
+  missingRunIds: [],
+  unreadableResults: [],
+};
+
+describe('the report column list', () => {
+  it('writes the terminal table: the short headers, each value as mean ± stderr, the legend in those headers', () => {
+    const [header, rule, line, , runs, ...legend] = reportTable(report).split('\n');
+    expect(header?.split(/ {2,}/).join('|')).toBe(
+      'dataset|R|objective|fidelity|mode|AD|AD gap|acc gap|rob AD|rob AD (PGD)|worst acc|worst rob acc|seeds',
+    );
+    expect(rule).toMatch(/^-+( +-+){12}$/);
+    expect(line?.split(/ {2,}/).join('|')).toBe(
+      'gaussian|5|clean|adgap|linf-0.5|+0.2500 ± 0.0100|-0.1250 ± 0.0050|+0.0625 ± 0.0000|+0.3000 ± 0.0200|+0.4000 ± 0.0300|+0.7000 ± 0.0200|+0.5000 ± 0.0200|2 (missing 42,62)',
+    );
+    expect(runs).toBe('runs: 8/12 finished, 1 failed, 4 without a result');
+    expect(legend).toEqual(reportLegend('short'));
+    expect(legend[0]).toMatch(/^AD = .*; AD gap = .*; acc gap = /);
+    expect(legend[2]).toMatch(/^worst acc \/ worst rob acc = .*in --format json or csv\.$/);
+  });
+
+  it('writes the CSV: a MeanStderr as _mean and _stderr, a class pair as four cells, at full precision', () => {
+    const [header, line] = reportCsv(report).trimEnd().split('\n');
+    expect(header?.split(',')).toEqual([...CSV_HEADER]);
+    const cells = Object.fromEntries(CSV_HEADER.map((name, i) => [name, line?.split(',')[i]]));
+    expect(cells).toMatchObject({
+      dataset: 'gaussian-d0-abcdef',
+      group: 'gaussian',
+      R: '5',
+      ad_gap_mean: '-0.125',
+      ad_gap_stderr: '0.005',
+      robust_accuracy_minority_mean: '0.5',
+      boundary_error_majority_stderr: '0',
+      seeds: '2',
+      seeds_missing: '42 62',
+    });
+    expect(CSV_HEADER).toHaveLength(34);
+  });
+
+  it('writes the HTML table: the long headers, a class pair on two lines, the legend in those headers', async () => {
+    const html = await reportHtml(report);
+    const headers = [...html.matchAll(/<th>([^<]*)<\/th>/g)].map((m) => m[1]);
+    expect(headers.join('|')).toBe(
+      'R|objective|fidelity|mode|AD|AD gap|accuracy gap|robust AD|robust AD (PGD)|clean acc (maj, min)|robust acc (maj, min)|boundary error (maj, min)|worst-class acc|worst-class robust acc|seeds',
+    );
+    expect(html).toContain('<td>0.9000 ± 0.0100<br>0.5000 ± 0.0200</td>');
+    expect(html).toContain('<td>2 (missing 42,62)</td>');
+    expect(html).toContain('worst-class acc / worst-class robust acc = the lower class accuracy');
+    expect(html).not.toContain('--format json or csv');
+  });
+
+  it("describes every field of a row in the API's schema, and each schema takes the row's value", () => {
+    const fields = reportFields();
+    expect(fields.map((f) => f.key).sort()).toEqual(Object.keys(row).sort());
+    for (const { key, schema } of fields)
+      expect(schema.safeParse(row[key as keyof ReportRow]).success, key).toBe(true);
+  });
+});
