@@ -231,6 +231,8 @@ export async function readMeasuredRates(
 
 export function formatWallTime(estimate: WallTimeEstimate | undefined): string {
   if (!estimate) return 'wall time: no measured rates here (run `npm run bench` to measure this machine)';
+  if (estimate.ratesUsed.length === 0)
+    return `wall time: no estimate, none of the ${estimate.unratedRuns} runs has a measured rate (\`npm run bench\` measures the engines' rates on this machine)`;
   const measured = [
     ...new Set(estimate.ratesUsed.map((r) => `${r.engine} on ${r.backend}, ${r.measuredAt.slice(0, 10)}`)),
   ];

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { readMeasuredRates } from '../../src/cli/sweep.js';
+import { formatWallTime, readMeasuredRates } from '../../src/cli/sweep.js';
 
 // What `sweep plan` and `paper --plan` read: bench/rates.json (here a file of the test's own, so the
 // checkout's is never touched).
@@ -56,5 +56,11 @@ describe('the measured rates sweep plan reads', () => {
     const { rates, warnings } = await read(JSON.stringify([rate, { ...rate, case: 'x', features: 'many' }]));
     expect(rates).toEqual([rate]);
     expect(warnings).toHaveLength(1);
+  });
+
+  test("a plan none of whose runs has a usable rate says there is no estimate, not '0 h 0 min'", () => {
+    expect(formatWallTime({ maxSeconds: 0, unratedRuns: 760, ratesUsed: [] })).toBe(
+      "wall time: no estimate, none of the 760 runs has a measured rate (`npm run bench` measures the engines' rates on this machine)",
+    );
   });
 });
