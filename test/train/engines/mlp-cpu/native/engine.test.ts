@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { RunOutcome } from '../../../../../src/train/engine.js';
+import { mlpCpu } from '../../../../../src/train/engines/mlp-cpu/descriptor.js';
 import { createMlpCpuEngine } from '../../../../../src/train/engines/mlp-cpu/engine.js';
 import { MlpKernels, shareWithMlpKernels } from '../../../../../src/train/engines/mlp-cpu/kernels.js';
-import type { ProductsChoice } from '../../../../../src/train/engines/mlp-cpu/products.js';
+import { type ProductsChoice, WASM_PRODUCTS } from '../../../../../src/train/engines/mlp-cpu/products.js';
 import { mlpGroup } from '../../../../../src/train/engines/mlp-cpu/train-group.js';
 import { GroupCell } from '../../../../../src/train/engines/wasm-worker/group-cell.js';
 import { driveEpochs } from '../../../../../src/train/epoch-driver.js';
@@ -52,6 +53,17 @@ describe('mlp-cpu on the native products', () => {
       expect(outcome.trained.epochsRun).toBeGreaterThanOrEqual(1);
       const same = inThread.find((o) => o.run.runId === outcome.run.runId);
       expect(same && 'trained' in same && same.trained).toEqual(outcome.trained);
+    }
+  });
+
+  test("the descriptor's probe names what the engine it creates trains on: the products it found, or the wasm kernels", async () => {
+    const probe = await mlpCpu.probe();
+    if (probe.runs !== 'cpu') throw new Error(`mlp-cpu's probe said ${probe.runs}`);
+    expect(probe.where).toMatch(/^(native-(avx512|avx2)|wasm-simd)$/);
+    expect((await mlpCpu.create(probe.found)).backend).toBe(probe.where);
+    for (const products of [fastest, WASM_PRODUCTS]) {
+      const engine = await mlpCpu.create(products);
+      expect(engine.backend).toBe(products.kind === 'wasm' ? 'wasm-simd' : `native-${products.set}`);
     }
   });
 });
