@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
 import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
@@ -19,7 +20,7 @@ import {
   estimateWallTime,
   formatHoursMinutes,
   type MeasuredRate,
-  ratesFileSchema,
+  usableRates,
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
 import { cpuEngineFor } from '../train/engines/capabilities.js';
@@ -242,19 +243,30 @@ function presetHeader(group: DatasetGroup | typeof ALL_GROUPS): string {
 
 const RATES_FILE = new URL('../../bench/rates.json', import.meta.url);
 
-/** The rates `npm run bench` measured on this checkout's machine, or undefined when it has not run here. */
-export async function readMeasuredRates(): Promise<MeasuredRate[] | undefined> {
+/**
+ * The rates `npm run bench` measured on this checkout's machine, or undefined when there are none to use. What
+ * the file holds that is not a usable rate (usableRates) is counted as unmeasured, with one warning naming the
+ * file.
+ */
+export async function readMeasuredRates(
+  file: URL | string = RATES_FILE,
+): Promise<MeasuredRate[] | undefined> {
   let text: string;
   try {
-    text = await readFile(RATES_FILE, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch {
     return undefined;
   }
-  return ratesFileSchema.parse(JSON.parse(text));
+  const { rates, leftOut } = usableRates(text);
+  if (leftOut)
+    process.stderr.write(`warning: ${file instanceof URL ? fileURLToPath(file) : file}: ${leftOut}\n`);
+  return rates.length > 0 ? rates : undefined;
 }
 
 export function formatWallTime(estimate: WallTimeEstimate | undefined): string {
   if (!estimate) return 'wall time: no measured rates here (run `npm run bench` to measure this machine)';
+  if (estimate.ratesUsed.length === 0)
+    return `wall time: no estimate, none of the ${estimate.unratedRuns} runs has a measured rate (\`npm run bench\` measures the engines' rates on this machine)`;
   const measured = [
     ...new Set(estimate.ratesUsed.map((r) => `${r.engine} on ${r.backend}, ${r.measuredAt.slice(0, 10)}`)),
   ];

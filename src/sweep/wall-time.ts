@@ -35,9 +35,49 @@ export const measuredRateSchema = z.object({
    */
   vcpus: z.number().int().positive().optional(),
   measuredAt: z.string(),
+  /**
+   * Why the bench does not vouch for this rate (other work shared the machine while it measured): kept in the
+   * file for the record, never used for an estimate.
+   */
+  untrusted: z.string().optional(),
 });
 export type MeasuredRate = z.infer<typeof measuredRateSchema>;
 export const ratesFileSchema = z.array(measuredRateSchema);
+
+/**
+ * The rates of a rates file an estimate may use, and a line saying what it left out: a file that is not JSON
+ * or not a list (every rate), entries that are not rates (a negative or zero time, a missing field) and rates
+ * the bench marked untrusted. What is left out counts as unmeasured; nothing here throws.
+ */
+export function usableRates(text: string): { rates: MeasuredRate[]; leftOut?: string } {
+  let entries: unknown;
+  try {
+    entries = JSON.parse(text);
+  } catch (error) {
+    return { rates: [], leftOut: `not JSON (${(error as Error).message}); no rate is used` };
+  }
+  if (!Array.isArray(entries)) return { rates: [], leftOut: 'not a list of rates; no rate is used' };
+  const rates: MeasuredRate[] = [];
+  const invalid: string[] = [];
+  const untrusted: string[] = [];
+  entries.forEach((entry: unknown, index) => {
+    const parsed = measuredRateSchema.safeParse(entry);
+    const name = (entry as { case?: unknown } | null)?.case;
+    const where = `entry ${index + 1}${typeof name === 'string' ? ` (${name})` : ''}`;
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      invalid.push(`${where}: ${issue?.path.join('.') || 'the entry'}: ${issue?.message}`);
+    } else if (parsed.data.untrusted !== undefined) untrusted.push(where);
+    else rates.push(parsed.data);
+  });
+  const parts = [
+    ...(invalid.length > 0 ? [`${invalid.length} invalid (${invalid.join('; ')})`] : []),
+    ...(untrusted.length > 0
+      ? [`${untrusted.length} marked untrusted by the bench (${untrusted.join(', ')})`]
+      : []),
+  ];
+  return parts.length === 0 ? { rates } : { rates, leftOut: `${parts.join(' and ')}: counted as unmeasured` };
+}
 
 export interface WallTimeEstimate {
   /** Every run at its max epochs: an upper bound, since early stopping ends most runs well before. */
