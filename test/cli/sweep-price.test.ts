@@ -33,12 +33,12 @@ describe('adgap sweep plan --runner batch', () => {
     const out = await plan(paperFile, '--queue', 'cpu');
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(
-      /\n {2}cpu queue \(the one --queue cpu submits to\): [\d,]+ vCPU-hours in 816 jobs, [\d.]+% of it the jobs' fixed cost \(120 s a job\)\n/,
+      /\n {2}cpu queue \(the one --queue cpu submits to\): [\d,.]+ vCPU-hours in 816 jobs, [\d.]+% of it the jobs' fixed cost \(120 s a job\)\n/,
     );
     for (const type of ['c6i.large', 'c7i.large', 'm6i.large'])
       expect(out.stdout).toMatch(
         new RegExp(
-          `\\n {4}${type.replace('.', '\\.')} +[\\d,]+ instance-hours: on-demand \\$[\\d,.]+, Spot \\$[\\d,.]+\\n`,
+          `\\n {4}${type.replace('.', '\\.')} +[\\d,.]+ instance-hours: on-demand \\$[\\d,.]+, Spot \\$[\\d,.]+\\n`,
         ),
       );
     expect(out.stdout).toContain(
