@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Slow end-to-end checks: the CLI started as a user starts it (processes, a sweep end to end, a browser), a
- * real S3 sweep through the CLI, `cdk synth`, the GPU bundle's dry run, docker and the local AWS. `npm run
+ * real S3 sweep through the CLI, `cdk synth`, the GPU bundle's dry run and the cuda host build, peers in Python, docker and the local AWS. `npm run
  * test:integration` runs them and `.ci/run` runs both projects; `npm test` keeps the rest, fast.
  */
 const INTEGRATION = [
@@ -15,6 +15,11 @@ const INTEGRATION = [
   'test/runners/docker.test.ts',
   'test/local-aws/**/*.test.ts',
   'test/containers/**/*.test.ts',
+  // The cuda kernels' host build (nvcc, then 40 s of tfjs to compare against), a PyTorch peer started as a
+  // process, and 112 runs trained at the synthetic parameters' corners: each a whole pipeline, not a unit.
+  'test/train/engines/cuda/cell.test.ts',
+  'test/train/robustness/apgd-peer.test.ts',
+  'test/application/synthetic-bounds.test.ts',
 ];
 
 export default defineConfig({

@@ -4,6 +4,9 @@
 # checkout at REPO (default: this one), and prints every result minus its wall-time fields, one JSON per line,
 # sorted. Two checkouts trained alike print the same bytes: `diff` their outputs to show a change kept every
 # engine's results (issue 27). Writes only into a temporary folder, so it may run against a read-only checkout.
+# mlp-cpu's lines depend on its backend (the native products where they are built, else wasm-simd: float32 sums
+# in other orders, which FGSM's signs and Adam at lr 0.1 carry into other epochs; docs/performance.md): compare
+# them only between checkouts whose results name the same backend.
 #   bench/demo-grid.sh [REPO] > results.jsonl
 # Engines: linear-cpu and tfjs on the linear model at both fidelities (reference fidelity is tfjs's one-run
 # path), mlp-cpu and tfjs on the MLP, and the cuda engine's host build (build.sh host, g++) on both models.

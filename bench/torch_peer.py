@@ -1,4 +1,4 @@
-"""PyTorch peer of adgap's protocol, for `npm run bench`: one model at a time, the tuned loop.
+"""PyTorch peer of adgap's protocol, for `npm run bench`: one model at a time, the tuned loop, one thread.
 
 Tuned = what a careful PyTorch user writes instead of the reference's DataLoader: the data as one tensor,
 a fresh torch.randperm per epoch cut into index slices of 64 (no per-sample collation). Cross-entropy, clean
@@ -7,13 +7,22 @@ adversarial training, and the clean validation loss every epoch as early stoppin
 - mlp: the reference's CifarLR, Linear(d, 200), ReLU, Linear(200, 2), SGD with momentum 0.9; PGD (advertorch's
   LinfPGDAttack as the reference calls it): a uniform random start in the eps-ball, `steps` steps of
   `step_size` * sign(grad), each projected onto the ball and clipped to [0,1].
+One thread (torch.set_num_threads(1); the bench also sets OPENBLAS_NUM_THREADS=1): on these small products two
+threads make PyTorch slower, so one model per core is its best use of a machine, and the bench compares it with
+adgap per core. It reports which BLAS it computed on (a reference BLAS is no fair peer: the bench then prints
+no ratio) and each epoch's wall and CPU time; the fastest epoch is its figure.
 """
 import argparse
+import ctypes
 import json
+import os
+import re
 import time
 
 import torch
 import torch.nn.functional as F
+
+torch.set_num_threads(1)
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--features", type=int, required=True)
@@ -77,13 +86,52 @@ def epoch():
         F.cross_entropy(model(x_val), y_val).item()
 
 
+def blas():
+    """The BLAS torch's products run on: linked into torch (pip's wheels: MKL), or the library whose sgemm_
+    torch's own library binds to (the dynamic linker's answer, whatever other BLAS-like libraries are loaded)."""
+    info = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    linked = info.group(1) if info else "unknown"
+    if linked != "generic":
+        kind = linked if linked in ("mkl", "openblas", "blis") else "unknown"
+        return {"kind": kind, "library": f"linked into torch (BLAS_INFO={linked})"}
+    regions = []
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            if len(fields) == 6:
+                start, end = (int(x, 16) for x in fields[0].split("-"))
+                regions.append((start, end, fields[5]))
+    libtorch = next(path for _, _, path in regions if "libtorch_cpu" in path)
+    address = ctypes.cast(ctypes.CDLL(libtorch).sgemm_, ctypes.c_void_p).value
+    library = next(path for start, end, path in regions if start <= address < end)
+    found = {"library": library}
+    for kind in ("openblas", "mkl", "blis"):
+        if kind in library:
+            found["kind"] = kind
+            break
+    else:
+        # Debian's reference (Netlib) BLAS: libblas.so.3 in .../blas/.
+        found["kind"] = "reference" if os.path.basename(library).startswith("libblas.so") else "unknown"
+    if found["kind"] == "openblas":
+        openblas = ctypes.CDLL(library)
+        openblas.openblas_get_config.restype = ctypes.c_char_p
+        found["config"] = openblas.openblas_get_config().decode()
+        found["threads"] = openblas.openblas_get_num_threads()
+    return found
+
+
 epoch()  # warm-up, not timed
-started = time.perf_counter()
+wall, cpu = [], []
 for _ in range(args.epochs):
+    started, started_cpu = time.perf_counter(), time.process_time()
     epoch()
-seconds = time.perf_counter() - started
+    wall.append(1000 * (time.perf_counter() - started))
+    cpu.append(1000 * (time.process_time() - started_cpu))
 print(json.dumps({
-    "msPerModelEpoch": 1000 * seconds / args.epochs,
+    "msPerModelEpoch": min(wall),
+    "medianMsPerModelEpoch": sorted(wall)[len(wall) // 2],
+    "cpuMsPerModelEpoch": min(cpu),
     "torch": torch.__version__,
     "threads": torch.get_num_threads(),
+    "blas": blas(),
 }))

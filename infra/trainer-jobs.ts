@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { jobRunArguments } from '../src/jobs/job-command.js';
-import { TRAINER_JOB_MEMORY_MIB } from '../src/stack-contract.js';
+import { JOB_RESOURCES } from '../src/stack-contract.js';
 import { KEY_PATTERNS } from './key-patterns.js';
 import { REPO_ROOT } from './repo-root.js';
 import type { Storage } from './storage.js';
@@ -77,8 +77,8 @@ export class TrainerJobs extends Construct {
       });
     };
 
-    // One job per GPU, 4 vCPUs; one core per linear-model job. Memory: src/stack-contract.ts.
-    this.gpu = definition('gpu', { cpu: 4, memory: Size.mebibytes(TRAINER_JOB_MEMORY_MIB.gpu), gpu: 1 });
-    this.cpu = definition('cpu', { cpu: 1, memory: Size.mebibytes(TRAINER_JOB_MEMORY_MIB.cpu) });
+    const { gpu, cpu } = JOB_RESOURCES;
+    this.gpu = definition('gpu', { cpu: gpu.vcpus, memory: Size.mebibytes(gpu.memoryMiB), gpu: gpu.gpus });
+    this.cpu = definition('cpu', { cpu: cpu.vcpus, memory: Size.mebibytes(cpu.memoryMiB) });
   }
 }

@@ -1,5 +1,5 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
@@ -66,6 +66,27 @@ export function cudaAddonPath(env: NodeJS.ProcessEnv = process.env): string | un
  */
 export function runnerLeaseOwner(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.ADGAP_LEASE_OWNER || undefined;
+}
+
+/**
+ * Where downloaded published dataset files (Fashion-MNIST's IDX files, the CIFAR-10 archive) are kept between
+ * runs, checked against their published checksums on every use: ADGAP_SOURCE_CACHE, else the XDG base-directory
+ * convention ($XDG_CACHE_HOME/adgap/sources, $XDG_CACHE_HOME only when it is an absolute path, else
+ * ~/.cache/adgap/sources). One rule for every downloadable group: each has its own folder below.
+ */
+export function sourceCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.ADGAP_SOURCE_CACHE) return env.ADGAP_SOURCE_CACHE;
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.cache');
+  return join(base, 'adgap', 'sources');
+}
+
+/**
+ * A JSON file (ADGAP_DATASET_SOURCES) that replaces where a group's published files come from: a mirror's URLs
+ * and checksums, or no system folder (src/sources/published.ts, docs/datasets.md). Unset: the published places.
+ */
+export function datasetSourcesFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.ADGAP_DATASET_SOURCES || undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGene
  * learning rate or training mode see the same weights and batches (protocol.md).
  */
 export class Random {
-  private constructor(private readonly generator: JumpableRandomGenerator) {}
+  private constructor(private generator: JumpableRandomGenerator) {}
 
   static fromSeed(seed: number): Random {
     return new Random(seededGenerator(seed));
@@ -26,6 +26,11 @@ export class Random {
    */
   state(): Uint32Array {
     return Uint32Array.from(this.generator.getState());
+  }
+
+  /** Continues from `state` (state()'s words): where an engine that drew this stream natively left it. */
+  restore(state: Uint32Array): void {
+    this.generator = xoroshiro128plusFromState([...state]);
   }
 
   /** Uniform in [0, 1) with 53 random bits. */

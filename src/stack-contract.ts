@@ -23,12 +23,13 @@ export const STACK_OUTPUT_KEYS = {
 export type StackOutputs = { readonly [K in keyof typeof STACK_OUTPUT_KEYS]: string };
 
 /**
- * Memory of each trainer job definition, in MiB: infra/trainer-jobs.ts gives the job definitions these, and
- * `adgap sweep run --runner batch` refuses a dataset that a job of the chosen queue could not hold.
+ * What one trainer job asks Batch for on each job queue. infra/trainer-jobs.ts builds the job definitions from
+ * it, and the price estimate (src/sweep/price.ts) packs jobs into instances with it, so the two agree;
+ * `adgap sweep run --runner batch` refuses a dataset that a job of the chosen queue could not hold in its memory.
  */
-export const TRAINER_JOB_MEMORY_MIB = {
-  // One job per GPU: 12 GiB fit the smallest g4dn/g5 sizes (16 GiB) after the OS takes its share.
-  gpu: 12 * 1024,
+export const JOB_RESOURCES = {
+  // One job per GPU. 4 vCPUs and 12 GiB fit the smallest g4dn/g5 sizes (16 GiB) after the OS takes its share.
+  gpu: { vcpus: 4, memoryMiB: 12 * 1024, gpus: 1 },
   // Linear models train on one core; two such jobs fit a 2-vCPU, 4 GiB .large instance.
-  cpu: 1792,
+  cpu: { vcpus: 1, memoryMiB: 1792, gpus: 0 },
 } as const;

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { batchArrayIndex, deploymentEnv } from '../src/env.js';
+import { batchArrayIndex, datasetSourcesFile, deploymentEnv, sourceCacheDir } from '../src/env.js';
 import { ValidationError } from '../src/errors.js';
 
 const defaultCache = join(tmpdir(), 'adgap-dataset-cache');
@@ -41,6 +41,25 @@ test('ADGAP_BATCH_ENDPOINT is read as the AWS Batch endpoint, and refused when n
   );
   expect(deploymentEnv({}).batchEndpoint).toBeUndefined();
   expect(() => deploymentEnv({ ADGAP_BATCH_ENDPOINT: '127.0.0.1:4570' })).toThrow(/^ADGAP_BATCH_ENDPOINT: /);
+});
+
+test('downloaded dataset files go to ADGAP_SOURCE_CACHE, else $XDG_CACHE_HOME/adgap/sources, else ~/.cache/adgap/sources', () => {
+  expect(sourceCacheDir({ ADGAP_SOURCE_CACHE: '/scratch/sources', XDG_CACHE_HOME: '/x' })).toBe(
+    '/scratch/sources',
+  );
+  expect(sourceCacheDir({ XDG_CACHE_HOME: '/var/cache/me', HOME: '/home/me' })).toBe(
+    '/var/cache/me/adgap/sources',
+  );
+  // The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored.
+  expect(sourceCacheDir({ XDG_CACHE_HOME: 'cache', HOME: '/home/me' })).toBe('/home/me/.cache/adgap/sources');
+  expect(sourceCacheDir({ HOME: '/home/me' })).toBe('/home/me/.cache/adgap/sources');
+});
+
+test('ADGAP_DATASET_SOURCES names the file of dataset sources; unset or empty, the published ones', () => {
+  expect(datasetSourcesFile({ ADGAP_DATASET_SOURCES: '/etc/adgap/sources.json' })).toBe(
+    '/etc/adgap/sources.json',
+  );
+  expect(datasetSourcesFile({ ADGAP_DATASET_SOURCES: '' })).toBeUndefined();
 });
 
 test('AWS_BATCH_JOB_ARRAY_INDEX is a whole number; unset or empty it is 0, anything else is refused', () => {

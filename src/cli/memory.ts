@@ -1,6 +1,6 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { InvalidArgumentError } from 'commander';
-import { TRAINER_JOB_MEMORY_MIB } from '../stack-contract.js';
+import { JOB_RESOURCES } from '../stack-contract.js';
 import { formatBytes, JOB_PROCESS_BYTES, type MemoryTarget } from '../sweep/job-memory.js';
 
 /** This machine's memory: the total, or a container's (cgroup's) limit where that is lower. */
@@ -21,8 +21,8 @@ export function machineTarget(jobsAtOnce: number = availableParallelism()): Memo
 }
 
 /** AWS Batch jobs of one queue: each gets its job definition's memory. */
-export function batchTarget(queue: keyof typeof TRAINER_JOB_MEMORY_MIB): MemoryTarget {
-  const bytes = TRAINER_JOB_MEMORY_MIB[queue] * 2 ** 20;
+export function batchTarget(queue: keyof typeof JOB_RESOURCES): MemoryTarget {
+  const bytes = JOB_RESOURCES[queue].memoryMiB * 2 ** 20;
   return { description: `the ${queue} queue's job definition`, bytesPerJob: bytes };
 }
 

@@ -58,3 +58,15 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
     },
   };
 }
+
+/** No progress at all: for runners that only queue the jobs, whose notices still print. */
+export function silentProgress(
+  stream: NodeJS.WriteStream = process.stderr,
+): SweepProgress & { stop(): void } {
+  return {
+    start: () => undefined,
+    event: () => undefined,
+    notice: (message) => void stream.write(`${message}\n`),
+    stop: () => undefined,
+  };
+}

@@ -5,7 +5,7 @@ import { reportTable } from '../report/format.js';
 import type { Report } from '../report/report.js';
 import { readImageSource } from '../sources/image-source.js';
 import { abandonedHere } from './lease-owner.js';
-import { sweepProgress } from './progress.js';
+import { silentProgress, sweepProgress } from './progress.js';
 
 /**
  * Shared by `adgap sweep run` and `adgap demo`: hand what is missing to the runner, then print the report
@@ -15,8 +15,9 @@ import { sweepProgress } from './progress.js';
 export async function runSweep(
   options: Pick<ExecuteSweepOptions, 'store' | 'sweep' | 'runner' | 'chunkSize' | 'groups'>,
 ): Promise<Report | undefined> {
-  const { store } = options;
-  const progress = sweepProgress();
+  const { store, runner } = options;
+  // Batch only queues the jobs: a "[0/8] starting" line would promise progress that never comes here.
+  const progress = runner.queuesOnly ? silentProgress() : sweepProgress();
   const { sweepId, outcome } = await executeSweep({
     ...options,
     progress,

@@ -8,11 +8,10 @@ import { LocalProcessRunner } from '../runners/local-processes.js';
 import type { Runner } from '../runners/runner.js';
 import { readStackOutputs } from '../runners/stack-outputs.js';
 import type { MemoryTarget } from '../sweep/job-memory.js';
+import { BATCH_QUEUES, type BatchQueueName } from '../sweep/price.js';
 import { batchTarget, concurrency, machineTarget } from './memory.js';
 
 export const RUNNERS = ['local', 'docker', 'batch'] as const;
-
-export const QUEUES = ['gpu', 'cpu'] as const;
 
 /**
  * The options that choose a runner and set it up, for the commands that run sweeps (`sweep run`, `paper`).
@@ -26,7 +25,7 @@ export const RUNNER_OPTIONS = {
       '--concurrency <n>',
       'local, docker: jobs at once (default: one per core; docker on a GPU host: 1; at most what memory allows)',
     ).argParser(concurrency),
-  queue: () => new Option('--queue <queue>', 'batch: the job queue (default: gpu)').choices(QUEUES),
+  queue: () => new Option('--queue <queue>', 'batch: the job queue (default: gpu)').choices(BATCH_QUEUES),
   outputs: () =>
     new Option(
       '--outputs <file>',
@@ -38,7 +37,7 @@ export interface RunnerOptions {
   runner: (typeof RUNNERS)[number];
   concurrency?: number;
   /** batch only; default gpu */
-  queue?: (typeof QUEUES)[number];
+  queue?: BatchQueueName;
   /** batch only; default cdk-outputs.json (readStackOutputs) */
   outputs?: string;
 }

@@ -6,6 +6,7 @@ import {
   BATCH_STATES,
   type BatchJobState,
   describeSubmissions,
+  failureReason,
   readBatchSubmissions,
 } from '../runners/batch-jobs.js';
 import { openStore } from '../store/open-store.js';
@@ -44,7 +45,12 @@ export function sweepStatusCommand(): Command {
         );
       if (submissions.length > 0) {
         const states = await describeSubmissions(submissions, batchClientFor);
-        lines.push('AWS Batch jobs (planned jobs by state):', ...states.map(formatState));
+        lines.push('AWS Batch jobs (planned jobs by state):');
+        for (const state of states) {
+          lines.push(formatState(state));
+          const reason = await failureReason(state, batchClientFor);
+          if (reason !== undefined) lines.push(`    failed: ${reason}`);
+        }
       }
       process.stdout.write(`${lines.join('\n')}\n`);
     });

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
 import { DATASET_GROUPS, type DatasetGroup } from '../datasets/types.js';
@@ -19,7 +20,7 @@ import {
   estimateWallTime,
   formatHoursMinutes,
   type MeasuredRate,
-  ratesFileSchema,
+  usableRates,
   type WallTimeEstimate,
 } from '../sweep/wall-time.js';
 import { cpuEngineFor } from '../train/engines/capabilities.js';
@@ -29,16 +30,25 @@ import { vgg11Takes } from '../train/protocol.js';
 import { modeId, type RunSpec } from '../train/run-spec.js';
 import { batchTarget, machineTarget } from './memory.js';
 import { ENGINE_OPTION, positiveInteger, STORE_OPTION } from './options.js';
+import { batchCostLines, PRICES_OPTION, readPriceTable } from './price-lines.js';
 import { runSweep } from './run-sweep.js';
 import {
   assertRunnerOptions,
   createRunner,
   jobMemoryTarget,
   RUNNER_OPTIONS,
+  RUNNERS,
   type RunnerOptions,
 } from './runners.js';
 import { sweepCancelCommand } from './sweep-cancel.js';
 import { sweepStatusCommand } from './sweep-status.js';
+
+interface PlanOptions {
+  store: string;
+  runner?: RunnerOptions['runner'];
+  queue?: RunnerOptions['queue'];
+  prices?: string;
+}
 
 export async function readSweepFile(path: string): Promise<SweepFile> {
   let text: string;
@@ -143,16 +153,29 @@ export function sweepCommand(): Command {
     .description('print how many runs a sweep file has, what it costs in model-epochs, and its first runs')
     .argument('<sweep.yaml>', 'sweep file')
     .option(...STORE_OPTION)
+    .addOption(
+      new Option('--runner <runner>', 'batch: also print what the sweep costs on AWS Batch').choices(RUNNERS),
+    )
+    .addOption(RUNNER_OPTIONS.queue())
+    .option(...PRICES_OPTION)
     .addHelpText(
       'after',
       "\n'eps: auto' radii come from the datasets' class means: plan prepares the datasets the store lacks, as sweep run would.",
     )
-    .action(async (file: string, options: { store: string }) => {
+    .action(async (file: string, options: PlanOptions) => {
+      assertRunnerOptions({ runner: options.runner ?? 'local', queue: options.queue });
       const definition = await readSweepFile(file);
+      const table = options.runner === 'batch' ? await readPriceTable(options.prices) : undefined;
       const id = sweepId(definition);
       const store = openStore(options.store);
-      // The store's target: this machine for a folder, a Batch job (the larger, GPU definition) for S3.
-      const target = store instanceof LocalFolderStore ? machineTarget() : batchTarget('gpu');
+      // The jobs' target: a Batch job of the queue priced with --runner batch; else this machine for a folder
+      // store, a Batch job (the larger, GPU definition) for S3.
+      const target =
+        options.runner === 'batch'
+          ? batchTarget(options.queue ?? 'gpu')
+          : store instanceof LocalFolderStore
+            ? machineTarget()
+            : batchTarget('gpu');
       assertDatasetsFit(definition, target);
       const runs = expandRuns(definition, await resolveAutoRadii(store, definition, readImageSource));
       // The engine each job would choose on a CPU machine (choose.ts; the plan does not probe for a GPU).
@@ -162,6 +185,18 @@ export function sweepCommand(): Command {
       const gpuWallTime = rates && estimateGpuWallTime(runs, rates);
       const plan = formatPlan(id, summarisePlan(id, runs), definition, wallTime, gpuWallTime);
       process.stdout.write(`${plan}\n${formatMemory(definition, target)}\n`);
+      if (table !== undefined) {
+        const cost = batchCostLines({
+          sweepId: id,
+          runs,
+          rates,
+          queue: options.queue ?? 'gpu',
+          table,
+          pricesFile: options.prices,
+          cpuEngineOf: engineOf,
+        });
+        process.stdout.write(`${cost.join('\n')}\n`);
+      }
     });
 
   sweep
@@ -215,19 +250,30 @@ function presetHeader(group: DatasetGroup | typeof ALL_GROUPS): string {
 
 const RATES_FILE = new URL('../../bench/rates.json', import.meta.url);
 
-/** The rates `npm run bench` measured on this checkout's machine, or undefined when it has not run here. */
-export async function readMeasuredRates(): Promise<MeasuredRate[] | undefined> {
+/**
+ * The rates `npm run bench` measured on this checkout's machine, or undefined when there are none to use. What
+ * the file holds that is not a usable rate (usableRates) is counted as unmeasured, with one warning naming the
+ * file.
+ */
+export async function readMeasuredRates(
+  file: URL | string = RATES_FILE,
+): Promise<MeasuredRate[] | undefined> {
   let text: string;
   try {
-    text = await readFile(RATES_FILE, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch {
     return undefined;
   }
-  return ratesFileSchema.parse(JSON.parse(text));
+  const { rates, leftOut } = usableRates(text);
+  if (leftOut)
+    process.stderr.write(`warning: ${file instanceof URL ? fileURLToPath(file) : file}: ${leftOut}\n`);
+  return rates.length > 0 ? rates : undefined;
 }
 
 export function formatWallTime(estimate: WallTimeEstimate | undefined): string {
   if (!estimate) return 'wall time: no measured rates here (run `npm run bench` to measure this machine)';
+  if (estimate.ratesUsed.length === 0)
+    return `wall time: no estimate, none of the ${estimate.unratedRuns} runs has a measured rate (\`npm run bench\` measures the engines' rates on this machine)`;
   const measured = [
     ...new Set(estimate.ratesUsed.map((r) => `${r.engine} on ${r.backend}, ${r.measuredAt.slice(0, 10)}`)),
   ];

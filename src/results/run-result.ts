@@ -148,7 +148,7 @@ export const runResultSchema = z
     backend: z
       .string()
       .describe(
-        'where it trained: for tfjs its backend (tensorflow, wasm or cpu); for linear-cpu and mlp-cpu, wasm-simd (their kernels)',
+        'where it trained: for tfjs its backend (tensorflow, wasm or cpu); for linear-cpu wasm-simd (its kernels); for mlp-cpu its hidden-layer products (native-avx512, native-avx2 or wasm-simd); for cuda, cuda and its GPU, or host (its CPU build)',
       ),
     epochsRun: positiveInt,
     bestEpoch: count.describe(

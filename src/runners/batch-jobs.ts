@@ -2,6 +2,7 @@ import {
   type BatchClient,
   DescribeJobsCommand,
   type JobStatus,
+  ListJobsCommand,
   TerminateJobCommand,
 } from '@aws-sdk/client-batch';
 import { batchJobsKey } from '../store/layout.js';
@@ -65,6 +66,8 @@ export interface BatchJobState {
   status: JobStatus | 'EXPIRED';
   /** How many planned jobs are in each state: the array's children, or the single job itself. */
   children: Partial<Record<JobStatus, number>>;
+  /** Batch's reason for the job's state (an array parent's says only that a child failed). */
+  statusReason?: string;
 }
 
 /** Batch answers DescribeJobs for at most 100 ids per request. */
@@ -75,7 +78,10 @@ export async function describeSubmissions(
   submissions: readonly BatchSubmission[],
   clientFor: (region: string) => BatchClient,
 ): Promise<BatchJobState[]> {
-  const described = new Map<string, { status: JobStatus; summary: Record<string, number> }>();
+  const described = new Map<
+    string,
+    { status: JobStatus; summary: Record<string, number>; statusReason: string | undefined }
+  >();
   for (const [region, inRegion] of groupBy(submissions, (s) => s.region)) {
     const client = clientFor(region);
     for (let start = 0; start < inRegion.length; start += DESCRIBE_LIMIT) {
@@ -83,7 +89,11 @@ export async function describeSubmissions(
       const { jobs = [] } = await client.send(new DescribeJobsCommand({ jobs: ids }));
       for (const job of jobs) {
         if (job.jobId === undefined || job.status === undefined) continue;
-        described.set(job.jobId, { status: job.status, summary: job.arrayProperties?.statusSummary ?? {} });
+        described.set(job.jobId, {
+          status: job.status,
+          summary: job.arrayProperties?.statusSummary ?? {},
+          statusReason: job.statusReason,
+        });
       }
     }
   }
@@ -96,12 +106,34 @@ export async function describeSubmissions(
       submission.jobCount > 1 && counted > 0
         ? Object.fromEntries(BATCH_STATES.filter((s) => job.summary[s]).map((s) => [s, job.summary[s]]))
         : { [job.status]: submission.jobCount };
-    return { submission, status: job.status, children };
+    return {
+      submission,
+      status: job.status,
+      children,
+      ...(job.statusReason === undefined ? {} : { statusReason: job.statusReason }),
+    };
   });
 }
 
 /** Whether a job has ended (SUCCEEDED or FAILED): Batch starts no further attempt of it. */
 export const isFinal = (status: string): boolean => FINAL_STATES.has(status);
+
+/**
+ * Why a submission's failed jobs failed, in Batch's words (`CannotPullContainerError: ...`, `Essential container
+ * in task exited`): a single job's own status reason, or one failed child's for an array (ListJobs), since an
+ * array parent says only "Array Child Job failed". Undefined while none has failed.
+ */
+export async function failureReason(
+  state: BatchJobState,
+  clientFor: (region: string) => BatchClient,
+): Promise<string | undefined> {
+  if (!state.children.FAILED) return undefined;
+  if (state.submission.jobCount === 1) return state.statusReason;
+  const { jobSummaryList = [] } = await clientFor(state.submission.region).send(
+    new ListJobsCommand({ arrayJobId: state.submission.jobId, jobStatus: 'FAILED', maxResults: 1 }),
+  );
+  return jobSummaryList[0]?.statusReason ?? state.statusReason;
+}
 
 export const isUnfinished = (state: BatchJobState): boolean =>
   state.status !== 'EXPIRED' && !isFinal(state.status);

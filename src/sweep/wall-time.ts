@@ -28,10 +28,56 @@ export const measuredRateSchema = z.object({
    * with its share of starting the workers). Paid once per run, however early it stops.
    */
   msPerRunEvaluation: z.number().nonnegative(),
+  /**
+   * The CPU cores the engine used (the bench machine's; the wasm engines use every core). A CPU job on Batch
+   * with fewer vCPUs takes proportionally longer (src/sweep/price.ts). Absent in rates measured before it was
+   * recorded.
+   */
+  vcpus: z.number().int().positive().optional(),
   measuredAt: z.string(),
+  /**
+   * Why the bench does not vouch for this rate (other work shared the machine while it measured): kept in the
+   * file for the record, never used for an estimate.
+   */
+  untrusted: z.string().optional(),
 });
 export type MeasuredRate = z.infer<typeof measuredRateSchema>;
 export const ratesFileSchema = z.array(measuredRateSchema);
+
+/**
+ * The rates of a rates file an estimate may use, and a line saying what it left out: a file that is not JSON
+ * or not a list (every rate), entries that are not rates (a negative or zero time, a missing field) and rates
+ * the bench marked untrusted. What is left out counts as unmeasured; nothing here throws.
+ */
+export function usableRates(text: string): { rates: MeasuredRate[]; leftOut?: string } {
+  let entries: unknown;
+  try {
+    entries = JSON.parse(text);
+  } catch (error) {
+    return { rates: [], leftOut: `not JSON (${(error as Error).message}); no rate is used` };
+  }
+  if (!Array.isArray(entries)) return { rates: [], leftOut: 'not a list of rates; no rate is used' };
+  const rates: MeasuredRate[] = [];
+  const invalid: string[] = [];
+  const untrusted: string[] = [];
+  entries.forEach((entry: unknown, index) => {
+    const parsed = measuredRateSchema.safeParse(entry);
+    const name = (entry as { case?: unknown } | null)?.case;
+    const where = `entry ${index + 1}${typeof name === 'string' ? ` (${name})` : ''}`;
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      invalid.push(`${where}: ${issue?.path.join('.') || 'the entry'}: ${issue?.message}`);
+    } else if (parsed.data.untrusted !== undefined) untrusted.push(where);
+    else rates.push(parsed.data);
+  });
+  const parts = [
+    ...(invalid.length > 0 ? [`${invalid.length} invalid (${invalid.join('; ')})`] : []),
+    ...(untrusted.length > 0
+      ? [`${untrusted.length} marked untrusted by the bench (${untrusted.join(', ')})`]
+      : []),
+  ];
+  return parts.length === 0 ? { rates } : { rates, leftOut: `${parts.join(' and ')}: counted as unmeasured` };
+}
 
 export interface WallTimeEstimate {
   /** Every run at its max epochs: an upper bound, since early stopping ends most runs well before. */
@@ -58,28 +104,40 @@ export function estimateWallTime(
   let unratedRuns = 0;
   const used = new Set<MeasuredRate>();
   for (const run of runs) {
-    const engine = engineOf(run);
-    const features = featureCount(featureShapeOf(run.dataset));
-    // Of the matching rates, the one measured at the nearest feature count (fixed costs do not scale).
-    const rate = rates
-      .filter((r) => r.engine === engine && r.model === run.model && r.attack === modeKindOf(run.mode).name)
-      .sort(
-        (a, b) => Math.abs(Math.log(a.features / features)) - Math.abs(Math.log(b.features / features)),
-      )[0];
-    if (!rate) {
+    const estimate = estimateRunSeconds(run, rates, engineOf(run));
+    if (!estimate) {
       unratedRuns += 1;
       continue;
     }
-    used.add(rate);
-    const trainSamples = run.dataset.sizes.train + Math.floor(run.dataset.sizes.train / run.dataset.R);
-    const work =
-      (trainSamples * features * gradientPassesPerSample(run.mode)) /
-      (rate.trainSamples * rate.features * rate.gradientPasses);
-    const evaluationWork = (2 * run.dataset.sizes.test * features) / (rate.evaluationSamples * rate.features);
-    maxSeconds +=
-      (rate.msPerModelEpoch * work * run.maxEpochs + rate.msPerRunEvaluation * evaluationWork) / 1000;
+    used.add(estimate.rate);
+    maxSeconds += estimate.seconds;
   }
   return { maxSeconds, unratedRuns, ratesUsed: [...used] };
+}
+
+/**
+ * One run's bound on `engine` (estimateWallTime's model), with the rate it comes from; undefined when no rate
+ * was measured for its engine, model and kind of attack.
+ */
+export function estimateRunSeconds(
+  run: RunSpec,
+  rates: readonly MeasuredRate[],
+  engine: EngineName,
+): { seconds: number; rate: MeasuredRate } | undefined {
+  const features = featureCount(featureShapeOf(run.dataset));
+  // Of the matching rates, the one measured at the nearest feature count (fixed costs do not scale).
+  const rate = rates
+    .filter((r) => r.engine === engine && r.model === run.model && r.attack === modeKindOf(run.mode).name)
+    .sort((a, b) => Math.abs(Math.log(a.features / features)) - Math.abs(Math.log(b.features / features)))[0];
+  if (!rate) return undefined;
+  const trainSamples = run.dataset.sizes.train + Math.floor(run.dataset.sizes.train / run.dataset.R);
+  const work =
+    (trainSamples * features * gradientPassesPerSample(run.mode)) /
+    (rate.trainSamples * rate.features * rate.gradientPasses);
+  const evaluationWork = (2 * run.dataset.sizes.test * features) / (rate.evaluationSamples * rate.features);
+  const seconds =
+    (rate.msPerModelEpoch * work * run.maxEpochs + rate.msPerRunEvaluation * evaluationWork) / 1000;
+  return { seconds, rate };
 }
 
 /**

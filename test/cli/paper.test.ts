@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeSweep } from '../../src/application/execute-sweep.js';
 import { readResults } from '../../src/results/stored-results.js';
@@ -11,6 +12,7 @@ import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { parseSweepFile } from '../../src/sweep/schema.js';
 import { gpuBackendProblem } from '../../src/train/engines/tfjs-shared/gpu.js';
 import { adgap } from '../helpers/cli.js';
+import { startSourceServer, writeSourcesFile } from '../support/source-server.js';
 
 let folder: string;
 beforeAll(async () => {
@@ -60,10 +62,41 @@ describe('CIFAR-10 and the cuda engine', () => {
     );
   });
 
-  it('runs CIFAR-10 here when a job here would train it on the cuda engine', async () => {
-    const { code, stdout } = await adgap(['paper', '--plan', '--store', folder], { ADGAP_CUDA_ADDON: addon });
-    expect(code).toBe(0);
-    expect(cifarLine(stdout)).toBe('runs now on cuda (Test GPU (sm_90))');
+  it('runs CIFAR-10 here when a job here would train it on the cuda engine (and its archive can be had)', async () => {
+    // The archive's published location stands behind a local server, as on a machine with internet.
+    const archive = new Uint8Array(gzipSync(new Uint8Array(1024)));
+    const files = new Map([['cifar-10-binary.tar.gz', archive]]);
+    const server = await startSourceServer(files);
+    try {
+      const sources = await writeSourcesFile({
+        path: join(folder, 'cifar-sources.json'),
+        group: 'cifar10',
+        baseUrl: server.baseUrl,
+        files,
+      });
+      const { code, stdout } = await adgap(['paper', '--plan', '--store', folder], {
+        ADGAP_CUDA_ADDON: addon,
+        ADGAP_DATASET_SOURCES: sources,
+        ADGAP_SOURCE_CACHE: join(folder, 'source-cache'),
+      });
+      expect(code).toBe(0);
+      expect(cifarLine(stdout)).toBe(
+        `runs now on cuda (Test GPU (sm_90)); downloads 0.0 MB first from ${server.baseUrl.slice(0, -1)}`,
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('leaves CIFAR-10 out when a job here would train it on cuda but its archive cannot be had', async () => {
+    const { stdout } = await adgap(['paper', '--plan', '--store', folder], {
+      ADGAP_CUDA_ADDON: addon,
+      ADGAP_SOURCE_CACHE: join(folder, 'empty-source-cache'),
+    });
+    // No internet here: the published location does not answer.
+    expect(cifarLine(stdout)).toMatch(
+      /^not run now: cifar10: cannot reach https:\/\/www\.cs\.toronto\.edu\/~kriz\/cifar-10-binary\.tar\.gz \(.*\); get cifar-10-binary\.tar\.gz/,
+    );
   });
 
   it("leaves CIFAR-10 at the reference's fidelity to tfjs-node-gpu, saying why cuda cannot train it", async () => {

@@ -3,7 +3,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Storage } from '../../infra/storage.js';
 import { TrainerJobs } from '../../infra/trainer-jobs.js';
-import { TRAINER_JOB_MEMORY_MIB } from '../../src/stack-contract.js';
+import { JOB_RESOURCES } from '../../src/stack-contract.js';
 import { type Synthesized, synthesizeConstructs } from './synthesize.js';
 
 let template: Template;
@@ -53,7 +53,7 @@ describe('the trainer job definitions', () => {
     for (const variant of ['gpu', 'cpu'] as const) {
       expect(definition(variant).ContainerProperties.ResourceRequirements).toContainEqual({
         Type: 'MEMORY',
-        Value: String(TRAINER_JOB_MEMORY_MIB[variant]),
+        Value: String(JOB_RESOURCES[variant].memoryMiB),
       });
     }
   });

@@ -7,7 +7,8 @@ import {
   TerminateJobCommand,
 } from '@aws-sdk/client-batch';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BatchEmulator } from '../support/local-aws/batch-server.js';
+import { type BatchJobState, describeSubmissions, failureReason } from '../../src/runners/batch-jobs.js';
+import { BatchEmulator, type BatchEmulatorOptions } from '../support/local-aws/batch-server.js';
 import type { JobDefinition, RetryRule } from '../support/local-aws/cloud-assembly.js';
 import type { Container, ContainerLauncher, ContainerSpec } from '../support/local-aws/containers.js';
 
@@ -65,13 +66,18 @@ afterEach(async () => {
   emulator = undefined;
 });
 
-async function start(rules: RetryRule[], attempts = 3, timeoutSeconds?: number) {
+async function start(
+  rules: RetryRule[],
+  attempts = 3,
+  timeoutSeconds?: number,
+  imageFor: BatchEmulatorOptions['imageFor'] = () => ({ image: 'image' }),
+) {
   const launcher = new ScriptedLauncher();
   emulator = new BatchEmulator({
     definitions: [definition(rules, attempts, timeoutSeconds)],
     jobQueues: [QUEUE],
     launcher,
-    imageFor: () => 'image',
+    imageFor,
     roleEnvironment: { ROLE: 'yes' },
     region: 'us-east-1',
     accountId: '000000000000',
@@ -102,12 +108,51 @@ async function start(rules: RetryRule[], attempts = 3, timeoutSeconds?: number) 
   return { launcher, client, describe, until, submit };
 }
 
+const clientOf = (client: BatchClient) => () => client;
+
 const STACK_RULES: RetryRule[] = [
   { action: 'RETRY', onStatusReason: 'Host EC2*' },
   { action: 'EXIT', onStatusReason: '*' },
 ];
 
 describe('the local AWS Batch endpoint', () => {
+  it('fails a job whose image it cannot run at once, with the reason sweep status shows, never RUNNABLE forever', async () => {
+    const cannotRun = 'the local AWS builds no image for job definition D, which needs a GPU';
+    const { launcher, client, submit, until } = await start(STACK_RULES, 3, undefined, () => ({ cannotRun }));
+    const jobId = await submit({ arrayProperties: { size: 3 } });
+    const parent = await until(jobId, 'FAILED');
+    expect(parent.arrayProperties?.statusSummary).toEqual({ FAILED: 3 });
+    expect(launcher.started).toEqual([]);
+    const child = await until(`${jobId}:2`, 'FAILED');
+    expect(child.statusReason).toBe(`CannotPullContainerError: ${cannotRun}`);
+    // What `adgap sweep status` prints under the submission: a failed child's reason, not the parent's.
+    const submission = {
+      jobId,
+      jobName: 'j',
+      firstJob: 0,
+      jobCount: 3,
+      region: 'us-east-1',
+      jobQueue: QUEUE,
+      jobDefinition: definition([]).arn,
+      submittedAt: 'now',
+    };
+    const [state] = await describeSubmissions([submission], clientOf(client));
+    expect(state?.statusReason).toBe('Array Child Job failed');
+    expect(await failureReason(state as BatchJobState, clientOf(client))).toBe(
+      `CannotPullContainerError: ${cannotRun}`,
+    );
+    // A single job's own reason.
+    const single = await submit();
+    await until(single, 'FAILED');
+    const [failed] = await describeSubmissions(
+      [{ ...submission, jobId: single, jobCount: 1 }],
+      clientOf(client),
+    );
+    expect(await failureReason(failed as BatchJobState, clientOf(client))).toBe(
+      `CannotPullContainerError: ${cannotRun}`,
+    );
+  });
+
   it('runs an array child with its index, attempt, the role’s and definition’s environment and the Ref:: parameters', async () => {
     const { launcher, submit, until } = await start(STACK_RULES);
     const jobId = await submit({ arrayProperties: { size: 2 } });

@@ -56,6 +56,8 @@ describe('adgap sweep run --runner batch with a stack outputs file', () => {
       );
       expect(out.code, out.stderr).toBe(0);
       expect(out.stdout).toMatch(/submitted to AWS Batch:\n {2}[0-9a-f-]{36}\n/);
+      // Batch only queues the jobs: no progress line promises runs that this command never sees.
+      expect(out.stderr).not.toMatch(/^\[\d+\/\d+\]/m);
       // The store is printed (and recorded) in its one canonical form.
       expect(out.stdout).toContain(`--store ${aws.storeUri}\n`);
       const sweepId = /^sweep: (\S+)$/m.exec(out.stdout)?.[1] as string;

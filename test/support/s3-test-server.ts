@@ -66,7 +66,8 @@ export async function startS3TestServer(bucket = 'adgap-test'): Promise<S3TestSe
     client,
     store: (prefix, storeClient = client()) => new S3Store(`s3://${bucket}/${prefix}`, storeClient),
     async stop() {
-      if (child.exitCode === null) {
+      // A child a signal killed (Ctrl-C reaches the whole process group) has a signalCode and no exitCode.
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await once(child, 'exit');
       }

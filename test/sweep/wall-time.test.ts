@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { DEFAULT_SYNTHETIC_PARAMS } from '../../src/datasets/types.js';
 import {
   estimateGpuWallTime,
   estimateWallTime,
   formatHoursMinutes,
   type MeasuredRate,
+  usableRates,
 } from '../../src/sweep/wall-time.js';
 import type { RunSpec } from '../../src/train/run-spec.js';
 import { linearRun } from '../support/run-spec.js';
@@ -121,5 +122,45 @@ describe('the wall-time format', () => {
     expect(formatHoursMinutes(3600.001)).toBe('1 h 1 min');
     // The issue's case: 34,120 h less a few seconds was printed as "34119 h 60 min".
     expect(formatHoursMinutes(34120 * 3600 - 5)).toBe('34120 h 0 min');
+  });
+});
+
+describe('the rates a rates file gives an estimate', () => {
+  const good = rate(100, 20);
+
+  test('are every valid, trusted rate, with nothing to say', () => {
+    expect(usableRates(JSON.stringify([good, rate(784, 3)]))).toEqual({ rates: [good, rate(784, 3)] });
+  });
+
+  test('leave out a negative rate (issue 25: -340 ms per model-epoch) and say which entry and why', () => {
+    const negative = { ...good, case: 'cifar-3072d-mlp-pgd40', msPerModelEpoch: -340 };
+    const { rates, leftOut } = usableRates(JSON.stringify([good, negative]));
+    expect(rates).toEqual([good]);
+    expect(leftOut).toBe(
+      '1 invalid (entry 2 (cifar-3072d-mlp-pgd40): msPerModelEpoch: Too small: expected number to be >0): counted as unmeasured',
+    );
+  });
+
+  test('leave out rates the bench marked untrusted', () => {
+    const marked = { ...rate(784, 3), untrusted: 'measured while other processes took 60% of the cores' };
+    expect(usableRates(JSON.stringify([marked, good]))).toEqual({
+      rates: [good],
+      leftOut: '1 marked untrusted by the bench (entry 1 (c784)): counted as unmeasured',
+    });
+  });
+
+  test('are none, with the reason, for a file that is not JSON or not a list, and nothing throws', () => {
+    expect(usableRates('[{"case": ')).toMatchObject({
+      rates: [],
+      leftOut: expect.stringMatching(/^not JSON \(/),
+    });
+    expect(usableRates('{"case": "x"}')).toEqual({
+      rates: [],
+      leftOut: 'not a list of rates; no rate is used',
+    });
+    expect(usableRates('[null, 3]')).toMatchObject({
+      rates: [],
+      leftOut: expect.stringContaining('2 invalid'),
+    });
   });
 });

@@ -66,8 +66,11 @@ export interface BatchEmulatorOptions {
   definitions: JobDefinition[];
   jobQueues: string[];
   launcher: ContainerLauncher;
-  /** The local image for each job definition (built from its asset). */
-  imageFor: (definition: JobDefinition) => string;
+  /**
+   * The local image for each job definition (built from its asset), or why the local AWS cannot run it: its jobs
+   * then fail at once with that reason, as Batch fails a job whose image cannot be pulled.
+   */
+  imageFor: (definition: JobDefinition) => { image: string } | { cannotRun: string };
   /** The job role's environment: what a container with the job role gets from the ECS agent. */
   roleEnvironment: Record<string, string>;
   region: string;
@@ -312,10 +315,16 @@ export class BatchEmulator {
         if (deps.some((d) => d?.status === 'FAILED')) this.finish(job, 'FAILED', 'Dependent Job failed');
         else if (deps.every((d) => d?.status === 'SUCCEEDED')) job.status = 'RUNNABLE';
       }
-      if (job.status === 'RUNNABLE' && used + job.definition.vcpus <= this.options.capacityVcpus) {
+      if (job.status !== 'RUNNABLE') continue;
+      const image = this.options.imageFor(job.definition);
+      if ('cannotRun' in image) {
+        this.finish(job, 'FAILED', `CannotPullContainerError: ${image.cannotRun}`);
+        continue;
+      }
+      if (used + job.definition.vcpus <= this.options.capacityVcpus) {
         used += job.definition.vcpus;
         job.status = 'STARTING';
-        this.launch(job);
+        this.launch(job, image.image);
       }
     }
     for (const job of this.jobs.values()) if (job.children) this.updateParent(job);
@@ -335,7 +344,7 @@ export class BatchEmulator {
       .filter((d, i) => d !== undefined || parent.dependsOn[i]?.type !== 'SEQUENTIAL');
   }
 
-  private launch(job: Job): void {
+  private launch(job: Job, image: string): void {
     const attempt: Attempt = { startedAt: Date.now(), logs: [] };
     job.attempts.push(attempt);
     job.stopCause = undefined;
@@ -362,7 +371,7 @@ export class BatchEmulator {
     job.containers = Array.from({ length: this.deliveries }, (_, delivery) =>
       this.options.launcher.start({
         name: containerName(delivery),
-        image: this.options.imageFor(definition),
+        image,
         command,
         environment,
         vcpus: definition.vcpus,

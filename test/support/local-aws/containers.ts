@@ -137,3 +137,34 @@ export function processLauncher(): ContainerLauncher {
     },
   };
 }
+
+/**
+ * Why docker cannot run the job definitions here, in one line (no docker command, no daemon answering), or
+ * undefined when a daemon answers. Asked before the synth and the image build, which would otherwise fail only
+ * after them, with a stack trace.
+ */
+export async function dockerProblem(timeoutMs = 10_000): Promise<string | undefined> {
+  const info = spawn('docker', ['info', '--format', '{{.ServerVersion}}'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  info.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  const timer = setTimeout(() => info.kill('SIGKILL'), timeoutMs);
+  const outcome = await new Promise<{ code: number | null } | { error: NodeJS.ErrnoException }>((resolve) => {
+    info.once('error', (error) => resolve({ error }));
+    info.once('close', (code) => resolve({ code }));
+  });
+  clearTimeout(timer);
+  if ('error' in outcome)
+    return outcome.error.code === 'ENOENT'
+      ? 'the docker command is not installed'
+      : `docker cannot start (${outcome.error.message})`;
+  if (outcome.code === 0) return undefined;
+  const said = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line !== '');
+  return `no docker daemon answers (docker info: ${said ?? (outcome.code === null ? `no answer in ${timeoutMs / 1000} s` : `exit ${outcome.code}`)})`;
+}

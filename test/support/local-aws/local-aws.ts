@@ -105,7 +105,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       },
     );
     stoppers.push(async () => {
-      if (functionProcess.exitCode === null) {
+      // A child a signal killed (Ctrl-C reaches the whole process group) has a signalCode and no exitCode.
+      if (functionProcess.exitCode === null && functionProcess.signalCode === null) {
         functionProcess.kill('SIGTERM');
         await once(functionProcess, 'exit');
       }
@@ -130,9 +131,11 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       launcher,
       imageFor: (definition) => {
         const image = images.get(definition.arn);
-        if (image === undefined)
-          throw new Error(`${definition.logicalId} needs a GPU, which the local AWS lacks`);
-        return image;
+        return image === undefined
+          ? {
+              cannotRun: `the local AWS builds no image for job definition ${definition.logicalId}, which needs a GPU; submit to the CPU queue (--queue cpu)`,
+            }
+          : { image };
       },
       roleEnvironment,
       region: ids.region,

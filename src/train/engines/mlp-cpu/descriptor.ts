@@ -1,10 +1,13 @@
 import type { EngineDescriptor } from '../../engine.js';
+import type { ProductsChoice } from './products.js';
 
 /**
- * The `mlp-cpu` engine (engine.ts): the MLP, every optimiser, attack and objective of it (mlp-model.ts), in
- * WebAssembly SIMD kernels on one worker thread per core; not reference fidelity's quirks.
+ * The `mlp-cpu` engine (engine.ts): the MLP, every optimiser, attack and objective of it (mlp-model.ts), on one
+ * worker thread per core, its hidden layer's products in the native addon (native/) where it is built and
+ * loads, else in WebAssembly SIMD kernels; not reference fidelity's quirks. The probe says which: `found` is
+ * the products every worker opens, `where` the backend its results record.
  */
-export const mlpCpu: EngineDescriptor<undefined> & { name: 'mlp-cpu' } = {
+export const mlpCpu: EngineDescriptor<ProductsChoice> & { name: 'mlp-cpu' } = {
   name: 'mlp-cpu',
   devices: ['cpu'],
   unsupported(run) {
@@ -14,9 +17,14 @@ export const mlpCpu: EngineDescriptor<undefined> & { name: 'mlp-cpu' } = {
       return `mlp-cpu trains adgap fidelity only (run ${run.runId} asks for '${run.fidelity}'; tfjs implements it)`;
     return undefined;
   },
-  probe: async () => ({ runs: 'cpu', found: undefined, where: 'wasm-simd' }),
-  async create() {
+  async probe() {
+    const { nativeOrWasm } = await import('./engine.js');
+    const { productsBackend } = await import('./products.js');
+    const products = nativeOrWasm();
+    return { runs: 'cpu', found: products, where: productsBackend(products) };
+  },
+  async create(products) {
     const { createMlpCpuEngine } = await import('./engine.js');
-    return createMlpCpuEngine();
+    return createMlpCpuEngine(undefined, products);
   },
 };

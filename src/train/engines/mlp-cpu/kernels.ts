@@ -1,7 +1,16 @@
 import type { LoadedDataset } from '../../../datasets/types.js';
-import type { Norm } from '../../modes.js';
+import type { Random } from '../../../random.js';
+import type { AttackSpec, Norm } from '../../modes.js';
 import { MLP_HIDDEN } from '../../protocol.js';
 import { align, KernelSlot, type SharedKernelData, shareDataset } from '../wasm-worker/kernel-memory.js';
+import { randomStartRows } from '../wasm-worker/random-start.js';
+import { openNativeProducts } from './native/products.js';
+import {
+  type HiddenLayerProducts,
+  type NativeProducts,
+  type ProductsChoice,
+  WASM_PRODUCTS,
+} from './products.js';
 
 /** kernels.as.ts built by `npm run build:kernels`. */
 const WASM = new URL('./kernels.wasm', import.meta.url);
@@ -32,9 +41,22 @@ function slotOffsets(stride: number, rows: number) {
   };
 }
 
+/** The shared dataset and which hidden-layer products the workers open on it. */
+export interface MlpSharedData extends SharedKernelData {
+  products: ProductsChoice;
+}
+
 /** The dataset in one shared memory with a scratch slot per worker, as mlp-cpu's kernels read it. */
-export function shareWithMlpKernels(data: LoadedDataset, slots: number, maxBatch: number): SharedKernelData {
-  return shareDataset(data, slots, maxBatch, (stride, rows) => slotOffsets(stride, rows).bytes);
+export function shareWithMlpKernels(
+  data: LoadedDataset,
+  slots: number,
+  maxBatch: number,
+  products: ProductsChoice = WASM_PRODUCTS,
+): MlpSharedData {
+  return {
+    ...shareDataset(data, slots, maxBatch, (stride, rows) => slotOffsets(stride, rows).bytes),
+    products,
+  };
 }
 
 interface KernelExports {
@@ -75,7 +97,10 @@ interface KernelExports {
 /** One worker's handle on the MLP kernels: its slot's buffers are typed views the caller fills and reads. */
 export class MlpKernels extends KernelSlot<KernelExports> {
   readonly hidden = MLP_HIDDEN;
-  /** The hidden layer's weights (transposed, hidden x stride, padding zero) and bias the kernels read. */
+  /**
+   * The hidden layer's weights (transposed, hidden x stride, padding zero; the wasm kernels' copy, set by
+   * useHiddenLayer) and bias the kernels read.
+   */
   readonly w: Float32Array;
   readonly bias: Float32Array;
   /** What weightGradient adds into, laid out as w. */
@@ -85,11 +110,25 @@ export class MlpKernels extends KernelSlot<KernelExports> {
   readonly dz: Float32Array;
   /** rowCapacity rows of input gradients (the attack iterates are the slot's `work`). */
   readonly grads: Float32Array;
+  /** What computes the three products: these kernels or the native addon (shared.products). */
+  private readonly products: HiddenLayerProducts;
+  private readonly native: NativeProducts | undefined;
 
-  constructor(shared: SharedKernelData, slot: number) {
+  constructor(shared: MlpSharedData, slot: number) {
     const at = slotOffsets(shared.layout.stride, shared.layout.rowCapacity);
     super(WASM, shared, slot, at);
     const { stride, rowCapacity, hidden } = this;
+    const wasm = this.exports;
+    this.native =
+      shared.products.kind === 'native'
+        ? openNativeProducts(shared.products, shared.memory, stride, hidden)
+        : undefined;
+    this.products = this.native ?? {
+      useHiddenWeight: (w) => this.w.set(w),
+      hiddenForward: wasm.hiddenForward,
+      inputGradient: wasm.inputGradient,
+      weightGradient: wasm.weightGradient,
+    };
     this.w = this.floats(at.w, hidden * stride);
     this.bias = this.floats(at.bias, hidden);
     this.gw = this.floats(at.gw, hidden * stride);
@@ -98,10 +137,16 @@ export class MlpKernels extends KernelSlot<KernelExports> {
     this.grads = this.floats(at.grads, rowCapacity * stride);
   }
 
+  /** Makes `w` (transposed, as this.w) and `bias` the hidden layer every later product uses. */
+  useHiddenLayer(w: Float32Array, bias: Float32Array): void {
+    this.products.useHiddenWeight(w);
+    this.bias.set(bias);
+  }
+
   /** z_i = bias + w row_i for the rows `rows`. */
   hiddenForward(rows: number, n: number): void {
     const { w, bias, z } = this;
-    this.exports.hiddenForward(
+    this.products.hiddenForward(
       rows,
       n,
       this.stride,
@@ -115,13 +160,29 @@ export class MlpKernels extends KernelSlot<KernelExports> {
   /** grads_i = w^T dz_i. */
   inputGradient(n: number): void {
     const { dz, w, grads } = this;
-    this.exports.inputGradient(dz.byteOffset, n, this.hidden, w.byteOffset, this.stride, grads.byteOffset);
+    this.products.inputGradient(dz.byteOffset, n, this.hidden, w.byteOffset, this.stride, grads.byteOffset);
   }
 
   /** gw += sum_i dz_i row_i^T. */
   weightGradient(rows: number, n: number): void {
     const { dz, gw } = this;
-    this.exports.weightGradient(rows, n, this.stride, dz.byteOffset, this.hidden, gw.byteOffset);
+    this.products.weightGradient(rows, n, this.stride, dz.byteOffset, this.hidden, gw.byteOffset);
+  }
+
+  /**
+   * PGD's random start of the rows `origins` into `work`, drawn from `random` as attacks.ts draws it
+   * (random-start.ts; natively for linf where the addon is open, to the same bits). `row` is scratch of
+   * featureCount float64s.
+   */
+  randomStart(origins: number, n: number, spec: AttackSpec, random: Random, row: Float64Array): void {
+    if (this.native && spec.norm === 'linf') {
+      const state = random.state();
+      const { featureCount, clipToUnitBox, work } = this;
+      this.native.randomStartLinf(state, origins, n, featureCount, spec.eps, clipToUnitBox, work.byteOffset);
+      random.restore(state);
+      return;
+    }
+    randomStartRows(this, origins, n, spec, random, row, this.work);
   }
 
   /** work_i = box(row_i + size direction(grads_i)). */

@@ -5,7 +5,6 @@ import { type AttackSpec, trainingAttack } from '../../modes.js';
 import { ADAM, MLP_HIDDEN, SGD_MOMENTUM } from '../../protocol.js';
 import type { SplitMetrics } from '../../result.js';
 import type { RunSpec } from '../../run-spec.js';
-import { randomStartRows } from '../wasm-worker/random-start.js';
 import { forChunks, Tally } from '../wasm-worker/split-metrics.js';
 import type { MlpKernels } from './kernels.js';
 
@@ -93,10 +92,9 @@ export function createMlpWorkspace(kernels: MlpKernels): MlpWorkspace {
   };
 }
 
-/** Copies the hidden layer of `parameters` into the kernels' slot. */
+/** Makes the hidden layer of `parameters` the kernels'. */
 function useParameters(k: MlpKernels, parameters: readonly Float32Array[]): void {
-  k.w.set(parameters[0] as Float32Array);
-  k.bias.set(parameters[1] as Float32Array);
+  k.useHiddenLayer(parameters[0] as Float32Array, parameters[1] as Float32Array);
 }
 
 const sigmoid = (u: number) => 1 / (1 + Math.exp(-u));
@@ -187,7 +185,7 @@ function attackRows(
     k.stepRows(origins, n, spec.norm, spec.eps);
     return;
   }
-  randomStartRows(k, origins, n, spec, random, ws.row, k.work);
+  k.randomStart(origins, n, spec, random, ws.row);
   for (let step = 0; step < spec.method.steps; step++) {
     inputGradientAt(ws, parameters, k.workRows, n, leak);
     k.pgdRows(origins, n, spec.norm, spec.method.stepSize, spec.eps);

@@ -1,11 +1,10 @@
 import { workerData } from 'node:worker_threads';
 import { GroupCell } from '../wasm-worker/group-cell.js';
-import type { SharedKernelData } from '../wasm-worker/kernel-memory.js';
 import { serveTraining } from '../wasm-worker/serve-training.js';
-import { MlpKernels } from './kernels.js';
+import { MlpKernels, type MlpSharedData } from './kernels.js';
 import { mlpGroup } from './train-group.js';
 
-const { data, slot } = workerData as { data: SharedKernelData; slot: number };
+const { data, slot } = workerData as { data: MlpSharedData; slot: number };
 const kernels = new MlpKernels(data, slot);
 
 serveTraining((runs) => new GroupCell(runs, mlpGroup(runs, kernels)));

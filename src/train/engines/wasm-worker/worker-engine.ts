@@ -9,6 +9,8 @@ import { runOnWorkers } from './worker-pool.js';
 /** What distinguishes one wasm engine from another: its worker module and its kernels' scratch. */
 export interface WorkerEngineSpec<Name extends string> {
   name: Name;
+  /** What its results record as the backend (default `wasm-simd`): mlp-cpu names its native products. */
+  backend?: string;
   /** The worker's module: it opens its kernels on the shared data and trains units of runs (serve-training.ts). */
   worker: URL;
   share: (data: LoadedDataset, slots: number, maxBatch: number) => SharedKernelData;
@@ -26,7 +28,7 @@ export function createWorkerEngine<Name extends string>(
 ): Engine<Name> {
   return {
     name: spec.name,
-    backend: 'wasm-simd',
+    backend: spec.backend ?? 'wasm-simd',
     async train(runs, data, onOutcome, signal) {
       const byId = new Map(runs.map((r) => [r.runId, r]));
       const finished = new Set<string>();

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { RunOutcome } from '../../../../src/train/engine.js';
 import { createMlpCpuEngine } from '../../../../src/train/engines/mlp-cpu/engine.js';
 import { MlpKernels, shareWithMlpKernels } from '../../../../src/train/engines/mlp-cpu/kernels.js';
+import { WASM_PRODUCTS } from '../../../../src/train/engines/mlp-cpu/products.js';
 import { mlpGroup } from '../../../../src/train/engines/mlp-cpu/train-group.js';
 import { GroupCell } from '../../../../src/train/engines/wasm-worker/group-cell.js';
 import { driveEpochs } from '../../../../src/train/epoch-driver.js';
@@ -22,7 +23,7 @@ describe('the mlp-cpu engine', () => {
       })),
     );
     const outcomes: RunOutcome[] = [];
-    await createMlpCpuEngine(2).train(runs, data, async (outcome) => {
+    await createMlpCpuEngine(2, WASM_PRODUCTS).train(runs, data, async (outcome) => {
       outcomes.push(outcome);
     });
     expect(outcomes.map((o) => o.run.runId).sort()).toEqual(runs.map((r) => r.runId).sort());

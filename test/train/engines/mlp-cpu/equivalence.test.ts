@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import type { LoadedDataset } from '../../../../src/datasets/types.js';
 import { Random, TrainingStream } from '../../../../src/random.js';
 import { epochBatches } from '../../../../src/train/batches.js';
@@ -12,6 +12,11 @@ import {
   mlpParameters,
   trainStep,
 } from '../../../../src/train/engines/mlp-cpu/mlp-model.js';
+import {
+  type ProductsChoice,
+  productsBackend,
+  WASM_PRODUCTS,
+} from '../../../../src/train/engines/mlp-cpu/products.js';
 import { initMlp } from '../../../../src/train/engines/mlp-cpu/train-group.js';
 import { evaluateRobust, evaluateSplit } from '../../../../src/train/engines/tfjs-shared/evaluate.js';
 import { tf, useFastestBackend } from '../../../../src/train/engines/tfjs-shared/tf.js';
@@ -26,15 +31,27 @@ import {
   hadNearZeroGradient,
   maxArrayDifference,
 } from '../fixtures/general-path.js';
+import { buildNativeProducts, nativeChoices } from '../fixtures/native-products.js';
 
-function mlpCpuWorkspace(data: LoadedDataset): MlpWorkspace {
-  return createMlpWorkspace(new MlpKernels(shareWithMlpKernels(data, 1, 64), 0));
+// Every way mlp-cpu computes its hidden layer's products: the wasm kernels, and the native addon's kernel sets
+// this CPU runs (built from source here, as CI builds it). Each is held to the same rule against tfjs.
+const BACKENDS: ProductsChoice[] = [WASM_PRODUCTS];
+beforeAll(() => {
+  BACKENDS.push(...nativeChoices(buildNativeProducts()));
+}, 180_000);
+
+function mlpCpuWorkspace(data: LoadedDataset, products: ProductsChoice): MlpWorkspace {
+  return createMlpWorkspace(new MlpKernels(shareWithMlpKernels(data, 1, 64, products), 0));
 }
 
 /** mlp-cpu's parameters (models.ts's layout) after one epoch, through the same per-step function the engine uses. */
-function mlpCpuAfterOneEpoch(run: RunSpec, data: LoadedDataset): Float32Array[] {
+function mlpCpuAfterOneEpoch(
+  run: RunSpec,
+  data: LoadedDataset,
+  products: ProductsChoice = WASM_PRODUCTS,
+): Float32Array[] {
   const d = data.featureShape[0] as number;
-  const ws = mlpCpuWorkspace(data);
+  const ws = mlpCpuWorkspace(data, products);
   const model = createMlpModel(run, initMlp(d, run.seed), ws.kernels.stride);
   const batches = epochBatches(
     data.splits.train.count,
@@ -80,31 +97,35 @@ describe('mlp-cpu after 5 steps from the same seed', async () => {
         [22, 0.001],
       ] as const) {
         const run: RunSpec = { ...runSpec(data, seed, lr, { kind: 'standard' }), model: 'mlp', ...change };
-        const cpu = mlpCpuAfterOneEpoch(run, data);
         const gradients: GradientLog = [];
         const general = generalParameters(run, data, { gradients });
         expect(gradients).toHaveLength(5);
-        expect(maxArrayDifference(cpu, initial(run, d))).toBeGreaterThan(lr / 10);
-        if (run.optimizer !== 'adam') {
-          expect(maxArrayDifference(cpu, general)).toBeLessThan(1e-5);
-          continue;
-        }
-        // Adam: lr g / (|g| + eps) turns float32 rounding of a gradient within 10 eps of zero into a weight
-        // difference of up to lr (equivalence.test.ts demonstrates it for two tfjs paths): a parameter more
-        // than 1e-5 apart must have had such a gradient at some step, and there may be only a few.
-        let exempt = 0;
-        let elsewhere = 0;
-        general.forEach((values, k) => {
-          values.forEach((w, i) => {
-            const difference = Math.abs(w - (cpu[k]?.[i] as number));
-            if (difference < 1e-5) return;
-            if (hadNearZeroGradient(gradients, k, i)) exempt += 1;
-            else elsewhere = Math.max(elsewhere, difference);
+        expect(BACKENDS.length).toBeGreaterThan(1);
+        for (const products of BACKENDS) {
+          const cpu = mlpCpuAfterOneEpoch(run, data, products);
+          const backend = `${productsBackend(products)}, seed ${seed}`;
+          expect(maxArrayDifference(cpu, initial(run, d)), backend).toBeGreaterThan(lr / 10);
+          if (run.optimizer !== 'adam') {
+            expect(maxArrayDifference(cpu, general), backend).toBeLessThan(1e-5);
+            continue;
+          }
+          // Adam: lr g / (|g| + eps) turns float32 rounding of a gradient within 10 eps of zero into a weight
+          // difference of up to lr (equivalence.test.ts demonstrates it for two tfjs paths): a parameter more
+          // than 1e-5 apart must have had such a gradient at some step, and there may be only a few.
+          let exempt = 0;
+          let elsewhere = 0;
+          general.forEach((values, k) => {
+            values.forEach((w, i) => {
+              const difference = Math.abs(w - (cpu[k]?.[i] as number));
+              if (difference < 1e-5) return;
+              if (hadNearZeroGradient(gradients, k, i)) exempt += 1;
+              else elsewhere = Math.max(elsewhere, difference);
+            });
           });
-        });
-        expect(elsewhere).toBeLessThan(1e-5);
-        // A few of the 20,702 parameters (3 at most, measured), not a blanket exemption.
-        expect(exempt).toBeLessThanOrEqual(10);
+          expect(elsewhere, backend).toBeLessThan(1e-5);
+          // A few of the 20,702 parameters (3 at most, measured), not a blanket exemption.
+          expect(exempt, backend).toBeLessThanOrEqual(10);
+        }
       }
     },
   );
@@ -124,9 +145,8 @@ describe('mlp-cpu after 5 steps from the same seed', async () => {
       const d = data.featureShape[0] as number;
       const run: RunSpec = { ...runSpec(data, 2, 0.05, mode), model: 'mlp', optimizer: 'sgd' };
       const trained = mlpCpuAfterOneEpoch(run, data);
-      const ws = mlpCpuWorkspace(data);
       // Back to mlp-cpu's layout: the hidden weight transposed to rows of the kernels' stride.
-      const stride = ws.kernels.stride;
+      const stride = Math.ceil(d / 8) * 8;
       const hidden = trained[0] as Float32Array;
       const transposed = new Float32Array(200 * stride);
       for (let j = 0; j < d; j++)
@@ -139,25 +159,32 @@ describe('mlp-cpu after 5 steps from the same seed', async () => {
           return tf.add(tf.matMul(h, tf.tensor2d(w2, [200, 2])), tf.tensor1d(b2)) as tf.Tensor2D;
         });
       const split = data.splits.testBalanced;
-      const clean = evaluateMlp(parameters, ws, 'testBalanced');
       const cleanTfjs = evaluateSplit(logits, split, d);
-      expect(Math.abs(clean.loss - cleanTfjs.loss) / cleanTfjs.loss).toBeLessThan(1e-5);
-      expect(clean.correct).toEqual(cleanTfjs.correct);
       const spec = trainingAttack(mode) as AttackSpec;
-      for (const attackSpec of [spec, evaluationPgd(spec.norm, spec.eps)]) {
-        const random = () => Random.stream(2, TrainingStream.evaluation);
-        const cpu = evaluateRobustMlp(parameters, ws, 'testBalanced', attackSpec, random());
-        const tfjs = evaluateRobust(logits, split, d, attackSpec, {
+      const random = () => Random.stream(2, TrainingStream.evaluation);
+      const attacks = [spec, evaluationPgd(spec.norm, spec.eps)].map((attackSpec) => ({
+        attackSpec,
+        tfjs: evaluateRobust(logits, split, d, attackSpec, {
           clipToUnitBox: data.pixelRange,
           random: random(),
-        });
-        // Same weights, same draws: float32 rounding can flip an exact sign of a near-zero input-gradient
-        // coordinate, moving a sample near the boundary; 1 sample per class and 1e-4 relative loss bound that.
-        expect(Math.abs(cpu.loss - tfjs.loss) / tfjs.loss).toBeLessThan(1e-4);
-        for (const label of [0, 1] as const)
-          expect(Math.abs(cpu.correct[label] - tfjs.correct[label])).toBeLessThanOrEqual(1);
-        // The attack must matter, or agreeing on it would show nothing.
-        expect(tfjs.loss).toBeGreaterThan(clean.loss * 1.05);
+        }),
+      }));
+      for (const products of BACKENDS) {
+        const backend = productsBackend(products);
+        const ws = mlpCpuWorkspace(data, products);
+        const clean = evaluateMlp(parameters, ws, 'testBalanced');
+        expect(Math.abs(clean.loss - cleanTfjs.loss) / cleanTfjs.loss, backend).toBeLessThan(1e-5);
+        expect(clean.correct, backend).toEqual(cleanTfjs.correct);
+        for (const { attackSpec, tfjs } of attacks) {
+          const cpu = evaluateRobustMlp(parameters, ws, 'testBalanced', attackSpec, random());
+          // Same weights, same draws: float32 rounding can flip an exact sign of a near-zero input-gradient
+          // coordinate, moving a sample near the boundary; 1 sample per class and 1e-4 relative loss bound that.
+          expect(Math.abs(cpu.loss - tfjs.loss) / tfjs.loss, backend).toBeLessThan(1e-4);
+          for (const label of [0, 1] as const)
+            expect(Math.abs(cpu.correct[label] - tfjs.correct[label]), backend).toBeLessThanOrEqual(1);
+          // The attack must matter, or agreeing on it would show nothing.
+          expect(tfjs.loss).toBeGreaterThan(clean.loss * 1.05);
+        }
       }
     },
   );
