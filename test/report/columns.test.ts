@@ -8,6 +8,8 @@ const ms = (mean: number, stderr: number) => ({ mean, stderr, n: 2 });
 const row: ReportRow = {
   dataset: 'gaussian-d0-abcdef',
   group: 'gaussian',
+  datasetName: 'gaussian (dim 100, mean 1 on 25, scale 2)',
+  selection: 'clean-val',
   R: 5,
   objective: 'clean',
   fidelity: 'adgap',
@@ -24,6 +26,7 @@ const row: ReportRow = {
   worstClassRobustAccuracy: ms(0.5, 0.02),
   theory: null,
   seedsMissing: [42, 62],
+  seedsNotRecorded: [],
   selectedLearningRates: { '2': 0.1, '22': 0.01 },
 };
 const report: Report = {
