@@ -31,8 +31,8 @@ export const SELECTION_TITLES: Record<SelectionRule, string> = {
   'last-epoch': 'last epoch (learning rate by clean validation loss)',
 };
 
-const MEASURED = 'measured (mean ± 1 SE over seeds)';
-const THEORY = 'theory: optimal linear rule (docs/theory.md)';
+const MEASURED = 'measured: mean ± 1 SE over seeds';
+const THEORY = 'theory: optimal linear rule';
 
 /** One row of the figure: a dataset group, with a panel per (gap, norm) it has robust rows for. */
 export interface FigureRow {
@@ -209,7 +209,15 @@ function panelSpec({
   const dash = {
     field: 'source',
     type: 'nominal',
-    title: null,
+    title: 'line',
+    legend: {
+      symbolType: 'stroke',
+      symbolStrokeColor: '#444',
+      symbolSize: 400,
+      symbolStrokeWidth: 2,
+      columns: 1,
+      labelLimit: 320,
+    },
     scale: {
       domain: [MEASURED, THEORY],
       range: [
@@ -221,7 +229,7 @@ function panelSpec({
   return {
     title: { text: title, fontSize: 12 },
     width: 190,
-    height: 170,
+    height: 180,
     data: { values: points },
     layer: [
       {
@@ -235,7 +243,12 @@ function panelSpec({
         mark: { type: 'line', point: true },
         encoding: {
           x,
-          y: { field: 'mean', type: 'quantitative', title: axis, axis: { titleFontSize: 10 } },
+          y: {
+            field: 'mean',
+            type: 'quantitative',
+            title: axis,
+            axis: { titleFontSize: 10, titleFontWeight: 'normal' },
+          },
           color,
           strokeDash: dash,
           description: { field: 'mode' },
