@@ -73,7 +73,10 @@ const FIGURE_CONFIG = {
   background: 'white',
   padding: 8,
   resolve: { scale: { y: 'independent' } },
-  config: { legend: { orient: 'bottom', columns: 3, labelLimit: 260 }, concat: { spacing: 18 } },
+  config: {
+    legend: { orient: 'bottom', columns: 3, labelLimit: 260 },
+    concat: { spacing: 18 },
+  },
 };
 
 /**
@@ -212,11 +215,12 @@ function panelSpec({
     title: 'line',
     legend: {
       symbolType: 'stroke',
-      symbolStrokeColor: '#444',
       symbolSize: 400,
       symbolStrokeWidth: 2,
       columns: 1,
       labelLimit: 320,
+      // The line's point overlay would draw these symbols filled and without a stroke: a dash sample instead.
+      encode: { symbols: { update: { stroke: { value: '#444' }, fill: { value: 'transparent' } } } },
     },
     scale: {
       domain: [MEASURED, THEORY],
@@ -247,6 +251,8 @@ function panelSpec({
             field: 'mean',
             type: 'quantitative',
             title: axis,
+            // Room inside the frame for the points and bars at the extremes, so every panel's title sits alike.
+            scale: { padding: 8 },
             axis: { titleFontSize: 10, titleFontWeight: 'normal' },
           },
           color,
