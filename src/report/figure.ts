@@ -1,5 +1,6 @@
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { ValidationError } from '../errors.js';
 import type { Report, ReportRow } from './report.js';
 import type { SelectionRule } from './selection.js';
 import type { MeanStderr } from './statistics.js';
@@ -300,7 +301,16 @@ async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** The figure as a PNG, rasterized by resvg (a maintained Rust renderer with prebuilt Node binaries) at `scale`. */
 export async function figurePng(svg: string, scale = 2): Promise<Uint8Array> {
-  const { Resvg } = await import('@resvg/resvg-js');
+  let Resvg: typeof import('@resvg/resvg-js').Resvg;
+  try {
+    ({ Resvg } = await import('@resvg/resvg-js'));
+  } catch (error) {
+    // The Lambda bundle leaves the native addon out (infra/results-api.ts).
+    throw new ValidationError(
+      'format',
+      `png: this installation has no PNG rasterizer (@resvg/resvg-js: ${(error as Error).message.split('\n')[0]}); ask for svg`,
+    );
+  }
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
