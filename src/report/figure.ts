@@ -8,22 +8,18 @@ import type { MeanStderr } from './statistics.js';
 /** The two gaps of the paper's figure 1, each with its closed-form prediction where theory has one. */
 export const FIGURE_PANELS = [
   {
-    panel: 'ad-gap',
     title: 'Gap of AD',
     axis: 'AD(robust) − AD(standard)',
     pick: (row: ReportRow) => row.adGap,
     theory: (row: ReportRow) => row.theory?.adGap,
   },
   {
-    panel: 'accuracy-gap',
     title: 'Gap of standard accuracy',
     axis: 'acc(standard) − acc(robust)',
     pick: (row: ReportRow) => row.accuracyGap,
     theory: (row: ReportRow) => row.theory?.accuracyGap,
   },
 ] as const;
-
-export type PanelName = (typeof FIGURE_PANELS)[number]['panel'];
 
 /** How each selection rule is named on the figure and the page. */
 export const SELECTION_TITLES: Record<SelectionRule, string> = {
