@@ -57,7 +57,7 @@ try {
   for (const [what, path] of [
     ['GET report JSON, cached', report],
     ['GET report CSV, cached', `${report}?format=csv`],
-    ['GET report HTML (20 SVG panels), cached report', `${report}?format=html`],
+    ['GET report HTML (Figure 1 of 10 groups), cached report', `${report}?format=html`],
     ['GET runs, first page of 100', `/sweeps/${sweepId}/runs`],
     ['GET sweeps', '/sweeps'],
   ] as const) {

@@ -47,8 +47,10 @@ export class ResultsApi extends Construct {
         format: nodejs.OutputFormat.ESM,
         target: 'node24',
         minify: true,
-        // The SDK is bundled, not taken from the runtime, so the API runs the versions the lockfile pins.
-        externalModules: [],
+        // The SDK is bundled, not taken from the runtime, so the API runs the versions the lockfile pins. resvg (the
+        // PNG rasterizer) is a native addon esbuild cannot bundle: left out, so the API serves Figure 1 as SVG and
+        // answers ?format=png with a 400 that says so (docs/api.md).
+        externalModules: ['@resvg/resvg-js'],
         // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",

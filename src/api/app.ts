@@ -8,6 +8,7 @@ import {
   REPORT_MEDIA_TYPES,
   type ReportFormat,
   reportCsv,
+  reportFigure,
   reportTable,
 } from '../report/format.js';
 import { reportHtml } from '../report/html.js';
@@ -73,9 +74,11 @@ const routes = {
           'text/csv': { schema: { type: 'string' } },
           'text/html': { schema: { type: 'string' } },
           'text/plain': { schema: { type: 'string' } },
+          'image/svg+xml': { schema: { type: 'string' } },
+          'image/png': { schema: { type: 'string', format: 'binary' } },
         },
         description:
-          'the disparity-gap report (partial while runs are missing): JSON, CSV, an HTML page with the figure-1 panels as SVG, or the fixed-width table `adgap report` prints',
+          'the disparity-gap report (partial while runs are missing): JSON, CSV, an HTML page with Figure 1 as SVG, the fixed-width table `adgap report` prints, or Figure 1 alone as SVG or PNG',
       },
       ...errors,
     },
@@ -115,10 +118,17 @@ export function createApp(store: ObjectStore): OpenAPIHono {
 
   app.openapi(routes.report, async (c) => {
     const { id } = c.req.valid('param');
-    const format = c.req.valid('query').format ?? negotiatedFormat(c);
-    const report = await cachedReport(store, id);
-    // One URL, four representations: caches in front of the API must key on Accept too.
+    const { format: asked, selection } = c.req.valid('query');
+    const format = asked ?? negotiatedFormat(c);
+    const report = await cachedReport(store, id, selection);
+    // One URL, several representations: caches in front of the API must key on Accept too.
     c.header('Vary', 'Accept');
+    if (format === 'svg' || format === 'png') {
+      const figure = await reportFigure(report, format);
+      return c.body(typeof figure === 'string' ? figure : new Uint8Array(figure), 200, {
+        'Content-Type': REPORT_MEDIA_TYPES[format],
+      });
+    }
     if (format === 'csv')
       return c.body(reportCsv(report), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
     if (format === 'html') return c.html(await reportHtml(report), 200);

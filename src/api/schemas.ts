@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { SchemaObject } from 'openapi3-ts/oas31';
 import { reportFields } from '../report/columns.js';
 import { REPORT_FORMATS } from '../report/format.js';
+import { SELECTION_RULES, type SelectionRule } from '../report/selection.js';
 import { type RunResult, runResultJsonSchema } from '../results/run-result.js';
 import { sweepFileSchema } from '../sweep/schema.js';
 import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
@@ -25,7 +26,25 @@ export const reportQuery = z.object({
     .enum(REPORT_FORMATS, { error: `unknown format (allowed: ${REPORT_FORMATS.join(', ')})` })
     .optional()
     .openapi({
-      description: 'overrides the Accept header (application/json, text/csv, text/html, text/plain)',
+      description:
+        'overrides the Accept header (application/json, text/csv, text/html, text/plain, image/svg+xml, image/png); svg and png are Figure 1 alone',
+    }),
+  selection: z
+    .string()
+    .transform((value, context) => {
+      const rules = [...new Set(value.split(','))];
+      const unknown = rules.find((rule) => !(SELECTION_RULES as readonly string[]).includes(rule));
+      if (unknown !== undefined) {
+        context.addIssue({ code: 'custom', message: notOneOf(unknown, 'a selection rule', SELECTION_RULES) });
+        return z.NEVER;
+      }
+      return rules as SelectionRule[];
+    })
+    .optional()
+    .openapi({
+      type: 'string',
+      description: `checkpoint-selection rules, comma-separated, side by side in one report (${SELECTION_RULES.join(', ')}); default clean-val, the paper's`,
+      example: 'clean-val,robust-val',
     }),
 });
 

@@ -1,17 +1,34 @@
 import { buildReport, REPORT_VERSION, type Report } from '../report/report.js';
+import { DEFAULT_SELECTION, SELECTION_RULES, type SelectionRule } from '../report/selection.js';
 import { cachedReport as cached } from '../results/report-cache.js';
 import { readSweepRuns } from '../results/stored-results.js';
 import type { ObjectStore } from '../store/object-store.js';
 
-/** The report of a sweep as the store holds it now (finished or not): `adgap report` and `sweep run`. */
-export async function reportFromStore(store: ObjectStore, sweepId: string): Promise<Report> {
-  return buildReport(await readSweepRuns(store, sweepId));
+/**
+ * The report of a sweep as the store holds it now (finished or not), under the given checkpoint-selection rules:
+ * `adgap report` and `sweep run`.
+ */
+export async function reportFromStore(
+  store: ObjectStore,
+  sweepId: string,
+  selections: readonly SelectionRule[] = [DEFAULT_SELECTION],
+): Promise<Report> {
+  return buildReport(await readSweepRuns(store, sweepId), selections);
 }
 
 /**
  * The same report, cached in the store and rebuilt only when a result or a failure arrives (the API, which
- * answers many requests for one sweep).
+ * answers many requests for one sweep). The cache holds every rule; a request keeps the rows of its own.
  */
-export function cachedReport(store: ObjectStore, sweepId: string): Promise<Report> {
-  return cached(store, sweepId, { version: REPORT_VERSION, build: buildReport });
+export async function cachedReport(
+  store: ObjectStore,
+  sweepId: string,
+  selections: readonly SelectionRule[] = [DEFAULT_SELECTION],
+): Promise<Report> {
+  const all = await cached(store, sweepId, {
+    version: REPORT_VERSION,
+    build: (runs) => buildReport(runs, SELECTION_RULES),
+  });
+  const rows = selections.flatMap((rule) => all.rows.filter((r) => r.selection === rule));
+  return { ...all, rows };
 }

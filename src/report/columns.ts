@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { FIDELITIES, OBJECTIVES } from '../train/modes.js';
 import type { ReportRow } from './report.js';
+import { SELECTION_RULES } from './selection.js';
 import type { MeanStderr } from './statistics.js';
 
 /**
  * How a column's value is written: as text (the terminal table, and the HTML table, where a line break becomes
- * `<br>`) and as CSV cells at full precision, one or more per column (`csvNames` from the column's CSV name).
+ * `<br>`) and as CSV cells, one or more per column (`csvNames` from the column's CSV name). Numbers are rounded:
+ * 4 decimals in the tables, CSV_DECIMALS in the CSV; the JSON report keeps full precision.
  */
 export interface CellFormat<V> {
   text(value: V): string;
@@ -35,15 +37,24 @@ export interface ReportColumn<V> extends Views {
 }
 
 const plain = (x: { toString(): string }) => x.toString();
-const csvNumber = (x: number | undefined) => (x === undefined ? '' : String(x));
+/**
+ * Decimals of the CSV's numbers: accuracies are counts over test sets of thousands, so the sixth decimal is
+ * far below any standard error, and float noise (0.0025000000000000022) goes. Trailing zeros are dropped.
+ */
+export const CSV_DECIMALS = 6;
+const csvNumber = (x: number | undefined) => (x === undefined ? '' : String(roundTo(x, CSV_DECIMALS)));
+/** `x` rounded to `decimals`, without the sign of a rounded negative zero. */
+const roundTo = (x: number, decimals: number) => Number(x.toFixed(decimals)) + 0;
+/** A standard error of one seed is no uncertainty estimate: the tables show the mean and `n = 1` instead. */
+const spread = (v: MeanStderr) => (v.n === 1 ? ' (n = 1)' : ` ± ${v.stderr.toFixed(4)}`);
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
-const unsigned = (v: MeanStderr) => `${v.mean.toFixed(4)} ± ${v.stderr.toFixed(4)}`;
+const unsigned = (v: MeanStderr) => `${v.mean.toFixed(4)}${spread(v)}`;
 
 const text: CellFormat<string | number> = { text: plain, csvNames: (name) => [name], csv: (v) => [plain(v)] };
 
-/** `+0.0520 ± 0.0031`; in CSV `<name>_mean` and `<name>_stderr`. */
+/** `+0.0520 ± 0.0031` (`+0.0520 (n = 1)` for one seed); in CSV `<name>_mean` and `<name>_stderr`. */
 const meanStderrFormat: CellFormat<MeanStderr | null> = {
-  text: (v) => (v === null ? '-' : `${signed(v.mean)} ± ${v.stderr.toFixed(4)}`),
+  text: (v) => (v === null ? '-' : `${signed(v.mean)}${spread(v)}`),
   csvNames: (name) => [`${name}_mean`, `${name}_stderr`],
   csv: (v) => [csvNumber(v?.mean), csvNumber(v?.stderr)],
 };
@@ -58,11 +69,21 @@ const classPairFormat: CellFormat<ClassPair> = {
   csv: (pair) => pair.flatMap((v) => meanStderrFormat.csv(v)),
 };
 
-/** Seeds with a selection, and which are missing: `3`, `2 (missing 42,62)`; in CSV `<name>` and `<name>_missing`. */
-const seedsFormat: CellFormat<{ n: number; missing: number[] }> = {
-  text: ({ n, missing }) => (missing.length === 0 ? String(n) : `${n} (missing ${missing.join(',')})`),
-  csvNames: (name) => [name, `${name}_missing`],
-  csv: ({ n, missing }) => [String(n), missing.join(' ')],
+/**
+ * Seeds with a selection, and which are missing: `3`, `2 (missing 42,62)`, `0 (not recorded)` where the results
+ * predate the selection rule; in CSV `<name>`, `<name>_missing` and `<name>_not_recorded`.
+ */
+const seedsFormat: CellFormat<{ n: number; missing: number[]; notRecorded: number[] }> = {
+  text: ({ n, missing, notRecorded }) => {
+    const lacking = missing.filter((seed) => !notRecorded.includes(seed));
+    const notes = [
+      ...(lacking.length > 0 ? [`missing ${lacking.join(',')}`] : []),
+      ...(notRecorded.length > 0 ? [`not recorded ${notRecorded.join(',')}`] : []),
+    ];
+    return notes.length === 0 ? String(n) : `${n} (${notes.join('; ')})`;
+  },
+  csvNames: (name) => [name, `${name}_missing`, `${name}_not_recorded`],
+  csv: ({ n, missing, notRecorded }) => [String(n), missing.join(' '), notRecorded.join(' ')],
 };
 
 const meanStderrSchema = z
@@ -87,6 +108,15 @@ function field<K extends keyof ReportRow & string>(
 export const REPORT_COLUMNS = [
   field('dataset', z.string(), { format: text, csv: 'dataset' }),
   field('group', z.string(), { format: text, short: 'dataset', csv: 'group' }),
+  field('datasetName', z.string(), {
+    description: 'the group and the parameters that tell its datasets apart',
+  }),
+  field('selection', z.enum(SELECTION_RULES), {
+    format: text,
+    short: 'selection',
+    csv: 'selection',
+    description: "the checkpoint-selection rule of the row's numbers (clean-val is the paper's)",
+  }),
   field('R', z.number(), { format: text, short: 'R', label: 'R', csv: 'R' }),
   field('objective', z.enum(OBJECTIVES), {
     format: text,
@@ -179,13 +209,20 @@ export const REPORT_COLUMNS = [
   ),
   {
     key: 'seeds',
-    value: (row: ReportRow) => ({ n: row.ad?.n ?? 0, missing: row.seedsMissing }),
+    value: (row: ReportRow) => ({
+      n: row.ad?.n ?? 0,
+      missing: row.seedsMissing,
+      notRecorded: row.seedsNotRecorded,
+    }),
     format: seedsFormat,
     short: 'seeds',
     label: 'seeds',
     csv: 'seeds',
   },
   field('seedsMissing', z.array(z.int())),
+  field('seedsNotRecorded', z.array(z.int()), {
+    description: "seeds whose results predate the selection rule's checkpoints (also in seedsMissing)",
+  }),
   field('selectedLearningRates', z.record(z.string(), z.number())),
 ] as const;
 

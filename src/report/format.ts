@@ -1,13 +1,14 @@
+import { ValidationError } from '../errors.js';
 import { CSV_HEADER, columnsOf, reportLegend } from './columns.js';
 import { reportHtml } from './html.js';
 import type { Report } from './report.js';
-import { trivialRuleNotes } from './theory-notes.js';
+import { partingNotes, trivialRuleNotes } from './theory-notes.js';
 
 /**
  * Every rendering of a report: `adgap report --format` and the API's `?format` (or Accept header, in this order
  * of preference when it allows several) offer the same ones.
  */
-export const REPORT_FORMATS = ['json', 'csv', 'html', 'table'] as const;
+export const REPORT_FORMATS = ['json', 'csv', 'html', 'table', 'svg', 'png'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export const REPORT_MEDIA_TYPES: Record<ReportFormat, string> = {
@@ -15,6 +16,8 @@ export const REPORT_MEDIA_TYPES: Record<ReportFormat, string> = {
   csv: 'text/csv',
   html: 'text/html',
   table: 'text/plain',
+  svg: 'image/svg+xml',
+  png: 'image/png',
 };
 
 /** A fixed-width table: one row per (dataset, R, mode), the columns that have a short header, then the legend. */
@@ -40,19 +43,36 @@ export function reportTable(report: Report): string {
     );
   out.push(
     ...reportLegend('short'),
-    ...trivialRuleNotes(report.rows).map((note) => `${note.group} R ${note.R}: ${note.text}`),
+    ...trivialRuleNotes(report.rows.filter((r) => r.selection === report.rows[0]?.selection)).map(
+      (note) => `${note.group} R ${note.R}: ${note.text}`,
+    ),
+    ...partingNotes(report.rows).map((note) => `${note.selection}, ${note.dataset}: ${note.text}`),
   );
   return out.join('\n');
 }
 
-/** CSV with full-precision numbers; empty cells where a value does not apply or is missing. */
+/** CSV with numbers rounded to CSV_DECIMALS (columns.ts); empty cells where a value does not apply or is missing. */
 export function reportCsv(report: Report): string {
   const columns = columnsOf('csv');
   const rows = report.rows.map((row) => columns.flatMap((c) => c.format.csv(c.value(row))).join(','));
   return `${[CSV_HEADER.join(','), ...rows].join('\n')}\n`;
 }
 
-export async function formatReport(report: Report, format: ReportFormat): Promise<string> {
+/**
+ * Figure 1 of the report's selection rules as a standalone SVG (vega's headless rendering), or as a PNG (resvg);
+ * a report without any measured robust point has nothing to draw.
+ */
+export async function reportFigure(report: Report, format: 'svg' | 'png'): Promise<string | Uint8Array> {
+  // vega and resvg load only for the figures.
+  const { figurePng, figureSvg } = await import('./figure.js');
+  const svg = await figureSvg(report, [...new Set(report.rows.map((r) => r.selection))]);
+  if (svg === undefined)
+    throw new ValidationError('format', `${format}: the report has no measured robust point to draw yet`);
+  return format === 'svg' ? svg : figurePng(svg);
+}
+
+export async function formatReport(report: Report, format: ReportFormat): Promise<string | Uint8Array> {
+  if (format === 'svg' || format === 'png') return reportFigure(report, format);
   if (format === 'json') return JSON.stringify(report, null, 2);
   if (format === 'csv') return reportCsv(report).trimEnd();
   if (format === 'html') return reportHtml(report);

@@ -6,7 +6,7 @@ import type { Fidelity, Objective } from '../train/modes.js';
 import { type ClassMetrics, classMetrics } from '../train/result.js';
 import { modeId, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
-import { type Selection, selectModels } from './selection.js';
+import { DEFAULT_SELECTION, type Selection, type SelectionRule, selectModels } from './selection.js';
 import { type MeanStderr, meanStderr } from './statistics.js';
 import { type TheoryGaps, theoryGaps } from './theory.js';
 import { stableTheoryGaps } from './theory-stable.js';
@@ -18,6 +18,10 @@ import { stableTheoryGaps } from './theory-stable.js';
 export interface ReportRow {
   dataset: string;
   group: string;
+  /** The group and the parameters that tell its datasets apart, for titles (`gaussian (dim 100, ...)`). */
+  datasetName: string;
+  /** The checkpoint-selection rule the row's numbers come from (selection.ts). */
+  selection: SelectionRule;
   R: number;
   /** What produced the numbers: the training objective and the fidelity (run-spec.ts). */
   objective: Objective;
@@ -50,6 +54,8 @@ export interface ReportRow {
   theory: TheoryGaps | null;
   /** Seeds whose selection is missing in this row or in its standard baseline. */
   seedsMissing: number[];
+  /** Seeds whose results predate the selection rule's checkpoints (also in seedsMissing). */
+  seedsNotRecorded: number[];
   /** The selected learning rate of each seed, for reading the selection back. */
   selectedLearningRates: Record<string, number>;
 }
@@ -65,21 +71,46 @@ export interface Report {
 }
 
 /** Bumped whenever buildReport's output changes: a report cached by older code is then built again. */
-export const REPORT_VERSION = 3;
+export const REPORT_VERSION = 4;
+
+export type ReportInput = Pick<SweepRuns, 'sweepId' | 'runs' | 'results'> &
+  Partial<Pick<SweepRuns, 'failedRunIds' | 'unreadable'>>;
 
 /**
- * The disparity-gap report of a sweep (protocol.md): model selection, then per (dataset, R, fidelity, mode) the mean and
- * standard error over seeds of AD, gap of AD and gap of standard accuracy. Rows follow the sweep's order.
+ * The disparity-gap report of a sweep (protocol.md): model selection under each of `selections` (selection.ts;
+ * the paper's clean-val by default), then per (selection, dataset, R, fidelity, mode) the mean and standard error
+ * over seeds of AD, gap of AD and gap of standard accuracy. Rows follow the rules' order, then the sweep's.
  */
-export function buildReport({
-  sweepId,
-  runs: expected,
-  results,
-  failedRunIds = new Set(),
-  unreadable = [],
-}: Pick<SweepRuns, 'sweepId' | 'runs' | 'results'> &
-  Partial<Pick<SweepRuns, 'failedRunIds' | 'unreadable'>>): Report {
-  const selections = selectModels(expected, results);
+export function buildReport(
+  input: ReportInput,
+  selections: readonly SelectionRule[] = [DEFAULT_SELECTION],
+): Report {
+  const { sweepId, runs: expected, results, failedRunIds = new Set(), unreadable = [] } = input;
+  const byRule = selections.map((rule) => buildRows(expected, results, rule));
+  const missingRunIds = (byRule[0]?.selections ?? selectModels(expected, results)).flatMap((s: Selection) =>
+    'missingRunIds' in s ? s.missingRunIds : [],
+  );
+  return {
+    sweepId,
+    runs: {
+      expected: expected.length,
+      finished: expected.filter((r) => results.has(r.runId)).length,
+      failed: expected.filter((r) => !results.has(r.runId) && failedRunIds.has(r.runId)).length,
+    },
+    rows: byRule.flatMap((r) => r.rows),
+    missingRunIds,
+    unreadableResults: [...unreadable],
+  };
+}
+
+/** The rows of one selection rule. */
+function buildRows(
+  expected: readonly RunSpec[],
+  results: ReadonlyMap<string, RunResult>,
+  rule: SelectionRule,
+): { rows: ReportRow[]; selections: Selection[] } {
+  const selections = selectModels(expected, results, rule);
+  const names = datasetNames(expected);
   const rowKeys = new Map<
     string,
     {
@@ -109,9 +140,11 @@ export function buildReport({
     });
   }
   const selected = new Map<string, RunResult>();
+  const notRecorded = new Set<string>();
   for (const s of selections) {
-    if ('selected' in s)
-      selected.set(`${s.key.family}|${s.key.R}|${s.key.fidelity}|${s.key.mode}|${s.key.seed}`, s.selected);
+    const id = `${s.key.family}|${s.key.R}|${s.key.fidelity}|${s.key.mode}|${s.key.seed}`;
+    if ('selected' in s) selected.set(id, s.selected);
+    if ('notRecorded' in s) notRecorded.add(id);
   }
   const seeds = [...new Set(expected.map((r) => r.seed))];
   // Without standard runs in the sweep there is no baseline: gaps are absent rather than all "missing".
@@ -127,12 +160,16 @@ export function buildReport({
       const accuracyGaps: number[] = [];
       const perClass: ClassMetrics[] = [];
       const seedsMissing: number[] = [];
+      const seedsNotRecorded: number[] = [];
       const selectedLearningRates: Record<string, number> = {};
       for (const seed of seeds) {
         const row = pick(mode, seed);
         const standard = pick('standard', seed);
         if (!row || (hasBaseline && mode !== 'standard' && !standard)) {
           seedsMissing.push(seed);
+          const unrecorded = (m: string) => notRecorded.has(`${family}|${R}|${fidelity}|${m}|${seed}`);
+          if (unrecorded(mode) || (mode !== 'standard' && unrecorded('standard')))
+            seedsNotRecorded.push(seed);
           continue;
         }
         selectedLearningRates[String(seed)] = row.run.learningRate;
@@ -158,6 +195,8 @@ export function buildReport({
       return {
         dataset: family,
         group,
+        datasetName: names.get(family) ?? family,
+        selection: rule,
         R,
         objective,
         fidelity,
@@ -174,23 +213,35 @@ export function buildReport({
         worstClassRobustAccuracy: over((m) => m.worstClassRobustAccuracy),
         theory,
         seedsMissing,
+        seedsNotRecorded,
         selectedLearningRates,
       };
     },
   );
+  return { rows, selections };
+}
 
-  const missingRunIds = selections.flatMap((s: Selection) => ('missingRunIds' in s ? s.missingRunIds : []));
-  return {
-    sweepId,
-    runs: {
-      expected: expected.length,
-      finished: expected.filter((r) => results.has(r.runId)).length,
-      failed: expected.filter((r) => !results.has(r.runId) && failedRunIds.has(r.runId)).length,
-    },
-    rows,
-    missingRunIds,
-    unreadableResults: [...unreadable],
+/**
+ * A title for each dataset family: its group and what tells it apart, the synthetic parameters (`gaussian (dim
+ * 100, mean 1 on 25, scale 2)`); the data seed and sizes only where two families would share a name.
+ */
+function datasetNames(expected: readonly RunSpec[]): Map<string, string> {
+  const refs = new Map(expected.map((run) => [datasetFamilyId(run.dataset), run.dataset]));
+  const base = (ref: RunSpec['dataset']) => {
+    const p = ref.synthetic;
+    return p
+      ? `${ref.group} (dim ${p.dim}, mean ${p.meanValue} on ${p.meanNonZero}, scale ${p.noiseScale})`
+      : ref.group;
   };
+  const count = (name: string) => [...refs.values()].filter((ref) => base(ref) === name).length;
+  return new Map(
+    [...refs].map(([family, ref]) => {
+      const name = base(ref);
+      if (count(name) === 1) return [family, name];
+      const { train, validation, test } = ref.sizes;
+      return [family, `${name}, data seed ${ref.dataSeed}, sizes ${train}/${validation}/${test} [${family}]`];
+    }),
+  );
 }
 
 /**

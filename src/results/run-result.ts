@@ -5,7 +5,7 @@ import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
 import type { RunOutcome } from '../train/engine.js';
 import { engineNames } from '../train/engines/capabilities.js';
 import { FIDELITIES, NORMS, OBJECTIVES } from '../train/modes.js';
-import { classMetrics, type RunMetrics } from '../train/result.js';
+import { type Checkpoints, classMetrics, type RunMetrics } from '../train/result.js';
 import { MODEL_NAMES, OPTIMIZER_NAMES, type RunSpec } from '../train/run-spec.js';
 
 /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. 3: `fidelity`. */
@@ -25,6 +25,8 @@ export interface RunResult {
   runWallSeconds: number;
   cellWallSeconds: number;
   metrics: RunMetrics;
+  /** Other checkpoints, for the report's other selection rules; absent in results written before them. */
+  checkpoints?: Checkpoints;
   finishedAt: string;
 }
 
@@ -83,6 +85,20 @@ const robustEvaluation = z
   .meta({ id: 'robustEvaluation' });
 
 const positiveInt = z.int().min(1);
+
+const checkpoint = z
+  .strictObject({
+    epoch: positiveInt,
+    robustValidationLoss: z
+      .number()
+      .nullable()
+      .optional()
+      .describe('mean cross-entropy on the validation split under the training attack (null if NaN)'),
+    validation: splitMetrics,
+    testImbalanced: splitMetrics,
+    testBalanced: splitMetrics,
+  })
+  .meta({ id: 'checkpoint' });
 
 const runSpec = z
   .strictObject({
@@ -189,6 +205,19 @@ export const runResultSchema = z
           'Adversarial runs only: the balanced test set attacked with the training attack and with evaluation PGD (docs/protocol-notes.md)',
         ),
     }),
+    checkpoints: z
+      .strictObject({
+        robustValidation: checkpoint
+          .optional()
+          .describe(
+            'adversarial runs: the epoch (1 on) with the lowest validation loss under the training attack',
+          ),
+        lastEpoch: checkpoint.describe('the weights the run stopped with'),
+      })
+      .optional()
+      .describe(
+        "Checkpoints other than the restored one, evaluated clean when the run reached them, for the report's other model-selection rules (robust-val, last-epoch); absent in results written before they were recorded",
+      ),
     finishedAt: z.iso.datetime(),
   })
   .meta({

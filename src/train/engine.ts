@@ -1,5 +1,5 @@
 import type { LoadedDataset } from '../datasets/types.js';
-import type { RunMetrics } from './result.js';
+import type { Checkpoints, RunMetrics } from './result.js';
 import type { RunSpec } from './run-spec.js';
 
 /** What an engine reports for one run; the job adds the sweep, engine and timing facts to make a RunResult. */
@@ -7,6 +7,8 @@ export interface TrainedRun {
   epochsRun: number;
   bestEpoch: number;
   metrics: RunMetrics;
+  /** Other checkpoints' clean metrics, for the report's other selection rules. */
+  checkpoints: Checkpoints;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type EarlyStoppingState, initialEarlyStopping, observeEpoch } from './early-stopping.js';
 import type { RunOutcome } from './engine.js';
-import { finalMetrics, type ModelEvaluation } from './evaluation.js';
+import { checkpointMetrics, finalMetrics, type ModelEvaluation, robustValidationLoss } from './evaluation.js';
+import type { CheckpointMetrics } from './result.js';
 import type { RunSpec } from './run-spec.js';
 import { SharedWallTime } from './run-timing.js';
 
@@ -20,6 +21,11 @@ export interface EpochCell {
   validationLosses(): ArrayLike<number>;
   /** After an epoch: the runs `improved` keep their current weights as their best, the runs `stopped` train no more. */
   observe(improved: readonly number[], stopped: readonly number[]): void;
+  /**
+   * `use` applied to an evaluation of run `index`'s current weights, valid only during the call; never called
+   * for a run after its evaluateBest.
+   */
+  evaluateCurrent<T>(index: number, use: (model: ModelEvaluation) => T): T;
   /** `use` applied to an evaluation of run `index`'s best weights, which is valid only during the call. */
   evaluateBest<T>(index: number, use: (model: ModelEvaluation) => T): T;
   dispose(): void;
@@ -40,12 +46,15 @@ export interface EpochDrive {
  * steps, then its clean validation loss decides early stopping (`patience` epochs without a strictly lower loss,
  * or `maxEpochs`); its best-validation weights are kept, and a run that stops reports its final metrics from
  * them (finalMetrics) with its share of the cell's wall time (run-timing.ts) while the others train on. A cell
- * that throws fails every run that has no outcome yet. Abort is checked between epochs, once each epoch has
+ * that throws fails every run that has no outcome yet. Each adversarial run's validation loss under its training
+ * attack is measured every epoch too, and the clean metrics of its lowest-robust-loss epoch and of its last
+ * epoch are recorded (`checkpoints`) for the report's other selection rules (src/report/selection.ts). Abort is checked between epochs, once each epoch has
  * yielded to the event loop (so a SIGTERM handler, or a worker's abort message, runs).
  */
 export async function driveEpochs({ runs, open, onOutcome, signal }: EpochDrive): Promise<void> {
   const clock = new SharedWallTime(runs.length);
   const stopping: EarlyStoppingState[] = runs.map(() => initialEarlyStopping);
+  const robustBest: (CheckpointMetrics | undefined)[] = runs.map(() => undefined);
   const reported = new Set<number>();
   let training = runs.map((_run, index) => index);
   let cell: EpochCell | undefined;
@@ -68,16 +77,33 @@ export async function driveEpochs({ runs, open, onOutcome, signal }: EpochDrive)
         if (observed.improved) improved.push(index);
         if (observed.stop || epoch >= run.maxEpochs) stopped.push(index);
       }
+      for (const index of training) {
+        const run = runs[index] as RunSpec;
+        robustBest[index] = cell.evaluateCurrent(index, (model) => {
+          const loss = robustValidationLoss(run, model);
+          const best = robustBest[index]?.robustValidationLoss;
+          // A NaN loss never wins; ties keep the earlier epoch, as early stopping does.
+          if (loss === undefined || !(loss < (best ?? Number.POSITIVE_INFINITY))) return robustBest[index];
+          return checkpointMetrics(run, model, epoch, loss);
+        });
+      }
       cell.observe(improved, stopped);
       clock.charge(training);
       training = training.filter((index) => !stopped.includes(index));
       for (const index of stopped) {
         const run = runs[index] as RunSpec;
+        const lastEpoch = cell.evaluateCurrent(index, (model) => checkpointMetrics(run, model, epoch));
         const metrics = cell.evaluateBest(index, (model) => finalMetrics(run, model));
         clock.charge([index]);
         const { bestEpoch } = stopping[index] as EarlyStoppingState;
+        const robustValidation = robustBest[index];
+        const checkpoints = robustValidation ? { robustValidation, lastEpoch } : { lastEpoch };
         reported.add(index);
-        await onOutcome({ run, trained: { epochsRun: epoch, bestEpoch, metrics }, ...clock.seconds(index) });
+        await onOutcome({
+          run,
+          trained: { epochsRun: epoch, bestEpoch, metrics, checkpoints },
+          ...clock.seconds(index),
+        });
       }
       await new Promise((resolve) => setImmediate(resolve));
       if (signal?.aborted) return;

@@ -2,7 +2,7 @@ import type { SplitName } from '../datasets/types.js';
 import { Random, TrainingStream } from '../random.js';
 import { type AttackSpec, trainingAttack } from './modes.js';
 import { evaluationPgd } from './protocol.js';
-import type { RobustEvaluation, RunMetrics, SplitMetrics } from './result.js';
+import type { CheckpointMetrics, RobustEvaluation, RunMetrics, SplitMetrics } from './result.js';
 import type { RunSpec } from './run-spec.js';
 import { validationLossBatches } from './validation-loss.js';
 
@@ -48,4 +48,30 @@ export function finalMetrics(run: RunSpec, model: ModelEvaluation): RunMetrics {
     pgd: samePgd ? trainingAttackResult : evaluate(pgdSpec),
   };
   return metrics;
+}
+
+/**
+ * The validation split's mean cross-entropy under the run's training attack (PGD's random starts from the run's
+ * evaluation stream, afresh at every call, so each epoch is attacked alike); undefined for standard runs.
+ */
+export function robustValidationLoss(run: RunSpec, model: ModelEvaluation): number | undefined {
+  const spec = trainingAttack(run.mode);
+  if (!spec) return undefined;
+  return model.attacked('validation', spec, Random.stream(run.seed, TrainingStream.evaluation)).loss;
+}
+
+/** A checkpoint's clean metrics (the splits the gaps are computed from), for the other selection rules. */
+export function checkpointMetrics(
+  run: RunSpec,
+  model: ModelEvaluation,
+  epoch: number,
+  robustLoss?: number,
+): CheckpointMetrics {
+  return {
+    epoch,
+    ...(robustLoss === undefined ? {} : { robustValidationLoss: robustLoss }),
+    validation: model.clean('validation', validationLossBatches(run)),
+    testImbalanced: model.clean('testImbalanced'),
+    testBalanced: model.clean('testBalanced'),
+  };
 }

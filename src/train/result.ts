@@ -13,6 +13,27 @@ export interface RobustEvaluation {
   testBalanced: SplitMetrics;
 }
 
+/**
+ * A checkpoint other than the restored one (best clean validation loss), evaluated clean when the run reached
+ * it, so a report can select by another rule (src/report/selection.ts): robust validation loss, or the last epoch.
+ */
+export interface CheckpointMetrics {
+  epoch: number;
+  /** Mean cross-entropy on the validation split attacked with the training attack (adversarial runs). */
+  robustValidationLoss?: number;
+  validation: SplitMetrics;
+  testImbalanced: SplitMetrics;
+  testBalanced: SplitMetrics;
+}
+
+/** The checkpoints a run records besides its restored one. */
+export interface Checkpoints {
+  /** Adversarial runs: the epoch (1 on) with the lowest robust validation loss; ties keep the earlier. */
+  robustValidation?: CheckpointMetrics;
+  /** The weights the run stopped with. */
+  lastEpoch: CheckpointMetrics;
+}
+
 export interface RunMetrics {
   validation: SplitMetrics;
   testImbalanced: SplitMetrics;

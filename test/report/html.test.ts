@@ -5,6 +5,8 @@ import type { Report, ReportRow } from '../../src/report/report.js';
 const missingRow = (dataset: string, group: string): ReportRow => ({
   dataset,
   group,
+  datasetName: group,
+  selection: 'clean-val',
   R: 2,
   objective: 'clean',
   fidelity: 'adgap',
@@ -21,6 +23,7 @@ const missingRow = (dataset: string, group: string): ReportRow => ({
   worstClassRobustAccuracy: null,
   theory: null,
   seedsMissing: [2],
+  seedsNotRecorded: [],
   selectedLearningRates: {},
 });
 

@@ -112,8 +112,8 @@ describe('the terminal and HTML reports say where theory predicts the trivial ru
   it('the page, under each group’s table', async () => {
     const html = await reportHtml(report);
     const holtsmark = /<section data-dataset="holtsmark[^"]*">[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
-    expect(holtsmark.match(/<p data-theory-note>/g)).toHaveLength(2);
-    expect(holtsmark).toContain('<p data-theory-note>R 5: theory predicts the trivial rule');
+    expect(holtsmark.match(/<p class="note" data-theory-note>/g)).toHaveLength(2);
+    expect(holtsmark).toContain('<p class="note" data-theory-note>R 5: theory predicts the trivial rule');
     expect(html).toContain('the prediction for the optimal linear rules (docs/theory.md)');
   });
 });

@@ -29,11 +29,21 @@ describe('the run result JSON Schema', () => {
   it("takes the result runResult builds from an engine's outcome, and refuses it with an unknown field", async () => {
     const validate = addFormats.default(new Ajv2020({ allErrors: true })).compile(await committed());
     for (const [index, run] of runs.entries()) {
-      const { metrics, epochsRun, bestEpoch } = syntheticResult('schema-0123abcd', run, index);
+      const { metrics, epochsRun, bestEpoch, checkpoints } = syntheticResult('schema-0123abcd', run, index);
       const result = runResult(
         'schema-0123abcd',
         { name: 'mlp-cpu', backend: 'wasm-simd' },
-        { run, trained: { epochsRun, bestEpoch, metrics }, runWallSeconds: 2, cellWallSeconds: 3 },
+        {
+          run,
+          trained: {
+            epochsRun,
+            bestEpoch,
+            metrics,
+            checkpoints: checkpoints ?? { lastEpoch: { epoch: 1, ...metrics } },
+          },
+          runWallSeconds: 2,
+          cellWallSeconds: 3,
+        },
         new Date(0),
       );
       expect(validate(result), JSON.stringify(validate.errors)).toBe(true);

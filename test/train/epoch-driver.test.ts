@@ -21,6 +21,8 @@ class ScriptedCell implements EpochCell {
   constructor(
     private readonly losses: number[][],
     private readonly failAtEpoch = Number.POSITIVE_INFINITY,
+    /** The loss under attack at epoch e, `robustLosses[run][e - 1]` (default: the weights). */
+    private readonly robustLosses: number[][] = [],
   ) {
     this.trained = losses.map(() => 0);
     this.best = losses.map(() => 0);
@@ -44,10 +46,22 @@ class ScriptedCell implements EpochCell {
     for (const index of stopped) this.stopped[index] = true;
   }
 
+  evaluateCurrent<T>(index: number, use: (model: ModelEvaluation) => T): T {
+    return use(this.evaluation(index, this.trained[index] as number));
+  }
+
   evaluateBest<T>(index: number, use: (model: ModelEvaluation) => T): T {
-    const weights = this.best[index] as number;
-    const metrics = { loss: weights, correct: [0, 0] as [number, number], total: [1, 1] as [number, number] };
-    return use({ clean: () => metrics, attacked: () => metrics });
+    return use(this.evaluation(index, this.best[index] as number));
+  }
+
+  private evaluation(index: number, weights: number): ModelEvaluation {
+    const metrics = (loss: number) => ({
+      loss,
+      correct: [0, 0] as [number, number],
+      total: [1, 1] as [number, number],
+    });
+    const robust = this.robustLosses[index]?.[weights - 1] ?? weights;
+    return { clean: () => metrics(weights), attacked: () => metrics(robust) };
   }
 
   dispose(): void {
@@ -80,6 +94,32 @@ describe('the epoch driver', () => {
     expect(trained.metrics.validation.loss).toBe(2);
     expect(trained.metrics.testBalanced.loss).toBe(2);
     expect(trained.metrics.robust).toBeUndefined();
+  });
+
+  test("records the lowest-robust-loss epoch's and the last epoch's clean metrics beside the restored ones", async () => {
+    // Clean loss best at epoch 1, robust loss best at epoch 3 (the tie at epoch 4 keeps 3), stops at epoch 4.
+    const cell = new ScriptedCell([[1, 2, 3, 4]], Number.POSITIVE_INFINITY, [[9, 5, 2, 2]]);
+    const adversarial = runSpec(
+      data,
+      2,
+      0.01,
+      { kind: 'adversarial', norm: 'linf', eps: 0.1, method: { name: 'one-step' } },
+      { maxEpochs: 10, patience: 3 },
+    );
+    const trained = trainedOf((await drive([adversarial], cell))[0]);
+    expect(trained).toMatchObject({ epochsRun: 4, bestEpoch: 1 });
+    expect(trained.metrics.testBalanced.loss).toBe(1);
+    // The scripted clean loss of a checkpoint is its epoch: each is the weights of its own epoch.
+    expect(trained.checkpoints.robustValidation).toMatchObject({ epoch: 3, robustValidationLoss: 2 });
+    expect(trained.checkpoints.robustValidation?.testBalanced.loss).toBe(3);
+    expect(trained.checkpoints.lastEpoch).toMatchObject({ epoch: 4, validation: { loss: 4 } });
+    expect(trained.checkpoints.lastEpoch.robustValidationLoss).toBeUndefined();
+  });
+
+  test('a standard run records its last epoch only (at radius 0 the robust loss is the clean one)', async () => {
+    const cell = new ScriptedCell([[3, 1, 2]]);
+    const trained = trainedOf((await drive([run(2, { maxEpochs: 3, patience: 5 })], cell))[0]);
+    expect(trained.checkpoints).toEqual({ lastEpoch: expect.objectContaining({ epoch: 3 }) });
   });
 
   test('a run that keeps improving ends at maxEpochs', async () => {

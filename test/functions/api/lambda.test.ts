@@ -87,7 +87,7 @@ it('passes the query string and headers through to the routes', async () => {
   const csv = await handler(functionUrlEvent(`/sweeps/${sweepId}/report`, 'format=csv'));
   expect(csv.statusCode).toBe(200);
   expect(csv.headers?.['content-type']).toMatch(/^text\/csv/);
-  expect(csv.body.split('\n')[0]).toMatch(/^dataset,group,R,objective,fidelity,mode,/);
+  expect(csv.body.split('\n')[0]).toMatch(/^dataset,group,selection,R,objective,fidelity,mode,/);
   const html = await handler(functionUrlEvent(`/sweeps/${sweepId}/report`, '', { accept: 'text/html' }));
   expect(html.headers?.['content-type']).toMatch(/^text\/html/);
 });

@@ -99,6 +99,10 @@ export class CudaCell implements EpochCell {
   }
 
   /** A finished model's best weights, evaluated on the CPU by tfjs's stacked cell's code (withStackedModel). */
+  evaluateCurrent<T>(index: number, use: (model: ModelEvaluation) => T): T {
+    return withStackedModel(this.runs[index] as RunSpec, this.data, this.parameterValues(index), use);
+  }
+
   evaluateBest<T>(index: number, use: (model: ModelEvaluation) => T): T {
     return withStackedModel(this.runs[index] as RunSpec, this.data, this.parameterValues(index, 'best'), use);
   }

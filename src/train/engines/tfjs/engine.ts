@@ -151,6 +151,10 @@ export class RunCell implements EpochCell {
     if (improved.length > 0) this.best = modelState(this.model);
   }
 
+  evaluateCurrent<T>(_index: number, use: (model: ModelEvaluation) => T): T {
+    return use(tfjsEvaluation(this.logits, this.data));
+  }
+
   /** Restores the best weights into the model (it trains no more) and evaluates it. */
   evaluateBest<T>(_index: number, use: (model: ModelEvaluation) => T): T {
     restoreModelState(this.model, this.best);

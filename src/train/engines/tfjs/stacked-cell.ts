@@ -190,6 +190,10 @@ export class StackedCell implements EpochCell {
     );
   }
 
+  evaluateCurrent<T>(index: number, use: (model: ModelEvaluation) => T): T {
+    return withStackedModel(this.runs[index] as RunSpec, this.data, this.parameterValues(index), use);
+  }
+
   evaluateBest<T>(index: number, use: (model: ModelEvaluation) => T): T {
     return withStackedModel(this.runs[index] as RunSpec, this.data, this.parameterValues(index, 'best'), use);
   }

@@ -64,6 +64,10 @@ export class GroupCell<Weights> implements EpochCell {
     for (const index of stopped) this.stopped[index] = true;
   }
 
+  evaluateCurrent<T>(index: number, use: (model: ModelEvaluation) => T): T {
+    return use(this.models.evaluation(this.models.current(index)));
+  }
+
   evaluateBest<T>(index: number, use: (model: ModelEvaluation) => T): T {
     return use(this.models.evaluation(this.best[index] as Weights));
   }
