@@ -1,4 +1,5 @@
 import type { LoadedDataset } from '../datasets/types.js';
+import type { ModelWeights } from './kept-weights.js';
 import type { RunMetrics } from './result.js';
 import type { RunSpec } from './run-spec.js';
 
@@ -7,6 +8,8 @@ export interface TrainedRun {
   epochsRun: number;
   bestEpoch: number;
   metrics: RunMetrics;
+  /** The weights the metrics were computed from (kept-weights.ts), for the models whose weights are kept. */
+  weights?: ModelWeights;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type EarlyStoppingState, initialEarlyStopping, observeEpoch } from './early-stopping.js';
 import type { RunOutcome } from './engine.js';
 import { finalMetrics, type ModelEvaluation } from './evaluation.js';
+import { keptWeights } from './kept-weights.js';
 import type { RunSpec } from './run-spec.js';
 import { SharedWallTime } from './run-timing.js';
 
@@ -73,11 +74,15 @@ export async function driveEpochs({ runs, open, onOutcome, signal }: EpochDrive)
       training = training.filter((index) => !stopped.includes(index));
       for (const index of stopped) {
         const run = runs[index] as RunSpec;
-        const metrics = cell.evaluateBest(index, (model) => finalMetrics(run, model));
+        const { metrics, weights } = cell.evaluateBest(index, (model) => ({
+          metrics: finalMetrics(run, model),
+          weights: keptWeights(run, () => model.parameters()),
+        }));
         clock.charge([index]);
         const { bestEpoch } = stopping[index] as EarlyStoppingState;
         reported.add(index);
-        await onOutcome({ run, trained: { epochsRun: epoch, bestEpoch, metrics }, ...clock.seconds(index) });
+        const trained = { epochsRun: epoch, bestEpoch, metrics, ...(weights ? { weights } : {}) };
+        await onOutcome({ run, trained, ...clock.seconds(index) });
       }
       await new Promise((resolve) => setImmediate(resolve));
       if (signal?.aborted) return;

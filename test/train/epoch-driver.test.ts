@@ -47,7 +47,11 @@ class ScriptedCell implements EpochCell {
   evaluateBest<T>(index: number, use: (model: ModelEvaluation) => T): T {
     const weights = this.best[index] as number;
     const metrics = { loss: weights, correct: [0, 0] as [number, number], total: [1, 1] as [number, number] };
-    return use({ clean: () => metrics, attacked: () => metrics });
+    return use({
+      clean: () => metrics,
+      attacked: () => metrics,
+      parameters: () => [Float32Array.of(weights, 0), Float32Array.of(0, 0)],
+    });
   }
 
   dispose(): void {
