@@ -30,7 +30,8 @@ export class TrainerJobs extends Construct {
 
     this.jobRole = new iam.Role(this, 'JobRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'adgap trainer: reads datasets and sweeps, writes results, weights, evaluations and failures',
+      description:
+        'adgap trainer: reads datasets and sweeps, writes results, weights, evaluations and failures',
     });
     storage.grantReadUnder(this.jobRole, [KEY_PATTERNS.datasets, KEY_PATTERNS.sweeps, KEY_PATTERNS.leases]);
     // Jobs only load datasets: `sweep run` prepares them before any job starts, so nothing here writes datasets/.

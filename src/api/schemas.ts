@@ -1,11 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import type { SchemaObject } from 'openapi3-ts/oas31';
 import { reportFields } from '../report/columns.js';
+import { REPORT_EVALUATIONS } from '../report/evaluation-figures.js';
 import { REPORT_FORMATS } from '../report/format.js';
 import { type RunResult, runResultJsonSchema } from '../results/run-result.js';
 import { sweepFileSchema } from '../sweep/schema.js';
 import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
 import { FIDELITIES, NORMS, OBJECTIVES } from '../train/modes.js';
+import { KEPT_WEIGHT_EVALUATIONS } from '../train/robustness/kept-evaluation.js';
 
 /** The message for a value outside a closed list: the value, what it should be, what is allowed. */
 function notOneOf(value: unknown, what: string, allowed: readonly string[]): string {
@@ -20,12 +22,24 @@ export const sweepParams = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, example: 'demo-1a2b3c4d' }),
 });
 
+const EVALUATION_LIST = new RegExp(
+  `^(${REPORT_EVALUATIONS.join('|')})(,(${REPORT_EVALUATIONS.join('|')}))*$`,
+);
+
 export const reportQuery = z.object({
   format: z
     .enum(REPORT_FORMATS, { error: `unknown format (allowed: ${REPORT_FORMATS.join(', ')})` })
     .optional()
     .openapi({
       description: 'overrides the Accept header (application/json, text/csv, text/html, text/plain)',
+    }),
+  evaluation: z
+    .string()
+    .regex(EVALUATION_LIST, { error: `expected a comma-separated list of ${REPORT_EVALUATIONS.join(', ')}` })
+    .optional()
+    .openapi({
+      description:
+        'robust evaluations side by side, e.g. pgd,exact: pgd is in every result; exact (linear models) and apgd are computed by `adgap evaluate`',
     }),
 });
 
@@ -116,6 +130,10 @@ export const reportBody = z
       description:
         'result objects that could not be read: their runs count as missing; the next `sweep run` sets them aside and trains them again',
     }),
+    evaluations: z
+      .array(z.enum(KEPT_WEIGHT_EVALUATIONS))
+      .optional()
+      .openapi({ description: 'the evaluations beyond PGD the rows carry (?evaluation=); absent: none' }),
   })
   .openapi('Report');
 

@@ -1,11 +1,26 @@
+import { keptWeightEvaluations } from '../report/evaluation-figures.js';
 import { buildReport, REPORT_VERSION, type Report } from '../report/report.js';
+import { readEvaluations } from '../results/evaluations.js';
 import { cachedReport as cached } from '../results/report-cache.js';
 import { readSweepRuns } from '../results/stored-results.js';
 import type { ObjectStore } from '../store/object-store.js';
+import type { RobustEvaluationName } from '../train/robustness/kept-evaluation.js';
 
-/** The report of a sweep as the store holds it now (finished or not): `adgap report` and `sweep run`. */
-export async function reportFromStore(store: ObjectStore, sweepId: string): Promise<Report> {
-  return buildReport(await readSweepRuns(store, sweepId));
+/**
+ * The report of a sweep as the store holds it now (finished or not): `adgap report` and `sweep run`; with
+ * `evaluations`, the rows carry their figures under each (`--evaluation`, the records read from the store).
+ */
+export async function reportFromStore(
+  store: ObjectStore,
+  sweepId: string,
+  evaluations: readonly RobustEvaluationName[] = [],
+): Promise<Report> {
+  const beyondPgd = keptWeightEvaluations(evaluations);
+  const [runs, records] = await Promise.all([
+    readSweepRuns(store, sweepId),
+    Promise.all(beyondPgd.map(async (e) => [e, await readEvaluations(store, sweepId, e)] as const)),
+  ]);
+  return buildReport(beyondPgd.length > 0 ? { ...runs, evaluationRecords: new Map(records) } : runs);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import type { KeptWeightEvaluation } from '../train/robustness/kept-evaluation.js';
 import type { Report, ReportRow } from './report.js';
 import type { MeanStderr } from './statistics.js';
 
@@ -19,7 +20,25 @@ export const FIGURE_PANELS = [
   },
 ] as const;
 
-export type PanelName = (typeof FIGURE_PANELS)[number]['panel'];
+/**
+ * With evaluations beyond PGD (`--evaluation`), robust AD under each beside robust AD under evaluation PGD: how
+ * far the paper's attack-based figure is from the exact one (linear models) or from APGD's.
+ */
+export function evaluationPanels(evaluations: readonly KeptWeightEvaluation[]) {
+  if (evaluations.length === 0) return [];
+  return [
+    { panel: 'robust-ad-pgd', title: 'Robust AD (PGD)', pick: (row: ReportRow) => row.robustAdPgd },
+    ...evaluations.map((evaluation) => ({
+      panel: `robust-ad-${evaluation}` as const,
+      title: `Robust AD (${evaluation === 'exact' ? 'exact' : 'APGD'})`,
+      pick: (row: ReportRow) => row.evaluations?.[evaluation]?.robustAd ?? null,
+    })),
+  ];
+}
+
+export type PanelName =
+  | (typeof FIGURE_PANELS)[number]['panel']
+  | ReturnType<typeof evaluationPanels>[number]['panel'];
 
 export interface FigurePanel {
   dataset: string;
@@ -52,6 +71,16 @@ export async function figurePanels(report: Report): Promise<FigurePanel[]> {
       const predicted = robust.flatMap((row) => theoryPoint(row, theory(row)));
       const svg = await renderSvg(panelSpec(title, modes, points, predicted));
       panels.push({ dataset, panel, title, svg, hasTheory: predicted.length > 0 });
+    }
+    for (const { panel, title, pick } of evaluationPanels(report.evaluations ?? [])) {
+      const points = robust.flatMap((row) => point(row, pick(row)));
+      panels.push({
+        dataset,
+        panel,
+        title,
+        svg: await renderSvg(panelSpec(title, modes, points, [])),
+        hasTheory: false,
+      });
     }
   }
   return panels;

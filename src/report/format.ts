@@ -1,4 +1,4 @@
-import { CSV_HEADER, columnsOf, reportLegend } from './columns.js';
+import { columnsOf, csvHeader, reportLegend } from './columns.js';
 import { reportHtml } from './html.js';
 import type { Report } from './report.js';
 import { trivialRuleNotes } from './theory-notes.js';
@@ -19,7 +19,7 @@ export const REPORT_MEDIA_TYPES: Record<ReportFormat, string> = {
 
 /** A fixed-width table: one row per (dataset, R, mode), the columns that have a short header, then the legend. */
 export function reportTable(report: Report): string {
-  const columns = columnsOf('short');
+  const columns = columnsOf('short', report.evaluations);
   const header = columns.map((c) => c.header);
   const lines = report.rows.map((row) => columns.map((c) => c.format.text(c.value(row))));
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
@@ -39,7 +39,7 @@ export function reportTable(report: Report): string {
       `unreadable result ${u.key}: ${u.reason}; counted as missing (the next sweep run sets it aside and trains the run again)`,
     );
   out.push(
-    ...reportLegend('short'),
+    ...reportLegend('short', report.evaluations),
     ...trivialRuleNotes(report.rows).map((note) => `${note.group} R ${note.R}: ${note.text}`),
   );
   return out.join('\n');
@@ -47,9 +47,9 @@ export function reportTable(report: Report): string {
 
 /** CSV with full-precision numbers; empty cells where a value does not apply or is missing. */
 export function reportCsv(report: Report): string {
-  const columns = columnsOf('csv');
+  const columns = columnsOf('csv', report.evaluations);
   const rows = report.rows.map((row) => columns.flatMap((c) => c.format.csv(c.value(row))).join(','));
-  return `${[CSV_HEADER.join(','), ...rows].join('\n')}\n`;
+  return `${[csvHeader(report.evaluations).join(','), ...rows].join('\n')}\n`;
 }
 
 export async function formatReport(report: Report, format: ReportFormat): Promise<string> {

@@ -11,7 +11,7 @@ const escapeHtml = (text: string) =>
   );
 
 /** The HTML table's columns: those with a label (the dataset is the section's heading, not a column). */
-const COLUMNS = columnsOf('label');
+type Columns = ReturnType<typeof columnsOf>;
 
 /**
  * A self-contained page: per dataset, the two figure-1 panels (inline SVG in `<figure data-panel=...>`) and
@@ -21,6 +21,7 @@ export async function reportHtml(report: Report): Promise<string> {
   // vega takes a good part of a second to load: only HTML requests pay for it, not a cold start serving JSON.
   const { figurePanels } = await import('./figure.js');
   const panels = await figurePanels(report);
+  const columns: Columns = columnsOf('label', report.evaluations);
   const datasets = [...new Set(report.rows.map((r) => r.dataset))];
   const sections = datasets.map((dataset) => {
     const datasetRows = report.rows.filter((r) => r.dataset === dataset);
@@ -32,7 +33,7 @@ export async function reportHtml(report: Report): Promise<string> {
           `<figure data-panel="${p.panel}" data-dataset="${escapeHtml(dataset)}">${p.svg}<figcaption>${escapeHtml(p.title)} against R, one line per radius; error bars: one standard error over seeds.${p.hasTheory ? ' Dashed lines with open diamonds: the prediction for the optimal linear rules (docs/theory.md).' : ''}</figcaption></figure>`,
       )
       .join('\n');
-    const rows = report.rows.filter((r) => r.dataset === dataset).map(tableRow);
+    const rows = report.rows.filter((r) => r.dataset === dataset).map((row) => tableRow(row, columns));
     const notes = trivialRuleNotes(datasetRows).map(
       (note) => `<p data-theory-note>R ${note.R}: ${escapeHtml(note.text)}</p>`,
     );
@@ -40,7 +41,7 @@ export async function reportHtml(report: Report): Promise<string> {
 <h2>${escapeHtml(dataset)}</h2>
 <div class="panels">${figures}</div>
 <table>
-<thead><tr>${COLUMNS.map((c) => `<th>${escapeHtml(c.header)}</th>`).join('')}</tr></thead>
+<thead><tr>${columns.map((c) => `<th>${escapeHtml(c.header)}</th>`).join('')}</tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
@@ -66,7 +67,7 @@ th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.75rem; text-align: ri
 <body>
 <h1>Disparity-gap report: ${escapeHtml(report.sweepId)}</h1>
 <p>Runs: ${finished}/${expected} finished, ${failed} failed, ${expected - finished} without a result.
-${reportLegend('label').map(escapeHtml).join('\n')}</p>
+${reportLegend('label', report.evaluations).map(escapeHtml).join('\n')}</p>
 ${sections.join('\n')}
 </body>
 </html>
@@ -87,9 +88,9 @@ function notRunSection(dataset: string, group: string | undefined): string {
 </section>`;
 }
 
-function tableRow(row: ReportRow): string {
+function tableRow(row: ReportRow, columns: Columns): string {
   // A cell of two lines (majority, minority) breaks between them.
-  const cells = COLUMNS.map(
+  const cells = columns.map(
     (c) => `<td>${escapeHtml(c.format.text(c.value(row))).replaceAll('\n', '<br>')}</td>`,
   );
   return `<tr>${cells.join('')}</tr>`;

@@ -4,8 +4,10 @@ import type { RunResult } from '../results/run-result.js';
 import type { SweepRuns, UnreadableResult } from '../results/stored-results.js';
 import type { Fidelity, Objective } from '../train/modes.js';
 import { type ClassMetrics, classMetrics } from '../train/result.js';
+import type { KeptWeightEvaluation } from '../train/robustness/kept-evaluation.js';
 import { modeId, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
+import { type EvaluationRecords, type RowEvaluations, rowEvaluations } from './evaluation-figures.js';
 import { type Selection, selectModels } from './selection.js';
 import { type MeanStderr, meanStderr } from './statistics.js';
 import { type TheoryGaps, theoryGaps } from './theory.js';
@@ -48,6 +50,11 @@ export interface ReportRow {
    * where theory leaves the rule undetermined.
    */
   theory: TheoryGaps | null;
+  /**
+   * The row under the robust evaluations beyond PGD the report was asked for (`--evaluation`,
+   * evaluation-figures.ts); absent when none was.
+   */
+  evaluations?: RowEvaluations;
   /** Seeds whose selection is missing in this row or in its standard baseline. */
   seedsMissing: number[];
   /** The selected learning rate of each seed, for reading the selection back. */
@@ -62,6 +69,8 @@ export interface Report {
   missingRunIds: string[];
   /** Result objects that could not be read; their runs count as missing (and are in missingRunIds). */
   unreadableResults: UnreadableResult[];
+  /** The evaluations beyond PGD whose figures the rows carry (`--evaluation`); absent: none. */
+  evaluations?: KeptWeightEvaluation[];
 }
 
 /** Bumped whenever buildReport's output changes: a report cached by older code is then built again. */
@@ -77,8 +86,12 @@ export function buildReport({
   results,
   failedRunIds = new Set(),
   unreadable = [],
+  evaluationRecords,
 }: Pick<SweepRuns, 'sweepId' | 'runs' | 'results'> &
-  Partial<Pick<SweepRuns, 'failedRunIds' | 'unreadable'>>): Report {
+  Partial<Pick<SweepRuns, 'failedRunIds' | 'unreadable'>> & {
+    /** The records of the evaluations beyond PGD to show (evaluation-figures.ts). */
+    evaluationRecords?: EvaluationRecords;
+  }): Report {
   const selections = selectModels(expected, results);
   const rowKeys = new Map<
     string,
@@ -127,6 +140,7 @@ export function buildReport({
       const accuracyGaps: number[] = [];
       const perClass: ClassMetrics[] = [];
       const seedsMissing: number[] = [];
+      const chosen: RunResult[] = [];
       const selectedLearningRates: Record<string, number> = {};
       for (const seed of seeds) {
         const row = pick(mode, seed);
@@ -136,6 +150,7 @@ export function buildReport({
           continue;
         }
         selectedLearningRates[String(seed)] = row.run.learningRate;
+        chosen.push(row);
         ads.push(accuracyDisparity(row));
         perClass.push(classMetrics(row.metrics));
         const underTraining = robustAccuracyDisparity(row, 'trainingAttack');
@@ -173,6 +188,7 @@ export function buildReport({
         worstClassCleanAccuracy: over((m) => m.worstClassCleanAccuracy),
         worstClassRobustAccuracy: over((m) => m.worstClassRobustAccuracy),
         theory,
+        ...(evaluationRecords ? { evaluations: rowEvaluations(chosen, evaluationRecords) } : {}),
         seedsMissing,
         selectedLearningRates,
       };
@@ -190,6 +206,7 @@ export function buildReport({
     rows,
     missingRunIds,
     unreadableResults: [...unreadable],
+    ...(evaluationRecords ? { evaluations: [...evaluationRecords.keys()] } : {}),
   };
 }
 
