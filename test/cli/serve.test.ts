@@ -109,7 +109,12 @@ it('shows both figure-1 panels with one line per radius in a real browser', asyn
   }
   // The table names what produced each row and carries the per-class figures.
   const headers = await page.locator('th').allTextContents();
-  for (const header of ['objective', 'fidelity', 'boundary error PGD (maj, min)', 'worst-class robust acc (PGD)'])
+  for (const header of [
+    'objective',
+    'fidelity',
+    'boundary error PGD (maj, min)',
+    'worst-class robust acc (PGD)',
+  ])
     expect(headers).toContain(header);
   await mkdir(join(ROOT, 'test-artifacts'), { recursive: true });
   await page.screenshot({ path: join(ROOT, 'test-artifacts/report.png'), fullPage: true });
