@@ -69,8 +69,8 @@ export async function readEvaluations(
       const record = JSON.parse(decoder.decode(body)) as EvaluationRecord;
       if (record.runId === ids[i] && record.result?.testBalanced) records.set(record.runId, record);
     } catch {
-      // A truncated record counts as missing: the next evaluate computes it again (write-once keeps it, so
-      // only deleting it by hand lets a new one in).
+      // Writes are atomic, so only a hand-edited record fails to parse: the report leaves it out, and since
+      // the listing still counts it as done, deleting it is what lets the next evaluate write a new one.
     }
   });
   return records;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +145,40 @@ evaluation: [pgd, exact]
       const counts = exact.get(result.run.runId) as [number, number];
       expect(counts[0], result.run.runId).toBeLessThanOrEqual(pgd[0]);
       expect(counts[1], result.run.runId).toBeLessThanOrEqual(pgd[1]);
+    }
+  }, 240_000);
+
+  it("keeps a cuda (host build) run's selected weights: exact's clean counts from them are the result's", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adgap-evaluate-cuda-'));
+    const addon = join(dir, 'adgap-host.node');
+    execFileSync(
+      new URL('../../src/train/engines/cuda/build.sh', import.meta.url).pathname,
+      ['host', addon],
+      {
+        stdio: 'pipe',
+      },
+    );
+    const file = join(dir, 'sweep.yaml');
+    await writeFile(
+      file,
+      `${GAUSSIAN.replace('name: evaluate-gaussian', 'name: evaluate-cuda')}engine: cuda\n`,
+    );
+    const store = join(dir, 'store');
+    const env = { ADGAP_CUDA_ADDON: addon };
+    const run = await adgap(['sweep', 'run', file, '--store', store], env);
+    expect(run.code, run.stderr).toBe(0);
+    const sweepId = /^sweep: (\S+)$/m.exec(run.stdout)?.[1] as string;
+    const out = await adgap(['evaluate', sweepId, '--with', 'exact', '--store', store], env);
+    expect(out.code, out.stderr).toBe(0);
+    const results = parsed<RunResult>(await objects(store, 'results'));
+    const records = parsed<EvaluationRecord>(await objects(store, 'evaluations/exact'));
+    expect(records).toHaveLength(6);
+    for (const record of records) {
+      const result = results.find((r) => r.run.runId === record.runId) as RunResult;
+      expect(result.engine).toBe('cuda');
+      expect(record.result.perClass.cleanAccuracy, record.runId).toEqual(
+        result.metrics.perClass?.cleanAccuracy,
+      );
     }
   }, 240_000);
 
