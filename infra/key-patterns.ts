@@ -16,6 +16,9 @@ export const KEY_PATTERNS = {
   sweeps: `${SWEEPS_PREFIX}*`,
   results: `${resultsPrefix(ANY_ID)}*`,
   failures: `${failuresPrefix(ANY_ID)}*`,
+  // Kept weights and the evaluation records computed from them (src/results/kept-weights.ts, evaluations.ts).
+  weights: `${sweepPrefix(ANY_ID)}weights/*`,
+  evaluations: `${sweepPrefix(ANY_ID)}evaluations/*`,
   // The API's cache of computed reports (issue 6) lives next to the sweep it summarises.
   reportCache: `${sweepPrefix(ANY_ID)}report-cache/*`,
   // Job leases (src/results/leases.ts): a top-level prefix, so one lifecycle rule can expire them.

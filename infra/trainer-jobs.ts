@@ -30,12 +30,20 @@ export class TrainerJobs extends Construct {
 
     this.jobRole = new iam.Role(this, 'JobRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'adgap trainer: reads datasets and sweeps, writes results and failures',
+      description:
+        'adgap trainer: reads datasets and sweeps, writes results, weights, evaluations and failures',
     });
     storage.grantReadUnder(this.jobRole, [KEY_PATTERNS.datasets, KEY_PATTERNS.sweeps, KEY_PATTERNS.leases]);
     // Jobs only load datasets: `sweep run` prepares them before any job starts, so nothing here writes datasets/.
-    // They take and renew their job's lease (src/results/leases.ts) under leases/.
-    storage.grantPutUnder(this.jobRole, [KEY_PATTERNS.results, KEY_PATTERNS.failures, KEY_PATTERNS.leases]);
+    // They take and renew their job's lease (src/results/leases.ts) under leases/, and store each result's
+    // weights and the robust evaluations computed from them beside the results.
+    storage.grantPutUnder(this.jobRole, [
+      KEY_PATTERNS.results,
+      KEY_PATTERNS.weights,
+      KEY_PATTERNS.evaluations,
+      KEY_PATTERNS.failures,
+      KEY_PATTERNS.leases,
+    ]);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,

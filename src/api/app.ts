@@ -1,8 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { accepts } from 'hono/accepts';
-import { cachedReport } from '../application/report.js';
+import { cachedReport, reportFromStore } from '../application/report.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { keptWeightEvaluations, parseEvaluations } from '../report/evaluation-figures.js';
 import {
   REPORT_FORMATS,
   REPORT_MEDIA_TYPES,
@@ -118,9 +119,14 @@ export function createApp(store: ObjectStore): OpenAPIHono {
 
   app.openapi(routes.report, async (c) => {
     const { id } = c.req.valid('param');
-    const { format: asked, selection } = c.req.valid('query');
+    const { format: asked, selection, evaluation } = c.req.valid('query');
     const format = asked ?? negotiatedFormat(c);
-    const report = await cachedReport(store, id, selection);
+    // The cache holds the report without evaluation records; one with them is read fresh.
+    const evaluations = evaluation === undefined ? [] : parseEvaluations(evaluation);
+    const report =
+      keptWeightEvaluations(evaluations).length > 0
+        ? await reportFromStore(store, id, { selections: selection, evaluations })
+        : await cachedReport(store, id, selection);
     // One URL, several representations: caches in front of the API must key on Accept too.
     c.header('Vary', 'Accept');
     if (format === 'svg' || format === 'png') {

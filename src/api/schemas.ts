@@ -1,12 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import type { SchemaObject } from 'openapi3-ts/oas31';
 import { reportFields } from '../report/columns.js';
+import { REPORT_EVALUATIONS } from '../report/evaluation-figures.js';
 import { REPORT_FORMATS } from '../report/format.js';
 import { SELECTION_RULES, type SelectionRule } from '../report/selection.js';
 import { type RunResult, runResultJsonSchema } from '../results/run-result.js';
 import { sweepFileSchema } from '../sweep/schema.js';
 import { SWEEP_ID_PATTERN } from '../sweep/sweep-id.js';
 import { FIDELITIES, NORMS, OBJECTIVES } from '../train/modes.js';
+import { KEPT_WEIGHT_EVALUATIONS } from '../train/robustness/kept-evaluation.js';
 
 /** The message for a value outside a closed list: the value, what it should be, what is allowed. */
 function notOneOf(value: unknown, what: string, allowed: readonly string[]): string {
@@ -20,6 +22,10 @@ export const sweepParams = z.object({
     .regex(SWEEP_ID_PATTERN, { error: 'not a sweep id (expected <name>-<8 hex digits>)' })
     .openapi({ param: { name: 'id', in: 'path' }, example: 'demo-1a2b3c4d' }),
 });
+
+const EVALUATION_LIST = new RegExp(
+  `^(${REPORT_EVALUATIONS.join('|')})(,(${REPORT_EVALUATIONS.join('|')}))*$`,
+);
 
 export const reportQuery = z.object({
   format: z
@@ -45,6 +51,14 @@ export const reportQuery = z.object({
       type: 'string',
       description: `checkpoint-selection rules, comma-separated, side by side in one report (${SELECTION_RULES.join(', ')}); default clean-val, the paper's`,
       example: 'clean-val,robust-val',
+    }),
+  evaluation: z
+    .string()
+    .regex(EVALUATION_LIST, { error: `expected a comma-separated list of ${REPORT_EVALUATIONS.join(', ')}` })
+    .optional()
+    .openapi({
+      description:
+        'robust evaluations side by side, e.g. pgd,exact: pgd is in every result; exact (linear models) and apgd are computed by `adgap evaluate`',
     }),
 });
 
@@ -147,6 +161,10 @@ export const reportBody = z
       description:
         'result objects that could not be read: their runs count as missing; the next `sweep run` sets them aside and trains them again',
     }),
+    evaluations: z
+      .array(z.enum(KEPT_WEIGHT_EVALUATIONS))
+      .optional()
+      .openapi({ description: 'the evaluations beyond PGD the rows carry (?evaluation=); absent: none' }),
   })
   .openapi('Report');
 

@@ -2,19 +2,22 @@ import { prepareDatasets, type ReadImageSource } from '../datasets/prepare.js';
 import type { DatasetGroup } from '../datasets/types.js';
 import { ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/job-event.js';
+import { requestEvaluation } from '../results/evaluations.js';
+import { jobWork } from '../results/job-work.js';
 import { type LeaseOwner, parseLeaseOwner } from '../results/lease-owner.js';
 import { breakLease, heldJobs, type Lease, setAsideUnreadableLeases } from '../results/leases.js';
-import { finishedRunIds, readResults, setAsideUnreadable } from '../results/stored-results.js';
+import { readResults, setAsideUnreadable } from '../results/stored-results.js';
 import { readPlan, readSweep, storeSweep } from '../results/stored-sweep.js';
 import type { Runner, RunnerOutcome } from '../runners/runner.js';
 import { unreadablePrefix } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { resolveAutoRadii } from '../sweep/auto-radii.js';
 import { datasetRefs, expandRuns } from '../sweep/expand.js';
-import { planJobs, planRuns } from '../sweep/plan.js';
+import { planJobs } from '../sweep/plan.js';
 import type { SweepFile } from '../sweep/schema.js';
 import { sweepId as idOf } from '../sweep/sweep-id.js';
 import { assertEngineTrains } from '../train/engines/capabilities.js';
+import { assertEvaluationApplies, isKeptWeightEvaluation } from '../train/robustness/kept-evaluation.js';
 
 export interface SweepProgress {
   /** Called once the plan is known: how many runs the sweep has and how many were already finished. */
@@ -80,6 +83,8 @@ export async function executeSweep(
   );
   const runs = expandRuns(sweep, await resolveAutoRadii(store, sweep, readImageSource));
   assertEngineTrains(sweep.engine, runs);
+  const evaluations = (sweep.evaluation ?? []).filter(isKeptWeightEvaluation);
+  for (const evaluation of evaluations) assertEvaluationApplies(runs, evaluation);
   const plan = planJobs(sweepId, runs, chunkSize ?? runner.defaultChunkSize);
   await storeSweep(
     store,
@@ -109,10 +114,45 @@ export async function executeSweep(
         `unreadable result ${u.key} (${u.reason}): moved to ${unreadablePrefix(sweepId)}, training the run again`,
       );
   }
-  const finished = await finishedRunIds(store, sweepId);
-  const pendingJobs = stored.jobs
-    .filter((job) => job.runs.some((r) => here(r.dataset.group) && !finished.has(r.runId)))
-    .map((j) => j.index);
+  for (const evaluation of evaluations) await requestEvaluation(store, sweepId, evaluation);
+  const work = await jobWork(store, sweepId, stored.jobs, {
+    include: (r) => here(r.dataset.group),
+    train: true,
+  });
+  const outcome = await startPendingJobs({
+    store,
+    sweepId,
+    runner,
+    progress,
+    isAbandoned,
+    pendingJobs: work.pendingJobs,
+    total: work.total,
+    done: work.done,
+  });
+  return { sweepId, outcome };
+}
+
+/** What `startPendingJobs` hands to the runner, and how much work there is (for progress). */
+export interface PendingJobs {
+  store: ObjectStore;
+  sweepId: string;
+  runner: Runner;
+  progress: SweepProgress;
+  isAbandoned: (owner: LeaseOwner) => boolean;
+  /** The jobs with something to do, by index. */
+  pendingJobs: readonly number[];
+  /** Runs to train and evaluations to compute, in all and already done. */
+  total: number;
+  done: number;
+}
+
+/**
+ * Hands `pendingJobs` to the runner, except those another run holds a lease on, which are left to it;
+ * `isAbandoned` and the runner's leaseHolderGone tell which holders are known dead. How `sweep run` and
+ * `adgap evaluate` start their jobs.
+ */
+export async function startPendingJobs(options: PendingJobs): Promise<RunnerOutcome> {
+  const { store, sweepId, runner, progress, isAbandoned, pendingJobs } = options;
   for (const { key, movedTo, reason } of await setAsideUnreadableLeases(store, sweepId))
     progress.notice(`unreadable lease ${key} (${reason}): moved to ${movedTo}, counted as expired`);
   const held = await heldJobs(store, sweepId);
@@ -134,12 +174,10 @@ export async function executeSweep(
       `${heldPending.length} of ${pendingJobs.length} pending jobs are being trained by another sweep run (leases renewed until it ends; now until ${until}); this run trains the other ${pendingJobs.length - heldPending.length}. Run it again after the other ends to complete the sweep.`,
     );
   }
-  const runsHere = planRuns(stored).filter((r) => here(r.dataset.group));
-  progress.start(runsHere.length, runsHere.filter((r) => finished.has(r.runId)).length);
-  const outcome = await runner.runJobs(
+  progress.start(options.total, options.done);
+  return runner.runJobs(
     { store, sweepId },
     pendingJobs.filter((index) => !held.has(index)),
     (e) => progress.event(e),
   );
-  return { sweepId, outcome };
 }

@@ -1,19 +1,32 @@
+import { keptWeightEvaluations } from '../report/evaluation-figures.js';
 import { buildReport, REPORT_VERSION, type Report } from '../report/report.js';
 import { DEFAULT_SELECTION, SELECTION_RULES, type SelectionRule } from '../report/selection.js';
+import { readEvaluations } from '../results/evaluations.js';
 import { cachedReport as cached } from '../results/report-cache.js';
 import { readSweepRuns } from '../results/stored-results.js';
 import type { ObjectStore } from '../store/object-store.js';
+import type { RobustEvaluationName } from '../train/robustness/kept-evaluation.js';
 
 /**
- * The report of a sweep as the store holds it now (finished or not), under the given checkpoint-selection rules:
- * `adgap report` and `sweep run`.
+ * The report of a sweep as the store holds it now (finished or not), under the given checkpoint-selection rules
+ * (default the paper's): `adgap report` and `sweep run`; with `evaluations`, the rows carry their figures under
+ * each (`--evaluation`, the records read from the store).
  */
 export async function reportFromStore(
   store: ObjectStore,
   sweepId: string,
-  selections: readonly SelectionRule[] = [DEFAULT_SELECTION],
+  options: { selections?: readonly SelectionRule[]; evaluations?: readonly RobustEvaluationName[] } = {},
 ): Promise<Report> {
-  return buildReport(await readSweepRuns(store, sweepId), selections);
+  const { selections = [DEFAULT_SELECTION], evaluations = [] } = options;
+  const beyondPgd = keptWeightEvaluations(evaluations);
+  const [runs, records] = await Promise.all([
+    readSweepRuns(store, sweepId),
+    Promise.all(beyondPgd.map(async (e) => [e, await readEvaluations(store, sweepId, e)] as const)),
+  ]);
+  return buildReport(
+    beyondPgd.length > 0 ? { ...runs, evaluationRecords: new Map(records) } : runs,
+    selections,
+  );
 }
 
 /**

@@ -1,16 +1,25 @@
 import { loadDataset } from '../datasets/load.js';
 import { ValidationError } from '../errors.js';
 import { EVERY_RUN_HAS_A_RESULT, type JobEvent } from '../jobs/job-event.js';
+import {
+  evaluatedRuns,
+  type PendingEvaluation,
+  pendingEvaluations,
+  wantedEvaluations,
+  writeEvaluation,
+} from '../results/evaluations.js';
 import { writeFailure } from '../results/failures.js';
+import { readWeights, storeWeights } from '../results/kept-weights.js';
 import { type LeaseOwner, randomLeaseOwner } from '../results/lease-owner.js';
 import { acquireLease, LEASE_MS } from '../results/leases.js';
 import { runResult } from '../results/run-result.js';
-import { finishedRunIds, writeResult } from '../results/stored-results.js';
+import { finishedRunIds, readResultsOf, writeResult } from '../results/stored-results.js';
 import { readPlan, readSweep } from '../results/stored-sweep.js';
 import type { ContentCache } from '../store/content-cache.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { Engine } from '../train/engine.js';
 import type { EngineName } from '../train/engines/table.js';
+import { evaluateKeptWeights } from '../train/robustness/kept-evaluation.js';
 import type { RunSpec } from '../train/run-spec.js';
 
 /** What `runJob` trains and where it reports. */
@@ -32,7 +41,9 @@ export interface RunJobOptions {
 /**
  * The job contract, the same for a local process, a docker container and an AWS Batch array child: train the
  * runs of job `jobIndex` that have no result yet with the engine the sweep asks for (`createEngine` picks one
- * when it does not), writing each result as it finishes. A failed run gets a
+ * when it does not), writing each result as it finishes; then compute the robust evaluations the sweep wants
+ * (its file's `evaluation`, `adgap evaluate`) from the kept weights of its finished runs that lack them, one
+ * write-once record each (never training again). A failed run gets a
  * failure record and the others go on. An abort (SIGTERM) stops between epochs; finished results stay.
  * While it trains, the job holds its lease (src/results/leases.ts); a job someone else holds is skipped.
  *
@@ -56,9 +67,10 @@ export async function runJob(options: RunJobOptions): Promise<void> {
     const finished = await finishedRunIds(store, sweepId);
     return job.runs.filter((r) => !finished.has(r.runId));
   };
+  const jobEvaluations = () => pendingEvaluationsOf(store, sweepId, job.runs);
   // Checked before the lease too, so that a finished job takes none.
   const unfinished = new Set((await pendingRuns()).map((r) => r.runId));
-  if (unfinished.size === 0) {
+  if (unfinished.size === 0 && (await jobEvaluations()).length === 0) {
     onEvent({ event: 'job-skipped', reason: EVERY_RUN_HAS_A_RESULT });
     return;
   }
@@ -80,11 +92,13 @@ export async function runJob(options: RunJobOptions): Promise<void> {
       const pending = await pendingRuns();
       unfinished.clear();
       for (const run of pending) unfinished.add(run.runId);
-      if (pending.length === 0) {
+      if (pending.length > 0) await trainPending(options, pending, unfinished);
+      const evaluations = options.signal?.aborted ? [] : await jobEvaluations();
+      if (pending.length === 0 && evaluations.length === 0) {
         onEvent({ event: 'job-skipped', reason: EVERY_RUN_HAS_A_RESULT });
         return;
       }
-      await trainPending(options, pending, unfinished);
+      if (evaluations.length > 0) await evaluatePending(options, evaluations);
     } finally {
       clearInterval(renewal);
       await lease.held.release().catch(() => undefined);
@@ -121,12 +135,73 @@ async function trainPending(
         onEvent({ event: 'run-failed', runId: outcome.run.runId, error });
         return;
       }
-      await writeResult(store, runResult(sweepId, engine, outcome, new Date()));
+      // The weights first: a result never names weights that are not there.
+      const { weights } = outcome.trained;
+      const stored = weights && (await storeWeights(store, sweepId, outcome.run.runId, weights));
+      await writeResult(store, runResult(sweepId, engine, outcome, new Date(), stored));
       unfinished.delete(outcome.run.runId);
       onEvent({ event: 'run-finished', runId: outcome.run.runId });
     },
     signal,
   );
+}
+
+/** The evaluations the sweep wants that `runs`' finished results still lack (results/evaluations.ts). */
+async function pendingEvaluationsOf(
+  store: ObjectStore,
+  sweepId: string,
+  runs: readonly RunSpec[],
+): Promise<PendingEvaluation[]> {
+  const evaluations = await wantedEvaluations(store, sweepId);
+  if (evaluations.length === 0) return [];
+  const finished = await finishedRunIds(store, sweepId);
+  const { results } = await readResultsOf(
+    store,
+    sweepId,
+    runs.filter((r) => finished.has(r.runId)).map((r) => r.runId),
+  );
+  return pendingEvaluations(runs, results, evaluations, await evaluatedRuns(store, sweepId, evaluations));
+}
+
+/**
+ * Computes and stores each pending evaluation from the run's kept weights, stopping between runs on abort. An
+ * evaluation that fails (weights that do not match their result's sha256) is reported and the others go on;
+ * having no record, it is tried again by the next job.
+ */
+async function evaluatePending(
+  { store, sweepId, onEvent, signal, datasetCache }: RunJobOptions,
+  pending: readonly PendingEvaluation[],
+): Promise<void> {
+  const data = await loadDataset(store, (pending[0] as PendingEvaluation).result.run.dataset, datasetCache);
+  for (const { result, evaluation } of pending) {
+    if (signal?.aborted) return;
+    const { runId } = result.run;
+    const stored = result.weights;
+    if (!stored) continue;
+    try {
+      const started = performance.now();
+      const weights = await readWeights(store, stored);
+      const input = {
+        run: result.run,
+        weights,
+        split: data.splits.testBalanced,
+        clipToUnitBox: data.pixelRange,
+      };
+      await writeEvaluation(store, {
+        schemaVersion: 1,
+        sweepId,
+        runId,
+        evaluation,
+        weightsSha256: stored.sha256,
+        result: evaluateKeptWeights(evaluation, input),
+        wallSeconds: (performance.now() - started) / 1000,
+        evaluatedAt: new Date().toISOString(),
+      });
+      onEvent({ event: 'run-evaluated', runId, evaluation });
+    } catch (error) {
+      onEvent({ event: 'evaluation-failed', runId, evaluation, error: errorMessage(error) });
+    }
+  }
 }
 
 /**

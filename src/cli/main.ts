@@ -4,6 +4,7 @@ import { AdgapError } from '../errors.js';
 import { systemErrorMessage } from '../system-error.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
+import { evaluateCommand } from './evaluate.js';
 import { cliMessage } from './flag-advice.js';
 import { jobCommand } from './job.js';
 import { paperCommand } from './paper.js';
@@ -20,6 +21,7 @@ const program = new Command('adgap')
   .addCommand(demoCommand())
   .addCommand(sweepCommand())
   .addCommand(paperCommand())
+  .addCommand(evaluateCommand())
   .addCommand(dataCommand())
   .addCommand(reportCommand())
   .addCommand(jobCommand())

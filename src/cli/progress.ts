@@ -2,7 +2,10 @@ import cliProgress from 'cli-progress';
 import type { SweepProgress } from '../application/execute-sweep.js';
 import { EVERY_RUN_HAS_A_RESULT } from '../jobs/job-event.js';
 
-/** A bar (runs done / total, elapsed, estimate) on a terminal; one plain line per finished run otherwise. */
+/**
+ * A bar (runs and evaluations done / total, elapsed, estimate) on a terminal; one plain line per finished run
+ * or evaluation otherwise.
+ */
 export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): SweepProgress & { stop(): void } {
   let total = 0;
   let done = 0;
@@ -46,8 +49,16 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
         return;
       }
       done += 1;
-      const text = e.event === 'run-finished' ? `finished ${e.runId}` : `FAILED ${e.runId}: ${e.error}`;
-      if (bar) bar.update(done, { last: e.event === 'run-failed' ? `(failed: ${e.runId})` : '' });
+      const text =
+        e.event === 'run-finished'
+          ? `finished ${e.runId}`
+          : e.event === 'run-evaluated'
+            ? `evaluated ${e.runId} (${e.evaluation})`
+            : e.event === 'evaluation-failed'
+              ? `FAILED ${e.evaluation} of ${e.runId}: ${e.error}`
+              : `FAILED ${e.runId}: ${e.error}`;
+      const failed = e.event === 'run-failed' || e.event === 'evaluation-failed';
+      if (bar) bar.update(done, { last: failed ? `(failed: ${e.runId})` : '' });
       else line(text);
     },
     notice(message) {

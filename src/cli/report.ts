@@ -1,10 +1,12 @@
 import { Command, Option } from 'commander';
 import { reportFromStore } from '../application/report.js';
 import { ValidationError } from '../errors.js';
+import { parseEvaluations } from '../report/evaluation-figures.js';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from '../report/format.js';
 import { DEFAULT_SELECTION, SELECTION_RULES, type SelectionRule } from '../report/selection.js';
 import { openStore } from '../store/open-store.js';
 import { assertSweepId } from '../sweep/sweep-id.js';
+import type { RobustEvaluationName } from '../train/robustness/kept-evaluation.js';
 import { STORE_OPTION } from './options.js';
 
 /** `--selection a,b` and `--selection a --selection b` alike; each rule once, in the order given. */
@@ -40,14 +42,27 @@ export function reportCommand(): Command {
         `checkpoint-selection rules, side by side (comma-separated or repeated; ${SELECTION_RULES.join(', ')}); default ${DEFAULT_SELECTION}, the paper's`,
       ).argParser(selectionRules),
     )
+    .option(
+      '--evaluation <list>',
+      'robust evaluations side by side, comma-separated: pgd (every result), exact, apgd (computed by `adgap evaluate`)',
+      parseEvaluations,
+      ['pgd'],
+    )
     .action(
       async (
         sweepId: string,
-        options: { store: string; format: ReportFormat; selection?: SelectionRule[] },
+        options: {
+          store: string;
+          format: ReportFormat;
+          selection?: SelectionRule[];
+          evaluation: RobustEvaluationName[];
+        },
       ) => {
         assertSweepId(sweepId);
-        const selections = options.selection ?? [DEFAULT_SELECTION];
-        const report = await reportFromStore(openStore(options.store), sweepId, selections);
+        const report = await reportFromStore(openStore(options.store), sweepId, {
+          selections: options.selection ?? [DEFAULT_SELECTION],
+          evaluations: options.evaluation,
+        });
         const output = await formatReport(report, options.format);
         // A PNG is written as it is; text ends with a newline.
         process.stdout.write(typeof output === 'string' ? `${output}\n` : output);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { FIDELITIES, OBJECTIVES } from '../train/modes.js';
+import { KEPT_WEIGHT_EVALUATIONS, type KeptWeightEvaluation } from '../train/robustness/kept-evaluation.js';
+import type { EvaluatedFigures } from './evaluation-figures.js';
 import type { ReportRow } from './report.js';
 import { SELECTION_RULES } from './selection.js';
 import type { MeanStderr } from './statistics.js';
@@ -34,6 +36,8 @@ export interface ReportColumn<V> extends Views {
   schema?: z.ZodType;
   /** What the field holds, where its name does not say (the API's description). */
   description?: string;
+  /** A column of one evaluation beyond PGD: shown only in reports asked for it (`--evaluation`). */
+  evaluation?: KeptWeightEvaluation;
 }
 
 const plain = (x: { toString(): string }) => x.toString();
@@ -101,6 +105,72 @@ function field<K extends keyof ReportRow & string>(
   return { key, value: (row) => row[key], schema, ...options };
 }
 
+const evaluatedFiguresSchema = z
+  .object({
+    robustAd: meanStderrSchema,
+    robustAdMinusPgd: meanStderrSchema.meta({
+      description: 'robust AD under this evaluation minus robust AD under evaluation PGD, paired by seed',
+    }),
+    robustAccuracy: classPairSchema,
+    worstClassRobustAccuracy: meanStderrSchema,
+  })
+  .meta({ id: 'EvaluatedFigures' });
+
+/**
+ * The columns of one evaluation beyond PGD (exact, APGD-CE), each derived from the row's `evaluations`: robust
+ * AD, its difference from PGD's, per-class and worst-class robust accuracy under it.
+ */
+function evaluationColumns(
+  evaluation: KeptWeightEvaluation,
+): (ReportColumn<unknown> & { key: `${string}${'Exact' | 'Apgd'}${string}` })[] {
+  const name = evaluation === 'exact' ? 'exact' : 'APGD';
+  const figure =
+    <V>(pick: (f: EvaluatedFigures) => V, empty: V) =>
+    (row: ReportRow): V => {
+      const figures = row.evaluations?.[evaluation];
+      return figures ? pick(figures) : empty;
+    };
+  const suffix = evaluation === 'exact' ? ('Exact' as const) : ('Apgd' as const);
+  // Each column typed by its own value, then listed as one of a row's columns.
+  const column = <V>(c: ReportColumn<V>) => c as unknown as ReportColumn<unknown>;
+  const columns = [
+    column({
+      key: `robustAd${suffix}`,
+      value: figure((f) => f.robustAd, null),
+      format: meanStderrFormat,
+      short: `rob AD (${name})`,
+      label: `robust AD (${name})`,
+      csv: `robust_ad_${evaluation}`,
+    }),
+    column({
+      key: `robustAd${suffix}MinusPgd`,
+      value: figure((f) => f.robustAdMinusPgd, null),
+      format: meanStderrFormat,
+      short: `${name} - PGD`,
+      label: `robust AD, ${name} - PGD`,
+      csv: `robust_ad_${evaluation}_minus_pgd`,
+    }),
+    column({
+      key: `robustAccuracy${suffix}`,
+      value: figure((f): ClassPair => f.robustAccuracy, [null, null]),
+      format: classPairFormat,
+      label: `robust acc ${name} (maj, min)`,
+      csv: `robust_accuracy_${evaluation}`,
+    }),
+    column({
+      key: `worstClassRobustAccuracy${suffix}`,
+      value: figure((f) => f.worstClassRobustAccuracy, null),
+      format: meanStderrFormat,
+      short: `worst rob acc (${name})`,
+      label: `worst-class robust acc (${name})`,
+      csv: `worst_class_robust_accuracy_${evaluation}`,
+    }),
+  ];
+  return columns.map(
+    (c) => ({ ...c, evaluation }) as ReportColumn<unknown> & { key: `${string}${typeof suffix}${string}` },
+  );
+}
+
 /**
  * Every column of the report, in the order every view shows them: the terminal table (`adgap report`, the API's
  * text/plain), the CSV, the HTML table and the API's JSON schema. A new column is one entry here.
@@ -148,8 +218,8 @@ export const REPORT_COLUMNS = [
   }),
   field('robustAd', meanStderrSchema, {
     format: meanStderrFormat,
-    short: 'rob AD',
-    label: 'robust AD',
+    short: 'rob AD (train)',
+    label: 'robust AD (training attack)',
     csv: 'robust_ad',
     description: 'AD on the balanced test set under the training attack',
   }),
@@ -168,15 +238,15 @@ export const REPORT_COLUMNS = [
   }),
   field('robustAccuracy', classPairSchema, {
     format: classPairFormat,
-    label: 'robust acc (maj, min)',
+    label: 'robust acc PGD (maj, min)',
     csv: 'robust_accuracy',
     description: 'per class under evaluation PGD (null: standard rows)',
   }),
   field('boundaryError', classPairSchema, {
     format: classPairFormat,
-    label: 'boundary error (maj, min)',
+    label: 'boundary error PGD (maj, min)',
     csv: 'boundary_error',
-    description: 'per class: clean minus robust accuracy',
+    description: 'per class: clean minus robust accuracy under evaluation PGD',
   }),
   field('worstClassCleanAccuracy', meanStderrSchema, {
     format: meanStderrFormat,
@@ -186,9 +256,15 @@ export const REPORT_COLUMNS = [
   }),
   field('worstClassRobustAccuracy', meanStderrSchema, {
     format: meanStderrFormat,
-    short: 'worst rob acc',
-    label: 'worst-class robust acc',
+    short: 'worst rob acc (PGD)',
+    label: 'worst-class robust acc (PGD)',
     csv: 'worst_class_robust_accuracy',
+    description: 'the lower class accuracy under evaluation PGD',
+  }),
+  ...KEPT_WEIGHT_EVALUATIONS.flatMap(evaluationColumns),
+  field('evaluations', z.partialRecord(z.enum(KEPT_WEIGHT_EVALUATIONS), evaluatedFiguresSchema).optional(), {
+    description:
+      'the row under each robust evaluation beyond PGD the report was asked for (--evaluation exact,apgd): exact robust accuracy of linear models, APGD-CE; absent when none was',
   }),
   field(
     'theory',
@@ -231,20 +307,30 @@ type ColumnKey = (typeof REPORT_COLUMNS)[number]['key'];
 const everyFieldHasAColumn: Exclude<keyof ReportRow, ColumnKey> extends never ? true : never = true;
 void everyFieldHasAColumn;
 
-/** A view's columns: those that name a header for it, with the format every such column has. */
+/**
+ * A view's columns: those that name a header for it, with the format every such column has; the columns of an
+ * evaluation beyond PGD only where the report has it (`evaluations`, Report.evaluations).
+ */
 export function columnsOf(
   view: keyof Views,
+  evaluations: readonly KeptWeightEvaluation[] = [],
 ): (ReportColumn<unknown> & { header: string; format: CellFormat<unknown> })[] {
   return (REPORT_COLUMNS as readonly ReportColumn<unknown>[]).flatMap((column) => {
     const header = column[view];
+    if (column.evaluation !== undefined && !evaluations.includes(column.evaluation)) return [];
     return header === undefined || column.format === undefined
       ? []
       : [{ ...column, header, format: column.format }];
   });
 }
 
-/** The CSV header: every CSV column's names, in order. */
-export const CSV_HEADER: readonly string[] = columnsOf('csv').flatMap((c) => c.format.csvNames(c.header));
+/** A CSV header: the CSV columns' names, in order. */
+export function csvHeader(evaluations: readonly KeptWeightEvaluation[] = []): string[] {
+  return columnsOf('csv', evaluations).flatMap((c) => c.format.csvNames(c.header));
+}
+
+/** The CSV header of a report without evaluations beyond PGD. */
+export const CSV_HEADER: readonly string[] = csvHeader();
 
 /** The fields of a report row, as the API's JSON schema describes them: the columns that have a schema. */
 export function reportFields(): { key: string; schema: z.ZodType; description?: string }[] {
@@ -257,8 +343,11 @@ export function reportFields(): { key: string; schema: z.ZodType; description?: 
  * What the numbers mean, written once for every view that shows the table, in the view's own headers: the
  * terminal table prints these lines, the HTML page a paragraph of them.
  */
-export function reportLegend(view: 'short' | 'label'): string[] {
-  const shown = columnsOf(view);
+export function reportLegend(
+  view: 'short' | 'label',
+  evaluations: readonly KeptWeightEvaluation[] = [],
+): string[] {
+  const shown = columnsOf(view, evaluations);
   const header = (key: ColumnKey) => shown.find((c) => c.key === key)?.header ?? key;
   const perClass = shown.some((c) => c.key === 'cleanAccuracy')
     ? '.'
@@ -268,5 +357,13 @@ export function reportLegend(view: 'short' | 'label'): string[] {
     `${header('robustAd')} = AD on the balanced test set attacked with the training attack; ${header('robustAdPgd')} = the same under evaluation PGD (docs/protocol-notes.md).`,
     `${header('worstClassCleanAccuracy')} / ${header('worstClassRobustAccuracy')} = the lower class accuracy, clean / under evaluation PGD, balanced test${perClass}`,
     "objective: clean = loss on the adversarial batch only, reference = the attack's gradients leak into the update; fidelity: adgap, or reference = the reference code's three quirks (docs/protocol-notes.md).",
+    ...evaluations.map((evaluation) => EVALUATION_LEGEND[evaluation]),
   ];
 }
+
+/** What each evaluation beyond PGD is, for the legend of a report that shows it. */
+const EVALUATION_LEGEND: Record<KeptWeightEvaluation, string> = {
+  exact:
+    'exact: the exact worst case in the ball (linear models only: the margin lowered by eps ||v||_q, within [0,1] for pixel data); exact - PGD = robust AD exact minus under evaluation PGD, paired by seed (docs/protocol-notes.md).',
+  apgd: 'APGD: APGD-CE (Croce & Hein 2020: 100 iterations, 1 restart), the first attack of AutoAttack; APGD - PGD = robust AD under it minus under evaluation PGD, paired by seed.',
+};

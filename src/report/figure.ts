@@ -1,8 +1,9 @@
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { ValidationError } from '../errors.js';
+import type { KeptWeightEvaluation } from '../train/robustness/kept-evaluation.js';
 import type { Report, ReportRow } from './report.js';
-import type { SelectionRule } from './selection.js';
+import { DEFAULT_SELECTION, type SelectionRule } from './selection.js';
 import type { MeanStderr } from './statistics.js';
 
 /** The two gaps of the paper's figure 1, each with its closed-form prediction where theory has one. */
@@ -27,6 +28,22 @@ export const SELECTION_TITLES: Record<SelectionRule, string> = {
   'robust-val': 'selection by robust validation loss',
   'last-epoch': 'last epoch (learning rate by clean validation loss)',
 };
+
+/**
+ * With evaluations beyond PGD (`--evaluation`), robust AD under each beside robust AD under evaluation PGD: how
+ * far the paper's attack-based figure is from the exact one (linear models) or from APGD's. Drawn in the
+ * clean-val figure only: the kept weights are that rule's checkpoints.
+ */
+function evaluationPanels(evaluations: readonly KeptWeightEvaluation[]) {
+  if (evaluations.length === 0) return [];
+  return [
+    { title: 'Robust AD (PGD)', pick: (row: ReportRow) => row.robustAdPgd },
+    ...evaluations.map((evaluation) => ({
+      title: `Robust AD (${evaluation === 'exact' ? 'exact' : 'APGD'})`,
+      pick: (row: ReportRow) => row.evaluations?.[evaluation]?.robustAd ?? null,
+    })),
+  ];
+}
 
 const MEASURED = 'measured: mean ± 1 SE over seeds';
 const THEORY = 'theory: optimal linear rule';
@@ -121,6 +138,23 @@ function figureSpec(
           spec: panelSpec({ id, title, axis: gap.axis, modes: allModes, points, predicted }),
         });
       }
+    }
+    const evaluated = selection === DEFAULT_SELECTION ? (report.evaluations ?? []) : [];
+    for (const extra of evaluationPanels(evaluated)) {
+      const points = robust.flatMap((row) => measuredPoint(row, extra.pick(row), 0));
+      if (points.length === 0) continue;
+      const id = `${selection.replace('-', '_')}_${figureRows.length}_${panels.length}`;
+      panels.push({
+        title: extra.title,
+        spec: panelSpec({
+          id,
+          title: extra.title,
+          axis: 'robust AD',
+          modes: allModes,
+          points,
+          predicted: [],
+        }),
+      });
     }
     if (panels.length === 0) continue;
     figureRows.push({ dataset, name, panels: panels.map((p) => p.title), hasTheory });

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import { CSV_HEADER, columnsOf, reportLegend } from './columns.js';
+import { columnsOf, csvHeader, reportLegend } from './columns.js';
 import { reportHtml } from './html.js';
 import type { Report } from './report.js';
 import { partingNotes, trivialRuleNotes } from './theory-notes.js';
@@ -22,7 +22,7 @@ export const REPORT_MEDIA_TYPES: Record<ReportFormat, string> = {
 
 /** A fixed-width table: one row per (dataset, R, mode), the columns that have a short header, then the legend. */
 export function reportTable(report: Report): string {
-  const columns = columnsOf('short');
+  const columns = columnsOf('short', report.evaluations);
   const header = columns.map((c) => c.header);
   const lines = report.rows.map((row) => columns.map((c) => c.format.text(c.value(row))));
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
@@ -42,7 +42,7 @@ export function reportTable(report: Report): string {
       `unreadable result ${u.key}: ${u.reason}; counted as missing (the next sweep run sets it aside and trains the run again)`,
     );
   out.push(
-    ...reportLegend('short'),
+    ...reportLegend('short', report.evaluations),
     ...trivialRuleNotes(report.rows.filter((r) => r.selection === report.rows[0]?.selection)).map(
       (note) => `${note.group} R ${note.R}: ${note.text}`,
     ),
@@ -53,9 +53,9 @@ export function reportTable(report: Report): string {
 
 /** CSV with numbers rounded to CSV_DECIMALS (columns.ts); empty cells where a value does not apply or is missing. */
 export function reportCsv(report: Report): string {
-  const columns = columnsOf('csv');
+  const columns = columnsOf('csv', report.evaluations);
   const rows = report.rows.map((row) => columns.flatMap((c) => c.format.csv(c.value(row))).join(','));
-  return `${[CSV_HEADER.join(','), ...rows].join('\n')}\n`;
+  return `${[csvHeader(report.evaluations).join(','), ...rows].join('\n')}\n`;
 }
 
 /**

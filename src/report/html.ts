@@ -13,10 +13,10 @@ const escapeHtml = (text: string) =>
   );
 
 /**
- * The HTML tables' columns: those with a label, in two tables so that each fits a 1280 px page: the gaps, and
- * the per-class figures (the dataset and the selection rule are the sections' headings, not columns).
+ * The HTML tables' columns: those with a label, in tables that each fit a 1280 px page: the gaps, the per-class
+ * figures, and the evaluations beyond PGD where the report shows them (the dataset and the selection rule are the
+ * sections' headings, not columns).
  */
-const LABELLED = columnsOf('label');
 const PER_CLASS = new Set([
   'cleanAccuracy',
   'robustAccuracy',
@@ -25,13 +25,19 @@ const PER_CLASS = new Set([
   'worstClassRobustAccuracy',
 ]);
 const ROW_KEYS = new Set(['R', 'mode']);
-const TABLES = [
-  { name: 'gaps', columns: LABELLED.filter((c) => !PER_CLASS.has(c.key)) },
-  {
-    name: 'per-class',
-    columns: LABELLED.filter((c) => ROW_KEYS.has(c.key) || PER_CLASS.has(c.key)),
-  },
-];
+type Table = { name: string; columns: ReturnType<typeof columnsOf> };
+
+function tablesOf(evaluations: Report['evaluations']): Table[] {
+  const labelled = columnsOf('label', evaluations);
+  const beyondPgd = (c: (typeof labelled)[number]) => 'evaluation' in c;
+  return [
+    { name: 'gaps', columns: labelled.filter((c) => !PER_CLASS.has(c.key) && !beyondPgd(c)) },
+    { name: 'per-class', columns: labelled.filter((c) => ROW_KEYS.has(c.key) || PER_CLASS.has(c.key)) },
+    ...(evaluations && evaluations.length > 0
+      ? [{ name: 'evaluations', columns: labelled.filter((c) => ROW_KEYS.has(c.key) || beyondPgd(c)) }]
+      : []),
+  ];
+}
 
 /**
  * A self-contained page: per selection rule in the report (the paper's clean-val first), Figure 1 as the paper
@@ -44,12 +50,18 @@ export async function reportHtml(report: Report): Promise<string> {
   const { figure, SELECTION_TITLES } = await import('./figure.js');
   const rules = [...new Set(report.rows.map((r) => r.selection))];
   const sections: string[] = [];
+  const tables = tablesOf(report.evaluations);
   for (const rule of rules) {
     const rows = report.rows.filter((r) => r.selection === rule);
     const drawn = await figure(report, rule);
     const datasets = [...new Set(rows.map((r) => r.dataset))];
     const notRecorded = rows.every((r) => r.ad === null) && rows.some((r) => r.seedsNotRecorded.length > 0);
-    const groups = datasets.map((dataset) => datasetSection(rows.filter((r) => r.dataset === dataset)));
+    const groups = datasets.map((dataset) =>
+      datasetSection(
+        rows.filter((r) => r.dataset === dataset),
+        tables,
+      ),
+    );
     const parting = partingNotes(rows).map(
       (note) => `<p class="note" data-parting-note>${escapeHtml(note.text)}</p>`,
     );
@@ -91,7 +103,7 @@ h3 { margin-bottom: 0.25rem; }
 <body>
 <h1>Disparity-gap report: ${escapeHtml(report.sweepId)}</h1>
 <p>Runs: ${finished}/${expected} finished, ${failed} failed, ${expected - finished} without a result.
-${reportLegend('label').map(escapeHtml).join('\n')}</p>
+${reportLegend('label', report.evaluations).map(escapeHtml).join('\n')}</p>
 ${sections.join('\n')}
 </body>
 </html>
@@ -99,11 +111,11 @@ ${sections.join('\n')}
 }
 
 /** One dataset group under one rule: its name, the two tables and theory's notes; or why there is nothing. */
-function datasetSection(rows: ReportRow[]): string {
+function datasetSection(rows: ReportRow[], tables: Table[]): string {
   const first = rows[0] as ReportRow;
   if (rows.every((r) => r.ad === null) && rows.every((r) => r.seedsNotRecorded.length === 0))
     return notRunSection(first);
-  const tables = TABLES.map(
+  const drawn = tables.map(
     ({ name, columns }) => `<table data-table="${name}">
 <thead><tr>${columns.map((c) => `<th>${escapeHtml(c.header)}</th>`).join('')}</tr></thead>
 <tbody>
@@ -116,7 +128,7 @@ ${rows.map((row) => `<tr>${columns.map((c) => `<td>${cell(c.format.text(c.value(
   );
   return `<section data-dataset="${escapeHtml(first.dataset)}">
 <h3>${escapeHtml(first.datasetName)}</h3>
-${tables.join('\n')}
+${drawn.join('\n')}
 ${notes.join('\n')}
 </section>`;
 }

@@ -4,8 +4,10 @@ import type { RunResult } from '../results/run-result.js';
 import type { SweepRuns, UnreadableResult } from '../results/stored-results.js';
 import type { Fidelity, Objective } from '../train/modes.js';
 import { type ClassMetrics, classMetrics } from '../train/result.js';
+import type { KeptWeightEvaluation } from '../train/robustness/kept-evaluation.js';
 import { modeId, type RunSpec } from '../train/run-spec.js';
 import { accuracyDisparity, accuracyGap, adGap, robustAccuracyDisparity } from './disparity.js';
+import { type EvaluationRecords, type RowEvaluations, rowEvaluations } from './evaluation-figures.js';
 import { DEFAULT_SELECTION, type Selection, type SelectionRule, selectModels } from './selection.js';
 import { type MeanStderr, meanStderr } from './statistics.js';
 import { type TheoryGaps, theoryGaps } from './theory.js';
@@ -52,6 +54,11 @@ export interface ReportRow {
    * where theory leaves the rule undetermined.
    */
   theory: TheoryGaps | null;
+  /**
+   * The row under the robust evaluations beyond PGD the report was asked for (`--evaluation`,
+   * evaluation-figures.ts); absent when none was.
+   */
+  evaluations?: RowEvaluations;
   /** Seeds whose selection is missing in this row or in its standard baseline. */
   seedsMissing: number[];
   /** Seeds whose results predate the selection rule's checkpoints (also in seedsMissing). */
@@ -68,13 +75,18 @@ export interface Report {
   missingRunIds: string[];
   /** Result objects that could not be read; their runs count as missing (and are in missingRunIds). */
   unreadableResults: UnreadableResult[];
+  /** The evaluations beyond PGD whose figures the rows carry (`--evaluation`); absent: none. */
+  evaluations?: KeptWeightEvaluation[];
 }
 
 /** Bumped whenever buildReport's output changes: a report cached by older code is then built again. */
 export const REPORT_VERSION = 4;
 
 export type ReportInput = Pick<SweepRuns, 'sweepId' | 'runs' | 'results'> &
-  Partial<Pick<SweepRuns, 'failedRunIds' | 'unreadable'>>;
+  Partial<Pick<SweepRuns, 'failedRunIds' | 'unreadable'>> & {
+    /** The records of the evaluations beyond PGD to show (evaluation-figures.ts). */
+    evaluationRecords?: EvaluationRecords;
+  };
 
 /**
  * The disparity-gap report of a sweep (protocol.md): model selection under each of `selections` (selection.ts;
@@ -85,8 +97,18 @@ export function buildReport(
   input: ReportInput,
   selections: readonly SelectionRule[] = [DEFAULT_SELECTION],
 ): Report {
-  const { sweepId, runs: expected, results, failedRunIds = new Set(), unreadable = [] } = input;
-  const byRule = selections.map((rule) => buildRows(expected, results, rule));
+  const {
+    sweepId,
+    runs: expected,
+    results,
+    failedRunIds = new Set(),
+    unreadable = [],
+    evaluationRecords,
+  } = input;
+  // Kept weights are the clean-val checkpoint's: evaluations describe that rule's rows only.
+  const byRule = selections.map((rule) =>
+    buildRows(expected, results, rule, rule === DEFAULT_SELECTION ? evaluationRecords : undefined),
+  );
   const missingRunIds = (byRule[0]?.selections ?? selectModels(expected, results)).flatMap((s: Selection) =>
     'missingRunIds' in s ? s.missingRunIds : [],
   );
@@ -100,6 +122,7 @@ export function buildReport(
     rows: byRule.flatMap((r) => r.rows),
     missingRunIds,
     unreadableResults: [...unreadable],
+    ...(evaluationRecords ? { evaluations: [...evaluationRecords.keys()] } : {}),
   };
 }
 
@@ -108,6 +131,7 @@ function buildRows(
   expected: readonly RunSpec[],
   results: ReadonlyMap<string, RunResult>,
   rule: SelectionRule,
+  evaluationRecords: EvaluationRecords | undefined,
 ): { rows: ReportRow[]; selections: Selection[] } {
   const selections = selectModels(expected, results, rule);
   const names = datasetNames(expected);
@@ -161,6 +185,7 @@ function buildRows(
       const perClass: ClassMetrics[] = [];
       const seedsMissing: number[] = [];
       const seedsNotRecorded: number[] = [];
+      const chosen: RunResult[] = [];
       const selectedLearningRates: Record<string, number> = {};
       for (const seed of seeds) {
         const row = pick(mode, seed);
@@ -173,6 +198,7 @@ function buildRows(
           continue;
         }
         selectedLearningRates[String(seed)] = row.run.learningRate;
+        chosen.push(row);
         ads.push(accuracyDisparity(row));
         perClass.push(classMetrics(row.metrics));
         const underTraining = robustAccuracyDisparity(row, 'trainingAttack');
@@ -212,6 +238,7 @@ function buildRows(
         worstClassCleanAccuracy: over((m) => m.worstClassCleanAccuracy),
         worstClassRobustAccuracy: over((m) => m.worstClassRobustAccuracy),
         theory,
+        ...(evaluationRecords ? { evaluations: rowEvaluations(chosen, evaluationRecords) } : {}),
         seedsMissing,
         seedsNotRecorded,
         selectedLearningRates,

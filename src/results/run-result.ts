@@ -7,6 +7,7 @@ import { engineNames } from '../train/engines/capabilities.js';
 import { FIDELITIES, NORMS, OBJECTIVES } from '../train/modes.js';
 import { type Checkpoints, classMetrics, type RunMetrics } from '../train/result.js';
 import { MODEL_NAMES, OPTIMIZER_NAMES, type RunSpec } from '../train/run-spec.js';
+import type { StoredWeights } from './kept-weights.js';
 
 /** 2: RunSpec has `objective` and the attack method of its mode; metrics may have `robust`. 3: `fidelity`. */
 export const RESULT_SCHEMA_VERSION = 3;
@@ -27,24 +28,34 @@ export interface RunResult {
   metrics: RunMetrics;
   /** Other checkpoints, for the report's other selection rules; absent in results written before them. */
   checkpoints?: Checkpoints;
+  /** The selected checkpoint's weights (results/kept-weights.ts); absent: weights not kept. */
+  weights?: StoredWeights;
   finishedAt: string;
 }
 
-/** The result of a run an engine trained: the outcome with the sweep, the engine and when it finished. */
+/**
+ * The result of a run an engine trained: the outcome with the sweep, the engine and when it finished; its
+ * weights, once stored, are named by `weights`.
+ */
 export function runResult(
   sweepId: string,
   engine: { name: string; backend: string },
   outcome: Extract<RunOutcome, { trained: unknown }>,
   finishedAt: Date,
+  weights?: StoredWeights,
 ): RunResult {
+  const { epochsRun, bestEpoch, metrics, checkpoints } = outcome.trained;
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     sweepId,
     run: outcome.run,
     engine: engine.name,
     backend: engine.backend,
-    ...outcome.trained,
-    metrics: { ...outcome.trained.metrics, perClass: classMetrics(outcome.trained.metrics) },
+    epochsRun,
+    bestEpoch,
+    metrics: { ...metrics, perClass: classMetrics(metrics) },
+    checkpoints,
+    ...(weights ? { weights } : {}),
     runWallSeconds: outcome.runWallSeconds,
     cellWallSeconds: outcome.cellWallSeconds,
     finishedAt: finishedAt.toISOString(),
@@ -217,6 +228,22 @@ export const runResultSchema = z
       .optional()
       .describe(
         "Checkpoints other than the restored one, evaluated clean when the run reached them, for the report's other model-selection rules (robust-val, last-epoch); absent in results written before they were recorded",
+      ),
+    weights: z
+      .strictObject({
+        key: z.string().describe('sweeps/<sweepId>/weights/<runId>.<sha256[:16]>.npy'),
+        sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .describe('of the .npy object'),
+        widths: z
+          .array(positiveInt)
+          .min(2)
+          .describe('layer widths, input first: linear [d, 2], MLP [d, 200, 2]'),
+      })
+      .optional()
+      .describe(
+        "The selected checkpoint's weights, a float32 .npy vector: per layer its weight [in][out] then its bias [out] (docs/store.md). Absent: weights not kept (results written before adgap kept them, and VGG11's)",
       ),
     finishedAt: z.iso.datetime(),
   })

@@ -4,6 +4,11 @@
  *   sweeps/<sweepId>/sweep.json         the validated sweep definition
  *   sweeps/<sweepId>/plan.json          its runs, planned into jobs
  *   sweeps/<sweepId>/results/<runId>.json   one result per finished run (write-once)
+ *   sweeps/<sweepId>/weights/<runId>.<sha256[:16]>.npy  the weights of a result's selected checkpoint
+ *                                       (write-once, named by content: the result names its object)
+ *   sweeps/<sweepId>/evaluations/<method>/<runId>.json  a robust evaluation (exact, apgd) of a result's kept
+ *                                       weights (write-once)
+ *   sweeps/<sweepId>/evaluation-requests/<method>.json  an `adgap evaluate` request that jobs compute <method>
  *   sweeps/<sweepId>/failures/<runId>.json  the last failure of a run that did not finish
  *   sweeps/<sweepId>/unreadable/<runId>.<ms>.json  a result that could not be read, set aside (never deleted)
  *   sweeps/<sweepId>/batch-jobs.json       the AWS Batch jobs submitted for it (for status and cancel)
@@ -19,6 +24,15 @@ export const sweepKey = (sweepId: string) => `sweeps/${sweepId}/sweep.json`;
 export const planKey = (sweepId: string) => `sweeps/${sweepId}/plan.json`;
 export const resultsPrefix = (sweepId: string) => `sweeps/${sweepId}/results/`;
 export const resultKey = (sweepId: string, runId: string) => `sweeps/${sweepId}/results/${runId}.json`;
+export const weightsKey = (sweepId: string, runId: string, sha256: string) =>
+  `sweeps/${sweepId}/weights/${runId}.${sha256.slice(0, 16)}.npy`;
+export const evaluationsPrefix = (sweepId: string, method: string) =>
+  `sweeps/${sweepId}/evaluations/${method}/`;
+export const evaluationKey = (sweepId: string, method: string, runId: string) =>
+  `sweeps/${sweepId}/evaluations/${method}/${runId}.json`;
+export const evaluationRequestsPrefix = (sweepId: string) => `sweeps/${sweepId}/evaluation-requests/`;
+export const evaluationRequestKey = (sweepId: string, method: string) =>
+  `sweeps/${sweepId}/evaluation-requests/${method}.json`;
 export const batchJobsKey = (sweepId: string) => `sweeps/${sweepId}/batch-jobs.json`;
 export const failuresPrefix = (sweepId: string) => `sweeps/${sweepId}/failures/`;
 export const failureKey = (sweepId: string, runId: string) => `sweeps/${sweepId}/failures/${runId}.json`;

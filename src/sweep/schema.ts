@@ -10,6 +10,7 @@ import { ValidationError } from '../errors.js';
 import { engineNames } from '../train/engines/capabilities.js';
 import { ATTACK_METHODS, FIDELITIES, type Fidelity, NORMS, OBJECTIVES } from '../train/modes.js';
 import { vgg11Takes } from '../train/protocol.js';
+import { ROBUST_EVALUATIONS } from '../train/robustness/kept-evaluation.js';
 import { MODEL_NAMES, OPTIMIZER_NAMES } from '../train/run-spec.js';
 import { duplicateDatasetIssues, minorityIssues } from './dataset-rules.js';
 import { nearestKey } from './key-suggestion.js';
@@ -260,6 +261,15 @@ export const sweepFileSchema = strictObject({
    * Set, it is part of the definition and so of the sweep id: results of different engines never mix.
    */
   engine: z.enum(engineNames(), { error: `allowed: ${engineNames().join(', ')}` }).optional(),
+  /**
+   * The robust evaluations to compute (kept-evaluation.ts): `pgd` every adversarial run has; `exact` (linear
+   * models) and `apgd` are computed from each run's kept weights once it is trained, as `adgap evaluate` would.
+   * Not part of the sweep id (sweep-id.ts): adding one to a finished sweep's file evaluates that sweep.
+   */
+  evaluation: z
+    .array(z.enum(ROBUST_EVALUATIONS, { error: `allowed: ${ROBUST_EVALUATIONS.join(', ')}` }))
+    .refine((list) => new Set(list).size === list.length, { error: 'names an evaluation twice' })
+    .optional(),
 }).check((ctx) => {
   const { fidelity } = ctx.value;
   if (Array.isArray(fidelity) && new Set(fidelity).size < fidelity.length) {

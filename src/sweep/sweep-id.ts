@@ -5,9 +5,14 @@ import type { SweepFile } from './schema.js';
 /** The exact shape `sweepId` produces; the API's path schema uses it too. */
 export const SWEEP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,47}-[0-9a-f]{8}$/;
 
-/** A sweep's id: its name and a hash of its whole definition, so the same file resumes the same sweep. */
+/**
+ * A sweep's id: its name and a hash of its definition, so the same file resumes the same sweep. All but
+ * `evaluation`: evaluations are computed from the kept weights of finished runs and change none of them, so a
+ * file that adds one resumes (and evaluates) the sweep it trained rather than training a new one.
+ */
 export function sweepId(sweep: SweepFile): string {
-  return `${sweep.name}-${shortHash(sweep)}`;
+  const { evaluation: _evaluation, ...trained } = sweep;
+  return `${sweep.name}-${shortHash(trained)}`;
 }
 
 /** Sweep ids from users become store keys: only the exact shape `sweepId` produces is accepted. */

@@ -1,4 +1,5 @@
 import type { LoadedDataset } from '../datasets/types.js';
+import type { ModelWeights } from './kept-weights.js';
 import type { Checkpoints, RunMetrics } from './result.js';
 import type { RunSpec } from './run-spec.js';
 
@@ -9,6 +10,8 @@ export interface TrainedRun {
   metrics: RunMetrics;
   /** Other checkpoints' clean metrics, for the report's other selection rules. */
   checkpoints: Checkpoints;
+  /** The weights the metrics were computed from (kept-weights.ts), for the models whose weights are kept. */
+  weights?: ModelWeights;
 }
 
 /**

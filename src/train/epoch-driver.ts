@@ -1,6 +1,7 @@
 import { type EarlyStoppingState, initialEarlyStopping, observeEpoch } from './early-stopping.js';
 import type { RunOutcome } from './engine.js';
 import { checkpointMetrics, finalMetrics, type ModelEvaluation, robustValidationLoss } from './evaluation.js';
+import { keptWeights } from './kept-weights.js';
 import type { CheckpointMetrics } from './result.js';
 import type { RunSpec } from './run-spec.js';
 import { SharedWallTime } from './run-timing.js';
@@ -93,17 +94,23 @@ export async function driveEpochs({ runs, open, onOutcome, signal }: EpochDrive)
       for (const index of stopped) {
         const run = runs[index] as RunSpec;
         const lastEpoch = cell.evaluateCurrent(index, (model) => checkpointMetrics(run, model, epoch));
-        const metrics = cell.evaluateBest(index, (model) => finalMetrics(run, model));
+        const { metrics, weights } = cell.evaluateBest(index, (model) => ({
+          metrics: finalMetrics(run, model),
+          weights: keptWeights(run, () => model.parameters()),
+        }));
         clock.charge([index]);
         const { bestEpoch } = stopping[index] as EarlyStoppingState;
         const robustValidation = robustBest[index];
         const checkpoints = robustValidation ? { robustValidation, lastEpoch } : { lastEpoch };
         reported.add(index);
-        await onOutcome({
-          run,
-          trained: { epochsRun: epoch, bestEpoch, metrics, checkpoints },
-          ...clock.seconds(index),
-        });
+        const trained = {
+          epochsRun: epoch,
+          bestEpoch,
+          metrics,
+          checkpoints,
+          ...(weights ? { weights } : {}),
+        };
+        await onOutcome({ run, trained, ...clock.seconds(index) });
       }
       await new Promise((resolve) => setImmediate(resolve));
       if (signal?.aborted) return;

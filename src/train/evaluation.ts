@@ -18,6 +18,8 @@ export interface ModelEvaluation {
   clean(split: EvaluatedSplit, lossBatchSize?: number): SplitMetrics;
   /** The same on the split's samples attacked with `spec` against the model, PGD's random starts from `random`. */
   attacked(split: EvaluatedSplit, spec: AttackSpec, random: Random): SplitMetrics;
+  /** The evaluated weights, every parameter in models.ts's order and layout (kept-weights.ts keeps them). */
+  parameters(): readonly Float32Array[];
 }
 
 /**

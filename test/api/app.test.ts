@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/api/app.js';
-import { CSV_HEADER } from '../../src/report/columns.js';
+import { CSV_HEADER, csvHeader } from '../../src/report/columns.js';
 import { buildReport, type Report } from '../../src/report/report.js';
+import { type EvaluationRecord, writeEvaluation } from '../../src/results/evaluations.js';
 import { RUNS_PAGE_SIZE } from '../../src/results/run-query.js';
 import type { RunResult } from '../../src/results/run-result.js';
 import { writeResult } from '../../src/results/stored-results.js';
@@ -14,6 +15,8 @@ import { reportCacheKey } from '../../src/store/layout.js';
 import { LocalFolderStore } from '../../src/store/local-folder.js';
 import { getJson, putJson } from '../../src/store/object-store.js';
 import { S3Store, s3ClientConfig } from '../../src/store/s3.js';
+import type { SplitMetrics } from '../../src/train/result.js';
+import { robustnessEvaluation } from '../../src/train/robustness/evaluation.js';
 import { modeId, type RunSpec } from '../../src/train/run-spec.js';
 import { type SyntheticSweep, writeSyntheticSweep } from '../helpers/synthetic-sweep.js';
 
@@ -57,6 +60,19 @@ async function expectedReport(): Promise<Report> {
   }
   const failedIds = new Set(sweep.runs.filter((r) => failed(r) && !pending(r)).map((r) => r.runId));
   return buildReport({ sweepId: sweep.sweepId, runs: sweep.runs, results, failedRunIds: failedIds });
+}
+
+/** The fixture's finished results, by run id. */
+async function finishedResults(): Promise<Map<string, RunResult>> {
+  const results = new Map<string, RunResult>();
+  for (const run of sweep.runs) {
+    if (failed(run) || pending(run)) continue;
+    results.set(
+      run.runId,
+      await getJson<RunResult>(store, `sweeps/${sweep.sweepId}/results/${run.runId}.json`),
+    );
+  }
+  return results;
 }
 
 async function getJsonBody(path: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {
@@ -139,6 +155,52 @@ describe('GET /sweeps/{id}/report', () => {
     for (const title of ['Gap of AD, l2', 'Gap of AD, linf', 'Gap of standard accuracy, l2'])
       expect(html).toContain(`>${title}</text>`);
     expect(html).not.toContain('<script');
+  });
+
+  it('adds the figures of ?evaluation=pgd,exact from the evaluation records, in JSON and CSV alike', async () => {
+    // One exact record per finished adversarial run: its PGD counts with one more minority sample broken.
+    const records = new Map<string, EvaluationRecord>();
+    for (const run of sweep.runs) {
+      if (failed(run) || pending(run) || run.mode.kind === 'standard') continue;
+      const result = await getJson<RunResult>(store, `sweeps/${sweep.sweepId}/results/${run.runId}.json`);
+      const pgd = result.metrics.robust?.pgd.testBalanced as SplitMetrics;
+      const exact: SplitMetrics = { ...pgd, correct: [pgd.correct[0], Math.max(pgd.correct[1] - 1, 0)] };
+      const ball = { norm: run.mode.norm, eps: run.mode.eps, clipToUnitBox: false };
+      const record: EvaluationRecord = {
+        schemaVersion: 1,
+        sweepId: sweep.sweepId,
+        runId: run.runId,
+        evaluation: 'exact',
+        weightsSha256: '0'.repeat(64),
+        result: robustnessEvaluation(ball, { name: 'exact' }, result.metrics.testBalanced, exact),
+        wallSeconds: 0,
+        evaluatedAt: '2026-01-01T00:00:00.000Z',
+      };
+      await writeEvaluation(store, record);
+      records.set(run.runId, record);
+    }
+    const { status, body } = await getJsonBody(`/sweeps/${sweep.sweepId}/report?evaluation=pgd,exact`);
+    expect(status).toBe(200);
+    const expected = buildReport({
+      sweepId: sweep.sweepId,
+      runs: sweep.runs,
+      results: await finishedResults(),
+      failedRunIds: new Set(sweep.runs.filter((r) => failed(r) && !pending(r)).map((r) => r.runId)),
+      evaluationRecords: new Map([['exact', records]]),
+    });
+    expect(body).toEqual(JSON.parse(JSON.stringify(expected)));
+    // Where PGD left minority samples, exact robust AD is PGD's plus one minority sample in the balanced test.
+    const total = (records.values().next().value as EvaluationRecord).result.testBalanced.total[1];
+    expect(
+      expected.rows.some(
+        (r) => Math.abs((r.evaluations?.exact?.robustAdMinusPgd?.mean ?? 0) - 1 / total) < 1e-12,
+      ),
+    ).toBe(true);
+    const csv = await app.request(`/sweeps/${sweep.sweepId}/report?evaluation=exact&format=csv`);
+    const [header] = (await csv.text()).split('\n');
+    expect(header?.split(',')).toEqual(csvHeader(['exact']));
+    const refused = await getJsonBody(`/sweeps/${sweep.sweepId}/report?evaluation=pgd,autoattack`);
+    expect(refused.status).toBe(400);
   });
 
   it('serves the cached report until a new result arrives, then recomputes it', async () => {
@@ -404,7 +466,8 @@ describe('GET /openapi.json and /health', () => {
       components: { schemas: { Report: { properties: { rows: { items: { properties: object } } } } } };
     };
     const doc = (await getJsonBody('/openapi.json')).body as Doc;
-    const report = (await getJsonBody(`/sweeps/${sweep.sweepId}/report`)).body as Report;
+    // Asked for an evaluation beyond PGD, a row has every field, `evaluations` too.
+    const report = (await getJsonBody(`/sweeps/${sweep.sweepId}/report?evaluation=pgd,exact`)).body as Report;
     expect(Object.keys(doc.components.schemas.Report.properties.rows.items.properties).sort()).toEqual(
       Object.keys(report.rows[0] as object).sort(),
     );

@@ -96,6 +96,15 @@ it("draws Figure 1 in the paper's layout at 1280 px, every selection rule side b
   const response = await page.goto(`${baseUrl}/sweeps/${sweepId}/report?selection=${RULES.join(',')}`);
   expect(response?.status()).toBe(200);
   expect(response?.headers()['content-type']).toMatch(/^text\/html/);
+  // The tables name what produced each row and carry the per-class figures.
+  const headers = await page.locator('th').allTextContents();
+  for (const header of [
+    'objective',
+    'fidelity',
+    'boundary error PGD (maj, min)',
+    'worst-class robust acc (PGD)',
+  ])
+    expect(headers).toContain(header);
   await mkdir(join(ROOT, 'test-artifacts'), { recursive: true });
   await page.screenshot({ path: join(ROOT, 'test-artifacts/report-1280.png'), fullPage: true });
 

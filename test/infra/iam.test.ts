@@ -62,13 +62,15 @@ describe('IAM', () => {
     expect(keysAllowed(job, 's3:GetObject').sort()).toEqual(['/datasets/*/*', '/leases/*', '/sweeps/*']);
   });
 
-  it('lets trainer jobs write only results, failures and job leases, never datasets (sweep run prepares those)', () => {
+  it('lets trainer jobs write only results, kept weights, evaluations, failures and job leases, never datasets (sweep run prepares those)', () => {
     const job = statementsOfRole(template, 'TrainerJobsJobRole');
     for (const action of ['s3:PutObject', 's3:AbortMultipartUpload']) {
       expect(keysAllowed(job, action).sort()).toEqual([
         '/leases/*',
+        '/sweeps/*/evaluations/*',
         '/sweeps/*/failures/*',
         '/sweeps/*/results/*',
+        '/sweeps/*/weights/*',
       ]);
     }
   });

@@ -41,7 +41,7 @@ describe('the report column list', () => {
   it('writes the terminal table: the short headers, each value as mean ± stderr, the legend in those headers', () => {
     const [header, rule, line, , runs, ...legend] = reportTable(report).split('\n');
     expect(header?.split(/ {2,}/).join('|')).toBe(
-      'dataset|selection|R|objective|fidelity|mode|AD|AD gap|acc gap|rob AD|rob AD (PGD)|worst acc|worst rob acc|seeds',
+      'dataset|selection|R|objective|fidelity|mode|AD|AD gap|acc gap|rob AD (train)|rob AD (PGD)|worst acc|worst rob acc (PGD)|seeds',
     );
     expect(rule).toMatch(/^-+( +-+){13}$/);
     expect(line?.split(/ {2,}/).join('|')).toBe(
@@ -50,7 +50,7 @@ describe('the report column list', () => {
     expect(runs).toBe('runs: 8/12 finished, 1 failed, 4 without a result');
     expect(legend).toEqual(reportLegend('short'));
     expect(legend[0]).toMatch(/^AD = .*; AD gap = .*; acc gap = /);
-    expect(legend[2]).toMatch(/^worst acc \/ worst rob acc = .*in --format json or csv\.$/);
+    expect(legend[2]).toMatch(/^worst acc \/ worst rob acc \(PGD\) = .*in --format json or csv\.$/);
   });
 
   it('writes the CSV: a MeanStderr as _mean and _stderr, a class pair as four cells, rounded to 6 decimals', () => {
@@ -83,14 +83,14 @@ describe('the report column list', () => {
       ].map((m) => m[1]);
     // Two tables, so that each fits a 1280 px page: the gaps, and the per-class figures.
     expect(headers('gaps').join('|')).toBe(
-      'R|objective|fidelity|mode|AD|AD gap|accuracy gap|robust AD|robust AD (PGD)|seeds',
+      'R|objective|fidelity|mode|AD|AD gap|accuracy gap|robust AD (training attack)|robust AD (PGD)|seeds',
     );
     expect(headers('per-class').join('|')).toBe(
-      'R|mode|clean acc (maj, min)|robust acc (maj, min)|boundary error (maj, min)|worst-class acc|worst-class robust acc',
+      'R|mode|clean acc (maj, min)|robust acc PGD (maj, min)|boundary error PGD (maj, min)|worst-class acc|worst-class robust acc (PGD)',
     );
     expect(html).toContain('<td>0.9000 ± 0.0100<br>0.5000 ± 0.0200</td>');
     expect(html).toContain('<td>2 (missing 42,62)</td>');
-    expect(html).toContain('worst-class acc / worst-class robust acc = the lower class accuracy');
+    expect(html).toContain('worst-class acc / worst-class robust acc (PGD) = the lower class accuracy');
     expect(html).not.toContain('--format json or csv');
   });
 
@@ -124,7 +124,8 @@ describe('the report column list', () => {
 
   it("describes every field of a row in the API's schema, and each schema takes the row's value", () => {
     const fields = reportFields();
-    expect(fields.map((f) => f.key).sort()).toEqual(Object.keys(row).sort());
+    // `evaluations` is present only in reports asked for evaluations beyond PGD (evaluation-columns.test.ts).
+    expect(fields.map((f) => f.key).sort()).toEqual([...Object.keys(row), 'evaluations'].sort());
     for (const { key, schema } of fields)
       expect(schema.safeParse(row[key as keyof ReportRow]).success, key).toBe(true);
   });

@@ -61,7 +61,11 @@ class ScriptedCell implements EpochCell {
       total: [1, 1] as [number, number],
     });
     const robust = this.robustLosses[index]?.[weights - 1] ?? weights;
-    return { clean: () => metrics(weights), attacked: () => metrics(robust) };
+    return {
+      clean: () => metrics(weights),
+      attacked: () => metrics(robust),
+      parameters: () => [Float32Array.of(weights, 0), Float32Array.of(0, 0)],
+    };
   }
 
   dispose(): void {

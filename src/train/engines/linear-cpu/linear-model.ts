@@ -129,7 +129,7 @@ export function createLinearModel(run: RunSpec, init: LinearWeights): LinearMode
 }
 
 /** The model's weights in init.ts's layout (feature-major [d][2], then bias), rounded to float32. */
-export function linearWeights(model: LinearModel): LinearWeights {
+export function linearWeights(model: Pick<LinearModel, 'p0' | 'p1' | 'featureCount'>): LinearWeights {
   const d = model.featureCount;
   const weight = new Float32Array(d * 2);
   for (let j = 0; j < d; j++) {

@@ -8,6 +8,7 @@ import {
   createWorkspace,
   evaluateLinear,
   evaluateRobustLinear,
+  linearWeights,
   trainStep,
 } from './linear-model.js';
 
@@ -32,6 +33,10 @@ export function linearGroup(runs: readonly RunSpec[], kernels: LinearKernels): G
     evaluation: ({ p0, p1 }) => ({
       clean: (split, lossBatchSize) => evaluateLinear(p0, p1, ws, split, lossBatchSize),
       attacked: (split, spec, random) => evaluateRobustLinear(p0, p1, ws, split, spec, random),
+      parameters: () => {
+        const { weight, bias } = linearWeights({ p0, p1, featureCount: kernels.featureCount });
+        return [weight, bias];
+      },
     }),
   };
 }

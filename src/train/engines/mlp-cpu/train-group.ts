@@ -10,6 +10,7 @@ import {
   evaluateMlp,
   evaluateRobustMlp,
   type MlpInit,
+  mlpParameters,
   trainStep,
 } from './mlp-model.js';
 
@@ -34,6 +35,7 @@ export function mlpGroup(runs: readonly RunSpec[], kernels: MlpKernels): GroupMo
     evaluation: (parameters) => ({
       clean: (split, lossBatchSize) => evaluateMlp(parameters, ws, split, lossBatchSize),
       attacked: (split, spec, random) => evaluateRobustMlp(parameters, ws, split, spec, random),
+      parameters: () => mlpParameters(parameters, kernels.featureCount),
     }),
   };
 }

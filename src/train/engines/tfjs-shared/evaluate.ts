@@ -82,9 +82,14 @@ function evaluateChunks(
 }
 
 /** A tfjs model's evaluation (evaluation.ts) on `data`'s splits. */
-export function tfjsEvaluation(logits: Logits, data: LoadedDataset): ModelEvaluation {
+export function tfjsEvaluation(
+  logits: Logits,
+  data: LoadedDataset,
+  parameters: readonly Float32Array[],
+): ModelEvaluation {
   const d = featureCount(data.featureShape);
   return {
+    parameters: () => parameters,
     clean: (split, lossBatchSize) => evaluateSplit(logits, data.splits[split], d, lossBatchSize),
     attacked: (split, spec, random) =>
       evaluateRobust(logits, data.splits[split], d, spec, { clipToUnitBox: data.pixelRange, random }),
@@ -117,7 +122,7 @@ export function withStackedModel<T>(
       }
       return h;
     };
-    return use(tfjsEvaluation(logits, data));
+    return use(tfjsEvaluation(logits, data, parameters));
   } finally {
     tf.dispose(weights);
   }
