@@ -2,7 +2,9 @@
 
 Tuned = what a careful PyTorch user writes instead of the reference's DataLoader: the data as one tensor,
 a fresh torch.randperm per epoch cut into index slices of 64 (no per-sample collation). Cross-entropy, clean
-adversarial training, and the clean validation loss every epoch as early stopping needs. Prints one JSON object.
+adversarial training, and every epoch what adgap's epoch driver computes: the clean validation loss (early
+stopping) and, under adversarial training, the validation loss under the training attack (the robust-val
+selection rule's checkpoint), so that both sides do the same work. Prints one JSON object.
 - linear: nn.Linear(d, 2), Adam (PyTorch defaults); FGSM, one step of eps * sign(grad), optional [0,1] clipping.
 - mlp: the reference's CifarLR, Linear(d, 200), ReLU, Linear(200, 2), SGD with momentum 0.9; PGD (advertorch's
   LinfPGDAttack as the reference calls it): a uniform random start in the eps-ball, `steps` steps of
@@ -84,6 +86,10 @@ def epoch():
         optimizer.step()
     with torch.no_grad():
         F.cross_entropy(model(x_val), y_val).item()
+    if args.mode != "standard":
+        attacked = adversarial(x_val, y_val).detach()
+        with torch.no_grad():
+            F.cross_entropy(model(attacked), y_val).item()
 
 
 def blas():

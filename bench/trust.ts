@@ -115,7 +115,9 @@ export function fairPeer(blas: PeerBlas): { fair: true } | { fair: false; reason
  * Multiply-adds per model-epoch of the cases' models, as both sides compute them: per training sample, a
  * forward pass and an input gradient per attack step (FGSM/FGM: 1, PGD: its steps), then a forward pass and
  * the weights' gradient, each a d x width product (width: the MLP's 200 hidden units, the linear model's 2
- * classes; the MLP's 200 -> 2 output layer is left out, under 1%); and one forward pass per validation sample.
+ * classes; the MLP's 200 -> 2 output layer is left out, under 1%); per validation sample a forward pass, and under
+ * adversarial training the validation loss under the training attack too (the epoch driver's, for the robust-val
+ * selection rule): a forward pass and an input gradient per attack step, then a forward pass.
  */
 export function multiplyAddsPerModelEpoch(c: {
   features: number;
@@ -125,7 +127,9 @@ export function multiplyAddsPerModelEpoch(c: {
   gradientPasses: number;
 }): number {
   const product = c.features * c.width;
-  return c.trainSamples * 2 * c.gradientPasses * product + c.validationSamples * product;
+  const attackSteps = c.gradientPasses - 1;
+  const validationProducts = attackSteps > 0 ? 2 * attackSteps + 2 : 1;
+  return (c.trainSamples * 2 * c.gradientPasses + c.validationSamples * validationProducts) * product;
 }
 
 /**

@@ -91,17 +91,18 @@ describe('the PyTorch peer', () => {
   });
 });
 
-test("a model-epoch's multiply-adds: 2 products per gradient pass per training sample, 1 per validation sample", () => {
-  // The cifar PGD-10 case: 64 + 32 samples, 3072 x 200, 11 passes: (64 x 22 + 32) x 614,400.
-  expect(
-    multiplyAddsPerModelEpoch({
-      features: 3072,
-      width: 200,
-      trainSamples: 64,
-      validationSamples: 32,
-      gradientPasses: 11,
-    }),
-  ).toBe((64 * 22 + 32) * 3072 * 200);
+test("a model-epoch's multiply-adds: 2 products per gradient pass per training sample; per validation sample 1, and under an attack its steps' 2 each and 1 more", () => {
+  // The cifar PGD-10 case: 64 + 16 samples, 3072 x 200, 11 passes: (64 x 22 + 16 x (1 + 2 x 10 + 1)) x 614,400.
+  const adversarial = {
+    features: 3072,
+    width: 200,
+    trainSamples: 64,
+    validationSamples: 16,
+    gradientPasses: 11,
+  };
+  expect(multiplyAddsPerModelEpoch(adversarial)).toBe((64 * 22 + 16 * 22) * 3072 * 200);
+  // Standard training: one pass a training sample, the clean validation loss alone.
+  expect(multiplyAddsPerModelEpoch({ ...adversarial, gradientPasses: 1 })).toBe((64 * 2 + 16) * 3072 * 200);
 });
 
 describe('bench/rates.json after a sitting', () => {
