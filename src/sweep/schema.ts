@@ -65,7 +65,7 @@ export const LIMITS = {
    * `meanValue` and `noiseScale`: six orders of magnitude either side of the defaults (1 and 2). Features are
    * float32; at 1e308 the class means overflow to infinity and every run fails on a manifest without radii, and
    * below 1e-6 the values drift towards float32's subnormals. Within the range, preparing and training stay
-   * finite for every group at the largest dim (test/sweep/synthetic-bounds.test.ts).
+   * finite for every group at the largest dim (test/application/synthetic-bounds.test.ts).
    */
   syntheticScale: { min: 1e-6, max: 1e6 },
 } as const;

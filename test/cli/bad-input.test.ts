@@ -147,7 +147,7 @@ const SWEEP_VALUE_CASES: Case[] = [
     case: "a misspelt key ('seed' for 'seeds')",
     yaml: `name: bad-input\n${GRID}R: [1]\nseed: [2]\nlearningRates: [0.1]\n`,
     stderr:
-      "seed: unknown key, did you mean 'seeds'? (allowed: name, datasets, R, seeds, learningRates, model, optimizer, objective, fidelity, epochs, patience, batchSize, modes, engine)",
+      "seed: unknown key, did you mean 'seeds'? (allowed: name, datasets, R, seeds, learningRates, model, optimizer, objective, fidelity, epochs, patience, batchSize, modes, engine, evaluation)",
   },
   {
     case: 'a misspelt key inside a dataset entry',

@@ -10,7 +10,10 @@ import { adgap } from '../helpers/cli.js';
 import { type LocalAws, startLocalAws, synthesizeInProcess } from '../support/local-aws/local-aws.js';
 import { waitForStatus } from '../support/local-aws/sweep-status.js';
 
-/** One run of enough epochs that its Batch job is still training when the test acts on it: one plain job. */
+/**
+ * One run of enough epochs that its Batch job is still training when the test acts on it (1,000 epochs ended
+ * before the kill on an idle machine): one plain job.
+ */
 const SWEEP = `name: batch-leases
 datasets:
   - group: gaussian
@@ -18,8 +21,8 @@ datasets:
 R: [2]
 seeds: [1]
 learningRates: [0.01]
-epochs: 1000
-patience: 1000
+epochs: 10000
+patience: 10000
 modes: [standard]
 `;
 
