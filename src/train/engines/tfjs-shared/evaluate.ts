@@ -81,15 +81,18 @@ function evaluateChunks(
   return { loss: loss.mean(), correct, total };
 }
 
-/** A tfjs model's evaluation (evaluation.ts) on `data`'s splits. */
+/**
+ * A tfjs model's evaluation (evaluation.ts) on `data`'s splits; `parameters` is called only where the weights
+ * are kept, so an epoch's evaluation copies none.
+ */
 export function tfjsEvaluation(
   logits: Logits,
   data: LoadedDataset,
-  parameters: readonly Float32Array[],
+  parameters: () => readonly Float32Array[],
 ): ModelEvaluation {
   const d = featureCount(data.featureShape);
   return {
-    parameters: () => parameters,
+    parameters,
     clean: (split, lossBatchSize) => evaluateSplit(logits, data.splits[split], d, lossBatchSize),
     attacked: (split, spec, random) =>
       evaluateRobust(logits, data.splits[split], d, spec, { clipToUnitBox: data.pixelRange, random }),
@@ -122,7 +125,7 @@ export function withStackedModel<T>(
       }
       return h;
     };
-    return use(tfjsEvaluation(logits, data, parameters));
+    return use(tfjsEvaluation(logits, data, () => parameters));
   } finally {
     tf.dispose(weights);
   }

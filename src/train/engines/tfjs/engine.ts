@@ -152,13 +152,13 @@ export class RunCell implements EpochCell {
   }
 
   evaluateCurrent<T>(_index: number, use: (model: ModelEvaluation) => T): T {
-    return use(tfjsEvaluation(this.logits, this.data, modelState(this.model)));
+    return use(tfjsEvaluation(this.logits, this.data, () => modelState(this.model)));
   }
 
   /** Restores the best weights into the model (it trains no more) and evaluates it. */
   evaluateBest<T>(_index: number, use: (model: ModelEvaluation) => T): T {
     restoreModelState(this.model, this.best);
-    return use(tfjsEvaluation(this.logits, this.data, this.best));
+    return use(tfjsEvaluation(this.logits, this.data, () => this.best));
   }
 
   dispose(): void {
