@@ -59,18 +59,8 @@ export function shareWithMlpKernels(
   };
 }
 
-interface KernelExports {
-  hiddenForward(
-    rows: number,
-    n: number,
-    stride: number,
-    w: number,
-    hidden: number,
-    bias: number,
-    z: number,
-  ): void;
-  inputGradient(dz: number, n: number, hidden: number, w: number, stride: number, out: number): void;
-  weightGradient(rows: number, n: number, stride: number, dz: number, hidden: number, gw: number): void;
+/** kernels.as.ts's exports: the three products of HiddenLayerProducts, and the rest of a step. */
+interface KernelExports extends Omit<HiddenLayerProducts, 'useHiddenWeight'> {
   stepRows(
     rows: number,
     grads: number,
